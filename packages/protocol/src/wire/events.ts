@@ -1,0 +1,31 @@
+import { z } from 'zod';
+import { Identifier, MemberInfo, RoomId, WireError, AuthBitsField } from './fields.js';
+
+/** Everything the server pushes without being asked. */
+export const ServerEvents = {
+  /** Members entered, left or changed what they send. `event` is an EndpointEvent; EXIT carries identifiers only. */
+  'room.endpoints': z.object({
+    event: z.number().int().min(1).max(8),
+    members: z.array(MemberInfo.partial().required({ identifier: true, tinyId: true })),
+  }),
+  /** The caller's auth bits in the room changed. */
+  'room.privilege': z.object({ authBits: AuthBitsField }),
+  /** A room message; with `ackId` the sender waits for the `ack`. */
+  'room.message': z.object({
+    from: Identifier,
+    data: z.string(),
+    binary: z.boolean(),
+    to: Identifier.optional(),
+    ackId: z.number().int().optional(),
+  }),
+  /** The server took the caller out of the room (e.g. the room closed). */
+  'room.removed': z.object({ roomId: RoomId, error: WireError }),
+  'invite.received': z.object({ inviteId: z.string(), from: Identifier, roomId: RoomId, expiresAt: z.number() }),
+  /** An invite addressed to the caller was withdrawn or expired before it was answered. */
+  'invite.cancelled': z.object({ inviteId: z.string(), error: WireError }),
+  /** Another connection logged in with the same identifier; this one is closed next. */
+  'session.replaced': z.object({ error: WireError }),
+} as const;
+
+export type ServerEventName = keyof typeof ServerEvents;
+export type ServerEventData<E extends ServerEventName> = z.output<(typeof ServerEvents)[E]>;

@@ -1,0 +1,44 @@
+import { z } from 'zod';
+
+/** Bumped on any incompatible change of a message below; `login` carries it. */
+export const PROTOCOL_VERSION = 1;
+
+/** 1–128 printable characters, no whitespace: what an app account id (identifier) may be. */
+export const Identifier = z.string().regex(/^[^\s\u0000-\u001f\u007f]{1,128}$/u, 'identifier must be 1–128 printable characters without whitespace');
+/** uint64 as a decimal string. */
+export const TinyId = z.string().regex(/^(0|[1-9][0-9]{0,19})$/, 'tinyId must be a uint64 decimal string').refine((s) => BigInt(s) < 2n ** 64n, 'tinyId exceeds uint64');
+/** uint32 app room id (AVSDK relation_id); 0 is not a room. */
+export const RoomId = z.number().int().min(1).max(0xffffffff);
+export const RoomType = z.enum(['multi', 'pair']);
+export const AuthBitsField = z.number().int().min(0).max(0xff);
+export const SdkAppId = z.number().int().min(1).max(0xffffffff);
+export const TerminalField = z.string().max(64);
+export const RoleField = z.string().max(64);
+/** A room/one-to-one message payload: text, or binary as base64 (`binary: true`). */
+export const MessageData = z.string().max(64 * 1024);
+
+export const MemberInfo = z.object({
+  identifier: Identifier,
+  tinyId: TinyId,
+  role: RoleField,
+  terminal: TerminalField,
+  authBits: AuthBitsField,
+  hasAudio: z.boolean(),
+  hasCameraVideo: z.boolean(),
+  hasScreenVideo: z.boolean(),
+});
+export type MemberInfo = z.infer<typeof MemberInfo>;
+
+export const RoomSnapshot = z.object({
+  roomId: RoomId,
+  roomType: RoomType,
+  authBits: AuthBitsField,
+  role: RoleField,
+  /** Everyone in the room but the caller. */
+  members: z.array(MemberInfo),
+});
+export type RoomSnapshot = z.infer<typeof RoomSnapshot>;
+
+export const WireErrorDetail = z.object({ code: z.union([z.number(), z.string()]), message: z.string() });
+export const WireError = z.object({ code: z.number().int(), detail: WireErrorDetail });
+export type WireError = z.infer<typeof WireError>;
