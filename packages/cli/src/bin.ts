@@ -1,0 +1,51 @@
+#!/usr/bin/env node
+import { UsageError } from './args.js';
+import * as serve from './commands/serve.js';
+import * as usersig from './commands/usersig.js';
+import * as privkey from './commands/privkey.js';
+import * as errors from './commands/errors.js';
+import * as diagnose from './commands/diagnose.js';
+
+interface Verb {
+  usage: string;
+  run(argv: string[]): string | undefined | Promise<string | undefined>;
+}
+const VERBS: Record<string, Verb> = { serve, usersig, privkey, errors, diagnose };
+
+const HELP = `hudong — Hudong interactive live audio/video
+
+Usage: hudong <verb> [options]   (hudong <verb> --help for details)
+  serve      run the signalling/media server and the demo page
+  usersig    print a UserSig for an identifier
+  privkey    print a privilege key (auth buffer) for an identifier and room
+  errors     print the AVSDK error table
+  diagnose   explain the errors in an SDK or server log`;
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(HELP + '\n');
+    return name ? 0 : 2;
+  }
+  const verb = VERBS[name];
+  if (!verb) {
+    process.stderr.write(`unknown verb "${name}"\n\n${HELP}\n`);
+    return 2;
+  }
+  try {
+    const out = await verb.run(rest);
+    if (out !== undefined) process.stdout.write(out + '\n');
+    return 0;
+  } catch (err) {
+    if (err instanceof UsageError) {
+      process.stderr.write(`hudong ${name}: ${err.message}\n\n${verb.usage}\n`);
+      return 2;
+    }
+    process.stderr.write(`hudong ${name}: ${(err as Error).stack ?? String(err)}\n`);
+    return 1;
+  }
+}
+
+const code = await main(process.argv.slice(2));
+// `serve` keeps running: only set the exit code, never exit while the server holds the loop.
+process.exitCode = code;

@@ -1,0 +1,52 @@
+import { readFileSync } from 'node:fs';
+import { createServer, type ServerOptions } from '@hudong/server';
+import { parse, toInt, UsageError } from '../args.js';
+
+export const usage = `hudong serve [--port 7000] [--host 127.0.0.1] [--sdk-app-id N] [--secret KEY]
+             [--data-dir DIR] [--dev] [--config FILE.json] [--log-level info]
+  Signalling at ws://HOST:PORT/ws, demo at http://HOST:PORT/, GET /healthz, GET /metrics.
+  --dev         makes a secret if none is given and enables POST /dev/usersig for the demo.
+  --data-dir    persists the identity store (identifier → tinyId) in DIR/identity.db (SQLite).
+  --config      JSON file with any createServer option (limits, roles, timeouts); flags win.
+  --redis URL   multi-node room directory: not available yet (refused).
+  Environment: HUDONG_SECRET, HUDONG_SDK_APP_ID, HUDONG_REDIS_URL.`;
+
+export async function run(argv: string[]): Promise<string | undefined> {
+  const { values } = parse(argv, {
+    port: { type: 'string' }, host: { type: 'string' }, 'sdk-app-id': { type: 'string' }, secret: { type: 'string' },
+    redis: { type: 'string' }, 'data-dir': { type: 'string' }, dev: { type: 'boolean' }, config: { type: 'string' },
+    'log-level': { type: 'string' },
+  });
+  if (values.help) return usage;
+  if (values.redis ?? process.env.HUDONG_REDIS_URL) {
+    throw new UsageError('--redis (multi-node) is not implemented in this version; run a single node without it');
+  }
+  const options: ServerOptions = values.config ? readConfig(values.config) : {};
+  const appId = values['sdk-app-id'] ?? process.env.HUDONG_SDK_APP_ID;
+  if (values.port !== undefined) options.port = toInt(values.port, 'port', { max: 65535 });
+  if (values.host !== undefined) options.host = values.host;
+  if (appId !== undefined) options.sdkAppId = toInt(appId, 'sdk-app-id', { min: 1 });
+  const secret = values.secret ?? process.env.HUDONG_SECRET;
+  if (secret !== undefined) options.secret = secret;
+  if (values['data-dir'] !== undefined) options.dataDir = values['data-dir'];
+  if (values.dev) options.dev = true;
+  if (values['log-level'] !== undefined) options.logLevel = values['log-level'];
+  if (!options.secret && !options.dev) throw new UsageError('--secret (or HUDONG_SECRET) is required unless --dev');
+
+  const server = createServer(options);
+  await server.listen();
+  const shutdown = () => {
+    void server.close().then(() => process.exit(0));
+  };
+  process.once('SIGINT', shutdown);
+  process.once('SIGTERM', shutdown);
+  return undefined;
+}
+
+function readConfig(path: string): ServerOptions {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as ServerOptions;
+  } catch (err) {
+    throw new UsageError(`cannot read config ${path}: ${(err as Error).message}`);
+  }
+}

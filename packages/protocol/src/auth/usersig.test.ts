@@ -1,0 +1,71 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
+import { deflateSync, inflateSync } from 'node:zlib';
+import { SigError, signUserSig, verifyUserSig } from './usersig.js';
+import { escapeBase64, unescapeBase64 } from './base64url.js';
+
+const require = createRequire(import.meta.url);
+const TLSSigAPIv2 = require('tls-sig-api-v2') as { Api: new (appId: number, key: string) => {
+  genUserSig(id: string, expire: number): string;
+  genPrivateMapKey(id: string, expire: number, roomId: number, map: number): string;
+} };
+
+const APP = 1400000001;
+const KEY = '5bd2850fff3ecb11d7c805251c51ee463a25727bddc2385f3fa8bfee1bb93b5e';
+const expected = { sdkAppId: APP, secret: KEY, identifier: 'alice' };
+
+function reasonOf(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (err) {
+    assert.ok(err instanceof SigError);
+    return err.reason;
+  }
+  assert.fail('expected a SigError');
+}
+
+test('a sig made by the tls-sig-api-v2 package is accepted', () => {
+  const sig = new TLSSigAPIv2.Api(APP, KEY).genUserSig('alice', 86400);
+  const v = verifyUserSig(sig, expected);
+  assert.equal(v.identifier, 'alice');
+  assert.equal(v.sdkAppId, APP);
+  assert.equal(v.expireSeconds, 86400);
+});
+
+test('our sig has the exact tls-sig-api-v2 document', () => {
+  const now = 1_700_000_000;
+  const ours = signUserSig({ ...expected, expireSeconds: 3600, now });
+  const doc = JSON.parse(inflateSync(Buffer.from(unescapeBase64(ours), 'base64')).toString());
+  assert.deepEqual(Object.keys(doc), ['TLS.ver', 'TLS.identifier', 'TLS.sdkappid', 'TLS.time', 'TLS.expire', 'TLS.sig']);
+  assert.equal(doc['TLS.ver'], '2.0');
+  // Recompute the HMAC independently, as the spec writes it.
+  const { createHmac } = require('node:crypto') as typeof import('node:crypto');
+  const content = `TLS.identifier:alice\nTLS.sdkappid:${APP}\nTLS.time:${now}\nTLS.expire:3600\n`;
+  assert.equal(doc['TLS.sig'], createHmac('sha256', KEY).update(content).digest('base64'));
+  assert.doesNotMatch(ours, /[+/=]/);
+  assert.equal(verifyUserSig(ours, { ...expected, now: now + 10 }).time, now);
+});
+
+test('refusals name the failed check', () => {
+  const good = signUserSig({ ...expected });
+  assert.equal(reasonOf(() => verifyUserSig('not a sig', expected)), 'USERSIG_MALFORMED');
+  assert.equal(reasonOf(() => verifyUserSig(good, { ...expected, secret: 'other key' })), 'USERSIG_BAD_SIGNATURE');
+  assert.equal(reasonOf(() => verifyUserSig(good, { ...expected, sdkAppId: APP + 1 })), 'USERSIG_WRONG_APP');
+  assert.equal(reasonOf(() => verifyUserSig(good, { ...expected, identifier: 'bob' })), 'USERSIG_WRONG_IDENTIFIER');
+  const old = signUserSig({ ...expected, expireSeconds: 60, now: 1_000_000 });
+  assert.equal(reasonOf(() => verifyUserSig(old, expected)), 'USERSIG_EXPIRED');
+  const pkgExpired = new TLSSigAPIv2.Api(APP, KEY).genUserSig('alice', 1);
+  assert.equal(reasonOf(() => verifyUserSig(pkgExpired, { ...expected, now: Math.floor(Date.now() / 1000) + 5 })), 'USERSIG_EXPIRED');
+});
+
+test('a tampered document with a copied signature is refused as forged', () => {
+  const sig = signUserSig({ ...expected });
+  const doc = JSON.parse(inflateSync(Buffer.from(unescapeBase64(sig), 'base64')).toString());
+  doc['TLS.expire'] = 999_999_999;
+  const forged = escapeBase64(deflateSync(Buffer.from(JSON.stringify(doc))).toString('base64'));
+  assert.equal(reasonOf(() => verifyUserSig(forged, expected)), 'USERSIG_BAD_SIGNATURE');
+  doc['TLS.ver'] = '1.0';
+  const v1 = escapeBase64(deflateSync(Buffer.from(JSON.stringify(doc))).toString('base64'));
+  assert.equal(reasonOf(() => verifyUserSig(v1, expected)), 'USERSIG_VERSION_UNSUPPORTED');
+});
