@@ -1,27 +1,48 @@
-import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { parseArgs } from 'node:util';
 
 /** Thrown for bad command-line input: printed with the verb's usage, exit code 2. */
 export class UsageError extends Error {}
 
-export type Options = NonNullable<ParseArgsConfig['options']>;
+export type OptionSpec = Record<string, { type: 'string' | 'boolean'; short?: string }>;
 
-export function parse(argv: string[], options: Options, allowPositionals = false) {
+export interface ParsedArgs {
+  /** String options by name (flags are in `flags`). */
+  values: Record<string, string | undefined>;
+  flags: Record<string, boolean>;
+  positionals: string[];
+}
+
+export function parse(argv: string[], options: OptionSpec, allowPositionals = false): ParsedArgs {
+  let parsed;
   try {
-    return parseArgs({ args: argv, options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals, strict: true });
+    parsed = parseArgs({ args: argv, options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals, strict: true });
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
+  const values: Record<string, string | undefined> = {};
+  const flags: Record<string, boolean> = {};
+  for (const [name, value] of Object.entries(parsed.values)) {
+    if (typeof value === 'boolean') flags[name] = value;
+    else if (typeof value === 'string') values[name] = value;
+  }
+  return { values, flags, positionals: parsed.positionals };
 }
 
-export function requireString(values: Record<string, unknown>, name: string, env?: string): string {
+export function requireString(values: Record<string, string | undefined>, name: string, env?: string): string {
   const value = values[name] ?? (env ? process.env[env] : undefined);
-  if (typeof value !== 'string' || value === '') throw new UsageError(`--${name} is required${env ? ` (or ${env})` : ''}`);
+  if (value === undefined || value === '') throw new UsageError(`--${name} is required${env ? ` (or ${env})` : ''}`);
   return value;
 }
 
-export function toInt(value: unknown, name: string, { min = 0, max = 0xffffffff } = {}): number {
+export function toInt(value: string | number, name: string, { min = 0, max = 0xffffffff } = {}): number {
   const text = String(value);
   const n = /^0x[0-9a-f]+$/i.test(text) ? parseInt(text, 16) : Number(text);
   if (!Number.isInteger(n) || n < min || n > max) throw new UsageError(`--${name} must be an integer in ${min}..${max}, got "${text}"`);
   return n;
+}
+
+export function parseLang(value: string | undefined): 'en' | 'zh' {
+  const lang = value ?? 'en';
+  if (lang !== 'en' && lang !== 'zh') throw new UsageError(`--lang must be en or zh, got "${lang}"`);
+  return lang;
 }

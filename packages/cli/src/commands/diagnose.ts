@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { lookupError, type ErrorEntry, type Lang } from '@hudong/protocol';
-import { parse, UsageError } from '../args.js';
+import { parse, parseLang, UsageError } from '../args.js';
 
 export const usage = `hudong diagnose FILE [--lang en|zh] [--json]
   Reads a JSON-lines log written by the Hudong SDK or server and explains every error in it:
@@ -62,11 +62,10 @@ export function formatFinding(f: Finding, lang: Lang): string {
 }
 
 export function run(argv: string[]): string {
-  const { values, positionals } = parse(argv, { lang: { type: 'string' }, json: { type: 'boolean' } }, true);
-  if (values.help) return usage;
+  const { values, flags, positionals } = parse(argv, { lang: { type: 'string' }, json: { type: 'boolean' } }, true);
+  if (flags.help) return usage;
   if (positionals.length !== 1) throw new UsageError('give exactly one log FILE');
-  const lang = (values.lang ?? 'en') as Lang;
-  if (lang !== 'en' && lang !== 'zh') throw new UsageError(`--lang must be en or zh, got "${lang}"`);
+  const lang: Lang = parseLang(values.lang);
   let text: string;
   try {
     text = readFileSync(positionals[0]!, 'utf8');
@@ -74,7 +73,7 @@ export function run(argv: string[]): string {
     throw new UsageError(`cannot read ${positionals[0]}: ${(err as Error).message}`);
   }
   const { findings, unreadable } = explainLog(text);
-  if (values.json) {
+  if (flags.json) {
     return JSON.stringify(findings.map((f) => ({
       line: f.line, time: f.time, msg: f.msg, code: f.entry.code, name: f.entry.name, detail: f.detail, context: f.context,
       meaning: f.entry.meaning[lang], cause: f.entry.cause[lang], suggestion: f.entry.suggestion[lang],

@@ -1,15 +1,14 @@
 import { ERROR_TABLE, lookupError, type ErrorEntry, type Lang } from '@hudong/protocol';
-import { parse, UsageError } from '../args.js';
+import { parse, parseLang, UsageError } from '../args.js';
 
 export const usage = `hudong errors [CODE|NAME] [--json] [--lang en|zh]
   Prints the AVSDK error table (or one entry): code, name, meaning, cause, suggestion.
   --json prints [{code, name, meaning:{zh,en}, cause:{zh,en}, suggestion:{zh,en}, side}].`;
 
 export function run(argv: string[]): string {
-  const { values, positionals } = parse(argv, { json: { type: 'boolean' }, lang: { type: 'string' } }, true);
-  if (values.help) return usage;
-  const lang = (values.lang ?? 'en') as Lang;
-  if (lang !== 'en' && lang !== 'zh') throw new UsageError(`--lang must be en or zh, got "${lang}"`);
+  const { values, flags, positionals } = parse(argv, { json: { type: 'boolean' }, lang: { type: 'string' } }, true);
+  if (flags.help) return usage;
+  const lang: Lang = parseLang(values.lang);
   let entries: readonly ErrorEntry[] = ERROR_TABLE;
   if (positionals.length > 0) {
     entries = positionals.map((p) => {
@@ -18,7 +17,7 @@ export function run(argv: string[]): string {
       return entry;
     });
   }
-  if (values.json) {
+  if (flags.json) {
     return JSON.stringify(entries.map((e) => ({
       code: e.code, name: e.name, meaning: e.meaning, cause: e.cause, suggestion: e.suggestion, side: e.side,
     })), null, 2);

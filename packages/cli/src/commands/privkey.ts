@@ -8,11 +8,11 @@ export const usage = `hudong privkey --sdk-app-id N --secret KEY --identifier ID
   Environment: HUDONG_SDK_APP_ID, HUDONG_SECRET.`;
 
 export function run(argv: string[]): string {
-  const { values } = parse(argv, {
+  const { values, flags } = parse(argv, {
     'sdk-app-id': { type: 'string' }, secret: { type: 'string' }, identifier: { type: 'string' },
     room: { type: 'string' }, bits: { type: 'string' }, expire: { type: 'string' },
   });
-  if (values.help) return usage;
+  if (flags.help) return usage;
   return signPrivilegeKey({
     sdkAppId: toInt(requireString(values, 'sdk-app-id', 'HUDONG_SDK_APP_ID'), 'sdk-app-id', { min: 1 }),
     secret: requireString(values, 'secret', 'HUDONG_SECRET'),

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { createServer, type ServerOptions } from '@hudong/server';
+import { createServer, type LogLevel, type ServerOptions } from '@hudong/server';
 import { parse, toInt, UsageError } from '../args.js';
 
 export const usage = `hudong serve [--port 7000] [--host 127.0.0.1] [--sdk-app-id N] [--secret KEY]
@@ -12,12 +12,12 @@ export const usage = `hudong serve [--port 7000] [--host 127.0.0.1] [--sdk-app-i
   Environment: HUDONG_SECRET, HUDONG_SDK_APP_ID, HUDONG_REDIS_URL.`;
 
 export async function run(argv: string[]): Promise<string | undefined> {
-  const { values } = parse(argv, {
+  const { values, flags } = parse(argv, {
     port: { type: 'string' }, host: { type: 'string' }, 'sdk-app-id': { type: 'string' }, secret: { type: 'string' },
     redis: { type: 'string' }, 'data-dir': { type: 'string' }, dev: { type: 'boolean' }, config: { type: 'string' },
     'log-level': { type: 'string' },
   });
-  if (values.help) return usage;
+  if (flags.help) return usage;
   if (values.redis ?? process.env.HUDONG_REDIS_URL) {
     throw new UsageError('--redis (multi-node) is not implemented in this version; run a single node without it');
   }
@@ -29,8 +29,8 @@ export async function run(argv: string[]): Promise<string | undefined> {
   const secret = values.secret ?? process.env.HUDONG_SECRET;
   if (secret !== undefined) options.secret = secret;
   if (values['data-dir'] !== undefined) options.dataDir = values['data-dir'];
-  if (values.dev) options.dev = true;
-  if (values['log-level'] !== undefined) options.logLevel = values['log-level'];
+  if (flags.dev) options.dev = true;
+  if (values['log-level'] !== undefined) options.logLevel = values['log-level'] as LogLevel;
   if (!options.secret && !options.dev) throw new UsageError('--secret (or HUDONG_SECRET) is required unless --dev');
 
   const server = createServer(options);

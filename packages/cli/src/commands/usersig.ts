@@ -6,10 +6,10 @@ export const usage = `hudong usersig --sdk-app-id N --secret KEY --identifier ID
   Environment: HUDONG_SDK_APP_ID, HUDONG_SECRET.`;
 
 export function run(argv: string[]): string {
-  const { values } = parse(argv, {
+  const { values, flags } = parse(argv, {
     'sdk-app-id': { type: 'string' }, secret: { type: 'string' }, identifier: { type: 'string' }, expire: { type: 'string' },
   });
-  if (values.help) return usage;
+  if (flags.help) return usage;
   return signUserSig({
     sdkAppId: toInt(requireString(values, 'sdk-app-id', 'HUDONG_SDK_APP_ID'), 'sdk-app-id', { min: 1 }),
     secret: requireString(values, 'secret', 'HUDONG_SECRET'),

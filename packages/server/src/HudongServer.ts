@@ -1,0 +1,229 @@
+import { mkdirSync } from 'node:fs';
+import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { join } from 'node:path';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { signUserSig } from '@hudong/protocol/auth';
+import { resolveConfig, type ServerConfig, type ServerOptions } from './config.js';
+import { handlers } from './handlers/index.js';
+import { RequestDispatcher } from './handlers/RequestDispatcher.js';
+import type { Services } from './handlers/types.js';
+import { createHttpHandler } from './http/router.js';
+import type { IdentityStore } from './identity/IdentityStore.js';
+import { MemoryIdentityStore } from './identity/MemoryIdentityStore.js';
+import { SqliteIdentityStore } from './identity/SqliteIdentityStore.js';
+import { InviteManager } from './invites/InviteManager.js';
+import { createDefaultLogger, type Logger } from './logger.js';
+import { ServerMetrics } from './metrics.js';
+import { Authority } from './rooms/Authority.js';
+import { RoomDirectory } from './rooms/RoomDirectory.js';
+import type { Session } from './session/Session.js';
+import { SessionRegistry } from './session/SessionRegistry.js';
+import { CloseCode } from './signal/CloseCode.js';
+import { Connection } from './signal/Connection.js';
+
+/** Where a listening server can be reached. */
+export interface ListenAddress {
+  host: string;
+  port: number;
+  /** `http://host:port` — demo page, /healthz, /metrics. */
+  url: string;
+  /** `ws://host:port/ws` — signalling. */
+  wsUrl: string;
+}
+
+/** Live counts, as /healthz and /metrics report them. */
+export interface ServerStats {
+  connections: number;
+  sessions: number;
+  rooms: number;
+  members: number;
+}
+
+/** How long shutdown waits for clients to answer the close handshake before dropping them. */
+const CLOSE_HANDSHAKE_WAIT_MS = 1000;
+
+/**
+ * A Hudong node: HTTP and signalling on one port, owning its rooms (→ members), sessions,
+ * invites and identity store. Make one with `createServer(options)`.
+ */
+export class HudongServer {
+  readonly #config: ServerConfig;
+  readonly #logger: Logger;
+  readonly #store: IdentityStore;
+  readonly #sessions: SessionRegistry;
+  readonly #rooms: RoomDirectory;
+  readonly #invites: InviteManager;
+  readonly #dispatcher: RequestDispatcher;
+  readonly #http: HttpServer;
+  readonly #wss: WebSocketServer;
+  readonly #connections = new Set<Connection<Session>>();
+  #listening: Promise<ListenAddress> | null = null;
+  #closing: Promise<void> | null = null;
+  #address: ListenAddress | null = null;
+
+  /** @internal Use `createServer`. Throws TypeError for bad options, ServerError for an unusable store. */
+  constructor(options: ServerOptions = {}) {
+    const { logger, ...settings } = options;
+    this.#config = resolveConfig(settings);
+    const config = this.#config;
+    this.#logger = logger ?? createDefaultLogger(config.logLevel);
+    this.#store = openStore(config);
+    this.#sessions = new SessionRegistry(config.sessionGraceMs);
+    this.#rooms = new RoomDirectory(config);
+    this.#invites = new InviteManager(config.inviteTimeoutMs);
+    const services: Services = {
+      config, logger: this.#logger, store: this.#store, sessions: this.#sessions, rooms: this.#rooms, invites: this.#invites,
+      authority: new Authority(config),
+    };
+    const metrics = new ServerMetrics({
+      connections: () => this.#connections.size, sessions: () => this.#sessions.size,
+      rooms: () => this.#rooms.roomCount, members: () => this.#rooms.memberCount,
+    });
+    this.#dispatcher = new RequestDispatcher(handlers, services, metrics);
+    this.#wireSessions();
+    this.#http = createHttpServer(createHttpHandler({
+      nodeId: config.nodeId, sdkAppId: config.sdkAppId, dev: config.dev, demoDir: config.demoDir, metrics, logger: this.#logger,
+      counts: () => ({ rooms: this.#rooms.roomCount, members: this.#rooms.memberCount }),
+      signUserSig: (identifier, expireSeconds) => this.userSig(identifier, expireSeconds),
+    }));
+    this.#wss = new WebSocketServer({ noServer: true, maxPayload: config.maxFrameBytes });
+    this.#http.on('upgrade', (req, socket, head) => this.#upgrade(req, socket, head));
+  }
+
+  /** The key UserSigs are checked with (in dev mode, the generated one). */
+  get secret(): string {
+    return this.#config.secret;
+  }
+
+  get sdkAppId(): number {
+    return this.#config.sdkAppId;
+  }
+
+  get nodeId(): string {
+    return this.#config.nodeId;
+  }
+
+  /** The options with defaults applied (secret included). */
+  get config(): ServerConfig {
+    return this.#config;
+  }
+
+  /** Set once `listen()` resolved. */
+  get address(): ListenAddress | null {
+    return this.#address;
+  }
+
+  stats(): ServerStats {
+    return {
+      connections: this.#connections.size, sessions: this.#sessions.size,
+      rooms: this.#rooms.roomCount, members: this.#rooms.memberCount,
+    };
+  }
+
+  /** A UserSig for `identifier`, signed with this server's app and secret (default lifetime one day). */
+  userSig(identifier: string, expireSeconds?: number): string {
+    return signUserSig({ sdkAppId: this.#config.sdkAppId, secret: this.#config.secret, identifier, expireSeconds });
+  }
+
+  /** Starts listening; resolves with the address (the real port when `port` is 0). Repeated calls share one attempt. */
+  listen(): Promise<ListenAddress> {
+    if (this.#closing) return Promise.reject(new Error('the server is closed'));
+    this.#listening ??= new Promise<ListenAddress>((resolve, reject) => {
+      const { host, port } = this.#config;
+      const fail = (err: Error) => {
+        this.#listening = null;
+        reject(err);
+      };
+      this.#http.once('error', fail);
+      this.#http.listen(port, host, () => {
+        this.#http.off('error', fail);
+        this.#http.on('error', (err) => this.#logger.error({ err }, 'http server error'));
+        const bound = this.#http.address();
+        const actualPort = typeof bound === 'object' && bound ? bound.port : port;
+        const hostPart = host.includes(':') ? `[${host}]` : host;
+        this.#address = { host, port: actualPort, url: `http://${hostPart}:${actualPort}`, wsUrl: `ws://${hostPart}:${actualPort}/ws` };
+        this.#logger.info({ url: this.#address.url, port: actualPort, host, node: this.#config.nodeId }, 'listening');
+        resolve(this.#address);
+      });
+    });
+    return this.#listening;
+  }
+
+  /** Closes rooms (→ members), sessions, sockets and the store. Idempotent; later calls share the first. */
+  close(): Promise<void> {
+    this.#closing ??= this.#shutdown();
+    return this.#closing;
+  }
+
+  async #shutdown(): Promise<void> {
+    this.#rooms.close();
+    this.#invites.close();
+    this.#sessions.close();
+    const connections = [...this.#connections];
+    for (const connection of connections) connection.close(CloseCode.GOING_AWAY, 'server shutting down');
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.all(connections.map((c) => c.socketClosed)),
+      new Promise((resolve) => (timer = setTimeout(resolve, CLOSE_HANDSHAKE_WAIT_MS))),
+    ]);
+    clearTimeout(timer);
+    for (const connection of connections) connection.terminate();
+    this.#wss.close();
+    await new Promise<void>((resolve) => {
+      this.#http.close(() => resolve());
+      this.#http.closeAllConnections();
+    });
+    await this.#store.close();
+    this.#logger.info({ node: this.#config.nodeId }, 'closed');
+  }
+
+  #wireSessions(): void {
+    this.#sessions.on('detached', (session) => {
+      // The inviter's pending invite.send can no longer be answered on a dropped connection.
+      this.#invites.inviterGone(session);
+      this.#logger.info({ identifier: session.identifier, tinyId: session.tinyId, graceMs: this.#config.sessionGraceMs }, 'session detached');
+    });
+    this.#sessions.on('ended', (session, reason) => {
+      this.#invites.inviterGone(session);
+      this.#invites.inviteeGone(session);
+      this.#logger.info({ identifier: session.identifier, tinyId: session.tinyId, reason }, 'session ended');
+    });
+  }
+
+  #upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    socket.on('error', () => socket.destroy());
+    try {
+      const { pathname } = new URL(req.url ?? '/', 'http://localhost');
+      if (pathname !== '/ws' || this.#closing) {
+        socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+        return;
+      }
+      this.#wss.handleUpgrade(req, socket, head, (ws) => this.#accept(ws, req));
+    } catch (err) {
+      this.#logger.debug({ err }, 'websocket upgrade failed');
+      socket.destroy();
+    }
+  }
+
+  #accept(ws: WebSocket, req: IncomingMessage): void {
+    const { ratePerSecond, rateBurst, maxBadFrames, heartbeatIntervalMs } = this.#config;
+    const connection = new Connection<Session>(ws, {
+      sink: this.#dispatcher, logger: this.#logger, limits: { ratePerSecond, rateBurst, maxBadFrames, heartbeatIntervalMs },
+    });
+    this.#connections.add(connection);
+    const remote = req.socket.remoteAddress;
+    this.#logger.debug({ conn: connection.id, remote }, 'connection opened');
+    connection.on('close', (code, reason) => {
+      this.#connections.delete(connection);
+      this.#logger.debug({ conn: connection.id, remote, code, reason }, 'connection closed');
+    });
+    if (this.#closing) connection.close(CloseCode.GOING_AWAY, 'server shutting down');
+  }
+}
+
+function openStore(config: ServerConfig): IdentityStore {
+  if (config.dataDir === undefined) return new MemoryIdentityStore(config.sdkAppId);
+  mkdirSync(config.dataDir, { recursive: true });
+  return new SqliteIdentityStore({ file: join(config.dataDir, 'identity.db'), sdkAppId: config.sdkAppId, timeoutMs: config.storeTimeoutMs });
+}

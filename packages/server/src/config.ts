@@ -1,0 +1,137 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import type { Logger } from 'pino';
+import { findDemoDir } from './http/demo-dir.js';
+
+export type RoomTypeName = 'multi' | 'pair';
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+/** Options of `createServer`; every one is optional, defaults are in `SERVER_DEFAULTS`. */
+export interface ServerOptions {
+  /** Interface to listen on. @default '127.0.0.1' */
+  host?: string;
+  /** TCP port; 0 picks any free port. @default 7000 */
+  port?: number;
+  /** The one app this server serves (AVSDK sdkAppId). @default 1400000001 */
+  sdkAppId?: number;
+  /** Secret key UserSigs and privilege keys are signed with. Required unless `dev`. */
+  secret?: string;
+  /** Development mode: makes a random secret when none is given and enables `POST /dev/usersig`. @default false */
+  dev?: boolean;
+  /** Directory of the SQLite identity store (`identity.db`); without it identities live in memory. */
+  dataDir?: string;
+  /** pino logger to write to. @default pino to stdout at `logLevel` */
+  logger?: Logger;
+  /** Level of the default logger (ignored when `logger` is given). @default 'info' */
+  logLevel?: LogLevel;
+  /** Largest WebSocket frame accepted; larger ones close the connection with 1009. @default 65536 */
+  maxFrameBytes?: number;
+  /** Token bucket refill per connection, frames per second. @default 50 */
+  ratePerSecond?: number;
+  /** Token bucket size per connection. @default 100 */
+  rateBurst?: number;
+  /** Malformed frames after which a connection is closed with 4002. @default 100 */
+  maxBadFrames?: number;
+  /** How long a dropped connection's session (and room membership) is kept for a resume. @default 30000 */
+  sessionGraceMs?: number;
+  /** Interval clients ping at; connections silent for 3 intervals are closed. @default 5000 */
+  heartbeatIntervalMs?: number;
+  /** How long a one-to-one room message waits for the recipient's ack. @default 5000 */
+  messageAckTimeoutMs?: number;
+  /** Lifetime of an invite when the request gives none. @default 30000 */
+  inviteTimeoutMs?: number;
+  /** How long the identity store may stay locked before a login fails with 10004 STORE_BUSY. @default 2000 */
+  storeTimeoutMs?: number;
+  /** Rooms this node hosts at most. @default 10000 */
+  maxRooms?: number;
+  /** Room members this node hosts at most, over all rooms. @default 100000 */
+  maxMembers?: number;
+  /** Members one room holds at most. @default 1000 */
+  maxMembersPerRoom?: number;
+  /** Room types offered. @default ['multi', 'pair'] */
+  roomTypes?: RoomTypeName[];
+  /** Refuse `room.enter` without a privilege key. @default false */
+  requirePrivilegeKey?: boolean;
+  /** Role name (`controlRole`) → the auth bits members of that role are bounded to. @default {} */
+  roles?: Record<string, number>;
+  /** This node's name in logs, `/healthz` and login results. @default `${hostname}:${pid}` */
+  nodeId?: string;
+  /** Directory served at `/`. @default apps/demo/dist, else apps/demo of this repo (if it has an index.html), else a built-in page */
+  demoDir?: string;
+}
+
+type DefaultedOption = Exclude<keyof ServerOptions, 'logger' | 'secret' | 'dataDir' | 'nodeId' | 'demoDir'>;
+
+/** The defaults of `ServerOptions`, in one place. */
+export const SERVER_DEFAULTS: Readonly<Required<Pick<ServerOptions, DefaultedOption>>> = {
+  host: '127.0.0.1',
+  port: 7000,
+  sdkAppId: 1400000001,
+  dev: false,
+  logLevel: 'info',
+  maxFrameBytes: 65536,
+  ratePerSecond: 50,
+  rateBurst: 100,
+  maxBadFrames: 100,
+  sessionGraceMs: 30000,
+  heartbeatIntervalMs: 5000,
+  messageAckTimeoutMs: 5000,
+  inviteTimeoutMs: 30000,
+  storeTimeoutMs: 2000,
+  maxRooms: 10000,
+  maxMembers: 100000,
+  maxMembersPerRoom: 1000,
+  roomTypes: ['multi', 'pair'],
+  requirePrivilegeKey: false,
+  roles: {},
+};
+
+/** Options with every default applied and checked. */
+export interface ServerConfig extends Readonly<Omit<Required<Pick<ServerOptions, DefaultedOption>>, 'roomTypes' | 'roles'>> {
+  readonly secret: string;
+  readonly nodeId: string;
+  readonly dataDir: string | undefined;
+  /** null: serve the built-in page. */
+  readonly demoDir: string | null;
+  readonly roomTypes: readonly RoomTypeName[];
+  readonly roles: Readonly<Record<string, number>>;
+}
+
+const INTEGER_LIMITS = {
+  port: [0, 65535], sdkAppId: [1, 0xffffffff], maxFrameBytes: [1024, 64 * 1024 * 1024], ratePerSecond: [1, 1e6],
+  rateBurst: [1, 1e6], maxBadFrames: [1, 1e9], sessionGraceMs: [0, 864e5], heartbeatIntervalMs: [100, 36e5],
+  messageAckTimeoutMs: [1, 36e5], inviteTimeoutMs: [1000, 300_000], storeTimeoutMs: [0, 36e5], maxRooms: [0, 1e9],
+  maxMembers: [0, 1e9], maxMembersPerRoom: [1, 1e9],
+} as const satisfies Partial<Record<keyof ServerOptions, readonly [number, number]>>;
+
+/** Applies the defaults; throws TypeError for an option out of range. */
+export function resolveConfig(options: Omit<ServerOptions, 'logger'>): ServerConfig {
+  const merged = { ...SERVER_DEFAULTS, ...stripUndefined(options) };
+  for (const [name, [min, max]] of Object.entries(INTEGER_LIMITS)) {
+    const value = merged[name as keyof typeof INTEGER_LIMITS];
+    if (!Number.isInteger(value) || value < min || value > max) {
+      throw new TypeError(`option ${name} must be an integer in [${min}, ${max}], got ${String(value)}`);
+    }
+  }
+  for (const type of merged.roomTypes) {
+    if (type !== 'multi' && type !== 'pair') throw new TypeError(`option roomTypes: unknown room type "${String(type)}"`);
+  }
+  for (const [role, bits] of Object.entries(merged.roles)) {
+    if (!Number.isInteger(bits) || bits < 0 || bits > 0xff) throw new TypeError(`option roles.${role} must be auth bits 0–0xff`);
+  }
+  if (!options.secret && !merged.dev) throw new TypeError('option secret is required unless dev is set');
+  return {
+    ...merged,
+    // A dev secret only needs to be unguessable for this process's lifetime.
+    secret: options.secret || randomBytes(32).toString('hex'),
+    nodeId: options.nodeId ?? `${hostname()}:${process.pid}`,
+    dataDir: options.dataDir,
+    demoDir: options.demoDir ?? findDemoDir(),
+    roomTypes: [...merged.roomTypes],
+    roles: { ...merged.roles },
+  };
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

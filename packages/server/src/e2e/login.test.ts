@@ -1,0 +1,146 @@
+import assert from 'node:assert/strict';
+import { signUserSig } from '@hudong/protocol/auth';
+import { after, before, describe, it } from 'node:test';
+import type { HudongServer } from '../index.js';
+import { loggedIn, loginParams, sleep, startServer, TestClient } from './TestClient.js';
+
+describe('login and sessions over a real socket', () => {
+  let server: HudongServer;
+  let wsUrl: string;
+  let logs: Record<string, any>[];
+  const clients: TestClient[] = [];
+  const connect = async () => { const c = await TestClient.connect(wsUrl); clients.push(c); return c; };
+  const login = async (identifier: string, extra: Record<string, unknown> = {}) => {
+    const r = await loggedIn(server, wsUrl, identifier, extra);
+    clients.push(r.client);
+    return r;
+  };
+
+  before(async () => ({ server, wsUrl, logs } = await startServer({ sessionGraceMs: 300 })));
+  after(async () => {
+    for (const c of clients) c.close();
+    await server.close();
+  });
+
+  it('answers each login failure with its code and sub-code, and logs it', async () => {
+    const c = await connect();
+    const sig = (o: Partial<Parameters<typeof signUserSig>[0]>) =>
+      signUserSig({ sdkAppId: server.sdkAppId, secret: server.secret, identifier: 'alice', ...o });
+    const cases: [Record<string, unknown>, number, string][] = [
+      [{ protocolVersion: 2 }, 10011, 'PROTOCOL_VERSION_UNSUPPORTED'],
+      [{ sdkAppId: 1400000002 }, 10003, 'USERSIG_WRONG_APP'],
+      [{ userSig: 'not-a-sig' }, 10003, 'USERSIG_MALFORMED'],
+      [{ userSig: sig({ secret: 'other-key' }) }, 10003, 'USERSIG_BAD_SIGNATURE'],
+      [{ userSig: sig({ sdkAppId: 1400000002 }) }, 10003, 'USERSIG_WRONG_APP'],
+      [{ userSig: sig({ identifier: 'bob' }) }, 10003, 'USERSIG_WRONG_IDENTIFIER'],
+      [{ userSig: sig({ expireSeconds: 10, now: Math.floor(Date.now() / 1000) - 100 }) }, 10003, 'USERSIG_EXPIRED'],
+    ];
+    for (const [override, code, subCode] of cases) {
+      const res = await c.request('login', { ...loginParams(server, 'alice'), ...override });
+      assert.equal(res.ok, false);
+      assert.deepEqual([res.error.code, res.error.detail.code], [code, subCode], JSON.stringify(override));
+      assert.equal(typeof res.error.detail.message, 'string');
+    }
+    const line = logs.filter((l) => l.msg === 'request failed').at(-1)!;
+    assert.equal(line.level, 40);
+    assert.deepEqual(
+      { reqId: line.reqId, method: line.method, identifier: line.identifier, tinyId: line.tinyId, roomId: line.roomId, code: line.code, codeName: line.codeName, detailCode: line.detail.code },
+      { reqId: cases.length, method: 'login', identifier: 'alice', tinyId: null, roomId: null, code: 10003, codeName: 'AV_ERR_SERVER_NO_PERMISSION', detailCode: 'USERSIG_EXPIRED' },
+    );
+    assert.match(line.detail.message, /expired/);
+  });
+
+  it('ping works before login; anything else is NOT_LOGGED_IN', async () => {
+    const c = await connect();
+    assert.deepEqual((await c.request('ping')).result, {});
+    const res = await c.request('room.exit');
+    assert.deepEqual([res.error.code, res.error.detail.code], [10006, 'NOT_LOGGED_IN']);
+  });
+
+  it('a second login on the same connection is refused', async () => {
+    const { client } = await login('solo');
+    const res = await client.request('login', loginParams(server, 'solo'));
+    assert.deepEqual([res.error.code, res.error.detail.code], [10008, 'ALREADY_LOGGED_IN']);
+  });
+
+  it('login returns a stable tinyId, a session token and the heartbeat interval', async () => {
+    const first = await login('carol');
+    assert.match(first.login.tinyId, /^\d+$/);
+    assert.equal(first.login.heartbeatIntervalMs, 5000);
+    assert.equal(first.login.node, server.nodeId);
+    assert.equal(first.login.resumed, false);
+    first.client.close();
+    const second = await login('carol');
+    assert.equal(second.login.tinyId, first.login.tinyId);
+    assert.notEqual(second.login.sessionToken, first.login.sessionToken);
+  });
+
+  it('replace: the old connection gets session.replaced and 4001, the room EXIT, before the new login answers', async () => {
+    const { client: alice } = await login('alice');
+    const { client: bob } = await login('bob');
+    await alice.request('room.enter', { roomId: 1, roomType: 'multi', authBits: 0xff, createRoom: true });
+    await bob.request('room.enter', { roomId: 1, roomType: 'multi', authBits: 0xff, createRoom: true });
+    const { client: alice2, login: result } = await login('alice');
+    assert.equal(result.resumed, false);
+    assert.equal(server.stats().members, 1, 'alice left the room before her new login was answered');
+    const replaced = await alice.event('session.replaced');
+    assert.deepEqual([replaced.data.error.code, replaced.data.error.detail.code], [10008, 'SESSION_REPLACED']);
+    assert.equal((await alice.closed).code, 4001);
+    const exit = await bob.event('room.endpoints');
+    assert.equal(exit.data.event, 2);
+    assert.deepEqual(exit.data.members.map((m: any) => m.identifier), ['alice']);
+    alice2.close();
+    bob.close();
+  });
+
+  it('resume within the grace keeps the room; after it the member is gone and the token is stale', async () => {
+    const { client: dave } = await login('dave');
+    const { client: erin, login: first } = await login('erin');
+    await dave.request('room.enter', { roomId: 2, roomType: 'multi', authBits: 0xff, createRoom: true });
+    await erin.request('room.enter', { roomId: 2, roomType: 'multi', authBits: 0xff, createRoom: true });
+    assert.equal((await dave.event('room.endpoints')).data.event, 1);
+
+    erin.close();
+    await sleep(50);
+    const back = await login('erin', { resumeToken: first.sessionToken });
+    assert.equal(back.login.resumed, true);
+    assert.equal(back.login.sessionToken, first.sessionToken);
+    assert.equal(back.login.tinyId, first.tinyId);
+    assert.equal(back.login.room.roomId, 2);
+    assert.deepEqual(back.login.room.members.map((m: any) => m.identifier), ['dave']);
+    await sleep(100);
+    assert.equal(dave.frames.filter((f) => f.event === 'room.endpoints').length, 1, 'no EXIT/ENTER for a resume');
+
+    back.client.close();
+    const exit = await dave.event('room.endpoints', 2000);
+    assert.deepEqual([exit.data.event, exit.data.members[0].identifier], [2, 'erin'], 'EXIT once the grace ran out');
+    const stale = await login('erin', { resumeToken: first.sessionToken });
+    assert.deepEqual([stale.login.resumed, stale.login.room], [false, null]);
+  });
+});
+
+describe('heartbeat', () => {
+  let server: HudongServer;
+  let wsUrl: string;
+  before(async () => ({ server, wsUrl } = await startServer({ heartbeatIntervalMs: 200 })));
+  after(() => server.close());
+
+  it('closes a connection silent for 3 heartbeat intervals', async () => {
+    const c = await TestClient.connect(wsUrl);
+    const started = Date.now();
+    const { code } = await c.closed;
+    const silent = Date.now() - started;
+    assert.equal(code, 4000);
+    assert.ok(silent >= 550 && silent < 1500, `closed after ${silent} ms`);
+  });
+
+  it('keeps a connection that pings', async () => {
+    const c = await TestClient.connect(wsUrl);
+    for (let i = 0; i < 6; i++) {
+      await sleep(150);
+      await c.request('ping');
+    }
+    assert.equal(c.isOpen, true);
+    c.close();
+  });
+});

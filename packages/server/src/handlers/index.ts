@@ -1,0 +1,21 @@
+import * as identity from './identity.js';
+import * as invite from './invite.js';
+import * as room from './room.js';
+import * as session from './session.js';
+import type { HandlerTable } from './types.js';
+
+/** Every method of the protocol and the handler answering it. */
+export const handlers: HandlerTable = {
+  login: session.login,
+  logout: session.logout,
+  ping: session.ping,
+  'identity.toTinyIds': identity.toTinyIds,
+  'identity.toIdentifiers': identity.toIdentifiers,
+  'room.enter': room.enter,
+  'room.exit': room.exit,
+  'room.changeAuthority': room.changeAuthority,
+  'room.message': room.message,
+  'invite.send': invite.send,
+  'invite.accept': invite.accept,
+  'invite.refuse': invite.refuse,
+};

@@ -1,0 +1,51 @@
+import { ServerError } from '../errors.js';
+import type { Member } from '../rooms/Member.js';
+import { admit } from '../rooms/admission.js';
+import type { Session } from '../session/Session.js';
+import { sessionOf, type Handler } from './types.js';
+
+export const enter: Handler<'room.enter'> = (ctx, params) => {
+  const { rooms, authority, config } = ctx.services;
+  const session = sessionOf(ctx);
+  const member = admit({ directory: rooms, authority, roomTypes: config.roomTypes }, session, params);
+  session.join(member);
+  return member.room.snapshotFor(member);
+};
+
+export const exit: Handler<'room.exit'> = (ctx) => {
+  memberOf(sessionOf(ctx)).close();
+  return {};
+};
+
+export const changeAuthority: Handler<'room.changeAuthority'> = (ctx, params) => {
+  const session = sessionOf(ctx);
+  const member = memberOf(session);
+  const { authBits, privilegeKey } = ctx.services.authority.forChange({
+    identifier: session.identifier, roomId: member.room.roomId, authBits: params.authBits,
+    privilegeKey: params.privilegeKey, role: member.role, heldKey: member.privilegeKey,
+  });
+  member.setAuthority(authBits, privilegeKey);
+  return { authBits };
+};
+
+/** To the room: answered once sent. To one member: answered when that member's client acks it. */
+export const message: Handler<'room.message'> = async (ctx, params) => {
+  const session = sessionOf(ctx);
+  const member = memberOf(session);
+  const event = { from: session.identifier, data: params.data, binary: params.binary };
+  if (params.to === undefined) {
+    member.room.broadcast('room.message', event, member);
+    return {};
+  }
+  const recipient = ctx.services.sessions.get(params.to);
+  if (!member.room.member(params.to) || !recipient) {
+    throw new ServerError('MEMBER_NOT_FOUND', `"${params.to}" is not in room ${member.room.roomId}`);
+  }
+  await recipient.sendAcked({ ...event, to: params.to }, ctx.services.config.messageAckTimeoutMs);
+  return {};
+};
+
+function memberOf(session: Session): Member {
+  if (!session.member) throw new ServerError('NOT_IN_ROOM', 'not in a room');
+  return session.member;
+}

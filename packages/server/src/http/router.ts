@@ -1,0 +1,60 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger } from '../logger.js';
+import type { ServerMetrics } from '../metrics.js';
+import { devUserSig, type SignUserSig } from './dev-usersig.js';
+import { sendJson, sendText } from './respond.js';
+import { StaticFiles } from './StaticFiles.js';
+
+export interface HttpDeps {
+  nodeId: string;
+  sdkAppId: number;
+  dev: boolean;
+  demoDir: string | null;
+  metrics: ServerMetrics;
+  logger: Logger;
+  counts(): { rooms: number; members: number };
+  signUserSig: SignUserSig;
+}
+
+export type HttpHandler = (req: IncomingMessage, res: ServerResponse) => void;
+
+/** The plain-HTTP side of the port: health, metrics, the dev UserSig endpoint and the demo files. */
+export function createHttpHandler(deps: HttpDeps): HttpHandler {
+  const files = new StaticFiles(deps.demoDir);
+
+  async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    let pathname: string;
+    try {
+      pathname = new URL(req.url ?? '/', 'http://localhost').pathname;
+    } catch {
+      return sendText(res, 400, 'bad request target');
+    }
+    const method = req.method ?? 'GET';
+    if (pathname === '/dev/usersig' && deps.dev) {
+      if (method !== 'POST') return void res.writeHead(405, { allow: 'POST' }).end();
+      return devUserSig(req, res, deps.sdkAppId, deps.signUserSig);
+    }
+    if (method !== 'GET' && method !== 'HEAD') return sendText(res, 404, 'not found');
+    switch (pathname) {
+      case '/healthz':
+        return sendJson(res, 200, { status: 'ok', node: deps.nodeId, ...deps.counts() });
+      case '/metrics':
+        return sendText(res, 200, await deps.metrics.text(), deps.metrics.contentType);
+      case '/ws':
+        return sendText(res, 426, 'this is the signalling WebSocket endpoint; connect with a WebSocket client');
+      case '/sdk/hudong.js':
+        // The browser SDK bundle is served by a later build step; until then, say so plainly.
+        return sendText(res, 404, 'the browser SDK bundle is not available on this server yet');
+      default:
+        return files.serve(req, res, pathname);
+    }
+  }
+
+  return (req, res) => {
+    route(req, res).catch((err: unknown) => {
+      deps.logger.error({ err, url: req.url }, 'http request failed');
+      if (!res.headersSent) sendText(res, 500, 'internal error');
+      else res.destroy();
+    });
+  };
+}

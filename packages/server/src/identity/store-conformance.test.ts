@@ -1,0 +1,48 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import type { IdentityStore } from './IdentityStore.js';
+import { MemoryIdentityStore } from './MemoryIdentityStore.js';
+import { SqliteIdentityStore } from './SqliteIdentityStore.js';
+import { deriveTinyId } from './tinyId.js';
+
+const SDK_APP_ID = 1400000001;
+const dir = mkdtempSync(join(tmpdir(), 'hudong-store-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+let files = 0;
+const implementations: Record<string, () => IdentityStore> = {
+  MemoryIdentityStore: () => new MemoryIdentityStore(SDK_APP_ID),
+  SqliteIdentityStore: () => new SqliteIdentityStore({ file: join(dir, `conformance-${files++}.db`), sdkAppId: SDK_APP_ID, timeoutMs: 500 }),
+};
+
+// One suite, every implementation: the server must not behave differently with or without --data-dir.
+for (const [name, make] of Object.entries(implementations)) {
+  describe(`${name} (IdentityStore conformance)`, () => {
+    it('gives the derived tinyId, the same every time', async () => {
+      const store = make();
+      const first = await store.resolve('alice');
+      assert.equal(first, deriveTinyId(SDK_APP_ID, 'alice').toString());
+      assert.equal(await store.resolve('alice'), first);
+      assert.notEqual(await store.resolve('bob'), first);
+      await store.close();
+    });
+
+    it('maps both ways and answers null for unknowns without allocating', async () => {
+      const store = make();
+      const alice = await store.resolve('alice');
+      assert.deepEqual(await store.toTinyIds(['alice', 'nobody']), [alice, null]);
+      assert.deepEqual(await store.toIdentifiers([alice, '12345']), ['alice', null]);
+      assert.deepEqual(await store.toTinyIds(['nobody']), [null], 'a lookup must not have allocated');
+      await store.close();
+    });
+
+    it('closes idempotently', async () => {
+      const store = make();
+      await store.close();
+      await store.close();
+    });
+  });
+}

@@ -1,0 +1,114 @@
+import assert from 'node:assert/strict';
+import { afterEach, beforeEach, describe, it, mock } from 'node:test';
+import { ServerError } from '../errors.js';
+import { Session, type SessionTransport } from '../session/Session.js';
+import { InviteManager } from './InviteManager.js';
+
+class FakeTransport implements SessionTransport {
+  closed = false;
+  readonly events: { event: string; data: Record<string, any> }[] = [];
+  send(text: string): void { this.events.push(JSON.parse(text)); }
+  close(): void { this.closed = true; }
+}
+
+function session(identifier: string): { session: Session; transport: FakeTransport } {
+  const transport = new FakeTransport();
+  return { session: new Session({ identifier, tinyId: '1', terminal: 't' }, transport, 1000), transport };
+}
+
+async function rejectsWith(promise: Promise<unknown>, subCode: string): Promise<void> {
+  await assert.rejects(promise, (err: unknown) => err instanceof ServerError && err.detail.code === subCode);
+}
+
+function throwsWith(fn: () => unknown, code: number, subCode: string): void {
+  assert.throws(fn, (err: unknown) => err instanceof ServerError && err.code === code && err.detail.code === subCode);
+}
+
+describe('InviteManager', () => {
+  let invites: InviteManager;
+  let alice: ReturnType<typeof session>;
+  let bob: ReturnType<typeof session>;
+
+  beforeEach(() => {
+    mock.timers.enable({ apis: ['setTimeout', 'Date'] });
+    invites = new InviteManager(30_000);
+    alice = session('alice');
+    bob = session('bob');
+  });
+  afterEach(() => {
+    invites.close();
+    mock.timers.reset();
+  });
+
+  const received = () => bob.transport.events.filter((e) => e.event === 'invite.received').map((e) => e.data);
+
+  it('delivers invite.received and settles the sender on accept', async () => {
+    const answer = invites.send(alice.session, bob.session, 'bob', 1234);
+    const [inv] = received();
+    assert.equal(inv!.from, 'alice');
+    assert.equal(inv!.roomId, 1234);
+    assert.equal(inv!.expiresAt, Date.now() + 30_000);
+    assert.deepEqual(invites.accept(bob.session, inv!.inviteId), { from: 'alice', roomId: 1234 });
+    assert.deepEqual(await answer, { inviteId: inv!.inviteId, accepted: true });
+    throwsWith(() => invites.refuse(bob.session, inv!.inviteId), 10008, 'INVITE_ANSWERED');
+  });
+
+  it('refuse settles with accepted:false', async () => {
+    const answer = invites.send(alice.session, bob.session, 'bob', 1);
+    invites.refuse(bob.session, received()[0]!.inviteId);
+    assert.equal((await answer).accepted, false);
+  });
+
+  it('send checks in order: INVITEE_OFFLINE, INVITE_SELF, INVITE_PENDING (either direction)', () => {
+    throwsWith(() => invites.send(alice.session, undefined, 'carol', 1), 10010, 'INVITEE_OFFLINE');
+    bob.transport.closed = true;
+    throwsWith(() => invites.send(alice.session, bob.session, 'bob', 1), 10010, 'INVITEE_OFFLINE');
+    bob.transport.closed = false;
+    throwsWith(() => invites.send(alice.session, alice.session, 'alice', 1), 10002, 'INVITE_SELF');
+    void invites.send(alice.session, bob.session, 'bob', 1).catch(() => {});
+    throwsWith(() => invites.send(alice.session, bob.session, 'bob', 2), 10008, 'INVITE_PENDING');
+    throwsWith(() => invites.send(bob.session, alice.session, 'alice', 2), 10008, 'INVITE_PENDING');
+  });
+
+  it('answer checks: INVITE_NOT_FOUND, INVITE_NOT_YOURS', () => {
+    void invites.send(alice.session, bob.session, 'bob', 1).catch(() => {});
+    throwsWith(() => invites.accept(bob.session, 'nope'), 10010, 'INVITE_NOT_FOUND');
+    throwsWith(() => invites.accept(alice.session, received()[0]!.inviteId), 10003, 'INVITE_NOT_YOURS');
+  });
+
+  it('expires: the sender gets INVITE_EXPIRED, the invitee invite.cancelled, a late answer INVITE_EXPIRED', async () => {
+    const answer = invites.send(alice.session, bob.session, 'bob', 1, 5000);
+    const { inviteId } = received()[0]!;
+    mock.timers.tick(5000);
+    await rejectsWith(answer, 'INVITE_EXPIRED');
+    const cancelled = bob.transport.events.at(-1)!;
+    assert.equal(cancelled.event, 'invite.cancelled');
+    assert.equal(cancelled.data.inviteId, inviteId);
+    assert.deepEqual([cancelled.data.error.code, cancelled.data.error.detail.code], [10004, 'INVITE_EXPIRED']);
+    throwsWith(() => invites.accept(bob.session, inviteId), 10004, 'INVITE_EXPIRED');
+  });
+
+  it('inviter gone: invite.cancelled INVITER_GONE to the invitee, and for a late answer', async () => {
+    const answer = invites.send(alice.session, bob.session, 'bob', 1);
+    const { inviteId } = received()[0]!;
+    invites.inviterGone(alice.session);
+    await rejectsWith(answer, 'INVITER_GONE');
+    const cancelled = bob.transport.events.at(-1)!;
+    assert.deepEqual([cancelled.event, cancelled.data.error.code, cancelled.data.error.detail.code], ['invite.cancelled', 10010, 'INVITER_GONE']);
+    throwsWith(() => invites.accept(bob.session, inviteId), 10010, 'INVITER_GONE');
+  });
+
+  it('invitee gone: the sender learns INVITEE_OFFLINE at once', async () => {
+    const answer = invites.send(alice.session, bob.session, 'bob', 1);
+    invites.inviteeGone(bob.session);
+    await rejectsWith(answer, 'INVITEE_OFFLINE');
+  });
+
+  it('forgets finished invites after a while', () => {
+    void invites.send(alice.session, bob.session, 'bob', 1);
+    const { inviteId } = received()[0]!;
+    invites.refuse(bob.session, inviteId);
+    mock.timers.tick(5 * 60_000);
+    throwsWith(() => invites.accept(bob.session, inviteId), 10010, 'INVITE_NOT_FOUND');
+  });
+});

@@ -1,0 +1,82 @@
+import type { MemberInfo, ServerEventData, ServerEventName } from '@hudong/protocol';
+import { SafeEmitter } from '../util/SafeEmitter.js';
+import type { Room } from './Room.js';
+
+/** Who a member speaks for (a session); rooms only need to name it and reach its client. */
+export interface MemberOwner {
+  readonly identifier: string;
+  readonly tinyId: string;
+  readonly terminal: string;
+  send<E extends ServerEventName>(event: E, data: ServerEventData<E>): void;
+}
+
+/** What a member may do in its room, and the privilege key that bounds it (if any). */
+export interface MemberGrant {
+  authBits: number;
+  role: string;
+  privilegeKey: string | undefined;
+}
+
+export interface MemberEvents {
+  /** The member left: by exit, by its session ending, or because the room closed. */
+  close: [];
+}
+
+/** One identifier's presence in one room. Owned by its Room; closing it is leaving. */
+export class Member extends SafeEmitter<MemberEvents> {
+  readonly owner: MemberOwner;
+  readonly room: Room;
+  readonly role: string;
+  #authBits: number;
+  #privilegeKey: string | undefined;
+  #closed = false;
+
+  constructor(owner: MemberOwner, room: Room, grant: MemberGrant) {
+    super();
+    this.owner = owner;
+    this.room = room;
+    this.role = grant.role;
+    this.#authBits = grant.authBits;
+    this.#privilegeKey = grant.privilegeKey;
+  }
+
+  get identifier(): string {
+    return this.owner.identifier;
+  }
+
+  get authBits(): number {
+    return this.#authBits;
+  }
+
+  /** The key the member's bits were last checked against; later changes are bounded by it too. */
+  get privilegeKey(): string | undefined {
+    return this.#privilegeKey;
+  }
+
+  /** New bits (already checked); the member's client is told with `room.privilege`. */
+  setAuthority(authBits: number, privilegeKey: string | undefined): void {
+    this.#authBits = authBits;
+    this.#privilegeKey = privilegeKey;
+    this.owner.send('room.privilege', { authBits });
+  }
+
+  info(): MemberInfo {
+    return {
+      identifier: this.owner.identifier,
+      tinyId: this.owner.tinyId,
+      role: this.role,
+      terminal: this.owner.terminal,
+      authBits: this.#authBits,
+      // Signalling only so far: nobody publishes media until the media plane lands.
+      hasAudio: false,
+      hasCameraVideo: false,
+      hasScreenVideo: false,
+    };
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.safeEmit('close');
+  }
+}

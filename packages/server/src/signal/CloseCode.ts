@@ -1,0 +1,17 @@
+/** WebSocket close codes the server uses; the SDK maps them to its disconnect reasons. */
+export const CloseCode = {
+  /** The server is shutting down. */
+  GOING_AWAY: 1001,
+  /** A frame exceeded `maxFrameBytes` (sent by `ws` itself, listed for reference). */
+  MESSAGE_TOO_BIG: 1009,
+  /** A bug of ours while handling this client's frame (logged); the process carries on. */
+  INTERNAL_ERROR: 1011,
+  /** Nothing received for 3 heartbeat intervals. */
+  HEARTBEAT_TIMEOUT: 4000,
+  /** Another login took over this identifier's session (after `session.replaced`), or a resume moved it. */
+  SESSION_REPLACED: 4001,
+  /** `maxBadFrames` malformed frames. */
+  TOO_MANY_BAD_FRAMES: 4002,
+  /** Stayed over the rate limit for 200 frames. */
+  RATE_LIMITED: 4008,
+} as const;

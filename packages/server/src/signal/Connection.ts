@@ -1,0 +1,205 @@
+import { WebSocket, type RawData } from 'ws';
+import { parseClientMessage, parseParams, WireParseError, type ClientMessage, type MethodName, type ParsedParamsOf } from '@hudong/protocol';
+import { ServerError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import { SafeEmitter } from '../util/SafeEmitter.js';
+import { CloseCode } from './CloseCode.js';
+import { RateLimiter } from './RateLimiter.js';
+
+/** A request whose envelope and params passed their schemas. */
+export type ParsedRequest = { [M in MethodName]: { id: number; method: M; params: ParsedParamsOf<M> } }[MethodName];
+
+/** A frame answered with an error before any handler ran. */
+export interface RejectedFrame {
+  reqId: number | null;
+  method: MethodName | null;
+  /** The raw params, for the log (a failed login still names its identifier). */
+  params?: unknown;
+  error: ServerError;
+}
+
+/** What a connection needs of the session logged in on it. */
+export interface LinkedSession {
+  readonly ended: boolean;
+  acknowledge(ackId: number): void;
+  transportLost(transport: Connection<LinkedSession>): void;
+}
+
+/** Runs requests and answers rejections (the handler layer, injected so this layer stays wire-only). */
+export interface RequestSink<S extends LinkedSession> {
+  /** Answers the request; never rejects. */
+  handle(connection: Connection<S>, request: ParsedRequest): Promise<void>;
+  reject(connection: Connection<S>, frame: RejectedFrame): void;
+}
+
+export interface ConnectionLimits {
+  ratePerSecond: number;
+  rateBurst: number;
+  maxBadFrames: number;
+  heartbeatIntervalMs: number;
+}
+
+export interface ConnectionEvents {
+  /** Closed, by either side; fired once, as soon as it is known. */
+  close: [code: number, reason: string];
+}
+
+/** Frames over the rate limit tolerated before closing (docs/protocol.md "Limits"). */
+const RATE_LIMIT_CLOSE_AFTER = 200;
+/** Silence, in heartbeat intervals, after which a client is taken for gone. */
+const SILENT_INTERVALS = 3;
+
+let nextConnectionId = 1;
+
+/**
+ * One client WebSocket: frame limits (rate, malformed frames, silence), envelope and params
+ * validation, in-flight request ids, and the session logged in on it. `ws` itself enforces
+ * `maxPayload` (close 1009). No socket callback lets an exception escape.
+ */
+export class Connection<S extends LinkedSession = LinkedSession> extends SafeEmitter<ConnectionEvents> {
+  readonly id = nextConnectionId++;
+  readonly #ws: WebSocket;
+  readonly #sink: RequestSink<S>;
+  readonly #logger: Logger;
+  readonly #limits: ConnectionLimits;
+  readonly #rate: RateLimiter;
+  readonly #inFlight = new Set<number>();
+  readonly #heartbeat: NodeJS.Timeout;
+  readonly #socketClosed: Promise<void>;
+  #badFrames = 0;
+  #session: S | null = null;
+  #closed = false;
+
+  constructor(ws: WebSocket, options: { sink: RequestSink<S>; logger: Logger; limits: ConnectionLimits }) {
+    super();
+    this.#ws = ws;
+    this.#sink = options.sink;
+    this.#logger = options.logger;
+    this.#limits = { ...options.limits };
+    this.#rate = new RateLimiter({ ratePerSecond: this.#limits.ratePerSecond, burst: this.#limits.rateBurst, closeAfter: RATE_LIMIT_CLOSE_AFTER });
+    const silenceMs = SILENT_INTERVALS * this.#limits.heartbeatIntervalMs;
+    this.#heartbeat = setTimeout(() => this.close(CloseCode.HEARTBEAT_TIMEOUT, `nothing received for ${silenceMs} ms`), silenceMs);
+    this.#socketClosed = new Promise((resolve) => ws.once('close', () => resolve()));
+    ws.on('message', (data, isBinary) => this.#guard(() => this.#onFrame(data, isBinary)));
+    ws.on('error', (err) => this.#logger.debug({ conn: this.id, err: err.message }, 'websocket error'));
+    ws.on('close', (code, reason) => this.#guard(() => this.#markClosed(code, reason.toString())));
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** The session logged in here; null before login, after logout, and once it ended elsewhere. */
+  get session(): S | null {
+    return this.#session && !this.#session.ended ? this.#session : null;
+  }
+
+  set session(session: S | null) {
+    this.#session = session;
+  }
+
+  /** Resolves when the socket is really closed (after the closing handshake or terminate). */
+  get socketClosed(): Promise<void> {
+    return this.#socketClosed;
+  }
+
+  send(text: string): void {
+    if (this.#closed || this.#ws.readyState !== WebSocket.OPEN) return;
+    this.#ws.send(text);
+  }
+
+  /** Starts the closing handshake; the connection counts as closed from now on. Idempotent. */
+  close(code: number, reason: string): void {
+    if (this.#closed) return;
+    try {
+      this.#ws.close(code, reason);
+    } catch (err) {
+      this.#logger.debug({ conn: this.id, err: (err as Error).message }, 'websocket close failed');
+      this.#ws.terminate();
+    }
+    this.#markClosed(code, reason);
+  }
+
+  /** Drops the socket without a handshake (shutdown of peers that do not answer the close). */
+  terminate(): void {
+    this.#ws.terminate();
+  }
+
+  #markClosed(code: number, reason: string): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    clearTimeout(this.#heartbeat);
+    this.#session?.transportLost(this as Connection<LinkedSession>);
+    this.safeEmit('close', code, reason);
+  }
+
+  #guard(fn: () => void): void {
+    try {
+      fn();
+    } catch (err) {
+      // A bug of ours must cost this client its connection, never the process.
+      this.#logger.error({ conn: this.id, err }, 'connection callback threw');
+      this.close(CloseCode.INTERNAL_ERROR, 'internal error');
+    }
+  }
+
+  #onFrame(data: RawData, isBinary: boolean): void {
+    if (this.#closed) return;
+    this.#heartbeat.refresh();
+    const verdict = this.#rate.admit();
+    if (verdict === 'close') return this.close(CloseCode.RATE_LIMITED, 'stayed over the rate limit');
+    if (isBinary) {
+      if (verdict === 'limited') return this.#rateLimited(null, null);
+      return this.#badFrame({ reqId: null, method: null, error: new ServerError('NOT_JSON', 'binary frames are not accepted; send JSON text frames') });
+    }
+    const text = rawText(data);
+    let message: ClientMessage;
+    try {
+      message = parseClientMessage(text);
+    } catch (err) {
+      const reqId = err instanceof WireParseError ? err.requestId : null;
+      const error = ServerError.from(err);
+      if (verdict === 'limited') return this.#rateLimited(reqId, null);
+      if (error.detail.code === 'UNKNOWN_METHOD') return this.#sink.reject(this, { reqId, method: null, error });
+      return this.#badFrame({ reqId, method: null, error });
+    }
+    // An ack over the limit is dropped unanswered: acks get no responses.
+    if (verdict === 'limited') return message.type === 'request' ? this.#rateLimited(message.id, message.method) : undefined;
+    if (message.type === 'ack') return this.session?.acknowledge(message.id);
+    const { id, method } = message;
+    if (this.#inFlight.has(id)) {
+      return this.#sink.reject(this, { reqId: id, method, error: new ServerError('DUPLICATE_REQUEST_ID', `request id ${id} is still in flight on this connection`) });
+    }
+    if (!this.session && method !== 'login' && method !== 'ping') {
+      return this.#sink.reject(this, { reqId: id, method, params: message.params, error: new ServerError('NOT_LOGGED_IN', `${method} needs a login first`) });
+    }
+    let request: ParsedRequest;
+    try {
+      request = { id, method, params: parseParams(method, message.params, id) } as ParsedRequest;
+    } catch (err) {
+      return this.#badFrame({ reqId: id, method, params: message.params, error: ServerError.from(err) });
+    }
+    this.#inFlight.add(id);
+    this.#sink.handle(this, request)
+      .catch((err: unknown) => this.#logger.error({ conn: this.id, reqId: id, method, err }, 'request handling failed'))
+      .finally(() => this.#inFlight.delete(id));
+  }
+
+  #rateLimited(reqId: number | null, method: MethodName | null): void {
+    const error = new ServerError('RATE_LIMITED', `more than ${this.#limits.ratePerSecond} frames/s (burst ${this.#limits.rateBurst}); slow down`);
+    this.#sink.reject(this, { reqId, method, error });
+  }
+
+  #badFrame(frame: RejectedFrame): void {
+    this.#sink.reject(this, frame);
+    if (++this.#badFrames >= this.#limits.maxBadFrames) {
+      this.close(CloseCode.TOO_MANY_BAD_FRAMES, `${this.#badFrames} malformed frames`);
+    }
+  }
+}
+
+function rawText(data: RawData): string {
+  if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
+  if (data instanceof ArrayBuffer) return Buffer.from(data).toString('utf8');
+  return data.toString('utf8');
+}
