@@ -6,7 +6,7 @@ export const PROTOCOL_VERSION = 1;
 /** 1–128 printable characters, no whitespace: what an app account id (identifier) may be. */
 export const Identifier = z.string().regex(/^[^\s\u0000-\u001f\u007f]{1,128}$/u, 'identifier must be 1–128 printable characters without whitespace');
 /** uint64 as a decimal string. */
-export const TinyId = z.string().regex(/^(0|[1-9][0-9]{0,19})$/, 'tinyId must be a uint64 decimal string').refine((s) => BigInt(s) < 2n ** 64n, 'tinyId exceeds uint64');
+export const TinyId = z.string().regex(/^(0|[1-9][0-9]{0,19})$/, 'tinyId must be a uint64 decimal string').refine((s) => /^[0-9]+$/.test(s) && BigInt(s) < 2n ** 64n, 'tinyId exceeds uint64');
 /** uint32 app room id (AVSDK relation_id); 0 is not a room. */
 export const RoomId = z.number().int().min(1).max(0xffffffff);
 export const RoomType = z.enum(['multi', 'pair']);
@@ -14,8 +14,12 @@ export const AuthBitsField = z.number().int().min(0).max(0xff);
 export const SdkAppId = z.number().int().min(1).max(0xffffffff);
 export const TerminalField = z.string().max(64);
 export const RoleField = z.string().max(64);
-/** A room/one-to-one message payload: text, or binary as base64 (`binary: true`). */
-export const MessageData = z.string().max(64 * 1024);
+/**
+ * A room/one-to-one message payload: text, or binary as base64 (`binary: true`). Kept well under the
+ * server's default 64 KiB frame limit so a maximal message still fits with its envelope.
+ */
+export const MESSAGE_DATA_MAX = 60 * 1024;
+export const MessageData = z.string().max(MESSAGE_DATA_MAX);
 
 export const MemberInfo = z.object({
   identifier: Identifier,

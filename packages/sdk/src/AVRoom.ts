@@ -1,0 +1,312 @@
+import {
+  EndpointEvent, ErrorCode,
+  type AVError, type Lang, type MethodName, type ParamsOf, type ResultOf, type RoomSnapshot, type ServerEventData,
+} from '@hudong/protocol';
+import { TypedEmitter } from './util/TypedEmitter.js';
+import { avError } from './util/errors.js';
+import type { Logger } from './util/logger.js';
+import { publicCall } from './util/public-call.js';
+import { base64ToBytes } from './util/base64.js';
+import { OperationGuard } from './OperationGuard.js';
+import { AVEndpoint, type EndpointState } from './AVEndpoint.js';
+import { diffEndpoints, toEndpointState } from './endpoint-diff.js';
+import * as validate from './validate.js';
+import type { ResolvedEnterParams } from './validate.js';
+import type { AVView, RoomType, SendMessageOptions, VideoRecvMode, ViewRequest } from './options.js';
+import type { ServerEventMessage } from './signal/SignalClient.js';
+
+export type AVRoomState = 'entering' | 'entered' | 'exiting' | 'exited';
+/** Operations of the room category (AVSDK: EnterRoom/ExitRoom, plus ChangeAuthority). */
+export type RoomOp = 'enterRoom' | 'exitRoom' | 'changeAuthority';
+type ViewOp = 'requestViewList' | 'cancelAllView';
+
+export type AVRoomEvents = {
+  /** Members entered, left or changed what they send (`event` is an EndpointEvent). */
+  endpointsUpdate: [event: EndpointEvent, identifiers: string[]];
+  /** The room was lost (server gone for good, session replaced, removed, re-enter failed); it is now 'exited'. */
+  disconnected: [reason: AVError];
+  /** Our auth bits changed (changeAuthority, or the server). */
+  privilegeChanged: [authBits: number];
+  /** With videoRecvMode 'semi-auto': the cameras viewed automatically at entry. */
+  semiAutoRecvCameraVideo: [identifiers: string[]];
+  /** A room message (binary ones as Uint8Array). */
+  message: [from: string, data: string | Uint8Array];
+};
+
+/** What the room needs from below: the session engine's room calls (a fake in unit tests). */
+export interface RoomEngine {
+  enterRoom(params: ParamsOf<'room.enter'>, timeoutMs: number): Promise<RoomSnapshot>;
+  exitRoom(timeoutMs: number, cancelledBy: string): Promise<void>;
+  request<M extends MethodName>(method: M, params: ParamsOf<M>, opts: { timeoutMs: number; op: string; retry?: boolean }): Promise<ResultOf<M>>;
+}
+
+/** @internal What the context lends its room. */
+export interface RoomHost {
+  engine: RoomEngine;
+  /** The context's room-category guard: one room operation at a time. */
+  guard: OperationGuard<RoomOp>;
+  lang: Lang;
+  log: Logger;
+  requestTimeoutMs: number;
+  onListenerError: (error: unknown, event: string) => void;
+  /** The room is exited: the context forgets it. */
+  released(room: AVRoom): void;
+}
+
+/** A room we are entering, in, or were in (AVSDK AVRoomMulti). Get it from `ctx.enterRoom`. */
+export class AVRoom extends TypedEmitter<AVRoomEvents> {
+  #host: RoomHost;
+  #params: ResolvedEnterParams;
+  #state: AVRoomState = 'entering';
+  #authBits: number;
+  #role: string;
+  #states = new Map<string, EndpointState>();
+  #endpoints = new Map<string, AVEndpoint>();
+  #views: OperationGuard<ViewOp>;
+  #viewing: AVView[] = [];
+
+  /** @internal Created by `AVContext.enterRoom`. */
+  constructor(host: RoomHost, params: ResolvedEnterParams) {
+    super(host.onListenerError);
+    this.#host = host;
+    this.#params = { ...params };
+    this.#authBits = params.authBits;
+    this.#role = params.controlRole;
+    this.#views = new OperationGuard('views', host.lang);
+  }
+
+  get roomId(): number {
+    return this.#params.roomId;
+  }
+  get roomType(): RoomType {
+    return this.#params.roomType;
+  }
+  get videoRecvMode(): VideoRecvMode {
+    return this.#params.videoRecvMode;
+  }
+  /** Our effective auth bits (what the server granted, not only what was asked). */
+  get authBits(): number {
+    return this.#authBits;
+  }
+  get role(): string {
+    return this.#role;
+  }
+  get state(): AVRoomState {
+    return this.#state;
+  }
+  /** The other members by identifier (self excluded). */
+  get endpoints(): ReadonlyMap<string, AVEndpoint> {
+    return this.#endpoints;
+  }
+
+  /** Leaves the room (cancels an enter still running: it rejects with 1002). 1003 when already exited. */
+  exit(): Promise<void> {
+    return publicCall('exit', this.#host, async () => {
+      if (this.#state === 'exited') throw avError(ErrorCode.AV_ERR_HAS_IN_THE_STATE, 'ALREADY_IN_STATE', `room ${this.roomId} is already exited`, this.#host.lang);
+      return this._exit();
+    });
+  }
+
+  /** Sends `data` to the room, or with `{to}` to one member (then resolves when its client acknowledged). */
+  sendMessage(data: string | Uint8Array, options?: SendMessageOptions): Promise<void> {
+    return publicCall('sendMessage', this.#host, async () => {
+      this.#requireEntered('sendMessage');
+      const m = validate.message(data, options, this.#host.lang, this.#host.requestTimeoutMs);
+      const { timeoutMs, ...params } = m;
+      await this.#host.engine.request('room.message', params, { timeoutMs, op: 'sendMessage' });
+    });
+  }
+
+  /** Changes our auth bits (co-host up/down); emits `privilegeChanged` on success. */
+  changeAuthority(authBits: number, privilegeKey?: string): Promise<void> {
+    return publicCall('changeAuthority', this.#host, async () => {
+      this.#requireEntered('changeAuthority');
+      const params = validate.authority(authBits, privilegeKey, this.#host.lang);
+      await this.#host.guard.run('changeAuthority', async () => {
+        const res = await this.#host.engine.request('room.changeAuthority', params, { timeoutMs: this.#host.requestTimeoutMs, op: 'changeAuthority', retry: true });
+        if (this.#state !== 'entered') return;
+        this.#authBits = res.authBits;
+        this.emit('privilegeChanged', res.authBits);
+      });
+    });
+  }
+
+  /** Views exactly `list` (members not listed stop being viewed). */
+  requestViewList(list: ViewRequest[]): Promise<AVView[]> {
+    return publicCall('requestViewList', this.#host, async () => {
+      this.#requireEntered('requestViewList');
+      const views = validate.viewList(list, this.#host.lang);
+      return this.#views.run('requestViewList', async () => {
+        const { lang } = this.#host;
+        if (views.length === 0) {
+          if (this.#viewing.length === 0) throw avError(ErrorCode.AV_ERR_HAS_IN_THE_STATE, 'ALREADY_IN_STATE', 'the list is empty and nothing is viewed', lang);
+        }
+        for (const v of views) {
+          if (v.srcType === 'media') throw avError(ErrorCode.AV_ERR_NOT_IMPLEMENTED, 'MEDIA_SOURCE_NOT_IMPLEMENTED', `srcType 'media' (${v.identifier}) is not implemented`, lang);
+          const ep = this.#endpoints.get(v.identifier);
+          if (!ep) throw avError(ErrorCode.AV_ERR_ENDPOINT_NOT_EXIST, 'ENDPOINT_NOT_FOUND', `${v.identifier} is not in room ${this.roomId}`, lang, { identifier: v.identifier });
+          const sends = v.srcType === 'camera' ? ep.hasCameraVideo : ep.hasScreenVideo;
+          if (!sends) throw avError(ErrorCode.AV_ERR_ENDPOINT_HAS_NOT_VIDEO, 'NO_VIDEO', `${v.identifier} sends no ${v.srcType} video`, lang, { identifier: v.identifier, srcType: v.srcType });
+        }
+        // media: issue 3 — subscribe to the listed tracks here (and drop the unlisted ones), fill
+        // #viewing. Until then a list that passes every check cannot be served: say so honestly.
+        throw avError(ErrorCode.AV_ERR_NOT_IMPLEMENTED, 'MEDIA_NOT_AVAILABLE', 'receiving video is not implemented yet', lang);
+      });
+    });
+  }
+
+  /** Stops viewing everyone. 1003 when nothing is viewed. */
+  cancelAllView(): Promise<void> {
+    return publicCall('cancelAllView', this.#host, async () => {
+      this.#requireEntered('cancelAllView');
+      await this.#views.run('cancelAllView', async () => {
+        // media: issue 3 — close the subscriptions in #viewing here.
+        this.#viewing = [];
+      }, { holds: this.#viewing.length === 0 && 'nothing is viewed' });
+    });
+  }
+
+  /** @internal The enter flow, run by the context under its room guard. */
+  async _enter(signal: AbortSignal): Promise<void> {
+    const { timeoutMs, videoRecvMode, ...wire } = this.#params;
+    this.#host.log.info({ roomId: this.roomId, roomType: this.roomType, authBits: this.#params.authBits }, 'entering room');
+    try {
+      const snap = await this.#host.engine.enterRoom(wire, timeoutMs);
+      if (signal.aborted || this.#state !== 'entering') return; // cancelled by exit, or the session ended
+      this.#authBits = snap.authBits;
+      this.#role = snap.role;
+      for (const m of snap.members) this.#addEndpoint(toEndpointState(m));
+      this.#setState('entered');
+      // media: issue 3 — with videoRecvMode 'semi-auto', view the cameras already on here and emit
+      // 'semiAutoRecvCameraVideo' with their identifiers.
+      void videoRecvMode;
+    } catch (err) {
+      if (!signal.aborted && this.#state === 'entering') this.#finish();
+      throw err;
+    }
+  }
+
+  /** @internal The exit flow (room.exit and ctx.exitRoom), under the context's room guard. */
+  _exit(): Promise<void> {
+    return this.#host.guard.run('exitRoom', async () => {
+      this.#setState('exiting');
+      await this.#host.engine.exitRoom(this.#host.requestTimeoutMs, 'exitRoom');
+      this.#finish();
+    }, { preempts: ['enterRoom'] });
+  }
+
+  /** @internal A room-scoped server event. */
+  _onServerEvent(msg: ServerEventMessage): void {
+    if (this.#state !== 'entered') return;
+    switch (msg.event) {
+      case 'room.endpoints':
+        this.#applyEndpointEvent(msg.data.event as EndpointEvent, msg.data.members);
+        break;
+      case 'room.privilege':
+        // During changeAuthority its own result reports the change, once.
+        if (this.#host.guard.current === 'changeAuthority' || msg.data.authBits === this.#authBits) return;
+        this.#authBits = msg.data.authBits;
+        this.emit('privilegeChanged', this.#authBits);
+        break;
+      case 'room.message': {
+        let data: string | Uint8Array = msg.data.data;
+        if (msg.data.binary) {
+          try {
+            data = base64ToBytes(msg.data.data);
+          } catch {
+            this.#host.log.warn({ from: msg.data.from }, 'dropped a binary message that is not base64');
+            return;
+          }
+        }
+        this.emit('message', msg.data.from, data);
+        break;
+      }
+      default:
+        break;
+    }
+  }
+
+  /** @internal After a reconnect: what changed while we were away, as endpoint events. */
+  _restore(snap: RoomSnapshot): void {
+    if (this.#state !== 'entered') return;
+    const changes = diffEndpoints(this.#states, snap.members);
+    const present = new Set(snap.members.map((m) => m.identifier));
+    for (const id of [...this.#states.keys()]) if (!present.has(id)) this.#removeEndpoint(id);
+    for (const m of snap.members) this.#addEndpoint(toEndpointState(m));
+    this.#role = snap.role;
+    this.#host.log.info({ roomId: this.roomId, members: snap.members.length, changes: changes.length }, 'room restored');
+    for (const [event, ids] of changes) this.emit('endpointsUpdate', event, ids);
+    if (snap.authBits !== this.#authBits) {
+      this.#authBits = snap.authBits;
+      this.emit('privilegeChanged', snap.authBits);
+    }
+  }
+
+  /** @internal The room is gone (session ended, removed, re-enter failed). */
+  _disconnect(reason: AVError): void {
+    if (this.#state === 'exited') return;
+    const wasEntered = this.#state === 'entered';
+    this.#finish();
+    // An enter still running reports the reason through its own rejection instead.
+    if (wasEntered) this.emit('disconnected', reason);
+  }
+
+  #applyEndpointEvent(event: EndpointEvent, members: ServerEventData<'room.endpoints'>['members']): void {
+    const ids: string[] = [];
+    for (const m of members) {
+      const known = this.#states.get(m.identifier);
+      if (event === EndpointEvent.ENTER) {
+        if (!known) ids.push(m.identifier);
+        this.#addEndpoint(toEndpointState(m));
+      } else if (!known) {
+        continue; // news about someone we do not know: nothing to update
+      } else if (event === EndpointEvent.EXIT) {
+        this.#removeEndpoint(m.identifier);
+        ids.push(m.identifier);
+      } else {
+        const flag = event === EndpointEvent.HAS_CAMERA_VIDEO || event === EndpointEvent.NO_CAMERA_VIDEO ? 'hasCameraVideo'
+          : event === EndpointEvent.HAS_AUDIO || event === EndpointEvent.NO_AUDIO ? 'hasAudio' : 'hasScreenVideo';
+        known[flag] = event === EndpointEvent.HAS_CAMERA_VIDEO || event === EndpointEvent.HAS_AUDIO || event === EndpointEvent.HAS_SCREEN_VIDEO;
+        ids.push(m.identifier);
+      }
+    }
+    if (ids.length > 0) this.emit('endpointsUpdate', event, ids);
+  }
+
+  #addEndpoint(s: EndpointState): void {
+    const known = this.#states.get(s.identifier);
+    if (known) {
+      Object.assign(known, s); // same AVEndpoint object, fresh fields
+      return;
+    }
+    this.#states.set(s.identifier, s);
+    this.#endpoints.set(s.identifier, new AVEndpoint(s));
+  }
+
+  #removeEndpoint(id: string): void {
+    this.#states.delete(id);
+    this.#endpoints.delete(id);
+  }
+
+  #requireEntered(op: string): void {
+    if (this.#state !== 'entered') {
+      throw avError(ErrorCode.AV_ERR_ROOM_NOT_EXIST, 'ROOM_NOT_ENTERED', `${op} needs an entered room; room ${this.roomId} is ${this.#state}`, this.#host.lang);
+    }
+  }
+
+  /** Exited for good: no members, no views, and the context forgets us. */
+  #finish(): void {
+    if (this.#state === 'exited') return;
+    this.#setState('exited');
+    this.#states.clear();
+    this.#endpoints.clear();
+    this.#viewing = [];
+    this.#host.released(this);
+  }
+
+  #setState(state: AVRoomState): void {
+    if (state === this.#state) return;
+    this.#host.log.info({ roomId: this.roomId, from: this.#state, to: state }, 'room state');
+    this.#state = state;
+  }
+}
