@@ -100,6 +100,17 @@ export class ServerProcess {
     return this.logs.filter(predicate);
   }
 
+  /** Log lines arrive a little after the response they describe: wait for one. */
+  async waitForLog(predicate: (rec: Record<string, unknown>) => boolean, timeoutMs = 3000): Promise<Record<string, unknown>> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const found = this.logs.find(predicate);
+      if (found) return found;
+      if (Date.now() > deadline) throw new Error(`no matching server log line within ${timeoutMs} ms`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+
   async #signal(sig: NodeJS.Signals): Promise<void> {
     if (!this.alive) return;
     this.#child!.kill(sig);

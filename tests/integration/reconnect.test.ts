@@ -48,13 +48,17 @@ test('after a server restart the SDK logs in again and re-enters its room', asyn
     await b.enterRoom({ roomId, roomType: 'multi', createRoom: true });
     let disconnected: AVError | undefined;
     aRoom.on('disconnected', (e) => (disconnected = e));
+    const states: Record<string, string[]> = { a: [], b: [] };
+    a.on('connectionStateChanged', (st) => states.a!.push(st));
+    b.on('connectionStateChanged', (st) => states.b!.push(st));
     await server.kill();
     await sleep(500);
     await server.start(); // same port
-    // b re-enters too; a sees it as ENTER once both are back (or already present after a's re-entry).
+    // 'connected' again means logged in and the room restored (re-entered) on the new process.
     const deadline = Date.now() + 15_000;
-    while (!aRoom.endpoints.has(bId) && Date.now() < deadline) await sleep(100);
-    await sleep(300);
+    while (Date.now() < deadline && !(a.connectionState === 'connected' && b.connectionState === 'connected' && states.a!.length > 0 && states.b!.length > 0)) await sleep(50);
+    assert.deepEqual(states.a, ['reconnecting', 'connected']);
+    assert.deepEqual(states.b, ['reconnecting', 'connected']);
     assert.equal(disconnected, undefined);
     assert.equal(aRoom.state, 'entered');
     assert.ok(aRoom.endpoints.has(bId), 'b is back in a\'s member list');

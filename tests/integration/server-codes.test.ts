@@ -36,8 +36,8 @@ test('10001 AV_ERR_SERVER_FAILED: the identity store file is corrupted under a r
     const err = await rejectsWithServer(next.start({ identifier: id, userSig: userSigFor(id) }), 10001, 'AV_ERR_SERVER_FAILED', 'STORE_FAILED');
     assert.match(err.detail!.message, /SQLITE_|not a database|malformed/i);
     assert.ok(srv.alive, 'the server survives a broken store');
-    const logged = srv.logsWith((r) => r.code === 10001);
-    assert.ok(logged.length > 0, 'the failure is logged with its code');
+    const logged = await srv.waitForLog((r) => r.code === 10001);
+    assert.equal((logged.detail as { code: string }).code, 'STORE_FAILED');
   } finally {
     await dispose(ctx);
     await srv.stop();

@@ -1,0 +1,112 @@
+// bench/signalling: enterRoom latency over 1,000 joins, and what one node holds per member.
+// Real server process, real SDK clients over real WebSockets on loopback. Prints a table.
+//   npm run bench:signalling [-- --joins 1000 --members 5000 --rooms 100]
+import { parseArgs } from 'node:util';
+import { readFileSync } from 'node:fs';
+import { AVContext } from '@hudong/sdk';
+import { ServerProcess, TEST_APP_ID } from '../../tests/helpers/server-process.js';
+import { userSigFor } from '../../tests/helpers/clients.js';
+
+const { values } = parseArgs({
+  options: {
+    joins: { type: 'string', default: '1000' },
+    members: { type: 'string', default: '5000' },
+    rooms: { type: 'string', default: '100' },
+    concurrency: { type: 'string', default: '50' },
+  },
+});
+const JOINS = Number(values.joins);
+const MEMBERS = Number(values.members);
+const ROOMS = Number(values.rooms);
+const CONCURRENCY = Number(values.concurrency);
+
+function rssBytes(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) * 1024 : NaN;
+}
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime in clock ticks (USER_HZ 100)
+}
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+async function inBatches<T>(items: T[], size: number, fn: (item: T) => Promise<void>): Promise<void> {
+  for (let i = 0; i < items.length; i += size) await Promise.all(items.slice(i, i + size).map(fn));
+}
+
+const server = await new ServerProcess({
+  config: { maxMembersPerRoom: 100_000, maxMembers: 1_000_000, ratePerSecond: 1000, rateBurst: 1000, logLevel: 'warn' },
+}).start();
+const pid = server.pid!;
+const contexts: AVContext[] = [];
+
+async function started(identifier: string): Promise<AVContext> {
+  const ctx = AVContext.create({ serverUrl: server.wsUrl, sdkAppId: TEST_APP_ID });
+  await ctx.start({ identifier, userSig: userSigFor(identifier) });
+  contexts.push(ctx);
+  return ctx;
+}
+
+// 1. Latency: JOINS members, each timed from enterRoom() to its resolution, spread over 10 rooms,
+// a few joins in flight at once as a real crowd would arrive.
+const loginMs: number[] = [];
+const enterMs: number[] = [];
+await inBatches([...Array(JOINS).keys()], 10, async (i) => {
+  const t0 = performance.now();
+  const ctx = await started(`lat-${i}`);
+  loginMs.push(performance.now() - t0);
+  const t1 = performance.now();
+  await ctx.enterRoom({ roomId: 1 + (i % 10), roomType: 'multi', createRoom: true });
+  enterMs.push(performance.now() - t1);
+});
+loginMs.sort((a, b) => a - b);
+enterMs.sort((a, b) => a - b);
+
+// 2. Capacity: MEMBERS members in ROOMS rooms; server memory and CPU per member.
+const rssBefore = rssBytes(pid);
+const cpuBefore = cpuSeconds(pid);
+const t2 = performance.now();
+await inBatches([...Array(MEMBERS).keys()], CONCURRENCY, async (i) => {
+  const ctx = await started(`cap-${i}`);
+  await ctx.enterRoom({ roomId: 1000 + (i % ROOMS), roomType: 'multi', createRoom: true });
+});
+const fillSeconds = (performance.now() - t2) / 1000;
+const cpuFill = cpuSeconds(pid) - cpuBefore;
+global.gc?.();
+await new Promise((r) => setTimeout(r, 12_000)); // two heartbeat intervals at rest
+const rssAfter = rssBytes(pid);
+const cpuIdle0 = cpuSeconds(pid);
+await new Promise((r) => setTimeout(r, 10_000));
+const idleCpuPercent = ((cpuSeconds(pid) - cpuIdle0) / 10) * 100;
+const health = (await (await fetch(`${server.httpUrl}/healthz`)).json()) as { rooms: number; members: number };
+const perMember = (rssAfter - rssBefore) / MEMBERS;
+const budget = 2 * 1024 ** 3;
+
+const rows: [string, string][] = [
+  ['joins timed', String(JOINS)],
+  ['login (start) p50 / p99 ms', `${percentile(loginMs, 50).toFixed(2)} / ${percentile(loginMs, 99).toFixed(2)}`],
+  ['enterRoom p50 / p99 ms', `${percentile(enterMs, 50).toFixed(2)} / ${percentile(enterMs, 99).toFixed(2)}`],
+  ['enterRoom max ms', enterMs[enterMs.length - 1]!.toFixed(2)],
+  ['members held (healthz)', `${health.members} in ${health.rooms} rooms`],
+  ['fill rate (login+enter) /s', (MEMBERS / fillSeconds).toFixed(0)],
+  ['server CPU per join ms', ((cpuFill / MEMBERS) * 1000).toFixed(3)],
+  ['server RSS before / after MB', `${(rssBefore / 1e6).toFixed(1)} / ${(rssAfter / 1e6).toFixed(1)}`],
+  ['server memory per member KB', (perMember / 1024).toFixed(2)],
+  ['members per 2 GiB (memory bound)', Math.floor(budget / perMember).toLocaleString('en')],
+  [`server CPU at rest, ${health.members} members (heartbeats) %`, idleCpuPercent.toFixed(1)],
+];
+const width = Math.max(...rows.map(([k]) => k.length));
+console.log(`\nbench/signalling — ${new Date().toISOString()}, node ${process.version}`);
+console.log(`${'metric'.padEnd(width)} | value`);
+console.log(`${'-'.repeat(width)}-|-${'-'.repeat(24)}`);
+for (const [k, v] of rows) console.log(`${k.padEnd(width)} | ${v}`);
+
+for (const ctx of contexts) {
+  try {
+    await ctx.exitRoom();
+    await ctx.stop();
+  } catch { /* best effort */ }
+}
+await server.stop();
+process.exit(0);
