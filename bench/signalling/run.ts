@@ -36,7 +36,7 @@ async function inBatches<T>(items: T[], size: number, fn: (item: T) => Promise<v
 }
 
 const server = await new ServerProcess({
-  config: { maxMembersPerRoom: 100_000, maxMembers: 1_000_000, ratePerSecond: 1000, rateBurst: 1000, logLevel: 'warn' },
+  config: { maxMembersPerRoom: 100_000, maxMembers: 1_000_000, ratePerSecond: 1000, rateBurst: 1000 },
 }).start();
 const pid = server.pid!;
 const contexts: AVContext[] = [];

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,6 +24,7 @@ export class ServerProcess {
   #child: ChildProcess | undefined;
   #port = 0;
   #exit: Promise<number | null> | undefined;
+  #configDir: string | undefined;
 
   constructor(readonly options: ServerProcessOptions = {}) {}
 
@@ -42,8 +43,8 @@ export class ServerProcess {
 
   /** Starts the process (on the same port again after a stop) and waits for its 'listening' log line. */
   async start(): Promise<this> {
-    const dir = mkdtempSync(join(tmpdir(), 'hudong-srv-'));
-    const configPath = join(dir, 'config.json');
+    this.#configDir ??= mkdtempSync(join(tmpdir(), 'hudong-srv-'));
+    const configPath = join(this.#configDir, 'config.json');
     writeFileSync(configPath, JSON.stringify(this.options.config ?? {}));
     const args = [
       BIN, 'serve', '--host', '127.0.0.1', '--port', String(this.#port || this.options.port || 0),
@@ -81,9 +82,11 @@ export class ServerProcess {
     return this;
   }
 
-  /** Graceful stop (SIGTERM). */
+  /** Graceful stop (SIGTERM); removes the config file. */
   async stop(): Promise<void> {
     await this.#signal('SIGTERM');
+    if (this.#configDir) rmSync(this.#configDir, { recursive: true, force: true });
+    this.#configDir = undefined;
   }
 
   /** Abrupt death (SIGKILL), as a crash or an OOM kill would be. */

@@ -52,3 +52,30 @@ test('diagnose explains server and SDK log lines with the backend sub-code', () 
   const zh = hudong('diagnose', log, '--lang', 'zh');
   assert.match(zh, /确认网络是否有问题/);
 });
+
+test('diagnose explains a real SDK log and the real server log of the same failure', async () => {
+  const { ServerProcess, TEST_APP_ID } = await import('../helpers/server-process.js');
+  const { userSigFor } = await import('../helpers/clients.js');
+  const { AVContext, createJsonLineLogger } = await import('@hudong/sdk');
+  const server = await new ServerProcess().start();
+  const dir = mkdtempSync(join(tmpdir(), 'hudong-diag-'));
+  const sdkLines: string[] = [];
+  try {
+    const ctx = AVContext.create({ serverUrl: server.wsUrl, sdkAppId: TEST_APP_ID, logger: createJsonLineLogger((l) => sdkLines.push(l)) });
+    await ctx.start({ identifier: 'diag', userSig: userSigFor('diag') });
+    await ctx.enterRoom({ roomId: 4242, roomType: 'multi', createRoom: false }).catch(() => {});
+    await ctx.stop();
+    await server.waitForLog((r) => r.code === 10009);
+    const sdkLog = join(dir, 'sdk.log');
+    const serverLog = join(dir, 'server.log');
+    writeFileSync(sdkLog, sdkLines.join('\n'));
+    writeFileSync(serverLog, server.logs.map((l) => JSON.stringify(l)).join('\n'));
+    for (const file of [sdkLog, serverLog]) {
+      const out = hudong('diagnose', file);
+      assert.match(out, /10009 AV_ERR_SERVER_ROOM_NOT_EXIST/, file);
+      assert.match(out, /backend sub-code: ROOM_NOT_FOUND — .*4242/, file);
+    }
+  } finally {
+    await server.stop();
+  }
+});
