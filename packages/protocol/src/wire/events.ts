@@ -23,6 +23,8 @@ export const ServerEvents = {
   'invite.received': z.object({ inviteId: z.string(), from: Identifier, roomId: RoomId, expiresAt: z.number() }),
   /** An invite addressed to the caller was withdrawn or expired before it was answered. */
   'invite.cancelled': z.object({ inviteId: z.string(), error: WireError }),
+  /** A view ended without being asked: its publisher stopped or left, or its transport failed. */
+  'media.subscriptionEnded': z.object({ subscriptionId: z.string(), error: WireError }),
   /** Another connection logged in with the same identifier; this one is closed next. */
   'session.replaced': z.object({ error: WireError }),
 } as const;

@@ -21,6 +21,17 @@ export const RoleField = z.string().max(64);
 export const MESSAGE_DATA_MAX = 60 * 1024;
 export const MessageData = z.string().max(MESSAGE_DATA_MAX);
 
+/** What a member publishes: one transport each. AVSDK's 'media' (file) source is not offered. */
+export const MediaSource = z.enum(['audio', 'camera', 'screen']);
+export type MediaSource = z.infer<typeof MediaSource>;
+/** Which simulcast layer a view takes: 'big' the highest, 'small' the lowest. */
+export const ViewSize = z.enum(['big', 'small']);
+export type ViewSize = z.infer<typeof ViewSize>;
+/** A complete SDP (ICE candidates gathered in it: no trickle). */
+export const Sdp = z.string().min(1).max(32 * 1024);
+/** Codec names as in SDP rtpmap (`VP8`, `H264`, `opus`), compared case-insensitively. */
+export const CodecName = z.string().min(1).max(32);
+
 export const MemberInfo = z.object({
   identifier: Identifier,
   tinyId: TinyId,

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import {
-  AuthBitsField, Identifier, MessageData, RoleField, RoomId, RoomSnapshot, RoomType, SdkAppId,
-  TerminalField, TinyId,
+  AuthBitsField, CodecName, Identifier, MediaSource, MessageData, RoleField, RoomId, RoomSnapshot, RoomType,
+  SdkAppId, Sdp, TerminalField, TinyId, ViewSize,
 } from './fields.js';
 
 const Empty = z.object({});
@@ -69,6 +69,32 @@ export const Methods = {
   },
   'invite.accept': { params: z.object({ inviteId: z.string().max(64) }), result: z.object({ from: Identifier, roomId: RoomId }) },
   'invite.refuse': { params: z.object({ inviteId: z.string().max(64) }), result: Empty },
+  /**
+   * Publish one source: `sdp` is the client's offer (one sendonly m-line, candidates gathered).
+   * The answer keeps only what the SFU forwards. Publishing a source again replaces the old transport.
+   */
+  'media.publish': {
+    params: z.object({ source: MediaSource, sdp: Sdp }),
+    result: z.object({ sdp: Sdp, codec: CodecName }),
+  },
+  'media.unpublish': { params: z.object({ source: MediaSource }), result: Empty },
+  /**
+   * View one member's source: the server answers with an offer (one sendonly m-line) for a new
+   * transport; the client completes it with `media.answer`. `codecs`: what the client can decode.
+   */
+  'media.subscribe': {
+    params: z.object({
+      identifier: Identifier,
+      source: MediaSource,
+      size: ViewSize.default('big'),
+      codecs: z.array(CodecName).max(16).optional(),
+    }),
+    result: z.object({ subscriptionId: z.string(), sdp: Sdp, codec: CodecName }),
+  },
+  'media.answer': { params: z.object({ subscriptionId: z.string().max(64), sdp: Sdp }), result: Empty },
+  /** Switch a view between simulcast layers without renegotiating. */
+  'media.setLayer': { params: z.object({ subscriptionId: z.string().max(64), size: ViewSize }), result: Empty },
+  'media.unsubscribe': { params: z.object({ subscriptionId: z.string().max(64) }), result: Empty },
 } as const;
 
 export type MethodName = keyof typeof Methods;
