@@ -1,4 +1,5 @@
 // Runs every suite with node's test runner: unit tests beside the code, then tests/.
+// One file at a time: virtual devices are exclusive per machine, and media tests need both cores.
 // Node 20's --test takes no globs, so the files are listed here.
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -37,7 +38,7 @@ if (files.length === 0) {
 }
 const result = spawnSync(
   process.execPath,
-  ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=120000', ...files],
+  ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-timeout=120000', ...files],
   { stdio: 'inherit' },
 );
 process.exit(result.status ?? 1);

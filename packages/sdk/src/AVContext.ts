@@ -11,6 +11,9 @@ import type { ServerEventMessage } from './signal/SignalClient.js';
 import * as validate from './validate.js';
 import { DEFAULTS, type AcceptedInvitation, type AVContextOptions, type EnterRoomParams, type Invitation, type InviteOptions, type StartParams } from './options.js';
 import { ContextRequests } from './ContextRequests.js';
+import { AVDeviceManager } from './AVDeviceManager.js';
+import { AVDeviceTest } from './AVDeviceTest.js';
+import { loadWebRtc, type WebRtc } from './engine/media/webrtc.js';
 
 export type AVContextState = 'stopped' | 'starting' | 'started' | 'stopping' | 'destroyed';
 type ContextOp = 'start' | 'stop' | 'destroy';
@@ -46,6 +49,9 @@ export class AVContext extends TypedEmitter<AVContextEvents> {
   #guard: OperationGuard<ContextOp>;
   #roomGuard: OperationGuard<RoomOp>;
   #requests: ContextRequests;
+  #devices: AVDeviceManager;
+  #deviceTest: AVDeviceTest;
+  #webrtc: Promise<WebRtc | null> | null = null;
 
   /** Creates a context (state 'stopped'). Throws 1004 for bad options, 1007 off the main thread. */
   static create(options: AVContextOptions): AVContext {
@@ -69,6 +75,9 @@ export class AVContext extends TypedEmitter<AVContextEvents> {
     this.#log = withBindings(opts.logger, () => ({ identifier: this.#identifier ?? undefined, tinyId: this.#tinyId ?? undefined, roomId: this.#room?.roomId }));
     this.#guard = new OperationGuard('context', opts.lang);
     this.#roomGuard = new OperationGuard('room', opts.lang);
+    const onDeviceListenerError = (err: unknown, event: string) => this.#log.error({ event, err }, 'a device event listener threw');
+    this.#devices = new AVDeviceManager({ lang: opts.lang, log: this.#log, webrtc: () => this.#loadWebRtc(), simulcast: opts.simulcast, onListenerError: onDeviceListenerError });
+    this.#deviceTest = new AVDeviceTest({ lang: opts.lang, log: this.#log, backend: () => this.#devices._backend(), onListenerError: onDeviceListenerError });
     this.#requests = new ContextRequests({ lang: opts.lang, requestTimeoutMs: opts.requestTimeoutMs, engine: () => this.#engine!, self: () => ({ identifier: this.#identifier!, tinyId: this.#tinyId! }) });
   }
 
@@ -96,6 +105,14 @@ export class AVContext extends TypedEmitter<AVContextEvents> {
   get webrtc(): unknown {
     return this.#opts.webrtc;
   }
+  /** Devices: list, enable/disable (published while in a room with the SEND bit), local tracks. Usable before `start`. */
+  get devices(): AVDeviceManager {
+    return this.#devices;
+  }
+  /** The device test (preview devices without publishing). */
+  get deviceTest(): AVDeviceTest {
+    return this.#deviceTest;
+  }
 
   /** Logs in as `identifier` (and learns our tinyId). 1003 when started; 1 when the server cannot be reached. */
   start(params: StartParams): Promise<void> {
@@ -120,15 +137,17 @@ export class AVContext extends TypedEmitter<AVContextEvents> {
     });
   }
 
-  /** Logs out. 1202 while a room is not exited; 1003 when stopped. */
+  /** Logs out and closes the devices. 1202 while a room is not exited; 1602 while the device test runs; 1003 when stopped. */
   stop(): Promise<void> {
     return this.#call('stop', async () => {
       this.#requireAlive();
       if (this.#room && this.#room.state !== 'exited') {
         throw avError(ErrorCode.AV_ERR_ROOM_NOT_EXITED, 'ROOM_NOT_EXITED', `room ${this.#room.roomId} is ${this.#room.state}; exit it before stopping`, this.#lang);
       }
+      this.#requireNoDeviceTest('stop');
       await this.#guard.run('stop', async () => {
         this.#setState('stopping');
+        await this.#devices._closeAll();
         const engine = this.#engine;
         this.#engine = null;
         await engine?.stop(DEFAULTS.stopTimeoutMs);
@@ -145,6 +164,7 @@ export class AVContext extends TypedEmitter<AVContextEvents> {
         if (this.#state !== 'stopped') {
           throw avError(ErrorCode.AV_ERR_CONTEXT_NOT_STOPPED, 'CONTEXT_NOT_STOPPED', `the context is ${this.#state}; stop it before destroying`, this.#lang);
         }
+        await this.#devices._closeAll();
         this.#setState('destroyed');
         this.removeAllListeners();
       }, { holds: this.#state === 'destroyed' && 'the context is already destroyed' });
@@ -159,6 +179,7 @@ export class AVContext extends TypedEmitter<AVContextEvents> {
     return this.#call('enterRoom', async () => {
       this.#requireStarted('enterRoom');
       const p = validate.enterParams(params, this.#lang);
+      this.#requireNoDeviceTest('enterRoom');
       const current = this.#room;
       if (current && current.roomId !== p.roomId && (current.state === 'entering' || current.state === 'entered')) {
         throw avError(ErrorCode.AV_ERR_ROOM_NOT_EXITED, 'IN_ANOTHER_ROOM', `already in room ${current.roomId} (${current.state}); one room at a time`, this.#lang);
@@ -236,6 +257,17 @@ export class AVContext extends TypedEmitter<AVContextEvents> {
     }
   }
 
+  #requireNoDeviceTest(op: string): void {
+    if (this.#deviceTest.state !== 'stopped') {
+      throw avError(ErrorCode.AV_ERR_DEVICE_TEST_NOT_STOPPED, 'DEVICE_TEST_RUNNING', `${op} is not allowed while the device test runs; stop it first`, this.#lang);
+    }
+  }
+
+  #loadWebRtc(): Promise<WebRtc | null> {
+    this.#webrtc ??= loadWebRtc(this.#opts.webrtc);
+    return this.#webrtc;
+  }
+
   #roomHost(): RoomHost {
     return {
       engine: this.#engine!,
@@ -246,6 +278,12 @@ export class AVContext extends TypedEmitter<AVContextEvents> {
       onListenerError: (err, event) => this.#log.error({ event, err }, 'a room event listener threw'),
       released: (room) => {
         if (this.#room === room) this.#room = null;
+      },
+      media: {
+        webrtc: () => this.#loadWebRtc(),
+        playAudio: (track) => this.#devices._audioOutput.play(track),
+        publishing: (binding) => this.#devices._bind(binding),
+        authChanged: () => this.#devices._sync(),
       },
     };
   }

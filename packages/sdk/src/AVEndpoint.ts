@@ -15,6 +15,7 @@ export interface EndpointState {
  */
 export class AVEndpoint {
   #s: EndpointState;
+  #audioTrack: MediaStreamTrack | null = null;
 
   /** @internal The room owns `state` and mutates it; applications get endpoints from `room.endpoints`. */
   constructor(state: EndpointState) {
@@ -48,6 +49,16 @@ export class AVEndpoint {
   /** Its terminal (`'web'`, `'node'`, …). */
   get terminal(): string {
     return this.#s.terminal;
+  }
+
+  /** Its audio as received (automatically, while we hold RECV_AUDIO and it sends audio), else null. */
+  get audioTrack(): MediaStreamTrack | null {
+    return this.#audioTrack;
+  }
+
+  /** @internal Set by the room's media when receiving its audio starts or ends. */
+  _setAudioTrack(track: MediaStreamTrack | null): void {
+    this.#audioTrack = track;
   }
 
   toJSON(): EndpointState {

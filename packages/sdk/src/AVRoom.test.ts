@@ -209,8 +209,8 @@ test('views: 1201, 1004, 1006, 1401, 1402, 1003 — and no fake success', async 
   await rejectsWith(room.requestViewList([{ identifier: 'bob', srcType: 'screen', size: 'small' }]), 1402);
   await rejectsWith(room.requestViewList([]), 1003);
   await rejectsWith(room.cancelAllView(), 1003);
-  // a list that passes every check: media is not built yet (issue 3), so it says so
+  // a list that passes every check, in a room without media services (no WebRTC): 1006 says so
   const err = await rejectsWith(room.requestViewList([{ identifier: 'bob', srcType: 'camera', size: 'big' }]), 1006);
-  assert.equal(err.detail?.code, 'MEDIA_NOT_AVAILABLE');
+  assert.equal(err.detail?.code, 'NO_WEBRTC');
   await tick();
 });

@@ -3,7 +3,7 @@ import {
   type AVError, type Lang, type MethodName, type ParamsOf, type ResultOf, type RoomSnapshot, type ServerEventData,
 } from '@hudong/protocol';
 import { TypedEmitter } from './util/TypedEmitter.js';
-import { avError } from './util/errors.js';
+import { avError, errorFields, fromWire, toAVError } from './util/errors.js';
 import type { Logger } from './util/logger.js';
 import { publicCall } from './util/public-call.js';
 import { base64ToBytes } from './util/base64.js';
@@ -14,6 +14,12 @@ import * as validate from './validate.js';
 import type { ResolvedEnterParams } from './validate.js';
 import type { AVView, RoomType, SendMessageOptions, VideoRecvMode, ViewRequest } from './options.js';
 import type { ServerEventMessage } from './signal/SignalClient.js';
+import { RoomMedia } from './RoomMedia.js';
+import { noWebRtc } from './devices/backend.js';
+import type { PublishBinding } from './AVDeviceManager.js';
+import type { MediaRequest } from './engine/media/peer.js';
+import type { WebRtc } from './engine/media/webrtc.js';
+import type { ViewSpec } from './view-diff.js';
 
 export type AVRoomState = 'entering' | 'entered' | 'exiting' | 'exited';
 /** Operations of the room category (AVSDK: EnterRoom/ExitRoom, plus ChangeAuthority). */
@@ -31,7 +37,22 @@ export type AVRoomEvents = {
   semiAutoRecvCameraVideo: [identifiers: string[]];
   /** A room message (binary ones as Uint8Array). */
   message: [from: string, data: string | Uint8Array];
+  /**
+   * A view ended without being asked: its publisher stopped that video or left (`reason` null), or
+   * the server ended it (`reason` its error, e.g. 10004 TRANSPORT_TIMEOUT). It left `views`.
+   */
+  viewEnded: [view: AVView, reason: AVError | null];
 };
+
+/** @internal The context's media services for a room: WebRTC, audio playback, publishing devices. */
+export interface RoomMediaHooks {
+  webrtc(): Promise<WebRtc | null>;
+  playAudio(track: MediaStreamTrack): () => void;
+  /** Where the devices publish: this room's binding once entered (a new one after a reconnect), null when gone. */
+  publishing(binding: PublishBinding | null): void;
+  /** Our auth bits changed: publish/unpublish to match. */
+  authChanged(): void;
+}
 
 /** What the room needs from below: the session engine's room calls (a fake in unit tests). */
 export interface RoomEngine {
@@ -51,6 +72,8 @@ export interface RoomHost {
   onListenerError: (error: unknown, event: string) => void;
   /** The room is exited: the context forgets it. */
   released(room: AVRoom): void;
+  /** Media services; without them views reject 1006 (unit tests). */
+  media?: RoomMediaHooks;
 }
 
 /** A room we are entering, in, or were in (AVSDK AVRoomMulti). Get it from `ctx.enterRoom`. */
@@ -63,7 +86,8 @@ export class AVRoom extends TypedEmitter<AVRoomEvents> {
   #states = new Map<string, EndpointState>();
   #endpoints = new Map<string, AVEndpoint>();
   #views: OperationGuard<ViewOp>;
-  #viewing: AVView[] = [];
+  #media: RoomMedia | null = null;
+  #binding: PublishBinding | null = null;
 
   /** @internal Created by `AVContext.enterRoom`. */
   constructor(host: RoomHost, params: ResolvedEnterParams) {
@@ -98,6 +122,10 @@ export class AVRoom extends TypedEmitter<AVRoomEvents> {
   get endpoints(): ReadonlyMap<string, AVEndpoint> {
     return this.#endpoints;
   }
+  /** The views being received, in the order last requested. */
+  get views(): AVView[] {
+    return this.#media?.views ?? [];
+  }
 
   /** Leaves the room (cancels an enter still running: it rejects with 1002). 1003 when already exited. */
   exit(): Promise<void> {
@@ -125,8 +153,7 @@ export class AVRoom extends TypedEmitter<AVRoomEvents> {
       await this.#host.guard.run('changeAuthority', async () => {
         const res = await this.#host.engine.request('room.changeAuthority', params, { timeoutMs: this.#host.requestTimeoutMs, op: 'changeAuthority', retry: true });
         if (this.#state !== 'entered') return;
-        this.#authBits = res.authBits;
-        this.emit('privilegeChanged', res.authBits);
+        this.#setAuthBits(res.authBits);
       });
     });
   }
@@ -139,7 +166,7 @@ export class AVRoom extends TypedEmitter<AVRoomEvents> {
       return this.#views.run('requestViewList', async () => {
         const { lang } = this.#host;
         if (views.length === 0) {
-          if (this.#viewing.length === 0) throw avError(ErrorCode.AV_ERR_HAS_IN_THE_STATE, 'ALREADY_IN_STATE', 'the list is empty and nothing is viewed', lang);
+          if (this.views.length === 0) throw avError(ErrorCode.AV_ERR_HAS_IN_THE_STATE, 'ALREADY_IN_STATE', 'the list is empty and nothing is viewed', lang);
         }
         for (const v of views) {
           if (v.srcType === 'media') throw avError(ErrorCode.AV_ERR_NOT_IMPLEMENTED, 'MEDIA_SOURCE_NOT_IMPLEMENTED', `srcType 'media' (${v.identifier}) is not implemented`, lang);
@@ -148,9 +175,8 @@ export class AVRoom extends TypedEmitter<AVRoomEvents> {
           const sends = v.srcType === 'camera' ? ep.hasCameraVideo : ep.hasScreenVideo;
           if (!sends) throw avError(ErrorCode.AV_ERR_ENDPOINT_HAS_NOT_VIDEO, 'NO_VIDEO', `${v.identifier} sends no ${v.srcType} video`, lang, { identifier: v.identifier, srcType: v.srcType });
         }
-        // media: issue 3 — subscribe to the listed tracks here (and drop the unlisted ones), fill
-        // #viewing. Until then a list that passes every check cannot be served: say so honestly.
-        throw avError(ErrorCode.AV_ERR_NOT_IMPLEMENTED, 'MEDIA_NOT_AVAILABLE', 'receiving video is not implemented yet', lang);
+        if (!this.#media) throw noWebRtc(lang);
+        return this.#media.setViews(views as ViewSpec[]);
       });
     });
   }
@@ -160,9 +186,8 @@ export class AVRoom extends TypedEmitter<AVRoomEvents> {
     return publicCall('cancelAllView', this.#host, async () => {
       this.#requireEntered('cancelAllView');
       await this.#views.run('cancelAllView', async () => {
-        // media: issue 3 — close the subscriptions in #viewing here.
-        this.#viewing = [];
-      }, { holds: this.#viewing.length === 0 && 'nothing is viewed' });
+        await this.#media?.cancelAll();
+      }, { holds: this.views.length === 0 && 'nothing is viewed' });
     });
   }
 
@@ -177,9 +202,8 @@ export class AVRoom extends TypedEmitter<AVRoomEvents> {
       this.#role = snap.role;
       for (const m of snap.members) this.#addEndpoint(toEndpointState(m));
       this.#setState('entered');
-      // media: issue 3 — with videoRecvMode 'semi-auto', view the cameras already on here and emit
-      // 'semiAutoRecvCameraVideo' with their identifiers.
-      void videoRecvMode;
+      this.#startMedia();
+      if (videoRecvMode === 'semi-auto') this.#semiAuto();
     } catch (err) {
       if (!signal.aborted && this.#state === 'entering') this.#finish();
       throw err;
@@ -205,8 +229,10 @@ export class AVRoom extends TypedEmitter<AVRoomEvents> {
       case 'room.privilege':
         // During changeAuthority its own result reports the change, once.
         if (this.#host.guard.current === 'changeAuthority' || msg.data.authBits === this.#authBits) return;
-        this.#authBits = msg.data.authBits;
-        this.emit('privilegeChanged', this.#authBits);
+        this.#setAuthBits(msg.data.authBits);
+        break;
+      case 'media.subscriptionEnded':
+        this.#media?.subscriptionEnded(msg.data.subscriptionId, toAVError(fromWire(msg.data.error, this.#host.lang), this.#host.lang));
         break;
       case 'room.message': {
         let data: string | Uint8Array = msg.data.data;
@@ -236,9 +262,13 @@ export class AVRoom extends TypedEmitter<AVRoomEvents> {
     this.#role = snap.role;
     this.#host.log.info({ roomId: this.roomId, members: snap.members.length, changes: changes.length }, 'room restored');
     for (const [event, ids] of changes) this.emit('endpointsUpdate', event, ids);
-    if (snap.authBits !== this.#authBits) {
-      this.#authBits = snap.authBits;
-      this.emit('privilegeChanged', snap.authBits);
+    for (const [event, ids] of changes) this.#mediaOnEndpoints(event, ids);
+    if (snap.authBits !== this.#authBits) this.#setAuthBits(snap.authBits);
+    // Transports did not survive the outage: receive and publish afresh (a new binding republishes).
+    this.#media?.restore();
+    if (this.#host.media) {
+      this.#binding = this.#newBinding();
+      this.#host.media.publishing(this.#binding);
     }
   }
 
@@ -270,7 +300,67 @@ export class AVRoom extends TypedEmitter<AVRoomEvents> {
         ids.push(m.identifier);
       }
     }
-    if (ids.length > 0) this.emit('endpointsUpdate', event, ids);
+    if (ids.length > 0) {
+      this.emit('endpointsUpdate', event, ids);
+      this.#mediaOnEndpoints(event, ids);
+    }
+  }
+
+  /** Views of a source that stopped end; audio follows who sends it. */
+  #mediaOnEndpoints(event: EndpointEvent, ids: string[]): void {
+    const media = this.#media;
+    if (!media) return;
+    for (const id of ids) {
+      if (event === EndpointEvent.NO_CAMERA_VIDEO) media.dropViews(id, 'camera');
+      else if (event === EndpointEvent.NO_SCREEN_VIDEO) media.dropViews(id, 'screen');
+      else if (event === EndpointEvent.EXIT) media.dropViews(id);
+    }
+    media.syncAudio();
+  }
+
+  #setAuthBits(bits: number): void {
+    this.#authBits = bits;
+    this.emit('privilegeChanged', bits);
+    this.#media?.syncAudio();
+    this.#host.media?.authChanged();
+  }
+
+  #request: MediaRequest = (method, params) => this.#host.engine.request(method, params, { timeoutMs: this.#host.requestTimeoutMs, op: method });
+
+  #newBinding(): PublishBinding {
+    return { authBits: () => this.#authBits, request: this.#request };
+  }
+
+  /** Entered: receive audio, and let the devices publish into this room. */
+  #startMedia(): void {
+    const hooks = this.#host.media;
+    if (!hooks) return;
+    this.#media = new RoomMedia({
+      lang: this.#host.lang,
+      log: this.#host.log,
+      request: this.#request,
+      webrtc: () => hooks.webrtc(),
+      playAudio: (track) => hooks.playAudio(track),
+      authBits: () => this.#authBits,
+      endpoints: () => this.#endpoints,
+      viewEnded: (view, reason) => this.emit('viewEnded', view, reason),
+    });
+    this.#media.syncAudio();
+    this.#binding = this.#newBinding();
+    hooks.publishing(this.#binding);
+  }
+
+  /** videoRecvMode 'semi-auto': view (big) the cameras already on at entry, then tell the app which. */
+  #semiAuto(): void {
+    const ids = [...this.#endpoints.values()].filter((e) => e.hasCameraVideo).map((e) => e.identifier);
+    if (ids.length === 0 || !this.#media) return;
+    const list: ViewSpec[] = ids.map((identifier) => ({ identifier, srcType: 'camera', size: 'big' }));
+    this.#views.run('requestViewList', async () => this.#media?.setViews(list)).then(
+      () => {
+        if (this.#state === 'entered') this.emit('semiAutoRecvCameraVideo', ids);
+      },
+      (err: unknown) => this.#host.log.warn({ op: 'semiAutoRecvCameraVideo', ...errorFields(toAVError(err, this.#host.lang)) }, 'operation failed'),
+    );
   }
 
   #addEndpoint(s: EndpointState): void {
@@ -298,9 +388,15 @@ export class AVRoom extends TypedEmitter<AVRoomEvents> {
   #finish(): void {
     if (this.#state === 'exited') return;
     this.#setState('exited');
+    this.#media?.close();
+    this.#media = null;
+    if (this.#binding) {
+      this.#binding = null;
+      this.#host.media?.publishing(null);
+    }
+    for (const ep of this.#endpoints.values()) ep._setAudioTrack(null);
     this.#states.clear();
     this.#endpoints.clear();
-    this.#viewing = [];
     this.#host.released(this);
   }
 

@@ -14,6 +14,7 @@ export const DEFAULTS = {
   controlRole: '',
   createRoom: true,
   videoRecvMode: 'manual' as VideoRecvMode,
+  simulcast: false,
 } as const;
 
 export type RoomType = 'multi' | 'pair';
@@ -36,6 +37,11 @@ export interface AVContextOptions {
   logger?: Logger;
   /** A WebRTC implementation for Node (e.g. `await import('@roamhq/wrtc')`); kept for media. Default: none. */
   webrtc?: unknown;
+  /**
+   * Publish the camera with two simulcast layers (rid 'l' at half resolution, rid 'h'), so that
+   * `size: 'small'` views get the low one. Default `false`.
+   */
+  simulcast?: boolean;
   /** What the server records as our terminal. Default `'web'` in browsers, `'node'` in Node. */
   terminal?: string;
   /** Timeout (ms) of requests that take no `timeoutMs` of their own (messages, authority, identity). Default 10000. */
@@ -80,7 +86,10 @@ export interface ViewRequest {
   size: 'big' | 'small';
 }
 
-/** A view being received. */
+/**
+ * A view being received (`requestViewList`). The room keeps the same object while the view lasts:
+ * `size` follows later requests, and after a reconnect `track` is the re-opened transport's.
+ */
 export interface AVView {
   identifier: string;
   srcType: 'camera' | 'screen';

@@ -5,6 +5,7 @@ import {
 import { invalidArgument } from './util/errors.js';
 import { isLogger, noopLogger, type Logger } from './util/logger.js';
 import { bytesToBase64 } from './util/base64.js';
+import { normalizeWebRtc } from './engine/media/webrtc.js';
 import {
   DEFAULTS, type AVContextOptions, type EnterRoomParams, type InviteOptions, type StartParams,
   type ViewRequest,
@@ -90,7 +91,11 @@ export function contextOptions(options: unknown): ResolvedContextOptions {
       return v;
     }),
     logger: (o.logger as Logger | undefined) ?? noopLogger,
-    webrtc: o.webrtc,
+    webrtc: optional(o.webrtc, undefined as unknown, (v) => {
+      if (!normalizeWebRtc(v)) throw invalidArgument('options.webrtc', 'must be a WebRTC implementation with RTCPeerConnection (e.g. await import(\'@roamhq/wrtc\'))', lang);
+      return v;
+    }),
+    simulcast: optional(o.simulcast, DEFAULTS.simulcast as boolean, (v) => boolean(v, 'options.simulcast', lang)),
     terminal: optional(o.terminal, isBrowser ? 'web' : 'node', (v) => check(TerminalField, v, 'options.terminal', lang)),
     requestTimeoutMs: timeoutMs(o.requestTimeoutMs, 'options.requestTimeoutMs', DEFAULTS.requestTimeoutMs, lang),
   };

@@ -14,6 +14,8 @@ import { MemoryIdentityStore } from './identity/MemoryIdentityStore.js';
 import { SqliteIdentityStore } from './identity/SqliteIdentityStore.js';
 import { InviteManager } from './invites/InviteManager.js';
 import { createDefaultLogger, type Logger } from './logger.js';
+import { MediaRouter } from './media/MediaRouter.js';
+import { NdcEngine } from './media/ndc/NdcEngine.js';
 import { ServerMetrics } from './metrics.js';
 import { Authority } from './rooms/Authority.js';
 import { RoomDirectory } from './rooms/RoomDirectory.js';
@@ -54,6 +56,7 @@ export class HudongServer {
   readonly #sessions: SessionRegistry;
   readonly #rooms: RoomDirectory;
   readonly #invites: InviteManager;
+  readonly #media: MediaRouter;
   readonly #dispatcher: RequestDispatcher;
   readonly #http: HttpServer;
   readonly #wss: WebSocketServer;
@@ -72,13 +75,16 @@ export class HudongServer {
     this.#sessions = new SessionRegistry(config.sessionGraceMs);
     this.#rooms = new RoomDirectory(config);
     this.#invites = new InviteManager(config.inviteTimeoutMs);
+    this.#media = new MediaRouter({ config, logger: this.#logger, engine: new NdcEngine({ portRange: config.mediaPortRange }) });
     const services: Services = {
       config, logger: this.#logger, store: this.#store, sessions: this.#sessions, rooms: this.#rooms, invites: this.#invites,
-      authority: new Authority(config),
+      authority: new Authority(config), media: this.#media,
     };
     const metrics = new ServerMetrics({
       connections: () => this.#connections.size, sessions: () => this.#sessions.size,
       rooms: () => this.#rooms.roomCount, members: () => this.#rooms.memberCount,
+      publications: () => this.#media.publicationCount, subscriptions: () => this.#media.subscriptionCount,
+      media: this.#media.stats,
     });
     this.#dispatcher = new RequestDispatcher(handlers, services, metrics);
     this.#wireSessions();
@@ -158,6 +164,7 @@ export class HudongServer {
 
   async #shutdown(): Promise<void> {
     this.#rooms.close();
+    this.#media.close();
     this.#invites.close();
     this.#sessions.close();
     const connections = [...this.#connections];

@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { findDemoDir } from './http/demo-dir.js';
 
 export type RoomTypeName = 'multi' | 'pair';
+export type VideoCodecName = 'VP8' | 'H264';
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
 /** Options of `createServer`; every one is optional, defaults are in `SERVER_DEFAULTS`. */
@@ -58,9 +59,19 @@ export interface ServerOptions {
   nodeId?: string;
   /** Directory served at `/`. @default apps/demo/dist, else apps/demo of this repo (if it has an index.html), else a built-in page */
   demoDir?: string;
+  /** Video codecs a publisher may use, in order of preference: the first one its offer has wins. @default ['VP8', 'H264'] */
+  videoCodecs?: VideoCodecName[];
+  /** Room policy: members may publish screen video. @default true */
+  screenVideo?: boolean;
+  /** A media transport that has not connected after this long is closed (10004 TRANSPORT_TIMEOUT). @default 10000 */
+  mediaConnectTimeoutMs?: number;
+  /** Test hook: fraction (0–1) of first transmissions toward subscribers dropped, to exercise NACK. Never set it in production. @default 0 */
+  testDropRate?: number;
+  /** UDP ports media transports bind to; without it the OS picks. */
+  mediaPortRange?: { min: number; max: number };
 }
 
-type DefaultedOption = Exclude<keyof ServerOptions, 'logger' | 'secret' | 'dataDir' | 'nodeId' | 'demoDir'>;
+type DefaultedOption = Exclude<keyof ServerOptions, 'logger' | 'secret' | 'dataDir' | 'nodeId' | 'demoDir' | 'mediaPortRange'>;
 
 /** The defaults of `ServerOptions`, in one place. */
 export const SERVER_DEFAULTS: Readonly<Required<Pick<ServerOptions, DefaultedOption>>> = {
@@ -84,10 +95,16 @@ export const SERVER_DEFAULTS: Readonly<Required<Pick<ServerOptions, DefaultedOpt
   roomTypes: ['multi', 'pair'],
   requirePrivilegeKey: false,
   roles: {},
+  videoCodecs: ['VP8', 'H264'],
+  screenVideo: true,
+  mediaConnectTimeoutMs: 10000,
+  testDropRate: 0,
 };
 
 /** Options with every default applied and checked. */
-export interface ServerConfig extends Readonly<Omit<Required<Pick<ServerOptions, DefaultedOption>>, 'roomTypes' | 'roles'>> {
+export interface ServerConfig extends Readonly<Omit<Required<Pick<ServerOptions, DefaultedOption>>, 'roomTypes' | 'roles' | 'videoCodecs'>> {
+  readonly videoCodecs: readonly VideoCodecName[];
+  readonly mediaPortRange: { readonly min: number; readonly max: number } | undefined;
   readonly secret: string;
   readonly nodeId: string;
   readonly dataDir: string | undefined;
@@ -101,7 +118,7 @@ const INTEGER_LIMITS = {
   port: [0, 65535], sdkAppId: [1, 0xffffffff], maxFrameBytes: [1024, 64 * 1024 * 1024], ratePerSecond: [1, 1e6],
   rateBurst: [1, 1e6], maxBadFrames: [1, 1e9], sessionGraceMs: [0, 864e5], heartbeatIntervalMs: [100, 36e5],
   messageAckTimeoutMs: [1, 36e5], inviteTimeoutMs: [1000, 300_000], storeTimeoutMs: [0, 36e5], maxRooms: [0, 1e9],
-  maxMembers: [0, 1e9], maxMembersPerRoom: [1, 1e9],
+  maxMembers: [0, 1e9], maxMembersPerRoom: [1, 1e9], mediaConnectTimeoutMs: [100, 36e5],
 } as const satisfies Partial<Record<keyof ServerOptions, readonly [number, number]>>;
 
 /** Applies the defaults; throws TypeError for an option out of range. */
@@ -119,6 +136,17 @@ export function resolveConfig(options: Omit<ServerOptions, 'logger'>): ServerCon
   for (const [role, bits] of Object.entries(merged.roles)) {
     if (!Number.isInteger(bits) || bits < 0 || bits > 0xff) throw new TypeError(`option roles.${role} must be auth bits 0–0xff`);
   }
+  for (const codec of merged.videoCodecs) {
+    if (codec !== 'VP8' && codec !== 'H264') throw new TypeError(`option videoCodecs: unknown codec "${String(codec)}" (VP8, H264)`);
+  }
+  if (merged.videoCodecs.length === 0) throw new TypeError('option videoCodecs must name at least one codec');
+  if (typeof merged.testDropRate !== 'number' || !(merged.testDropRate >= 0 && merged.testDropRate <= 1)) {
+    throw new TypeError('option testDropRate must be a number in [0, 1]');
+  }
+  const range = options.mediaPortRange;
+  if (range !== undefined && !(Number.isInteger(range.min) && Number.isInteger(range.max) && range.min >= 1024 && range.min <= range.max && range.max <= 65535)) {
+    throw new TypeError('option mediaPortRange must be {min, max} with 1024 <= min <= max <= 65535');
+  }
   if (!options.secret && !merged.dev) throw new TypeError('option secret is required unless dev is set');
   return {
     ...merged,
@@ -129,6 +157,8 @@ export function resolveConfig(options: Omit<ServerOptions, 'logger'>): ServerCon
     demoDir: options.demoDir ?? findDemoDir(),
     roomTypes: [...merged.roomTypes],
     roles: { ...merged.roles },
+    videoCodecs: [...merged.videoCodecs],
+    mediaPortRange: range ? { min: range.min, max: range.max } : undefined,
   };
 }
 

@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { MediaStats } from './media/MediaStats.js';
 
 /** Live counts the gauges read at scrape time. */
 export interface MetricSources {
@@ -6,7 +7,24 @@ export interface MetricSources {
   sessions(): number;
   rooms(): number;
   members(): number;
+  publications(): number;
+  subscriptions(): number;
+  /** Media counters, read at scrape time (the forwarding path does not touch prom-client). */
+  media: MediaStats;
 }
+
+/** Media counters: metric name → MediaStats field. */
+const MEDIA_COUNTERS = {
+  hudong_rtp_received_total: ['rtpReceived', 'RTP packets received from publishers'],
+  hudong_rtp_forwarded_total: ['rtpForwarded', 'RTP packets sent to subscribers (first transmissions)'],
+  hudong_rtp_dropped_by_test_total: ['rtpDroppedByTest', 'RTP packets dropped by the testDropRate hook'],
+  hudong_nack_received_total: ['nackReceived', 'NACK packets received from subscribers'],
+  hudong_rtp_retransmitted_total: ['rtpRetransmitted', 'RTP packets resent to subscribers for their NACKs'],
+  hudong_nack_sent_total: ['nackSent', 'NACK packets sent to publishers'],
+  hudong_keyframe_requests_received_total: ['keyframeRequestsReceived', 'PLI/FIR received from subscribers'],
+  hudong_keyframe_requests_sent_total: ['keyframeRequestsSent', 'Keyframe requests (PLI+FIR) sent to publishers'],
+  hudong_remb_sent_total: ['rembSent', 'REMB packets sent to publishers'],
+} as const satisfies Record<string, readonly [keyof MediaStats, string]>;
 
 /** Prometheus metrics of one server, in its own Registry so that two servers in a process do not mix. */
 export class ServerMetrics {
@@ -22,6 +40,20 @@ export class ServerMetrics {
     gauge('hudong_sessions', 'Logged-in sessions, including those in their reconnect grace', () => sources.sessions());
     gauge('hudong_rooms', 'Rooms open on this node', () => sources.rooms());
     gauge('hudong_members', 'Room members on this node', () => sources.members());
+    gauge('hudong_publications', 'Published sources (member × source) on this node', () => sources.publications());
+    gauge('hudong_subscriptions', 'Views (subscriber transports) on this node', () => sources.subscriptions());
+    for (const [name, [field, help]] of Object.entries(MEDIA_COUNTERS)) {
+      const media = sources.media;
+      let reported = 0;
+      new Counter({
+        name, help, registers,
+        collect() {
+          const value = media[field];
+          if (value > reported) this.inc(value - reported);
+          reported = value;
+        },
+      });
+    }
     this.#requests = new Counter({
       name: 'hudong_requests_total', help: 'Requests answered, by method and server code ("0" for success)',
       labelNames: ['method', 'code'], registers,

@@ -3,6 +3,7 @@ import { Writable } from 'node:stream';
 import { describe, it } from 'node:test';
 import { pino } from 'pino';
 import { ServerError } from '../errors.js';
+import { MediaStats } from '../media/MediaStats.js';
 import { ServerMetrics } from '../metrics.js';
 import type { Session } from '../session/Session.js';
 import type { Connection } from '../signal/Connection.js';
@@ -13,7 +14,9 @@ import type { HandlerTable, Services } from './types.js';
 function setup(overrides: Partial<HandlerTable>) {
   const lines: Record<string, any>[] = [];
   const logger = pino({ level: 'debug' }, new Writable({ write(c, _e, done) { lines.push(JSON.parse(c.toString())); done(); } }));
-  const metrics = new ServerMetrics({ connections: () => 0, sessions: () => 0, rooms: () => 0, members: () => 0 });
+  const metrics = new ServerMetrics({
+    connections: () => 0, sessions: () => 0, rooms: () => 0, members: () => 0, publications: () => 0, subscriptions: () => 0, media: new MediaStats(),
+  });
   const dispatcher = new RequestDispatcher({ ...handlers, ...overrides }, { logger } as unknown as Services, metrics);
   const sent: any[] = [];
   const connection = { id: 1, session: null, send: (text: string) => sent.push(JSON.parse(text)) } as unknown as Connection<Session>;

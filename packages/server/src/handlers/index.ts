@@ -1,5 +1,6 @@
 import * as identity from './identity.js';
 import * as invite from './invite.js';
+import * as media from './media.js';
 import * as room from './room.js';
 import * as session from './session.js';
 import type { HandlerTable } from './types.js';
@@ -18,4 +19,10 @@ export const handlers: HandlerTable = {
   'invite.send': invite.send,
   'invite.accept': invite.accept,
   'invite.refuse': invite.refuse,
+  'media.publish': media.publish,
+  'media.unpublish': media.unpublish,
+  'media.subscribe': media.subscribe,
+  'media.answer': media.answer,
+  'media.setLayer': media.setLayer,
+  'media.unsubscribe': media.unsubscribe,
 };

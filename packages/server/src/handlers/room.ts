@@ -45,7 +45,7 @@ export const message: Handler<'room.message'> = async (ctx, params) => {
   return {};
 };
 
-function memberOf(session: Session): Member {
+export function memberOf(session: Session): Member {
   if (!session.member) throw new ServerError('NOT_IN_ROOM', 'not in a room');
   return session.member;
 }

@@ -4,6 +4,7 @@ import { ServerError } from '../errors.js';
 import type { IdentityStore } from '../identity/IdentityStore.js';
 import type { InviteManager } from '../invites/InviteManager.js';
 import type { Logger } from '../logger.js';
+import type { MediaRouter } from '../media/MediaRouter.js';
 import type { Authority } from '../rooms/Authority.js';
 import type { RoomDirectory } from '../rooms/RoomDirectory.js';
 import type { Session } from '../session/Session.js';
@@ -19,6 +20,7 @@ export interface Services {
   readonly rooms: RoomDirectory;
   readonly authority: Authority;
   readonly invites: InviteManager;
+  readonly media: MediaRouter;
 }
 
 export interface RequestContext {

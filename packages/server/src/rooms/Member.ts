@@ -20,7 +20,12 @@ export interface MemberGrant {
 export interface MemberEvents {
   /** The member left: by exit, by its session ending, or because the room closed. */
   close: [];
+  /** The member's auth bits changed (room.changeAuthority). */
+  authority: [authBits: number, previous: number];
 }
+
+/** What a member publishes, as the member info flags tell the room. */
+export type SendingSource = 'audio' | 'camera' | 'screen';
 
 /** One identifier's presence in one room. Owned by its Room; closing it is leaving. */
 export class Member extends SafeEmitter<MemberEvents> {
@@ -30,6 +35,7 @@ export class Member extends SafeEmitter<MemberEvents> {
   #authBits: number;
   #privilegeKey: string | undefined;
   #closed = false;
+  readonly #sending = { audio: false, camera: false, screen: false };
 
   constructor(owner: MemberOwner, room: Room, grant: MemberGrant) {
     super();
@@ -55,9 +61,22 @@ export class Member extends SafeEmitter<MemberEvents> {
 
   /** New bits (already checked); the member's client is told with `room.privilege`. */
   setAuthority(authBits: number, privilegeKey: string | undefined): void {
+    const previous = this.#authBits;
     this.#authBits = authBits;
     this.#privilegeKey = privilegeKey;
     this.owner.send('room.privilege', { authBits });
+    if (previous !== authBits) this.safeEmit('authority', authBits, previous);
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Sets a member info flag (the media plane's business); returns whether it changed. */
+  setSending(source: SendingSource, on: boolean): boolean {
+    if (this.#sending[source] === on) return false;
+    this.#sending[source] = on;
+    return true;
   }
 
   info(): MemberInfo {
@@ -67,10 +86,10 @@ export class Member extends SafeEmitter<MemberEvents> {
       role: this.role,
       terminal: this.owner.terminal,
       authBits: this.#authBits,
-      // Signalling only so far: nobody publishes media until the media plane lands.
-      hasAudio: false,
-      hasCameraVideo: false,
-      hasScreenVideo: false,
+      // True from a publication's first RTP packet until it ends (docs/media.md).
+      hasAudio: this.#sending.audio,
+      hasCameraVideo: this.#sending.camera,
+      hasScreenVideo: this.#sending.screen,
     };
   }
 

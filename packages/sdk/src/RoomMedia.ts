@@ -1,0 +1,241 @@
+import { AuthBits, type AVError, type Lang } from '@hudong/protocol';
+import { errorFields, toAVError } from './util/errors.js';
+import type { Logger } from './util/logger.js';
+import { ViewTransport, type ViewTarget } from './engine/media/ViewTransport.js';
+import type { MediaRequest } from './engine/media/peer.js';
+import type { WebRtc } from './engine/media/webrtc.js';
+import { noWebRtc } from './devices/backend.js';
+import type { AVEndpoint } from './AVEndpoint.js';
+import type { AVView } from './options.js';
+import { diffViews, viewKey, type ViewSpec } from './view-diff.js';
+
+/** @internal What a room lends its media. */
+export interface RoomMediaHost {
+  lang: Lang;
+  log: Logger;
+  request: MediaRequest;
+  webrtc(): Promise<WebRtc | null>;
+  /** Plays a received audio track (browsers: hidden <audio>); returns its stop. */
+  playAudio(track: MediaStreamTrack): () => void;
+  authBits(): number;
+  endpoints(): ReadonlyMap<string, AVEndpoint>;
+  /** A view ended without being asked (publisher stopped, left, or its transport failed). */
+  viewEnded(view: AVView, reason: AVError | null): void;
+}
+
+interface ViewEntry {
+  view: AVView;
+  transport: ViewTransport;
+}
+
+interface AudioEntry {
+  transport: ViewTransport | null;
+  stopPlaying: (() => void) | null;
+}
+
+/**
+ * The receiving side of one room: the video views of `requestViewList` and the audio received
+ * automatically from every member that sends it. One ViewTransport per view; `close` ends them all.
+ */
+export class RoomMedia {
+  #host: RoomMediaHost;
+  #views = new Map<string, ViewEntry>();
+  #audio = new Map<string, AudioEntry>();
+  /** subscriptionId → what it carries, for `media.subscriptionEnded`. */
+  #subs = new Map<string, { view: string } | { audio: string }>();
+  #closed = false;
+
+  constructor(host: RoomMediaHost) {
+    this.#host = host;
+  }
+
+  /** The views in the order they were requested. */
+  get views(): AVView[] {
+    return [...this.#views.values()].map((e) => e.view);
+  }
+
+  /**
+   * Views exactly `list`: unsubscribes what is gone, switches layers, subscribes what is new; resolves
+   * with the views in list order once every new one has its track. A failed subscribe rolls back the
+   * new ones and rejects with its error unchanged.
+   */
+  async setViews(list: readonly ViewSpec[]): Promise<AVView[]> {
+    const current: ViewSpec[] = this.views.map(({ identifier, srcType, size }) => ({ identifier, srcType, size }));
+    const { add, resize, remove } = diffViews(current, list);
+    const rtc = add.length > 0 ? await this.#webrtc() : null;
+    for (const r of remove) await this.#removeView(viewKey(r), true);
+    for (const r of resize) {
+      const entry = this.#views.get(viewKey(r));
+      if (!entry) continue;
+      await this.#host.request('media.setLayer', { subscriptionId: entry.transport.subscriptionId, size: r.size });
+      entry.view.size = r.size;
+    }
+    const subscribed: string[] = [];
+    const opened = await Promise.allSettled(add.map((a) => ViewTransport.open(rtc!, { identifier: a.identifier, source: a.srcType, size: a.size }, this.#host.request, (id) => subscribed.push(id))));
+    const failed = opened.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed || this.#closed) {
+      for (const r of opened) if (r.status === 'fulfilled') r.value.close();
+      if (!this.#closed) for (const id of subscribed) await this.#unsubscribe(id);
+      throw failed ? failed.reason : toAVError(new Error('the room was left while views were opening'), this.#host.lang);
+    }
+    for (const r of opened) {
+      const t = (r as PromiseFulfilledResult<ViewTransport>).value;
+      const key = viewKey({ identifier: t.target.identifier, srcType: t.target.source });
+      const view: AVView = { identifier: t.target.identifier, srcType: t.target.source as 'camera' | 'screen', size: t.target.size, track: t.track };
+      this.#views.set(key, { view, transport: t });
+      this.#subs.set(t.subscriptionId, { view: key });
+    }
+    // Keep the map in list order, so `views` reads like the last request.
+    const ordered = list.map((v) => [viewKey(v), this.#views.get(viewKey(v))!] as const);
+    this.#views = new Map(ordered);
+    return ordered.map(([, e]) => e.view);
+  }
+
+  /** Unsubscribes every view. */
+  async cancelAll(): Promise<void> {
+    for (const key of [...this.#views.keys()]) await this.#removeView(key, true);
+  }
+
+  /** `identifier` stopped sending `srcType` video (or left: both): its views end. */
+  dropViews(identifier: string, srcType?: 'camera' | 'screen'): void {
+    for (const [key, e] of [...this.#views]) {
+      if (e.view.identifier === identifier && (!srcType || e.view.srcType === srcType)) {
+        void this.#removeView(key, false);
+        this.#host.viewEnded(e.view, null);
+      }
+    }
+  }
+
+  /** The server ended a subscription (`media.subscriptionEnded`). */
+  subscriptionEnded(subscriptionId: string, reason: AVError): void {
+    const what = this.#subs.get(subscriptionId);
+    if (!what) return;
+    if ('view' in what) {
+      const e = this.#views.get(what.view);
+      void this.#removeView(what.view, false);
+      if (e) this.#host.viewEnded(e.view, reason);
+    } else {
+      this.#closeAudio(what.audio, false);
+      this.syncAudio(); // the member may still send audio (a transport failure): subscribe again
+    }
+  }
+
+  /** Receive audio from exactly the members that send it, while we hold RECV_AUDIO. */
+  syncAudio(): void {
+    if (this.#closed) return;
+    const allowed = (this.#host.authBits() & AuthBits.RECV_AUDIO) !== 0;
+    const eps = this.#host.endpoints();
+    for (const id of [...this.#audio.keys()]) {
+      if (!allowed || !eps.get(id)?.hasAudio) this.#closeAudio(id, true);
+    }
+    if (!allowed) return;
+    for (const [id, ep] of eps) if (ep.hasAudio && !this.#audio.has(id)) this.#openAudio(id);
+  }
+
+  /**
+   * After a reconnect the server's transports are gone or stale: open every view again (each
+   * AVView keeps its object; its `track` is replaced) and receive audio afresh.
+   */
+  restore(): void {
+    if (this.#closed) return;
+    for (const id of [...this.#audio.keys()]) this.#closeAudio(id, true);
+    this.syncAudio();
+    for (const [key, entry] of this.#views) {
+      const old = entry.transport;
+      this.#subs.delete(old.subscriptionId);
+      old.close();
+      void this.#unsubscribe(old.subscriptionId);
+      const target: ViewTarget = { identifier: entry.view.identifier, source: entry.view.srcType, size: entry.view.size };
+      this.#webrtc()
+        .then((rtc) => ViewTransport.open(rtc, target, this.#host.request))
+        .then((t) => {
+          if (this.#closed || this.#views.get(key) !== entry) {
+            t.close();
+            if (!this.#closed) void this.#unsubscribe(t.subscriptionId);
+            return;
+          }
+          entry.transport = t;
+          entry.view.track = t.track;
+          this.#subs.set(t.subscriptionId, { view: key });
+        }, (err: unknown) => {
+          if (this.#closed || this.#views.get(key) !== entry) return;
+          this.#views.delete(key);
+          this.#host.viewEnded(entry.view, toAVError(err, this.#host.lang));
+        });
+    }
+  }
+
+  /** The room is gone: every transport closes, nothing is sent. Idempotent. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const e of this.#views.values()) e.transport.close();
+    this.#views.clear();
+    for (const id of [...this.#audio.keys()]) this.#closeAudio(id, false);
+    this.#subs.clear();
+  }
+
+  async #webrtc(): Promise<WebRtc> {
+    const rtc = await this.#host.webrtc();
+    if (!rtc) throw noWebRtc(this.#host.lang);
+    return rtc;
+  }
+
+  async #removeView(key: string, unsubscribe: boolean): Promise<void> {
+    const e = this.#views.get(key);
+    if (!e) return;
+    this.#views.delete(key);
+    this.#subs.delete(e.transport.subscriptionId);
+    e.transport.close();
+    if (unsubscribe) await this.#unsubscribe(e.transport.subscriptionId);
+  }
+
+  async #unsubscribe(subscriptionId: string): Promise<void> {
+    try {
+      await this.#host.request('media.unsubscribe', { subscriptionId });
+    } catch (err) {
+      // Already ended on the server (10010 SUBSCRIPTION_NOT_FOUND) is the usual reason: nothing to undo.
+      this.#host.log.debug({ subscriptionId, ...errorFields(toAVError(err, this.#host.lang)) }, 'media.unsubscribe not confirmed');
+    }
+  }
+
+  #openAudio(identifier: string): void {
+    const entry: AudioEntry = { transport: null, stopPlaying: null };
+    this.#audio.set(identifier, entry);
+    const live = () => !this.#closed && this.#audio.get(identifier) === entry;
+    let subscriptionId: string | null = null;
+    this.#webrtc()
+      .then((rtc) => ViewTransport.open(rtc, { identifier, source: 'audio', size: 'big' }, this.#host.request, (id) => {
+        subscriptionId = id;
+        if (live()) this.#subs.set(id, { audio: identifier });
+      }))
+      .then((t) => {
+        if (!live()) {
+          t.close();
+          if (!this.#closed) void this.#unsubscribe(t.subscriptionId);
+          return;
+        }
+        entry.transport = t;
+        entry.stopPlaying = this.#host.playAudio(t.track);
+        this.#host.endpoints().get(identifier)?._setAudioTrack(t.track);
+      }, (err: unknown) => {
+        if (subscriptionId) this.#subs.delete(subscriptionId);
+        if (live()) this.#audio.delete(identifier); // the next HAS_AUDIO tries again
+        if (subscriptionId && !this.#closed) void this.#unsubscribe(subscriptionId);
+        this.#host.log.warn({ identifier, ...errorFields(toAVError(err, this.#host.lang)) }, 'receiving audio failed');
+      });
+  }
+
+  #closeAudio(identifier: string, unsubscribe: boolean): void {
+    const entry = this.#audio.get(identifier);
+    if (!entry) return;
+    this.#audio.delete(identifier);
+    entry.stopPlaying?.();
+    this.#host.endpoints().get(identifier)?._setAudioTrack(null);
+    const t = entry.transport;
+    if (!t) return; // still opening: its completion sees the entry gone and undoes it
+    this.#subs.delete(t.subscriptionId);
+    t.close();
+    if (unsubscribe) void this.#unsubscribe(t.subscriptionId);
+  }
+}

@@ -1,0 +1,147 @@
+import { ErrorCode, type Lang } from '@hudong/protocol';
+import { avError } from '../util/errors.js';
+import type { NonstandardWebRtc } from '../engine/media/webrtc.js';
+import { acquireDeviceLock } from './device-lock.js';
+import { writeFrameNumber } from './frame-number.js';
+import type { DeviceBackend, DeviceInfo, DeviceKind, OpenedDevice } from './types.js';
+
+export const VIRTUAL_DEVICES: readonly DeviceInfo[] = [
+  { id: 'virtual-camera', kind: 'camera', label: 'Virtual camera (640x480 30 fps test pattern)' },
+  { id: 'virtual-microphone', kind: 'microphone', label: 'Virtual microphone (440 Hz tone, 48 kHz)' },
+  { id: 'null-speaker', kind: 'speaker', label: 'Null speaker (discards audio)' },
+  { id: 'virtual-screen', kind: 'screen', label: 'Virtual screen (1280x720 15 fps)' },
+];
+
+const TONE_HZ = 440;
+const SAMPLE_RATE = 48_000;
+const CHUNK = SAMPLE_RATE / 100; // 10 ms
+const TONE_AMPLITUDE = 0.3 * 32767;
+
+/**
+ * Node's devices, on @roamhq/wrtc's nonstandard sources: a test-pattern camera and screen (a moving
+ * bar and the frame number, see frame-number.ts), a tone microphone and a speaker that discards.
+ * Camera, microphone and screen are exclusive across contexts and processes (device-lock.ts); the
+ * null speaker is not (nothing is held).
+ */
+export class NodeVirtualDevices implements DeviceBackend {
+  #ns: NonstandardWebRtc;
+  #lang: Lang;
+
+  constructor(nonstandard: NonstandardWebRtc, lang: Lang) {
+    this.#ns = nonstandard;
+    this.#lang = lang;
+    installExitGuard();
+  }
+
+  async list(): Promise<DeviceInfo[]> {
+    return VIRTUAL_DEVICES.map((d) => ({ ...d }));
+  }
+
+  async open(kind: DeviceKind, deviceId: string | undefined): Promise<OpenedDevice> {
+    const info = VIRTUAL_DEVICES.find((d) => d.kind === kind && (deviceId === undefined || d.id === deviceId));
+    if (!info) throw avError(ErrorCode.AV_ERR_DEVICE_NOT_EXIST, 'UNKNOWN_DEVICE', `no ${kind} with id ${deviceId}`, this.#lang, { deviceId, kind });
+    if (kind === 'speaker') return { info: { ...info }, close: () => {} };
+    const release = await acquireDeviceLock(info.id, this.#lang);
+    try {
+      const { track, stop } = kind === 'microphone' ? this.#tone() : this.#pattern(kind === 'camera' ? 640 : 1280, kind === 'camera' ? 480 : 720, kind === 'camera' ? 30 : 15, kind === 'screen');
+      let closed = false;
+      return {
+        info: { ...info },
+        track,
+        close: () => {
+          if (closed) return;
+          closed = true;
+          stop();
+          track.stop();
+          release();
+        },
+      };
+    } catch (err) {
+      release();
+      throw err;
+    }
+  }
+
+  meter(track: MediaStreamTrack, onLevel: (level: number) => void): { stop(): void } {
+    const sink = new this.#ns.RTCAudioSink(track);
+    let peak = 0;
+    let samples = 0;
+    sink.ondata = (d) => {
+      const s = d.samples;
+      for (let i = 0; i < s.length; i++) peak = Math.max(peak, Math.abs(s[i]!));
+      samples += s.length;
+      if (samples >= d.sampleRate / 10) {
+        onLevel(Math.min(1, peak / 32768));
+        peak = samples = 0;
+      }
+    };
+    return {
+      stop: () => {
+        sink.ondata = null;
+        sink.stop();
+      },
+    };
+  }
+
+  #pattern(width: number, height: number, fps: number, isScreencast: boolean): { track: MediaStreamTrack; stop(): void } {
+    const source = new this.#ns.RTCVideoSource({ isScreencast });
+    const track = source.createTrack();
+    const ySize = width * height;
+    const data = new Uint8Array(ySize * 3 / 2);
+    data.fill(128, ySize); // neutral chroma
+    const background = isScreencast ? 180 : 60;
+    const barWidth = 40;
+    let n = 0;
+    const frame = () => {
+      data.fill(background, 0, ySize);
+      writeFrameNumber(data, width, n);
+      const x0 = (n * 8) % (width - barWidth);
+      for (let y = 16; y < height; y++) data.fill(235, y * width + x0, y * width + x0 + barWidth);
+      source.onFrame({ width, height, data });
+      n++;
+    };
+    frame();
+    const timer = setInterval(frame, 1000 / fps);
+    timer.unref?.();
+    return { track, stop: () => clearInterval(timer) };
+  }
+
+  #tone(): { track: MediaStreamTrack; stop(): void } {
+    const source = new this.#ns.RTCAudioSource();
+    const track = source.createTrack();
+    const started = Date.now();
+    let sent = 0;
+    let phase = 0;
+    const step = (2 * Math.PI * TONE_HZ) / SAMPLE_RATE;
+    const push = () => {
+      const due = Math.floor((Date.now() - started) / 10) - sent;
+      // Far behind (a stalled event loop): skip what is lost rather than bursting it.
+      if (due > 20) sent += due - 20;
+      for (let i = 0; i < Math.min(due, 20); i++) {
+        const samples = new Int16Array(CHUNK);
+        for (let j = 0; j < CHUNK; j++) {
+          samples[j] = Math.round(Math.sin(phase) * TONE_AMPLITUDE);
+          phase += step;
+        }
+        phase %= 2 * Math.PI;
+        source.onData({ samples, sampleRate: SAMPLE_RATE, bitsPerSample: 16, channelCount: 1, numberOfFrames: CHUNK });
+        sent++;
+      }
+    };
+    const timer = setInterval(push, 10);
+    timer.unref?.();
+    return { track, stop: () => clearInterval(timer) };
+  }
+}
+
+let exitGuard = false;
+/**
+ * @roamhq/wrtc 0.10.0 crashes (SIGSEGV, exit status 139) when a process that created a nonstandard
+ * source or sink ends by running out of work; an explicit `process.exit` does not. So when the
+ * event loop is empty and Node is about to exit anyway, exit explicitly with the same code.
+ */
+function installExitGuard(): void {
+  if (exitGuard) return;
+  exitGuard = true;
+  process.once('beforeExit', (code) => process.exit(process.exitCode ?? code));
+}

@@ -1,0 +1,85 @@
+import type { MediaSource } from '@hudong/protocol';
+import type { WebRtc } from './webrtc.js';
+import { closeQuietly, gatheringComplete, type MediaRequest } from './peer.js';
+
+export interface PublishOptions {
+  /** Offer two simulcast layers (rid 'l' at half resolution, rid 'h'). Camera only. */
+  simulcast?: boolean;
+}
+
+/** What a publisher counted (from its outbound-rtp stats). */
+export interface PublisherStats {
+  /** Keyframe requests (PLI) the SFU sent us. */
+  pliCount: number;
+  firCount: number;
+  nackCount: number;
+  packetsSent: number;
+  bytesSent: number;
+}
+
+/**
+ * One source sent to the SFU: one peer connection, one sendonly transceiver, the client offers
+ * (`media.publish`), the server answers. Closing it is local only; `media.unpublish` is the caller's.
+ */
+export class PublisherTransport {
+  readonly source: MediaSource;
+  readonly track: MediaStreamTrack;
+  readonly codec: string;
+  #pc: RTCPeerConnection;
+  #closed = false;
+
+  private constructor(source: MediaSource, track: MediaStreamTrack, codec: string, pc: RTCPeerConnection) {
+    this.source = source;
+    this.track = track;
+    this.codec = codec;
+    this.#pc = pc;
+  }
+
+  /** Offers, publishes and applies the answer. Rejects with the server's AVError unchanged. */
+  static async publish(rtc: WebRtc, source: MediaSource, track: MediaStreamTrack, request: MediaRequest, opts: PublishOptions = {}): Promise<PublisherTransport> {
+    const pc = new rtc.RTCPeerConnection({ bundlePolicy: 'max-bundle' });
+    try {
+      const init: RTCRtpTransceiverInit = { direction: 'sendonly' };
+      if (source === 'camera' && opts.simulcast) {
+        init.sendEncodings = [{ rid: 'l', scaleResolutionDownBy: 2 }, { rid: 'h' }];
+      }
+      pc.addTransceiver(track, init);
+      const offer = await pc.createOffer();
+      await pc.setLocalDescription(offer);
+      await gatheringComplete(pc);
+      const sdp = pc.localDescription?.sdp ?? offer.sdp ?? '';
+      const res = await request('media.publish', { source, sdp });
+      await pc.setRemoteDescription({ type: 'answer', sdp: res.sdp });
+      return new PublisherTransport(source, track, res.codec, pc);
+    } catch (err) {
+      closeQuietly(pc);
+      throw err;
+    }
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  get connectionState(): RTCPeerConnectionState {
+    return this.#pc.connectionState;
+  }
+
+  async stats(): Promise<PublisherStats> {
+    const out: PublisherStats = { pliCount: 0, firCount: 0, nackCount: 0, packetsSent: 0, bytesSent: 0 };
+    if (this.#closed) return out;
+    const report = await this.#pc.getStats();
+    report.forEach((s: Record<string, unknown>) => {
+      if (s.type !== 'outbound-rtp') return;
+      for (const k of Object.keys(out) as (keyof PublisherStats)[]) out[k] += typeof s[k] === 'number' ? (s[k] as number) : 0;
+    });
+    return out;
+  }
+
+  /** Idempotent. Does not stop the track (the device owns it). */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    closeQuietly(this.#pc);
+  }
+}

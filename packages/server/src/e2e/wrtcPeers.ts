@@ -1,0 +1,155 @@
+// @roamhq/wrtc peers for the media tests: a publisher with a synthetic camera (640x480 I420, 30 fps,
+// noisy so that the encoder uses the bitrate it is allowed) and a tone microphone, and a viewer
+// that decodes. Only works inside ../shared/tools/netns-run (libwebrtc skips loopback otherwise).
+import { randomFillSync } from 'node:crypto';
+import wrtc from '@roamhq/wrtc';
+import type { TestClient } from './TestClient.js';
+
+const w = wrtc as any;
+const { RTCPeerConnection, nonstandard } = w;
+
+function gathered(pc: any): Promise<void> {
+  return new Promise((resolve) => {
+    if (pc.iceGatheringState === 'complete') return resolve();
+    pc.addEventListener('icegatheringstatechange', () => pc.iceGatheringState === 'complete' && resolve());
+  });
+}
+
+/** A publishing peer: one transport per source, as docs/media.md has it. */
+export class WrtcPublisher {
+  readonly pc: any;
+  readonly #timer: NodeJS.Timeout;
+  readonly #track: any;
+  frames = 0;
+
+  private constructor(pc: any, track: any, timer: NodeJS.Timeout) {
+    this.pc = pc;
+    this.#track = track;
+    this.#timer = timer;
+  }
+
+  /** The offer (candidates gathered) for `kind`, and the peer that made it; feeds media at once. */
+  static async offer(kind: 'video' | 'audio'): Promise<{ publisher: WrtcPublisher; sdp: string }> {
+    const pc = new RTCPeerConnection();
+    let publisher: WrtcPublisher;
+    if (kind === 'video') {
+      const source = new nonstandard.RTCVideoSource();
+      const track = source.createTrack();
+      const width = 640;
+      const height = 480;
+      const data = new Uint8ClampedArray(width * height * 1.5);
+      const timer = setInterval(() => {
+        const n = publisher.frames++;
+        // Noise in the top 1/16 (bits to spend), a moving bar below (visible motion).
+        randomFillSync(data.subarray(0, (width * height) / 16));
+        data.fill(90, (width * height) / 16, (width * height) / 2);
+        data.fill(16, (width * height) / 2, width * height);
+        const bar = (n * 8) % width;
+        for (let y = height / 2; y < height; y++) data.fill(235, y * width + bar, y * width + Math.min(width, bar + 32));
+        data.fill(128, width * height);
+        source.onFrame({ width, height, data });
+      }, 1000 / 30);
+      publisher = new WrtcPublisher(pc, track, timer);
+      pc.addTransceiver(track, { direction: 'sendonly' });
+    } else {
+      const source = new nonstandard.RTCAudioSource();
+      const track = source.createTrack();
+      let phase = 0;
+      const timer = setInterval(() => {
+        const samples = new Int16Array(480);
+        for (let i = 0; i < samples.length; i++) samples[i] = Math.round(8000 * Math.sin((2 * Math.PI * 440 * phase++) / 48000));
+        source.onData({ samples, sampleRate: 48000, bitsPerSample: 16, channelCount: 1, numberOfFrames: 480 });
+      }, 10);
+      publisher = new WrtcPublisher(pc, track, timer);
+      pc.addTransceiver(track, { direction: 'sendonly' });
+    }
+    await pc.setLocalDescription(await pc.createOffer());
+    await gathered(pc);
+    return { publisher, sdp: pc.localDescription.sdp };
+  }
+
+  /** Publishes through `client`: media.publish, then the answer. Returns the response frame. */
+  static async publish(client: TestClient, source: 'camera' | 'screen' | 'audio'): Promise<{ publisher: WrtcPublisher; response: any }> {
+    const { publisher, sdp } = await WrtcPublisher.offer(source === 'audio' ? 'audio' : 'video');
+    const response = await client.request('media.publish', { source, sdp }, 10_000);
+    if (response.ok) await publisher.pc.setRemoteDescription({ type: 'answer', sdp: response.result.sdp });
+    return { publisher, response };
+  }
+
+  /** outbound-rtp of the publisher's stream. */
+  async outbound(): Promise<{ bytesSent: number; pliCount: number; nackCount: number; framesEncoded: number }> {
+    const report = await this.pc.getStats();
+    for (const stat of report.values()) {
+      if (stat.type === 'outbound-rtp') return { bytesSent: stat.bytesSent ?? 0, pliCount: stat.pliCount ?? 0, nackCount: stat.nackCount ?? 0, framesEncoded: stat.framesEncoded ?? 0 };
+    }
+    return { bytesSent: 0, pliCount: 0, nackCount: 0, framesEncoded: 0 };
+  }
+
+  close(): void {
+    clearInterval(this.#timer);
+    this.#track.stop();
+    this.pc.close();
+  }
+}
+
+/** A viewing peer: answers the server's offer and decodes what arrives. */
+export class WrtcViewer {
+  readonly pc: any;
+  readonly subscriptionId: string;
+  frames = 0;
+  width = 0;
+  height = 0;
+  samples = 0;
+  #sink: any;
+
+  private constructor(pc: any, subscriptionId: string) {
+    this.pc = pc;
+    this.subscriptionId = subscriptionId;
+  }
+
+  /** media.subscribe → answer → media.answer. */
+  static async view(client: TestClient, identifier: string, source: 'camera' | 'screen' | 'audio', size: 'big' | 'small' = 'big'): Promise<WrtcViewer> {
+    const res = await client.request('media.subscribe', { identifier, source, size }, 10_000);
+    if (!res.ok) throw new Error(`media.subscribe failed: ${JSON.stringify(res.error)}`);
+    const pc = new RTCPeerConnection();
+    const viewer = new WrtcViewer(pc, res.result.subscriptionId);
+    pc.ontrack = ({ track }: any) => {
+      if (track.kind === 'video') {
+        viewer.#sink = new nonstandard.RTCVideoSink(track);
+        viewer.#sink.onframe = ({ frame }: any) => {
+          viewer.frames++;
+          viewer.width = frame.width;
+          viewer.height = frame.height;
+        };
+      } else {
+        viewer.#sink = new nonstandard.RTCAudioSink(track);
+        viewer.#sink.ondata = ({ samples }: any) => (viewer.samples += samples.length);
+      }
+    };
+    await pc.setRemoteDescription({ type: 'offer', sdp: res.result.sdp });
+    await pc.setLocalDescription(await pc.createAnswer());
+    await gathered(pc);
+    const done = await client.request('media.answer', { subscriptionId: viewer.subscriptionId, sdp: pc.localDescription.sdp });
+    if (!done.ok) throw new Error(`media.answer failed: ${JSON.stringify(done.error)}`);
+    return viewer;
+  }
+
+  /** Resolves once `n` frames were decoded; rejects after `timeoutMs`. */
+  async waitFrames(n: number, timeoutMs = 10_000): Promise<number> {
+    const started = Date.now();
+    while (this.frames < n) {
+      if (Date.now() - started > timeoutMs) throw new Error(`only ${this.frames} of ${n} frames within ${timeoutMs} ms`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    return Date.now() - started;
+  }
+
+  close(): void {
+    if (this.#sink) {
+      this.#sink.onframe = null;
+      this.#sink.ondata = null;
+      this.#sink.stop();
+    }
+    this.pc.close();
+  }
+}

@@ -1,0 +1,258 @@
+import { randomInt } from 'node:crypto';
+import { AuthBits, EndpointEvent, type MediaSource, type ViewSize } from '@hudong/protocol';
+import type { ServerConfig } from '../config.js';
+import { ServerError, type SubCode } from '../errors.js';
+import type { Logger } from '../logger.js';
+import type { Member } from '../rooms/Member.js';
+import type { MediaEngine } from './MediaEngine.js';
+import { MediaStats } from './MediaStats.js';
+import { Publication } from './Publication.js';
+import { completePublisherAnswer, mungePublisherOffer, SdpError, type MediaKind } from './sdp.js';
+import { Subscription } from './Subscription.js';
+
+/** Per source: its kind, the bits that allow sending / receiving it, and its endpoint events. */
+const SOURCES = {
+  audio: {
+    kind: 'audio', send: AuthBits.SEND_AUDIO, recv: AuthBits.RECV_AUDIO, has: EndpointEvent.HAS_AUDIO, no: EndpointEvent.NO_AUDIO,
+    sendMissing: 'AUTH_SEND_AUDIO_MISSING', recvMissing: 'AUTH_RECV_AUDIO_MISSING',
+  },
+  camera: {
+    kind: 'video', send: AuthBits.SEND_CAMERA_VIDEO, recv: AuthBits.RECV_CAMERA_VIDEO, has: EndpointEvent.HAS_CAMERA_VIDEO,
+    no: EndpointEvent.NO_CAMERA_VIDEO, sendMissing: 'AUTH_SEND_CAMERA_VIDEO_MISSING', recvMissing: 'AUTH_RECV_CAMERA_VIDEO_MISSING',
+  },
+  screen: {
+    kind: 'video', send: AuthBits.SEND_SCREEN_VIDEO, recv: AuthBits.RECV_SCREEN_VIDEO, has: EndpointEvent.HAS_SCREEN_VIDEO,
+    no: EndpointEvent.NO_SCREEN_VIDEO, sendMissing: 'AUTH_SEND_SCREEN_VIDEO_MISSING', recvMissing: 'AUTH_RECV_SCREEN_VIDEO_MISSING',
+  },
+} as const satisfies Record<MediaSource, { kind: MediaKind; send: number; recv: number; has: number; no: number; sendMissing: SubCode; recvMissing: SubCode }>;
+
+/** A member's media: what it publishes and what it views. Gone with the member. */
+interface MemberMedia {
+  publications: Map<MediaSource, Publication>;
+  subscriptions: Map<string, Subscription>;
+}
+
+export interface MediaRouterOptions {
+  config: ServerConfig;
+  logger: Logger;
+  engine: MediaEngine;
+}
+
+/**
+ * The media plane of a node, tied to rooms and members: publications per member × source,
+ * subscriptions per view, their announcements (HAS_/NO_ events, member info flags) and the auth
+ * bits that allow them. Handlers talk to this; it talks to the engine through `MediaEngine` only.
+ */
+export class MediaRouter {
+  readonly stats = new MediaStats();
+  readonly #config: ServerConfig;
+  readonly #logger: Logger;
+  readonly #engine: MediaEngine;
+  readonly #members = new Map<Member, MemberMedia>();
+  #publicationCount = 0;
+  #subscriptionCount = 0;
+  #nextId = 1;
+  #closed = false;
+
+  constructor(options: MediaRouterOptions) {
+    this.#config = options.config;
+    this.#logger = options.logger;
+    this.#engine = options.engine;
+  }
+
+  get publicationCount(): number {
+    return this.#publicationCount;
+  }
+
+  get subscriptionCount(): number {
+    return this.#subscriptionCount;
+  }
+
+  /** media.publish: answers the member's offer; a source published again replaces the old transport. */
+  async publish(member: Member, source: MediaSource, sdp: string): Promise<{ sdp: string; codec: string }> {
+    const spec = SOURCES[source];
+    if (!(member.authBits & spec.send)) throw new ServerError(spec.sendMissing, `publishing ${source} needs the auth bit 0x${spec.send.toString(16)}`);
+    if (source === 'screen' && !this.#config.screenVideo) throw new ServerError('SCREEN_VIDEO_DISABLED', 'screen video is disabled on this server');
+    let offer;
+    try {
+      offer = mungePublisherOffer(sdp, spec.kind, this.#config.videoCodecs);
+    } catch (err) {
+      throw badSdp(err);
+    }
+    if (!offer) {
+      const wanted = spec.kind === 'audio' ? 'opus' : this.#config.videoCodecs.join(', ');
+      throw new ServerError('NO_COMMON_CODEC', `the offer has none of the codecs the server forwards (${wanted})`);
+    }
+    const id = `p${this.#nextId++}`;
+    let transport;
+    try {
+      transport = await this.#engine.createPublisherTransport(id, offer.sdp);
+    } catch (err) {
+      throw badSdp(err);
+    }
+    if (member.closed || this.#closed) {
+      transport.close();
+      throw new ServerError('NOT_IN_ROOM', 'left the room while publishing');
+    }
+    const answer = completePublisherAnswer(transport.answer, offer);
+    const publication = new Publication(id, member, source, offer, transport, this.stats);
+    const media = this.#mediaOf(member);
+    const replaced = media.publications.get(source);
+    media.publications.set(source, publication);
+    replaced?.close('replaced');
+    this.#publicationCount++;
+    this.#watchPublication(media, publication);
+    this.#logger.info({ identifier: member.identifier, roomId: member.room.roomId, source, publication: id, codec: offer.codec.name, rids: offer.rids }, 'publishing');
+    return { sdp: answer, codec: offer.codec.name };
+  }
+
+  /** media.unpublish; idempotent (a source not published is already in the wanted state). */
+  unpublish(member: Member, source: MediaSource): void {
+    this.#members.get(member)?.publications.get(source)?.close('unpublished');
+  }
+
+  /** media.subscribe: a new transport offering the publication to the viewer. */
+  async subscribe(viewer: Member, params: { identifier: string; source: MediaSource; size: ViewSize; codecs?: string[] | undefined }):
+    Promise<{ subscriptionId: string; sdp: string; codec: string }> {
+    const spec = SOURCES[params.source];
+    if (!(viewer.authBits & spec.recv)) {
+      throw new ServerError(spec.recvMissing, `viewing ${params.source} needs the auth bit 0x${spec.recv.toString(16)}`);
+    }
+    if (params.source === 'screen' && !this.#config.screenVideo) throw new ServerError('SCREEN_VIDEO_DISABLED', 'screen video is disabled on this server');
+    const publisher = viewer.room.member(params.identifier);
+    if (!publisher) throw new ServerError('MEMBER_NOT_FOUND', `"${params.identifier}" is not in room ${viewer.room.roomId}`);
+    const publication = this.#members.get(publisher)?.publications.get(params.source);
+    if (!publication) throw new ServerError('NOT_PUBLISHING', `"${params.identifier}" does not publish ${params.source}`);
+    const { codec, kind } = publication.offer;
+    if (params.codecs && !params.codecs.some((c) => c.toLowerCase() === codec.name.toLowerCase())) {
+      throw new ServerError('NO_COMMON_CODEC', `the publication is ${codec.name}, which is not among the codecs given (${params.codecs.join(', ')})`);
+    }
+    const id = `s${this.#nextId++}`;
+    const ssrc = randomInt(2, 0xffffffff);
+    let transport;
+    try {
+      transport = await this.#engine.createSubscriberTransport({ id, kind, codec, ssrc, cname: `${params.identifier}-${params.source}` });
+    } catch (err) {
+      throw new ServerError('INTERNAL', `could not create the view's transport: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    if (viewer.closed || this.#closed) {
+      transport.close();
+      throw new ServerError('NOT_IN_ROOM', 'left the room while subscribing');
+    }
+    if (publication.closed) {
+      transport.close();
+      throw new ServerError('NOT_PUBLISHING', `"${params.identifier}" stopped publishing ${params.source}`);
+    }
+    const subscription = new Subscription({
+      id, viewer, publication, size: params.size, transport, ssrc, stats: this.stats,
+      dropRate: this.#config.testDropRate, connectTimeoutMs: this.#config.mediaConnectTimeoutMs,
+    });
+    const media = this.#mediaOf(viewer);
+    media.subscriptions.set(id, subscription);
+    publication.addSubscription(subscription);
+    this.#subscriptionCount++;
+    subscription.on('close', (error) => {
+      this.#subscriptionCount--;
+      if (media.subscriptions.get(id) === subscription) media.subscriptions.delete(id);
+      if (error && !viewer.closed) viewer.owner.send('media.subscriptionEnded', { subscriptionId: id, error: error.toWire() });
+      this.#logger.debug({ identifier: viewer.identifier, subscription: id, reason: error?.detail.code ?? 'unsubscribed' }, 'view ended');
+    });
+    this.#logger.debug({ identifier: viewer.identifier, publisher: params.identifier, source: params.source, subscription: id }, 'viewing');
+    return { subscriptionId: id, sdp: subscription.offer, codec: codec.name };
+  }
+
+  answer(viewer: Member, subscriptionId: string, sdp: string): void {
+    this.#subscriptionOf(viewer, subscriptionId).setAnswer(sdp);
+  }
+
+  setLayer(viewer: Member, subscriptionId: string, size: ViewSize): void {
+    this.#subscriptionOf(viewer, subscriptionId).setSize(size);
+  }
+
+  unsubscribe(viewer: Member, subscriptionId: string): void {
+    this.#subscriptionOf(viewer, subscriptionId).close(null);
+  }
+
+  /** Closes every publication and subscription (node shutdown). */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const member of [...this.#members.keys()]) this.#memberGone(member);
+    this.#engine.close();
+  }
+
+  #subscriptionOf(viewer: Member, id: string): Subscription {
+    const subscription = this.#members.get(viewer)?.subscriptions.get(id);
+    if (!subscription) throw new ServerError('SUBSCRIPTION_NOT_FOUND', `no view "${id}"`);
+    return subscription;
+  }
+
+  #mediaOf(member: Member): MemberMedia {
+    let media = this.#members.get(member);
+    if (!media) {
+      media = { publications: new Map(), subscriptions: new Map() };
+      this.#members.set(member, media);
+      member.on('close', () => this.#memberGone(member));
+      member.on('authority', (bits) => this.#authorityChanged(member, bits));
+    }
+    return media;
+  }
+
+  #watchPublication(media: MemberMedia, publication: Publication): void {
+    const { member, source } = publication;
+    const spec = SOURCES[source];
+    const timer = setTimeout(() => {
+      if (!publication.connected) publication.close('transport timeout');
+    }, this.#config.mediaConnectTimeoutMs);
+    timer.unref();
+    publication.on('live', () => {
+      clearTimeout(timer);
+      if (member.closed) return;
+      member.setSending(source, true);
+      member.room.broadcast('room.endpoints', { event: spec.has, members: [member.info()] }, member);
+      this.#logger.info({ identifier: member.identifier, roomId: member.room.roomId, source, publication: publication.id }, 'publication live');
+    });
+    publication.on('close', (reason) => {
+      clearTimeout(timer);
+      this.#publicationCount--;
+      if (media.publications.get(source) === publication) media.publications.delete(source);
+      const ended = new ServerError('NOT_PUBLISHING', `"${member.identifier}" stopped publishing ${source} (${reason})`);
+      for (const viewers of this.#members.values()) {
+        for (const subscription of [...viewers.subscriptions.values()]) {
+          if (subscription.publication === publication) subscription.close(ended);
+        }
+      }
+      // A replacement takes over the flag: announce NO_ only when nothing publishes the source now.
+      if (publication.live && !media.publications.has(source) && member.setSending(source, false)) {
+        member.room.broadcast('room.endpoints', { event: spec.no, members: [member.info()] }, member);
+      }
+      this.#logger.info({ identifier: member.identifier, roomId: member.room.roomId, source, publication: publication.id, reason }, 'publication ended');
+    });
+  }
+
+  #authorityChanged(member: Member, bits: number): void {
+    const media = this.#members.get(member);
+    if (!media) return;
+    for (const [source, publication] of [...media.publications]) {
+      if (!(bits & SOURCES[source].send)) publication.close('send bit removed');
+    }
+    for (const subscription of [...media.subscriptions.values()]) {
+      const spec = SOURCES[subscription.publication.source];
+      if (!(bits & spec.recv)) subscription.close(new ServerError(spec.recvMissing, `the auth bit 0x${spec.recv.toString(16)} was removed`));
+    }
+  }
+
+  #memberGone(member: Member): void {
+    const media = this.#members.get(member);
+    if (!media) return;
+    for (const subscription of [...media.subscriptions.values()]) subscription.close(null);
+    for (const publication of [...media.publications.values()]) publication.close('member left');
+    this.#members.delete(member);
+  }
+}
+
+function badSdp(err: unknown): ServerError {
+  if (err instanceof ServerError) return err;
+  const message = err instanceof Error ? err.message : String(err);
+  return new ServerError('BAD_SDP', err instanceof SdpError ? message : `the engine refused the SDP: ${message}`);
+}

@@ -1,0 +1,15 @@
+/**
+ * Counters of the media plane as plain numbers: the forwarding path bumps them per packet, which a
+ * prom-client `inc()` (label hashing) would make measurably slower. Metrics read them at scrape time.
+ */
+export class MediaStats {
+  rtpReceived = 0;
+  rtpForwarded = 0;
+  rtpDroppedByTest = 0;
+  nackReceived = 0;
+  rtpRetransmitted = 0;
+  nackSent = 0;
+  keyframeRequestsReceived = 0;
+  keyframeRequestsSent = 0;
+  rembSent = 0;
+}

@@ -1,0 +1,211 @@
+import type { ViewSize } from '@hudong/protocol';
+import { ServerError } from '../errors.js';
+import type { Member } from '../rooms/Member.js';
+import { SafeEmitter } from '../util/SafeEmitter.js';
+import type { SubscriberTransport, TransportListener, TransportState } from './MediaEngine.js';
+import type { MediaStats } from './MediaStats.js';
+import type { Publication } from './Publication.js';
+import { SenderReportGenerator, SeqRewriter, SimulcastSelector, Vp8Rewriter, parseRtcp } from './rtp/index.js';
+import { answeredPayloadType } from './sdp.js';
+
+/** Sent packets remembered for NACKs (output seq → original seq); a power of two. */
+const HISTORY = 1024;
+const HISTORY_MASK = HISTORY - 1;
+
+export interface SubscriptionEvents {
+  /** Closed; `error` is what the viewer is told with `media.subscriptionEnded` (null: it asked). */
+  close: [error: ServerError | null];
+}
+
+export interface SubscriptionInit {
+  id: string;
+  viewer: Member;
+  publication: Publication;
+  size: ViewSize;
+  transport: SubscriberTransport;
+  ssrc: number;
+  stats: MediaStats;
+  dropRate: number;
+  connectTimeoutMs: number;
+}
+
+/**
+ * One view: one viewer receiving one publication on its own transport. Keeps that viewer's
+ * rewriting state (layer choice, SSRC/PT/seq/timestamp, VP8 picture ids), answers its NACKs from
+ * the publication's packet store, relays its keyframe requests and sends it sender reports.
+ */
+export class Subscription extends SafeEmitter<SubscriptionEvents> implements TransportListener {
+  readonly id: string;
+  readonly viewer: Member;
+  readonly publication: Publication;
+  readonly #transport: SubscriberTransport;
+  readonly #stats: MediaStats;
+  readonly #dropRate: number;
+  readonly #ssrc: number;
+  #pt: number;
+  readonly #isVideo: boolean;
+  readonly #seq: SeqRewriter;
+  readonly #sr: SenderReportGenerator;
+  readonly #selector: SimulcastSelector | undefined;
+  readonly #vp8: Vp8Rewriter | undefined;
+  /** Video without simulcast: nothing is forwarded before the first keyframe (it cannot be decoded). */
+  #started: boolean;
+  #connected = false;
+  #closed = false;
+  #connectTimer: NodeJS.Timeout | undefined;
+  /** Per output seq slot: the output seq (-1 empty), original seq, layer and timestamp offset. */
+  readonly #outSeq = new Int32Array(HISTORY).fill(-1);
+  readonly #inSeq = new Uint16Array(HISTORY);
+  readonly #layer = new Uint8Array(HISTORY);
+  readonly #tsOffset = new Uint32Array(HISTORY);
+
+  constructor(init: SubscriptionInit) {
+    super();
+    this.id = init.id;
+    this.viewer = init.viewer;
+    this.publication = init.publication;
+    this.#transport = init.transport;
+    this.#stats = init.stats;
+    this.#dropRate = init.dropRate;
+    this.#ssrc = init.ssrc;
+    const { codec, kind } = init.publication.offer;
+    this.#pt = codec.pt;
+    this.#isVideo = kind === 'video';
+    this.#started = !this.#isVideo;
+    this.#seq = new SeqRewriter(codec.clockRate);
+    this.#sr = new SenderReportGenerator(init.ssrc, codec.clockRate);
+    if (init.publication.simulcast) {
+      this.#selector = new SimulcastSelector(init.publication.layerRids.map((rid) => ({ rid })), { wanted: init.size });
+      if (codec.name.toUpperCase() === 'VP8') this.#vp8 = new Vp8Rewriter();
+    }
+    init.transport.setListener(this);
+    this.#connectTimer = setTimeout(() => {
+      this.close(new ServerError('TRANSPORT_TIMEOUT', `the view did not connect within ${init.connectTimeoutMs} ms`));
+    }, init.connectTimeoutMs);
+    this.#connectTimer.unref();
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  get offer(): string {
+    return this.#transport.offer;
+  }
+
+  /** Completes the transport with the viewer's answer; throws ServerError BAD_SDP. */
+  setAnswer(sdp: string): void {
+    let pt: number | undefined;
+    try {
+      pt = answeredPayloadType(sdp, this.publication.offer.codec.name);
+      this.#transport.setAnswer(sdp);
+    } catch (err) {
+      throw new ServerError('BAD_SDP', `the answer is not usable: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    if (pt === undefined) throw new ServerError('BAD_SDP', `the answer does not accept ${this.publication.offer.codec.name}`);
+    this.#pt = pt;
+  }
+
+  /** Switches between simulcast layers (on the new layer's next keyframe); a no-op without simulcast. */
+  setSize(size: ViewSize): void {
+    if (this.#selector) this.#selector.wanted = size;
+  }
+
+  onState(state: TransportState): void {
+    if (state === 'connected') {
+      clearTimeout(this.#connectTimer);
+      this.#connected = true;
+      // A new view cannot decode until the next keyframe: ask for one now.
+      this.publication.requestKeyframe(performance.now());
+    } else {
+      this.close(new ServerError('TRANSPORT_TIMEOUT', `the view's transport ${state}`));
+    }
+  }
+
+  /** One publisher packet (`buf` is rewritten in place and sent; the caller's next subscriber rewrites it again). */
+  forward(buf: Buffer, ssrc: number, seq: number, timestamp: number, keyframe: boolean, layer: number,
+    rid: string | undefined, payloadOffset: number, payloadLength: number, nowMs: number): void {
+    if (!this.#connected) return;
+    if (this.#selector) {
+      const decision = this.#selector.onPacket(ssrc, keyframe, nowMs, rid);
+      if (decision.needKeyframe) this.publication.requestKeyframe(nowMs, this.#selector.targetSsrc);
+      if (!decision.forward) return;
+    } else if (!this.#started) {
+      if (!keyframe) {
+        this.publication.requestKeyframe(nowMs);
+        return;
+      }
+      this.#started = true;
+    }
+    const out = this.#seq.rewrite(ssrc, seq, timestamp, nowMs);
+    if (!out) return;
+    if (this.#vp8 && payloadLength > 0) this.#vp8.rewrite(ssrc, buf.subarray(payloadOffset, payloadOffset + payloadLength));
+    buf[1] = (buf[1]! & 0x80) | this.#pt;
+    buf.writeUInt16BE(out.seq, 2);
+    buf.writeUInt32BE(out.timestamp, 4);
+    buf.writeUInt32BE(this.#ssrc, 8);
+    const slot = out.seq & HISTORY_MASK;
+    this.#outSeq[slot] = out.seq;
+    this.#inSeq[slot] = seq;
+    this.#layer[slot] = layer;
+    this.#tsOffset[slot] = this.#seq.timestampOffset;
+    this.#sr.onPacketSent(payloadLength);
+    if (this.#dropRate > 0 && Math.random() < this.#dropRate) {
+      this.#stats.rtpDroppedByTest++;
+      return;
+    }
+    if (this.#transport.send(buf)) this.#stats.rtpForwarded++;
+  }
+
+  /** RTCP from the viewer (a sendonly track delivers only RTCP). */
+  onPacket(buf: Buffer): void {
+    for (const item of parseRtcp(buf)) {
+      switch (item.type) {
+        case 'pli':
+        case 'fir':
+          this.#stats.keyframeRequestsReceived++;
+          this.publication.requestKeyframe(performance.now(), this.#selector?.currentSsrc);
+          break;
+        case 'nack':
+          this.#stats.nackReceived++;
+          for (const seq of item.seqs) this.#retransmit(seq);
+          break;
+        default:
+          break;
+      }
+    }
+  }
+
+  /** A sender report translated from the publisher's, so the viewer can sync audio and video. */
+  sendSenderReport(nowMs: number): void {
+    if (!this.#connected) return;
+    const source = this.#seq.sourceSsrc;
+    const clock = source === undefined ? undefined : this.publication.clockOf(source);
+    if (!clock) return;
+    this.#transport.send(this.#sr.build(clock, this.#seq.timestampOffset, nowMs));
+  }
+
+  close(error: ServerError | null): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    clearTimeout(this.#connectTimer);
+    this.#transport.close();
+    this.publication.removeSubscription(this);
+    this.safeEmit('close', error);
+  }
+
+  #retransmit(outSeq: number): void {
+    const slot = outSeq & HISTORY_MASK;
+    if (this.#outSeq[slot] !== outSeq) return;
+    const stored = this.publication.stored(this.#layer[slot]!, this.#inSeq[slot]!);
+    if (!stored) return;
+    // The store's copy is shared by every view: rewrite a private copy.
+    const buf = this.publication.scratch.subarray(0, stored.length);
+    stored.copy(buf);
+    buf[1] = (buf[1]! & 0x80) | this.#pt;
+    buf.writeUInt16BE(outSeq, 2);
+    buf.writeUInt32BE((buf.readUInt32BE(4) + this.#tsOffset[slot]!) >>> 0, 4);
+    buf.writeUInt32BE(this.#ssrc, 8);
+    if (this.#transport.send(buf)) this.#stats.rtpRetransmitted++;
+  }
+}

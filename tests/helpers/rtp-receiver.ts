@@ -1,0 +1,60 @@
+import ndc from 'node-datachannel';
+import type { RawClient } from './raw-client.js';
+
+/**
+ * A subscriber that only receives and counts RTP (node-datachannel, no decoder), and can send RTCP
+ * of its own — used where a test needs to act like a viewer's decoder on purpose (a PLI, a NACK).
+ */
+export class RtpReceiver {
+  packets = 0;
+  #pc: ndc.PeerConnection;
+  #track: ndc.Track | undefined;
+  #mediaSsrc = 0;
+
+  private constructor(pc: ndc.PeerConnection) {
+    this.#pc = pc;
+  }
+
+  static async subscribe(raw: RawClient, identifier: string, source: 'camera' | 'screen' | 'audio'): Promise<RtpReceiver> {
+    const res = await raw.request('media.subscribe', { identifier, source, size: 'big', codecs: ['VP8', 'H264', 'opus'] });
+    if (!res.ok) throw new Error(`media.subscribe failed: ${JSON.stringify(res.error)}`);
+    // libjuice gathers no candidates on loopback-range interfaces unless bound to one.
+    const pc = new ndc.PeerConnection(`rx-${identifier}`, { iceServers: [], bindAddress: '127.0.0.1' });
+    const receiver = new RtpReceiver(pc);
+    pc.onTrack((track) => {
+      receiver.#track = track;
+      track.onMessage((buf) => {
+        const pt = buf[1]! & 0x7f;
+        if (pt >= 72 && pt <= 79) return; // RTCP (192–207 with the marker bit folded in)
+        receiver.packets++;
+        receiver.#mediaSsrc = buf.readUInt32BE(8);
+      });
+    });
+    const answer = new Promise<string>((resolve) => pc.onGatheringStateChange((state) => state === 'complete' && resolve(pc.localDescription()!.sdp)));
+    pc.setRemoteDescription(res.result.sdp, 'offer');
+    const done = await raw.request('media.answer', { subscriptionId: res.result.subscriptionId, sdp: await answer });
+    if (!done.ok) throw new Error(`media.answer failed: ${JSON.stringify(done.error)}`);
+    return receiver;
+  }
+
+  /** Sends a Picture Loss Indication for the stream being received (RFC 4585 §6.3.1). */
+  sendPli(): boolean {
+    if (!this.#track || !this.#mediaSsrc) return false;
+    const pli = Buffer.alloc(12);
+    pli[0] = 0x81;
+    pli[1] = 206;
+    pli.writeUInt16BE(2, 2);
+    pli.writeUInt32BE(1, 4);
+    pli.writeUInt32BE(this.#mediaSsrc, 8);
+    return this.#track.sendMessageBinary(pli);
+  }
+
+  close(): void {
+    this.#pc.close();
+  }
+
+  /** node-datachannel's threads keep a process alive until this is called (once, at the end). */
+  static shutdown(): void {
+    ndc.cleanup();
+  }
+}
