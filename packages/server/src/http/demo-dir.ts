@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 
 /** The repo root, seen from src/http or dist/http of packages/server. */
-const REPO_ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
+export const REPO_ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
 
 /**
  * The demo to serve at `/` when none is configured: the built demo, else its sources, else null

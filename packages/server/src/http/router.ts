@@ -4,6 +4,7 @@ import type { ServerMetrics } from '../metrics.js';
 import { devUserSig, type SignUserSig } from './dev-usersig.js';
 import { sendJson, sendText } from './respond.js';
 import { StaticFiles } from './StaticFiles.js';
+import { findSdkBundleDir } from './sdk-bundle-dir.js';
 
 export interface HttpDeps {
   nodeId: string;
@@ -21,6 +22,8 @@ export type HttpHandler = (req: IncomingMessage, res: ServerResponse) => void;
 /** The plain-HTTP side of the port: health, metrics, the dev UserSig endpoint and the demo files. */
 export function createHttpHandler(deps: HttpDeps): HttpHandler {
   const files = new StaticFiles(deps.demoDir);
+  const sdkDir = findSdkBundleDir();
+  const sdkFiles = sdkDir ? new StaticFiles(sdkDir) : null;
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     let pathname: string;
@@ -43,8 +46,9 @@ export function createHttpHandler(deps: HttpDeps): HttpHandler {
       case '/ws':
         return sendText(res, 426, 'this is the signalling WebSocket endpoint; connect with a WebSocket client');
       case '/sdk/hudong.js':
-        // The browser SDK bundle is served by a later build step; until then, say so plainly.
-        return sendText(res, 404, 'the browser SDK bundle is not available on this server yet');
+      case '/sdk/hudong.js.map':
+        if (!sdkFiles) return sendText(res, 404, 'the browser SDK bundle is not built: run `npm run build`');
+        return sdkFiles.serve(req, res, pathname.slice('/sdk'.length));
       default:
         return files.serve(req, res, pathname);
     }

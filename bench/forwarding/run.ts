@@ -1,0 +1,190 @@
+// bench/forwarding: SFU forwarding capacity — one @roamhq/wrtc VP8 publisher (640x360, 30 fps, ~1.5 Mbps),
+// N receive-only node-datachannel subscribers spread over worker processes; server CPU per forwarded packet.
+// Not a timed test: it prints a table (Hudong, then Janus with --vs janus, then the ratios).
+//
+// Run as root from the repo root, after `npm run build`, inside a private network namespace whose only
+// addresses are loopback-range (libwebrtc and Janus gather no candidates on loopback interfaces outside it):
+//   ../shared/tools/netns-run node --import tsx bench/forwarding/run.ts --n 1,10,50,100,200 --seconds 15 --warmup 35 --vs janus
+// Flags: --n LIST  --seconds S (measure window)  --warmup S (publisher ramp before the first step of each SFU)
+//        --settle S (after adding subscribers, later steps)  --workers K  --vs janus  --only janus|hudong
+//        --kf S (keyframe request period: Janus fir_freq, and a PLI from one Hudong subscriber; 0 = none)
+//        --janus-twcc (keep transport-cc toward the Janus publisher; default off = REMB only, as Hudong)
+import { fork, type ChildProcess } from 'node:child_process';
+import { cpus, networkInterfaces } from 'node:os';
+import { parseArgs } from 'node:util';
+import { fileURLToPath } from 'node:url';
+import { cpuMeter } from './cpu.js';
+import { formatBlock, formatRatios, type Row } from './table.js';
+import { startHudong } from './hudong.js';
+import { startJanus, JANUS_URL } from './janus.js';
+
+const { values } = parseArgs({
+  options: {
+    n: { type: 'string', default: '1,10,50,100,200' },
+    seconds: { type: 'string', default: '15' },
+    warmup: { type: 'string', default: '35' },
+    settle: { type: 'string', default: '8' },
+    workers: { type: 'string', default: '4' },
+    vs: { type: 'string' },
+    only: { type: 'string' },
+    kf: { type: 'string', default: '10' },
+    'janus-twcc': { type: 'boolean', default: false },
+  },
+});
+const NS = values.n!.split(',').map(Number).filter((x) => x > 0).sort((a, b) => a - b);
+const SECONDS = Number(values.seconds), WARMUP = Number(values.warmup), SETTLE = Number(values.settle);
+const WORKERS = Number(values.workers), KF = Number(values.kf);
+const targets = (values.only ? [values.only] : ['hudong', ...(values.vs === 'janus' ? ['janus'] : [])]) as ('hudong' | 'janus')[];
+
+const t0 = Date.now();
+const log = (...a: unknown[]) => console.error(`[${((Date.now() - t0) / 1000).toFixed(1).padStart(6)}s]`, ...a);
+const sleep = (s: number) => new Promise((r) => setTimeout(r, s * 1000));
+
+if (!Object.values(networkInterfaces()).flat().some((a) => a?.address === '127.0.0.2' && !a.internal)) {
+  console.error('No non-loopback interface with 127.0.0.2: run inside the namespace, e.g.\n  ../shared/tools/netns-run node --import tsx bench/forwarding/run.ts');
+  process.exit(2);
+}
+
+/** A forked helper speaking {cmd} → {type} over IPC, one reply at a time. */
+class Child {
+  readonly proc: ChildProcess;
+  #waiters: { type: string; resolve: (m: any) => void; reject: (e: Error) => void }[] = [];
+  constructor(file: string, readonly label: string, args: string[] = []) {
+    this.proc = fork(fileURLToPath(new URL(file, import.meta.url)), args, { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    this.proc.on('message', (m: any) => {
+      const i = this.#waiters.findIndex((w) => w.type === m.type || m.type === 'error');
+      if (i < 0) return m.type === 'error' ? log(`${label}: ${m.message}`) : undefined;
+      const [w] = this.#waiters.splice(i, 1);
+      if (m.type === 'error') w!.reject(new Error(`${label}: ${m.message}`));
+      else w!.resolve(m);
+    });
+    this.proc.on('error', (e) => log(`${label}: ${e.message}`));
+    this.proc.on('exit', (code) => this.#waiters.splice(0).forEach((w) => w.reject(new Error(`${label} exited (${code})`))));
+  }
+  next<T = any>(type: string, timeoutS = 600): Promise<T> {
+    return new Promise((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error(`${this.label}: no '${type}' in ${timeoutS} s`)), timeoutS * 1000);
+      this.#waiters.push({ type, resolve: (m) => (clearTimeout(t), resolve(m)), reject: (e) => (clearTimeout(t), reject(e)) });
+    });
+  }
+  call<T = any>(msg: object, reply: string, timeoutS?: number): Promise<T> {
+    if (!this.proc.connected) return Promise.reject(new Error(`${this.label} is gone`));
+    const p = this.next<T>(reply, timeoutS);
+    this.proc.send(msg);
+    return p;
+  }
+}
+
+interface SubSnap { ended?: string; state?: string; received: number; bytes: number; keyframes: number; mediaReceived: number; mediaSpan: number }
+async function snapshot(workers: Child[]): Promise<SubSnap[]> {
+  const parts = await Promise.all(workers.map((w) => w.call<{ subs: SubSnap[] }>({ cmd: 'snapshot' }, 'snapshot')));
+  return parts.flatMap((p) => p.subs);
+}
+
+function row(n: number, a: SubSnap[], b: SubSnap[], cpu: { cpuSec: number; wallSec: number; fraction: number }): Row {
+  const zero: SubSnap = { received: 0, bytes: 0, keyframes: 0, mediaReceived: 0, mediaSpan: 0 };
+  let pkts = 0, bytes = 0, span = 0, lost = 0, receiving = 0;
+  b.forEach((s1, i) => {
+    const s0 = a[i] ?? zero;
+    const d = s1.received - s0.received;
+    pkts += d;
+    bytes += s1.bytes - s0.bytes;
+    if (d > 0) receiving++;
+    const ds = s1.mediaSpan - s0.mediaSpan;
+    span += ds;
+    lost += Math.max(0, ds - (s1.mediaReceived - s0.mediaReceived));
+  });
+  const pktsPerSec = pkts / cpu.wallSec;
+  return {
+    n, receiving, cpuPct: cpu.fraction * 100, pktsPerSec, usPerPkt: (cpu.cpuSec * 1e6) / pkts,
+    pktsPerCore: pktsPerSec / cpu.fraction, lossPct: span ? (100 * lost) / span : NaN,
+    kbpsPerSub: receiving ? (bytes * 8) / 1000 / cpu.wallSec / receiving : 0,
+    keyframes: (b[0]?.keyframes ?? 0) - (a[0]?.keyframes ?? 0),
+  };
+}
+
+const results: Partial<Record<'hudong' | 'janus', Row[]>> = {};
+const failures: string[] = [];
+
+async function runTarget(target: 'hudong' | 'janus', pub: Child, workers: Child[]): Promise<Row[]> {
+  const rows: Row[] = [];
+  const server = target === 'hudong'
+    ? await startHudong((rec) => (Number(rec.level) >= 40 || /^publication (ended|failed)/.test(String(rec.msg))) && log('hudong:', JSON.stringify(rec).slice(0, 400)))
+    : await startJanus(KF, values['janus-twcc']);
+  log(`${target} started, pid ${server.pid}`);
+  try {
+    const url = target === 'hudong' ? (server as { url: string }).url : JANUS_URL;
+    const publisher = `bench-pub-${target}`;
+    const conn = await pub.call<{ feedId?: number }>({ cmd: 'connect', target, url, identifier: publisher }, 'connected', 60);
+    const connectedAt = Date.now();
+    log(`publisher connected to ${target}${conn.feedId ? ` (feed ${conn.feedId})` : ''}`);
+    let have = 0;
+    for (const n of NS) {
+      const names = Array.from({ length: n - have }, (_, i) => `bench-sub-${target}-${have + i}`);
+      const added = await Promise.all(workers.map((w, k) => {
+        const mine = names.filter((_, i) => i % workers.length === k);
+        return w.call<{ ok: number; errors: string[] }>({ cmd: 'add', target, url, publisher, feedId: conn.feedId, names: mine }, 'added', 120 + 2 * mine.length);
+      }));
+      const errors = added.flatMap((a) => a.errors);
+      have += added.reduce((s, a) => s + a.ok, 0);
+      if (errors.length) log(`${errors.length} subscribers failed, e.g. ${errors[0]}`);
+      if (have === 0) throw new Error(`no subscriber could join: ${errors[0]}`);
+      if (target === 'hudong') workers[0]!.proc.send({ cmd: 'pli', seconds: KF });
+      const ramp = WARMUP - (Date.now() - connectedAt) / 1000;
+      const wait = Math.max(SETTLE, ramp);
+      log(`${target} N=${n}: ${have} subscribers; settling ${wait.toFixed(0)} s`);
+      await sleep(wait);
+      const p0 = await pub.call<any>({ cmd: 'stats' }, 'stats');
+      const a = await snapshot(workers);
+      const meter = cpuMeter(server.pid);
+      const wMeters = workers.map((w) => cpuMeter(w.proc.pid!)), pMeter = cpuMeter(pub.proc.pid!);
+      await sleep(SECONDS);
+      const cpu = meter();
+      const subsCpu = wMeters.reduce((t, m) => t + m().fraction, 0), pubCpu = pMeter().fraction;
+      const b = await snapshot(workers);
+      const p1 = await pub.call<any>({ cmd: 'stats' }, 'stats');
+      const r = row(have, a, b, cpu);
+      const tally = (f: (s: SubSnap) => string) => Object.entries(b.reduce<Record<string, number>>((t, s) => ((t[f(s)] = (t[f(s)] ?? 0) + 1), t), {})).map(([k, v]) => `${k}:${v}`).join(' ');
+      if (r.receiving < have) log(`${have - r.receiving} subscribers received nothing; transports ${tally((s) => s.state ?? '?')}; ended by server ${tally((s) => s.ended || 'no')}`);
+      rows.push(r);
+      const pubKbps = ((p1.bytesSent - p0.bytesSent) * 8) / 1000 / cpu.wallSec;
+      const pubPps = (p1.packetsSent - p0.packetsSent) / cpu.wallSec;
+      log(`${target} N=${have}: cpu ${r.cpuPct.toFixed(1)}%, ${r.pktsPerSec.toFixed(0)} pkts/s, ${r.usPerPkt.toFixed(1)} µs/pkt, loss ${r.lossPct.toFixed(2)}%;` +
+        ` publisher ${pubKbps.toFixed(0)} kbps ${pubPps.toFixed(0)} pkts/s ${p1.frameWidth}x${p1.frameHeight} kf+${p1.keyFramesEncoded - p0.keyFramesEncoded} limit=${p1.limitation};` +
+        ` CPU: subscriber workers ${(subsCpu * 100).toFixed(0)}%, publisher ${(pubCpu * 100).toFixed(0)}% (of ${cpus().length} cores)`);
+    }
+  } catch (e) {
+    // keep the steps already measured; report the one that failed
+    failures.push(`${target} after ${rows.length} step(s): ${(e as Error).message}`);
+    log(`${target} failed: ${(e as Error).message}`);
+  } finally {
+    await Promise.all(workers.map((w) => w.call({ cmd: 'closeAll' }, 'closed', 60).catch(() => {})));
+    await pub.call({ cmd: 'disconnect' }, 'disconnected', 30).catch(() => {});
+    await server.stop();
+    log(`${target} stopped`);
+  }
+  return rows;
+}
+
+const pub = new Child('./publisher.ts', 'publisher');
+const workers = Array.from({ length: WORKERS }, (_, k) => new Child('./subscriber-worker.ts', `worker${k}`, [String(k)]));
+await Promise.all([pub.next('ready', 60), ...workers.map((w) => w.next('ready', 60))]);
+for (const target of targets) {
+  try {
+    const rows = await runTarget(target, pub, workers);
+    if (rows.length) results[target] = rows;
+  } catch (e) {
+    failures.push(`${target}: ${(e as Error).message}`);
+    log(`${target} failed: ${(e as Error).message}`);
+  }
+}
+pub.proc.send({ cmd: 'stop' });
+workers.forEach((w) => w.proc.kill());
+
+const out: string[] = [`Forwarding, one 640x360 VP8 publisher; measure ${SECONDS} s per step; keyframe request every ${KF || '–'} s`];
+if (results.hudong) out.push(formatBlock('Hudong', results.hudong));
+if (results.janus) out.push(formatBlock('Janus 1.1.2 (VideoRoom)', results.janus));
+if (results.hudong && results.janus) out.push(formatRatios(results.hudong, results.janus));
+for (const f of failures) out.push(`FAILED ${f}`);
+console.log('\n' + out.join('\n\n'));
+process.exit(failures.length && !Object.keys(results).length ? 1 : 0);
