@@ -18,8 +18,8 @@ export class RtpReceiver {
   static async subscribe(raw: RawClient, identifier: string, source: 'camera' | 'screen' | 'audio'): Promise<RtpReceiver> {
     const res = await raw.request('media.subscribe', { identifier, source, size: 'big', codecs: ['VP8', 'H264', 'opus'] });
     if (!res.ok) throw new Error(`media.subscribe failed: ${JSON.stringify(res.error)}`);
-    // libjuice gathers no candidates on loopback-range interfaces unless bound to one.
-    const pc = new ndc.PeerConnection(`rx-${identifier}`, { iceServers: [], bindAddress: '127.0.0.1' });
+    // No candidate of our own (libjuice skips loopback-range interfaces): the server's offer carries one.
+    const pc = new ndc.PeerConnection(`rx-${identifier}`, { iceServers: [] });
     const receiver = new RtpReceiver(pc);
     pc.onTrack((track) => {
       receiver.#track = track;

@@ -75,7 +75,7 @@ export class HudongServer {
     this.#sessions = new SessionRegistry(config.sessionGraceMs);
     this.#rooms = new RoomDirectory(config);
     this.#invites = new InviteManager(config.inviteTimeoutMs);
-    this.#media = new MediaRouter({ config, logger: this.#logger, engine: new NdcEngine({ portRange: config.mediaPortRange }) });
+    this.#media = new MediaRouter({ config, logger: this.#logger, engine: new NdcEngine({ portRange: config.mediaPortRange, bindAddress: config.mediaAddress }) });
     const services: Services = {
       config, logger: this.#logger, store: this.#store, sessions: this.#sessions, rooms: this.#rooms, invites: this.#invites,
       authority: new Authority(config), media: this.#media,

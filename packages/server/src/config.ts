@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
+import { isIPv4 } from 'node:net';
 import type { Logger } from 'pino';
 import { findDemoDir } from './http/demo-dir.js';
 
@@ -69,9 +70,16 @@ export interface ServerOptions {
   testDropRate?: number;
   /** UDP ports media transports bind to; without it the OS picks. */
   mediaPortRange?: { min: number; max: number };
+  /**
+   * IPv4 address media transports bind to and announce as their ICE candidate. libdatachannel gathers
+   * no candidates on loopback-range interfaces, so without a bound address a server on 127.0.0.1 offers
+   * none and only peers that send their own candidates (libwebrtc, browsers) can connect.
+   * @default `host` when it is a specific IPv4 address, else every interface
+   */
+  mediaAddress?: string;
 }
 
-type DefaultedOption = Exclude<keyof ServerOptions, 'logger' | 'secret' | 'dataDir' | 'nodeId' | 'demoDir' | 'mediaPortRange'>;
+type DefaultedOption = Exclude<keyof ServerOptions, 'logger' | 'secret' | 'dataDir' | 'nodeId' | 'demoDir' | 'mediaPortRange' | 'mediaAddress'>;
 
 /** The defaults of `ServerOptions`, in one place. */
 export const SERVER_DEFAULTS: Readonly<Required<Pick<ServerOptions, DefaultedOption>>> = {
@@ -105,6 +113,7 @@ export const SERVER_DEFAULTS: Readonly<Required<Pick<ServerOptions, DefaultedOpt
 export interface ServerConfig extends Readonly<Omit<Required<Pick<ServerOptions, DefaultedOption>>, 'roomTypes' | 'roles' | 'videoCodecs'>> {
   readonly videoCodecs: readonly VideoCodecName[];
   readonly mediaPortRange: { readonly min: number; readonly max: number } | undefined;
+  readonly mediaAddress: string | undefined;
   readonly secret: string;
   readonly nodeId: string;
   readonly dataDir: string | undefined;
@@ -147,6 +156,7 @@ export function resolveConfig(options: Omit<ServerOptions, 'logger'>): ServerCon
   if (range !== undefined && !(Number.isInteger(range.min) && Number.isInteger(range.max) && range.min >= 1024 && range.min <= range.max && range.max <= 65535)) {
     throw new TypeError('option mediaPortRange must be {min, max} with 1024 <= min <= max <= 65535');
   }
+  if (options.mediaAddress !== undefined && !isIPv4(options.mediaAddress)) throw new TypeError('option mediaAddress must be an IPv4 address');
   if (!options.secret && !merged.dev) throw new TypeError('option secret is required unless dev is set');
   return {
     ...merged,
@@ -159,7 +169,12 @@ export function resolveConfig(options: Omit<ServerOptions, 'logger'>): ServerCon
     roles: { ...merged.roles },
     videoCodecs: [...merged.videoCodecs],
     mediaPortRange: range ? { min: range.min, max: range.max } : undefined,
+    mediaAddress: options.mediaAddress ?? specificIpv4(merged.host),
   };
+}
+
+function specificIpv4(host: string): string | undefined {
+  return isIPv4(host) && host !== '0.0.0.0' ? host : undefined;
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {

@@ -7,6 +7,8 @@ import { NdcTransport } from './NdcTransport.js';
 
 export interface NdcEngineOptions {
   portRange?: { min: number; max: number } | undefined;
+  /** Bind to (and announce) this address only. */
+  bindAddress?: string | undefined;
 }
 
 class NdcPublisherTransport extends NdcTransport implements PublisherTransport {
@@ -39,6 +41,7 @@ export class NdcEngine implements MediaEngine {
     this.#config = {
       iceServers: [],
       ...(options.portRange ? { portRangeBegin: options.portRange.min, portRangeEnd: options.portRange.max } : {}),
+      ...(options.bindAddress ? { bindAddress: options.bindAddress } : {}),
     };
   }
 

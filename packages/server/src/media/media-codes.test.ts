@@ -1,0 +1,138 @@
+// The media codes of docs/media.md over the real signalling. The timeout case uses a real wrtc
+// publisher, so run this file inside the namespace like the other media tests.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { AuthBits } from '@hudong/protocol';
+import type { HudongServer } from '../index.js';
+import { CHROME_SIMULCAST_OFFER, WRTC_AUDIO_OFFER, WRTC_VIDEO_OFFER } from '../e2e/sdp-fixtures.js';
+import { loggedIn, startServer, type Frame, type TestClient } from '../e2e/TestClient.js';
+import { WrtcPublisher } from '../e2e/wrtcPeers.js';
+
+const codeOf = (f: Frame) => [f.error?.code, f.error?.detail?.code];
+const closers: (() => unknown)[] = [];
+after(async () => {
+  for (const close of closers.reverse()) await close();
+});
+
+describe('media codes', () => {
+  let server: HudongServer;
+  let wsUrl: string;
+  let roomId = 700;
+  before(async () => {
+    ({ server, wsUrl } = await startServer());
+    closers.push(() => server.close());
+  });
+
+  async function member(identifier: string, authBits: number, id: number, create = false): Promise<TestClient> {
+    const { client } = await loggedIn(server, wsUrl, identifier);
+    closers.push(() => client.close());
+    const res = await client.request('room.enter', { roomId: id, roomType: 'multi', authBits, createRoom: create });
+    assert.equal(res.ok, true, JSON.stringify(res.error));
+    return client;
+  }
+
+  it('10006 NOT_IN_ROOM for every media method outside a room', async () => {
+    const { client } = await loggedIn(server, wsUrl, 'outsider');
+    closers.push(() => client.close());
+    for (const [method, params] of [
+      ['media.publish', { source: 'camera', sdp: WRTC_VIDEO_OFFER }],
+      ['media.unpublish', { source: 'camera' }],
+      ['media.subscribe', { identifier: 'x', source: 'camera' }],
+      ['media.answer', { subscriptionId: 's1', sdp: 'v=0' }],
+      ['media.setLayer', { subscriptionId: 's1', size: 'small' }],
+      ['media.unsubscribe', { subscriptionId: 's1' }],
+    ] as const) {
+      assert.deepEqual(codeOf(await client.request(method, params)), [10006, 'NOT_IN_ROOM'], method);
+    }
+  });
+
+  it('10003 for missing SEND_/RECV_ bits (checked before the SDP), 10002 BAD_SDP, 10011 NO_COMMON_CODEC', async () => {
+    const id = ++roomId;
+    const host = await member('codes-host', 0xff, id, true);
+    const audience = await member('codes-audience', AuthBits.AUDIENCE, id);
+    const deaf = await member('codes-deaf', AuthBits.JOIN_ROOM | AuthBits.RECV_CAMERA_VIDEO, id);
+    assert.deepEqual(codeOf(await audience.request('media.publish', { source: 'camera', sdp: 'v=0\r\n' })), [10003, 'AUTH_SEND_CAMERA_VIDEO_MISSING']);
+    assert.deepEqual(codeOf(await audience.request('media.publish', { source: 'audio', sdp: 'v=0\r\n' })), [10003, 'AUTH_SEND_AUDIO_MISSING']);
+    assert.deepEqual(codeOf(await audience.request('media.publish', { source: 'screen', sdp: 'v=0\r\n' })), [10003, 'AUTH_SEND_SCREEN_VIDEO_MISSING']);
+    assert.deepEqual(codeOf(await host.request('media.publish', { source: 'camera', sdp: 'v=0\r\n' })), [10002, 'BAD_SDP']);
+    assert.deepEqual(codeOf(await host.request('media.publish', { source: 'camera', sdp: WRTC_AUDIO_OFFER })), [10002, 'BAD_SDP']);
+    const vp9Only = WRTC_VIDEO_OFFER.replace(/VP8\/90000/g, 'VP7/90000');
+    assert.deepEqual(codeOf(await host.request('media.publish', { source: 'camera', sdp: vp9Only })), [10011, 'NO_COMMON_CODEC']);
+
+    const published = await host.request('media.publish', { source: 'camera', sdp: WRTC_VIDEO_OFFER }, 10_000);
+    assert.equal(published.ok, true, JSON.stringify(published.error));
+    assert.equal(published.result.codec, 'VP8');
+    assert.match(published.result.sdp, /^v=0/);
+    const audio = await host.request('media.publish', { source: 'audio', sdp: WRTC_AUDIO_OFFER }, 10_000);
+    assert.equal(audio.result.codec, 'opus');
+    assert.deepEqual(codeOf(await deaf.request('media.subscribe', { identifier: 'codes-host', source: 'audio' })), [10003, 'AUTH_RECV_AUDIO_MISSING']);
+    assert.deepEqual(codeOf(await audience.request('media.subscribe', { identifier: 'codes-host', source: 'camera', codecs: ['H264'] })), [10011, 'NO_COMMON_CODEC']);
+    const view = await audience.request('media.subscribe', { identifier: 'codes-host', source: 'camera', codecs: ['vp8'] }, 10_000);
+    assert.equal(view.ok, true, JSON.stringify(view.error));
+    assert.equal(view.result.codec, 'VP8');
+    assert.match(view.result.sdp, /a=sendonly/);
+    assert.match(view.result.sdp, /VP8\/90000/);
+    assert.deepEqual(codeOf(await audience.request('media.answer', { subscriptionId: view.result.subscriptionId, sdp: 'garbage' })), [10002, 'BAD_SDP']);
+    assert.equal((await audience.request('media.setLayer', { subscriptionId: view.result.subscriptionId, size: 'small' })).ok, true);
+    // Another member's view is not yours.
+    assert.deepEqual(codeOf(await deaf.request('media.unsubscribe', { subscriptionId: view.result.subscriptionId })), [10010, 'SUBSCRIPTION_NOT_FOUND']);
+    assert.equal((await audience.request('media.unsubscribe', { subscriptionId: view.result.subscriptionId })).ok, true);
+    for (const [method, params] of [
+      ['media.answer', { subscriptionId: view.result.subscriptionId, sdp: 'v=0' }],
+      ['media.setLayer', { subscriptionId: 'nope', size: 'big' }],
+      ['media.unsubscribe', { subscriptionId: view.result.subscriptionId }],
+    ] as const) {
+      assert.deepEqual(codeOf(await audience.request(method, params)), [10010, 'SUBSCRIPTION_NOT_FOUND'], method);
+    }
+  });
+
+  it('10010 MEMBER_NOT_FOUND / NOT_PUBLISHING; changeAuthority without SEND_ ends the publication, without RECV_ the views', async () => {
+    const id = ++roomId;
+    const host = await member('auth-host', 0xff, id, true);
+    const viewer = await member('auth-viewer', 0xff, id);
+    assert.deepEqual(codeOf(await viewer.request('media.subscribe', { identifier: 'nobody', source: 'camera' })), [10010, 'MEMBER_NOT_FOUND']);
+    assert.deepEqual(codeOf(await viewer.request('media.subscribe', { identifier: 'auth-host', source: 'camera' })), [10010, 'NOT_PUBLISHING']);
+    assert.equal((await host.request('media.publish', { source: 'camera', sdp: CHROME_SIMULCAST_OFFER }, 10_000)).result.codec, 'VP8');
+    assert.equal((await host.request('media.publish', { source: 'audio', sdp: WRTC_AUDIO_OFFER }, 10_000)).ok, true);
+    const camera = await viewer.request('media.subscribe', { identifier: 'auth-host', source: 'camera', size: 'small' }, 10_000);
+    const audio = await viewer.request('media.subscribe', { identifier: 'auth-host', source: 'audio' }, 10_000);
+    assert.equal(camera.ok && audio.ok, true);
+
+    assert.equal((await host.request('room.changeAuthority', { authBits: 0xff & ~AuthBits.SEND_CAMERA_VIDEO })).ok, true);
+    const ended = await viewer.event('media.subscriptionEnded');
+    assert.deepEqual([ended.data.subscriptionId, ...codeOf({ error: ended.data.error } as Frame)], [camera.result.subscriptionId, 10010, 'NOT_PUBLISHING']);
+    assert.deepEqual(codeOf(await viewer.request('media.subscribe', { identifier: 'auth-host', source: 'camera' })), [10010, 'NOT_PUBLISHING']);
+
+    assert.equal((await viewer.request('room.changeAuthority', { authBits: 0xff & ~AuthBits.RECV_AUDIO })).ok, true);
+    const deafened = await viewer.event('media.subscriptionEnded');
+    assert.deepEqual([deafened.data.subscriptionId, ...codeOf({ error: deafened.data.error } as Frame)], [audio.result.subscriptionId, 10003, 'AUTH_RECV_AUDIO_MISSING']);
+    assert.equal((await host.request('media.unpublish', { source: 'screen' })).ok, true, 'unpublishing what is not published is a no-op');
+  });
+
+  it('10011 SCREEN_VIDEO_DISABLED when the server disables screen video', async () => {
+    const strict = await startServer({ screenVideo: false });
+    closers.push(() => strict.server.close());
+    const { client } = await loggedIn(strict.server, strict.wsUrl, 'presenter');
+    closers.push(() => client.close());
+    await client.request('room.enter', { roomId: 1, roomType: 'multi', authBits: 0xff, createRoom: true });
+    assert.deepEqual(codeOf(await client.request('media.publish', { source: 'screen', sdp: WRTC_VIDEO_OFFER })), [10011, 'SCREEN_VIDEO_DISABLED']);
+    assert.deepEqual(codeOf(await client.request('media.subscribe', { identifier: 'presenter', source: 'screen' })), [10011, 'SCREEN_VIDEO_DISABLED']);
+  });
+
+  it('10004 TRANSPORT_TIMEOUT: a view never answered ends after mediaConnectTimeoutMs', async () => {
+    const quick = await startServer({ mediaConnectTimeoutMs: 1500 });
+    closers.push(() => quick.server.close());
+    const { client: host } = await loggedIn(quick.server, quick.wsUrl, 'timeout-host');
+    const { client: viewer } = await loggedIn(quick.server, quick.wsUrl, 'timeout-viewer');
+    closers.push(() => host.close(), () => viewer.close());
+    await host.request('room.enter', { roomId: 2, roomType: 'multi', authBits: 0xff, createRoom: true });
+    await viewer.request('room.enter', { roomId: 2, roomType: 'multi', authBits: 0xff, createRoom: false });
+    const { publisher, response } = await WrtcPublisher.publish(host, 'camera');
+    closers.push(() => publisher.close());
+    assert.equal(response.ok, true);
+    await viewer.waitFor((f) => f.event === 'room.endpoints' && f.data.event === 3, 5000, 'HAS_CAMERA_VIDEO');
+    const view = await viewer.request('media.subscribe', { identifier: 'timeout-host', source: 'camera' }, 10_000);
+    const ended = await viewer.event('media.subscriptionEnded', 5000);
+    assert.deepEqual([ended.data.subscriptionId, ...codeOf({ error: ended.data.error } as Frame)], [view.result.subscriptionId, 10004, 'TRANSPORT_TIMEOUT']);
+  });
+});
