@@ -99,8 +99,12 @@ describe('HTTP routes', () => {
     }
   });
 
-  it('/sdk/hudong.js is 404 for now; /ws without upgrade is 426; upgrades elsewhere are refused', async () => {
-    assert.equal((await fetch(`${url}/sdk/hudong.js`)).status, 404);
+  it('/sdk/hudong.js is the built ES module with its map; /ws without upgrade is 426; upgrades elsewhere are refused', async () => {
+    const bundle = await fetch(`${url}/sdk/hudong.js`);
+    assert.equal(bundle.status, 200);
+    assert.match(bundle.headers.get('content-type') ?? '', /javascript/);
+    assert.match(await bundle.text(), /sourceMappingURL=hudong\.js\.map/);
+    assert.equal((await fetch(`${url}/sdk/hudong.js.map`)).status, 200);
     assert.equal((await fetch(`${url}/ws`)).status, 426);
     await assert.rejects(TestClient.connect(wsUrl.replace('/ws', '/other')));
   });
