@@ -18,8 +18,9 @@ export class RtpReceiver {
   static async subscribe(raw: RawClient, identifier: string, source: 'camera' | 'screen' | 'audio'): Promise<RtpReceiver> {
     const res = await raw.request('media.subscribe', { identifier, source, size: 'big', codecs: ['VP8', 'H264', 'opus'] });
     if (!res.ok) throw new Error(`media.subscribe failed: ${JSON.stringify(res.error)}`);
-    // No candidate of our own (libjuice skips loopback-range interfaces): the server's offer carries one.
-    const pc = new ndc.PeerConnection(`rx-${identifier}`, { iceServers: [] });
+    // libjuice gathers no candidates on loopback-range interfaces unless bound to one; neither would
+    // the server's (libdatachannel) side, so this end announces 127.0.0.1 itself, as libwebrtc would.
+    const pc = new ndc.PeerConnection(`rx-${identifier}`, { iceServers: [], bindAddress: '127.0.0.1' });
     const receiver = new RtpReceiver(pc);
     pc.onTrack((track) => {
       receiver.#track = track;

@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { hostname } from 'node:os';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { hostname, tmpdir } from 'node:os';
 import { isIPv4 } from 'node:net';
 import type { Logger } from 'pino';
 import { findDemoDir } from './http/demo-dir.js';
@@ -18,7 +20,7 @@ export interface ServerOptions {
   sdkAppId?: number;
   /** Secret key UserSigs and privilege keys are signed with. Required unless `dev`. */
   secret?: string;
-  /** Development mode: makes a random secret when none is given and enables `POST /dev/usersig`. @default false */
+  /** Development mode: makes a random secret when none is given (kept in `hudong-dev-secret` under dataDir or the temp dir, so restarts keep it) and enables `POST /dev/usersig`. @default false */
   dev?: boolean;
   /** Directory of the SQLite identity store (`identity.db`); without it identities live in memory. */
   dataDir?: string;
@@ -72,9 +74,11 @@ export interface ServerOptions {
   mediaPortRange?: { min: number; max: number };
   /**
    * IPv4 address media transports bind to and announce as their ICE candidate. libdatachannel gathers
-   * no candidates on loopback-range interfaces, so without a bound address a server on 127.0.0.1 offers
-   * none and only peers that send their own candidates (libwebrtc, browsers) can connect.
-   * @default `host` when it is a specific IPv4 address, else every interface
+   * no candidates on loopback-range interfaces, so a server on loopback offers none and only peers that
+   * send their own candidates (libwebrtc, browsers) can connect; binding fixes that for peers like
+   * libdatachannel, but then remote descriptions carrying candidates of other families are refused by
+   * libdatachannel, so it is opt-in.
+   * @default every interface
    */
   mediaAddress?: string;
 }
@@ -160,8 +164,7 @@ export function resolveConfig(options: Omit<ServerOptions, 'logger'>): ServerCon
   if (!options.secret && !merged.dev) throw new TypeError('option secret is required unless dev is set');
   return {
     ...merged,
-    // A dev secret only needs to be unguessable for this process's lifetime.
-    secret: options.secret || randomBytes(32).toString('hex'),
+    secret: options.secret || devSecret(options.dataDir),
     nodeId: options.nodeId ?? `${hostname()}:${process.pid}`,
     dataDir: options.dataDir,
     demoDir: options.demoDir ?? findDemoDir(),
@@ -169,12 +172,24 @@ export function resolveConfig(options: Omit<ServerOptions, 'logger'>): ServerCon
     roles: { ...merged.roles },
     videoCodecs: [...merged.videoCodecs],
     mediaPortRange: range ? { min: range.min, max: range.max } : undefined,
-    mediaAddress: options.mediaAddress ?? specificIpv4(merged.host),
+    mediaAddress: options.mediaAddress,
   };
 }
 
-function specificIpv4(host: string): string | undefined {
-  return isIPv4(host) && host !== '0.0.0.0' ? host : undefined;
+/**
+ * The dev secret is random once per machine (or data dir) and then kept in a 0600 file, so a
+ * restarted `--dev` server still accepts the UserSigs its clients hold and they can reconnect.
+ */
+function devSecret(dataDir: string | undefined): string {
+  const file = join(dataDir ?? tmpdir(), 'hudong-dev-secret');
+  try {
+    const kept = readFileSync(file, 'utf8').trim();
+    if (/^[0-9a-f]{64}$/.test(kept)) return kept;
+  } catch { /* first start */ }
+  const secret = randomBytes(32).toString('hex');
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, secret, { mode: 0o600 });
+  return secret;
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {

@@ -1,0 +1,143 @@
+// bench/first-frame: time from an audience member entering a room to the first decoded frame of the
+// host's camera on its page, in real Chromium (fake camera 640x480), over loopback. Target: p50 ≤ 500 ms.
+//
+// Run as root from the repo root, after `npm run build`, inside the loopback-only namespace:
+//   ../shared/tools/netns-run node --import tsx bench/first-frame/run.ts [--runs 10] [--mode sdk|demo]
+//
+// --mode sdk (default): a page of the server's origin imports /sdk/hudong.js and is logged in before
+//   the clock starts; t0 = just before enterRoom, then it waits for the host's camera endpoint, calls
+//   requestViewList and attaches the track to a <video>; t1 = the first requestVideoFrameCallback.
+// --mode demo: the demo page (apps/demo, needs hudong serve --dev) as audience; t0 = the click on
+//   `enter` (seen by a capture listener in the page), which includes logging in; t1 = the first frame
+//   presented by video[data-testid=stage-video][data-identifier=HOST].
+// In both modes the host is another Chromium publishing its fake camera through the SDK bundle, and
+// each run uses a fresh audience page (a new peer connection). Times are the page's own clock.
+import { parseArgs } from 'node:util';
+import type { Page } from 'playwright-core';
+import { ServerProcess, TEST_APP_ID } from '../../tests/helpers/server-process.js';
+import { userSigFor } from '../../tests/helpers/clients.js';
+import { Browser, closeAll, firstFrameAt, waitUntil } from '../../tests/browser/helpers/browser.js';
+
+const { values } = parseArgs({
+  options: {
+    runs: { type: 'string', default: '10' },
+    mode: { type: 'string', default: 'sdk' },
+    warmup: { type: 'string', default: '1' },
+  },
+});
+const RUNS = Number(values.runs);
+const WARMUP = Number(values.warmup);
+const MODE = values.mode as 'sdk' | 'demo';
+if (MODE !== 'sdk' && MODE !== 'demo') throw new Error(`--mode sdk|demo, not ${MODE}`);
+
+const ROOM_ID = 424242;
+const HOST_ID = 'ff-host';
+
+function inPage<T>(page: Page, fnSource: string, arg: unknown = null): Promise<T> {
+  return page.evaluate(`(${fnSource})(${JSON.stringify(arg)})`) as Promise<T>;
+}
+
+async function sdkPage(browser: Browser, server: ServerProcess, identifier: string): Promise<Page> {
+  const page = await browser.page(`${server.httpUrl}/healthz`);
+  await inPage(page, `async ({ sdkAppId, identifier, userSig }) => {
+    const sdk = await import('/sdk/hudong.js');
+    window.ctx = sdk.AVContext.create({ serverUrl: 'ws://' + location.host + '/ws', sdkAppId, lang: 'en' });
+    await window.ctx.start({ identifier, userSig });
+  }`, { sdkAppId: TEST_APP_ID, identifier, userSig: userSigFor(identifier) });
+  return page;
+}
+
+interface Run {
+  entered: number | null;
+  viewed: number | null;
+  firstFrame: number;
+}
+
+async function runSdk(browser: Browser, server: ServerProcess, i: number): Promise<Run> {
+  const page = await sdkPage(browser, server, `ff-audience-${i}`);
+  try {
+    return await inPage<Run>(page, `async ({ roomId, hostId }) => {
+      const t0 = performance.now();
+      const room = await ctx.enterRoom({ roomId, roomType: 'multi', createRoom: false });
+      const entered = performance.now() - t0;
+      if (!room.endpoints.get(hostId)?.hasCameraVideo) {
+        await new Promise((resolve, reject) => {
+          const timer = setTimeout(() => reject(new Error('host camera not seen within 10 s')), 10000);
+          room.on('endpointsUpdate', (event, ids) => { if (event === 3 && ids.includes(hostId)) { clearTimeout(timer); resolve(); } });
+        });
+      }
+      const [view] = await room.requestViewList([{ identifier: hostId, srcType: 'camera', size: 'big' }]);
+      const viewed = performance.now() - t0;
+      const video = document.createElement('video');
+      video.muted = true; video.playsInline = true; video.autoplay = true;
+      document.body.replaceChildren(video);
+      const first = new Promise((resolve) => video.requestVideoFrameCallback(() => resolve(performance.now())));
+      video.srcObject = new MediaStream([view.track]);
+      void video.play();
+      const timeout = new Promise((_, reject) => setTimeout(() => reject(new Error('no frame within 10 s')), 10000));
+      const firstFrame = (await Promise.race([first, timeout])) - t0;
+      await ctx.exitRoom();
+      return { entered, viewed, firstFrame };
+    }`, { roomId: ROOM_ID, hostId: HOST_ID });
+  } finally {
+    await inPage(page, `async () => { try { if (ctx.room) await ctx.exitRoom(); await ctx.stop(); } catch {} }`).catch(() => undefined);
+    await page.close();
+  }
+}
+
+async function runDemo(browser: Browser, server: ServerProcess, i: number): Promise<Run> {
+  const page = await browser.page(`${server.httpUrl}/?id=ff-audience-${i}&room=${ROOM_ID}&role=audience&lang=en`);
+  try {
+    await page.waitForSelector('[data-testid=enter]', { timeout: 10_000 });
+    await page.evaluate(`document.addEventListener('click', (e) => {
+      if (e.target.closest('[data-testid=enter]')) window.__enterClickedAt ??= performance.now();
+    }, true)`);
+    await page.click('[data-testid=enter]');
+    const selector = `video[data-testid=stage-video][data-identifier="${HOST_ID}"]`;
+    const at = await waitUntil('the host video on the audience stage', () => firstFrameAt(page, selector), 10_000, 5);
+    const clicked = (await page.evaluate('window.__enterClickedAt')) as number;
+    return { entered: null, viewed: null, firstFrame: at - clicked };
+  } finally {
+    await page.close();
+  }
+}
+
+function percentile(sorted: number[], p: number): number {
+  const rank = Math.ceil((p / 100) * sorted.length) - 1;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, rank))]!;
+}
+
+const fmt = (ms: number | null) => (ms === null ? '—' : ms.toFixed(0)).padStart(8);
+
+const server = await new ServerProcess({ extraArgs: ['--dev'] }).start();
+let hostBrowser: Browser | undefined;
+let audienceBrowser: Browser | undefined;
+try {
+  hostBrowser = await Browser.launch('ff-host');
+  audienceBrowser = await Browser.launch('ff-audience');
+  const host = await sdkPage(hostBrowser, server, HOST_ID);
+  await inPage(host, `async ({ roomId }) => {
+    await ctx.enterRoom({ roomId, roomType: 'multi', createRoom: true });
+    await ctx.devices.enableCamera(true);
+  }`, { roomId: ROOM_ID });
+  console.error(`server ${server.httpUrl}; host publishing in room ${ROOM_ID}; mode ${MODE}; ${WARMUP} warm-up + ${RUNS} runs`);
+
+  const runs: Run[] = [];
+  for (let i = -WARMUP; i < RUNS; i++) {
+    const run = MODE === 'sdk' ? await runSdk(audienceBrowser, server, i + WARMUP) : await runDemo(audienceBrowser, server, i + WARMUP);
+    if (i >= 0) runs.push(run);
+    else console.error(`warm-up: first frame ${run.firstFrame.toFixed(0)} ms (not counted)`);
+  }
+
+  console.log(`\nfirst frame of the host's camera in the audience page (${MODE} mode, ms from ${MODE === 'sdk' ? 'enterRoom' : 'the enter click'})`);
+  console.log(`${'run'.padStart(4)} ${'entered'.padStart(8)} ${'viewed'.padStart(8)} ${'frame'.padStart(8)}`);
+  runs.forEach((r, i) => console.log(`${String(i + 1).padStart(4)} ${fmt(r.entered)} ${fmt(r.viewed)} ${fmt(r.firstFrame)}`));
+  const sorted = runs.map((r) => r.firstFrame).sort((a, b) => a - b);
+  const p50 = percentile(sorted, 50), p90 = percentile(sorted, 90);
+  console.log(`${'p50'.padStart(4)} ${''.padStart(8)} ${''.padStart(8)} ${fmt(p50)}`);
+  console.log(`${'p90'.padStart(4)} ${''.padStart(8)} ${''.padStart(8)} ${fmt(p90)}`);
+  console.log(`target p50 ≤ 500 ms: ${p50 <= 500 ? 'met' : 'NOT met'}`);
+} finally {
+  await closeAll(audienceBrowser, hostBrowser);
+  await server.stop();
+}
