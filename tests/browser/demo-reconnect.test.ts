@@ -10,11 +10,7 @@ import { assertDemoBuilt, badge, byTestId, demoPage, enter, stageVideo, waitForB
 
 before(() => assertDemoBuilt());
 
-// Known gap (issue 4): the badge goes reconnecting → connected, both pages re-enter and the host
-// republishes (server log: publishing/publication live), but the audience's stage video does not come
-// back: its views are re-opened (RoomMedia.restore) before the host has republished and are then not
-// requested again. Kept as a todo so it keeps reporting until fixed.
-test('the server is killed and restarted: the badge shows reconnecting, then connected, and video comes back', { todo: 'stage video does not come back after a server restart' }, async () => {
+test('the server is killed and restarted: the badge shows reconnecting, then connected, and video comes back', async () => {
   const own = await new ServerProcess({ extraArgs: ['--dev'] }).start();
   const browsers = [await Browser.launch('restart-host'), await Browser.launch('restart-audience')];
   try {

@@ -36,7 +36,7 @@ test('a dropped connection resumes the session: same room, no EXIT seen by other
   }
 });
 
-test('after a server restart the SDK logs in again and re-enters its room', async () => {
+test('after a server restart the SDK logs in again and re-enters its room (a joiner waits for the creator)', async () => {
   const server = await new ServerProcess().start();
   const roomId = uniqueRoomId();
   const aId = uniqueId('a');
@@ -45,7 +45,8 @@ test('after a server restart the SDK logs in again and re-enters its room', asyn
   const b = await startedContext(server.wsUrl, bId);
   try {
     const aRoom = await a.enterRoom({ roomId, roomType: 'multi', createRoom: true });
-    await b.enterRoom({ roomId, roomType: 'multi', createRoom: true });
+    // b only joins (createRoom false): after the restart it must wait until a has re-created the room.
+    await b.enterRoom({ roomId, roomType: 'multi', createRoom: false });
     let disconnected: AVError | undefined;
     aRoom.on('disconnected', (e) => (disconnected = e));
     const states: Record<string, string[]> = { a: [], b: [] };

@@ -4,6 +4,9 @@ import type { Logger } from '../util/logger.js';
 import { deferred, withTimeout, type Deferred } from '../util/timers.js';
 import type { SignalClient } from '../signal/SignalClient.js';
 
+/** How often a re-enter that found no room (its creator not back yet) is tried again. */
+const ROOM_RETRY_MS = 300;
+
 export type EnterParams = ParamsOf<'room.enter'>;
 type LoginResult = ResultOf<'login'>;
 
@@ -131,13 +134,24 @@ export class RoomMembership {
     }
     if (!wanted) return;
     this.#deps.logger.info({ roomId: wanted.params.roomId, resumed: login.resumed }, 'entering the room again after reconnect');
-    const request = signal.request('room.enter', wanted.params, timeoutMs);
-    wanted.request = request;
-    try {
-      this.#settle(wanted, await request);
-    } catch (err) {
-      if (isConnectionLost(err)) throw err;
-      this.#fail(wanted, err as AVError);
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const request = signal.request('room.enter', wanted.params, Math.max(1, deadline - Date.now()));
+      wanted.request = request;
+      try {
+        this.#settle(wanted, await request);
+        return;
+      } catch (err) {
+        if (isConnectionLost(err)) throw err;
+        // After a server restart the room only exists again once a member allowed to create it is
+        // back: someone who joined with createRoom false waits for that instead of giving up at once.
+        const waitForCreator = (err as AVError).code === ErrorCode.AV_ERR_SERVER_ROOM_NOT_EXIST && !wanted.params.createRoom;
+        if (!waitForCreator || Date.now() + ROOM_RETRY_MS >= deadline || signal.closed) {
+          this.#fail(wanted, err as AVError);
+          return;
+        }
+        await new Promise((resolve) => setTimeout(resolve, ROOM_RETRY_MS));
+      }
     }
   }
 
