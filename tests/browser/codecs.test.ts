@@ -26,9 +26,7 @@ async function sdkPage(browser: Browser, server: ServerProcess, identifier: stri
   return page;
 }
 
-// Known gap (issue 3): the SFU answers Chromium's rid-based simulcast offer, but Chromium then sends
-// nothing (publisherStats().packetsSent stays 0) — kept as a todo so it reports until fixed.
-test('simulcast: a Chromium camera in two layers; a Node viewer gets the small one, then the big one', { todo: 'Chromium sends no packets on a simulcast publication yet' }, async () => {
+test('simulcast: a Chromium camera in two layers; a Node viewer gets the small one, then the big one', async () => {
   const server = await new ServerProcess().start();
   servers.push(server);
   const roomId = uniqueRoomId();

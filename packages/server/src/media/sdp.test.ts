@@ -64,6 +64,11 @@ describe('sdp', () => {
     const completed = completePublisherAnswer(answer, offer);
     assert.match(completed, /a=rid:q recv\r\na=rid:h recv\r\na=rid:f recv\r\na=simulcast:recv q;h;f\r\n$/);
     assert.equal(completePublisherAnswer(completed, offer), completed, 'idempotent');
+    // libdatachannel 0.24 echoes the offer's rid lines with their direction: Chromium then sends nothing.
+    const echoed = answer + 'a=rid:q send\r\na=rid:h send\r\na=rid:f send\r\na=simulcast:send q;h;f\r\n';
+    const fixed = completePublisherAnswer(echoed, offer);
+    assert.doesNotMatch(fixed, / send/);
+    assert.match(fixed, /a=rid:q recv\r\na=rid:h recv\r\na=rid:f recv\r\na=simulcast:recv q;h;f\r\n$/);
   });
 
   it('orders rids lowest first by the usual names, else as offered', () => {

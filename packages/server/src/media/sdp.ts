@@ -227,18 +227,20 @@ export function orderRids(rids: readonly string[]): string[] {
 }
 
 /**
- * Makes the engine's answer accept the offer's simulcast: libdatachannel does not answer
- * `a=rid`/`a=simulcast`, and without them a browser sends only its first layer.
+ * Makes the engine's answer accept the offer's simulcast. libdatachannel either leaves out
+ * `a=rid`/`a=simulcast` or echoes them with the offer's direction (`send`); a browser then sends
+ * nothing at all, or only its first layer. The answer must say `recv` for every offered rid.
  */
 export function completePublisherAnswer(answer: string, offer: PublisherOffer): string {
   if (offer.rids.length === 0 || offer.simulcast === undefined) return answer;
   const sections = splitSdp(answer);
   const lines = sections.media[0];
-  if (!lines || lines.some((l) => l.startsWith('a=simulcast:'))) return answer;
+  if (!lines) return answer;
+  const kept = lines.filter((l) => !l.startsWith('a=simulcast:') && !l.startsWith('a=rid:'));
   const recv = offer.simulcast.replace(/^send\b/, 'recv');
-  const ridLines = offer.rids.map((id) => `a=rid:${id} recv`);
   // Keep the offer's rid order for the simulcast line as written there; rid lines order is free.
-  lines.push(...ridLines, `a=simulcast:${recv}`);
+  kept.push(...offer.rids.map((id) => `a=rid:${id} recv`), `a=simulcast:${recv}`);
+  sections.media[0] = kept;
   return joinSdp(sections);
 }
 
