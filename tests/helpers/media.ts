@@ -1,5 +1,6 @@
 import wrtc from '@roamhq/wrtc';
-import type { AVRoom } from '@hudong/sdk';
+import { EndpointEvent, type AVContext, type AVRoom } from '@hudong/sdk';
+import { startedContext, uniqueId, uniqueRoomId } from './clients.js';
 
 type Track = MediaStreamTrack;
 const { RTCVideoSink, RTCAudioSink } = (wrtc as unknown as { nonstandard: Record<string, any> }).nonstandard;
@@ -86,4 +87,28 @@ export function endpointEvent(room: AVRoom, identifier: string, event: number, h
       }
     });
   });
+}
+
+export interface HostAndViewer {
+  host: AVContext;
+  viewer: AVContext;
+  hostId: string;
+  hostRoom: AVRoom;
+  viewerRoom: AVRoom;
+}
+
+/**
+ * A host and a viewer in a fresh room. With `camera`, the host's camera is on before it enters and
+ * the viewer has seen HAS_CAMERA_VIDEO when this resolves.
+ */
+export async function hostAndViewer(serverUrl: string, opts: { camera?: boolean; viewerAuthBits?: number } = {}): Promise<HostAndViewer> {
+  const roomId = uniqueRoomId();
+  const hostId = uniqueId('host');
+  const host = await startedContext(serverUrl, hostId);
+  const viewer = await startedContext(serverUrl, uniqueId('viewer'));
+  if (opts.camera) await host.devices.enableCamera(true);
+  const hostRoom = await host.enterRoom({ roomId, roomType: 'multi', createRoom: true });
+  const viewerRoom = await viewer.enterRoom({ roomId, roomType: 'multi', createRoom: false, ...(opts.viewerAuthBits !== undefined ? { authBits: opts.viewerAuthBits } : {}) });
+  if (opts.camera) await endpointEvent(viewerRoom, hostId, EndpointEvent.HAS_CAMERA_VIDEO, () => !!viewerRoom.endpoints.get(hostId)?.hasCameraVideo);
+  return { host, viewer, hostId, hostRoom, viewerRoom };
 }

@@ -3,8 +3,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { AuthBits, EndpointEvent } from '@hudong/sdk';
-import { endpointEvent } from '../helpers/media.js';
+import { AuthBits } from '@hudong/sdk';
+import { hostAndViewer } from '../helpers/media.js';
 import { ServerProcess } from '../helpers/server-process.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { dispose, rejectsWith, rejectsWithServer, startedContext, uniqueId, uniqueRoomId, sleep } from '../helpers/clients.js';
@@ -34,15 +34,8 @@ test('1401 AV_ERR_ENDPOINT_NOT_EXIST and 1402 AV_ERR_ENDPOINT_HAS_NOT_VIDEO: vie
 });
 
 test('1001/1002/1003 for views: the same request twice, cancel during a request, cancel with nothing viewed', async () => {
-  const roomId = uniqueRoomId();
-  const hostId = uniqueId('host');
-  const host = await startedContext(server.wsUrl, hostId);
-  const viewer = await startedContext(server.wsUrl, uniqueId('viewer'));
+  const { host, viewer, hostId, viewerRoom: room } = await hostAndViewer(server.wsUrl, { camera: true });
   try {
-    await host.devices.enableCamera(true);
-    await host.enterRoom({ roomId, roomType: 'multi', createRoom: true });
-    const room = await viewer.enterRoom({ roomId, roomType: 'multi', createRoom: false });
-    await endpointEvent(room, hostId, EndpointEvent.HAS_CAMERA_VIDEO, () => !!room.endpoints.get(hostId)?.hasCameraVideo);
     const err = await rejectsWith(room.cancelAllView(), 1003, 'AV_ERR_HAS_IN_THE_STATE');
     assert.equal(err.isBenign, true);
     const list = [{ identifier: hostId, srcType: 'camera' as const, size: 'big' as const }];
@@ -163,15 +156,9 @@ test('enableCamera before entering publishes on entry; semi-auto viewers get it 
 });
 
 test('10003 AV_ERR_SERVER_NO_PERMISSION: viewing a camera without RECV_CAMERA_VIDEO; publishing without SEND_CAMERA_VIDEO', async () => {
-  const roomId = uniqueRoomId();
-  const hostId = uniqueId('host');
-  const host = await startedContext(server.wsUrl, hostId);
-  const listener = await startedContext(server.wsUrl, uniqueId('listener'));
+  const { host, viewer: listener, hostId, hostRoom, viewerRoom: room } = await hostAndViewer(server.wsUrl, { camera: true, viewerAuthBits: AuthBits.JOIN_ROOM | AuthBits.RECV_AUDIO });
+  const roomId = hostRoom.roomId;
   try {
-    await host.devices.enableCamera(true);
-    await host.enterRoom({ roomId, roomType: 'multi', createRoom: true });
-    const room = await listener.enterRoom({ roomId, roomType: 'multi', createRoom: false, authBits: AuthBits.JOIN_ROOM | AuthBits.RECV_AUDIO });
-    await endpointEvent(room, hostId, EndpointEvent.HAS_CAMERA_VIDEO, () => !!room.endpoints.get(hostId)?.hasCameraVideo);
     await rejectsWithServer(room.requestViewList([{ identifier: hostId, srcType: 'camera', size: 'big' }]), 10003, 'AV_ERR_SERVER_NO_PERMISSION', 'AUTH_RECV_CAMERA_VIDEO_MISSING');
 
     const raw = await RawClient.connect(server.wsUrl);

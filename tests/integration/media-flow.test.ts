@@ -2,10 +2,10 @@
 // through the SFU to Node SDK viewers that decode them with libwebrtc. Runs in the loopback namespace.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { EndpointEvent, readFrameNumber, type AVContext, type AVRoom } from '@hudong/sdk';
+import { EndpointEvent, readFrameNumber } from '@hudong/sdk';
 import { ServerProcess } from '../helpers/server-process.js';
 import { dispose, startedContext, uniqueId, uniqueRoomId, sleep } from '../helpers/clients.js';
-import { FrameCounter, SampleCounter, endpointEvent, metric } from '../helpers/media.js';
+import { FrameCounter, SampleCounter, endpointEvent, hostAndViewer, metric } from '../helpers/media.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { RtpReceiver } from '../helpers/rtp-receiver.js';
 
@@ -18,18 +18,8 @@ after(async () => {
   RtpReceiver.shutdown();
 });
 
-async function hostAndViewer(): Promise<{ host: AVContext; viewer: AVContext; hostId: string; hostRoom: AVRoom; viewerRoom: AVRoom }> {
-  const roomId = uniqueRoomId();
-  const hostId = uniqueId('host');
-  const host = await startedContext(server.wsUrl, hostId);
-  const viewer = await startedContext(server.wsUrl, uniqueId('viewer'));
-  const hostRoom = await host.enterRoom({ roomId, roomType: 'multi', createRoom: true });
-  const viewerRoom = await viewer.enterRoom({ roomId, roomType: 'multi', createRoom: false });
-  return { host, viewer, hostId, hostRoom, viewerRoom };
-}
-
 test('a viewer decodes the host camera: ≥ 30 frames of 640x480, first frame within 1 s, frame numbers advance', async () => {
-  const { host, viewer, hostId, viewerRoom } = await hostAndViewer();
+  const { host, viewer, hostId, viewerRoom } = await hostAndViewer(server.wsUrl);
   let frames: FrameCounter | undefined;
   try {
     await host.devices.enableCamera(true);
@@ -55,7 +45,7 @@ test('a viewer decodes the host camera: ≥ 30 frames of 640x480, first frame wi
 });
 
 test('screen share and microphone: the viewer decodes 1280x720 screen frames and receives tone samples', async () => {
-  const { host, viewer, hostId, viewerRoom } = await hostAndViewer();
+  const { host, viewer, hostId, viewerRoom } = await hostAndViewer(server.wsUrl);
   let frames: FrameCounter | undefined;
   let audio: SampleCounter | undefined;
   try {
@@ -122,7 +112,7 @@ test('with 5 % of forwarded packets dropped, NACK retransmissions keep the video
 });
 
 test("a viewer's keyframe request reaches the publisher", async () => {
-  const { host, viewer, hostId, viewerRoom } = await hostAndViewer();
+  const { host, viewer, hostId, viewerRoom } = await hostAndViewer(server.wsUrl);
   let frames: FrameCounter | undefined;
   try {
     await host.devices.enableCamera(true);
