@@ -67,15 +67,8 @@ export class ContextRequests {
     const id = validate.identifier(identifier, lang);
     const self = this.#host.self();
     if (id === self.identifier) return self.tinyId;
-    let found: string | null | undefined;
-    try {
-      const res = await this.#host.engine().request('identity.toTinyIds', { identifiers: [id] }, { timeoutMs: this.#host.requestTimeoutMs, op: 'tinyIdOf', retry: true });
-      found = res.tinyIds[0];
-    } catch (err) {
-      throw wrapFailure(ErrorCode.AV_ERR_OPENID_TO_TINYID_FAILED, err, lang);
-    }
-    if (!found) throw avError(ErrorCode.AV_ERR_OPENID_TO_TINYID_FAILED, 'UNKNOWN_IDENTIFIER', `no tinyId is known for identifier ${id}`, lang);
-    return found;
+    return this.#mapOne(ErrorCode.AV_ERR_OPENID_TO_TINYID_FAILED, 'UNKNOWN_IDENTIFIER', `no tinyId is known for identifier ${id}`, async () =>
+      (await this.#host.engine().request('identity.toTinyIds', { identifiers: [id] }, { timeoutMs: this.#host.requestTimeoutMs, op: 'tinyIdOf', retry: true })).tinyIds[0]);
   }
 
   async identifierOf(tinyId: string): Promise<string> {
@@ -83,14 +76,23 @@ export class ContextRequests {
     const tid = validate.tinyId(tinyId, lang);
     const self = this.#host.self();
     if (tid === self.tinyId) return self.identifier;
+    return this.#mapOne(ErrorCode.AV_ERR_TINYID_TO_OPENID_FAILED, 'UNKNOWN_TINYID', `no identifier is known for tinyId ${tid}`, async () =>
+      (await this.#host.engine().request('identity.toIdentifiers', { tinyIds: [tid] }, { timeoutMs: this.#host.requestTimeoutMs, op: 'identifierOf', retry: true })).identifiers[0]);
+  }
+
+  /** One identity mapping: a failed request and an unknown entry both become `code` (1501/1502). */
+  async #mapOne(
+    code: typeof ErrorCode.AV_ERR_OPENID_TO_TINYID_FAILED | typeof ErrorCode.AV_ERR_TINYID_TO_OPENID_FAILED,
+    unknownCode: string, unknownMessage: string, lookup: () => Promise<string | null | undefined>,
+  ): Promise<string> {
+    const { lang } = this.#host;
     let found: string | null | undefined;
     try {
-      const res = await this.#host.engine().request('identity.toIdentifiers', { tinyIds: [tid] }, { timeoutMs: this.#host.requestTimeoutMs, op: 'identifierOf', retry: true });
-      found = res.identifiers[0];
+      found = await lookup();
     } catch (err) {
-      throw wrapFailure(ErrorCode.AV_ERR_TINYID_TO_OPENID_FAILED, err, lang);
+      throw wrapFailure(code, err, lang);
     }
-    if (!found) throw avError(ErrorCode.AV_ERR_TINYID_TO_OPENID_FAILED, 'UNKNOWN_TINYID', `no identifier is known for tinyId ${tid}`, lang);
+    if (!found) throw avError(code, unknownCode, unknownMessage, lang);
     return found;
   }
 
