@@ -22,6 +22,8 @@ export class FakeConn {
   identifier: string | null = null;
   session: FakeSession | null = null;
   acks: number[] = [];
+  /** While true, this connection's requests are swallowed (a stalled path; new connections still work). */
+  silent = false;
   constructor(readonly ws: WebSocket) {}
   event<E extends ServerEventName>(event: E, data: ServerEventData<E>): void {
     this.ws.send(encodeEvent(event, data));
@@ -134,7 +136,7 @@ export class FakeServer {
     }
     const params = parseParams(msg.method, msg.params, msg.id);
     this.requests.push({ method: msg.method, params, conn });
-    if (this.silent) return;
+    if (this.silent || conn.silent) return;
     const handler = this.#handlers.get(msg.method) ?? this.#default(msg.method);
     const out = await (handler as Handler<MethodName>)(params as never, conn);
     if (conn.ws.readyState !== conn.ws.OPEN) return;
