@@ -5,6 +5,7 @@
 import nodeDataChannel from 'node-datachannel';
 import type { PeerConnection, Track } from 'node-datachannel';
 import { HudongClient, waitForCamera } from './hudong.js';
+import { buildPli, isRtcp } from '../../packages/server/src/media/rtp/index.js';
 import { JanusSession, JANUS_ROOM } from './janus.js';
 
 nodeDataChannel.initLogger('Error', (level, msg) => console.error(`ndc ${level}: ${msg}`));
@@ -28,8 +29,7 @@ const subs: Sub[] = [];
 
 function onPacket(sub: Sub, buf: Buffer): void {
   if (buf.length < 12 || buf[0]! >> 6 !== 2) return;
-  const b1 = buf[1]!;
-  if (b1 >= 200 && b1 <= 207) return; // RTCP
+  if (isRtcp(buf)) return;
   sub.received++;
   sub.bytes += buf.length;
   const ssrc = buf.readUInt32BE(8);
@@ -131,14 +131,8 @@ async function addJanus(url: string, feedId: number, name: string): Promise<Sub>
 
 function pli(sub: Sub): void {
   if (!sub.track || !sub.mediaSsrc) return;
-  const b = Buffer.alloc(12);
-  b[0] = 0x81; // V=2, FMT=1 (PLI)
-  b[1] = 206; // PSFB
-  b.writeUInt16BE(2, 2);
-  b.writeUInt32BE(0x5eed0001, 4);
-  b.writeUInt32BE(sub.mediaSsrc, 8);
   try {
-    sub.track.sendMessageBinary(b);
+    sub.track.sendMessageBinary(buildPli(0x5eed0001, sub.mediaSsrc));
   } catch {
     /* track closed */
   }

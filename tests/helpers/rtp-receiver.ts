@@ -1,5 +1,6 @@
 import ndc from 'node-datachannel';
 import type { RawClient } from './raw-client.js';
+import { buildPli, isRtcp } from '../../packages/server/src/media/rtp/index.js';
 
 /**
  * A subscriber that only receives and counts RTP (node-datachannel, no decoder), and can send RTCP
@@ -25,8 +26,7 @@ export class RtpReceiver {
     pc.onTrack((track) => {
       receiver.#track = track;
       track.onMessage((buf) => {
-        const pt = buf[1]! & 0x7f;
-        if (pt >= 72 && pt <= 79) return; // RTCP (192–207 with the marker bit folded in)
+        if (isRtcp(buf)) return;
         receiver.packets++;
         receiver.#mediaSsrc = buf.readUInt32BE(8);
       });
@@ -41,13 +41,7 @@ export class RtpReceiver {
   /** Sends a Picture Loss Indication for the stream being received (RFC 4585 §6.3.1). */
   sendPli(): boolean {
     if (!this.#track || !this.#mediaSsrc) return false;
-    const pli = Buffer.alloc(12);
-    pli[0] = 0x81;
-    pli[1] = 206;
-    pli.writeUInt16BE(2, 2);
-    pli.writeUInt32BE(1, 4);
-    pli.writeUInt32BE(this.#mediaSsrc, 8);
-    return this.#track.sendMessageBinary(pli);
+    return this.#track.sendMessageBinary(buildPli(1, this.#mediaSsrc));
   }
 
   close(): void {
