@@ -24,7 +24,10 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '15' },
     warmup: { type: 'string', default: '35' },
     settle: { type: 'string', default: '8' },
-    workers: { type: 'string', default: '4' },
+    // Two, not more: libdatachannel hands every received packet between its threads, and on this 2-core
+    // machine four worker processes cost 49 µs of CPU per received packet against 27 µs for one (measured
+    // at N=100) — with four, N=200 saturated the machine and a fifth of the subscribers never joined.
+    workers: { type: 'string', default: '2' },
     vs: { type: 'string' },
     only: { type: 'string' },
     kf: { type: 'string', default: '10' },
@@ -103,6 +106,12 @@ function row(n: number, a: SubSnap[], b: SubSnap[], cpu: { cpuSec: number; wallS
   };
 }
 
+/** Hudong's own count of RTP packets handed to subscriber transports (Janus has no such counter here). */
+async function forwardedByServer(wsUrl: string): Promise<number> {
+  const text = await (await fetch(wsUrl.replace(/^ws/, 'http').replace(/\/ws$/, '/metrics'))).text();
+  return Number(/^hudong_rtp_forwarded_total (\S+)$/m.exec(text)?.[1] ?? NaN);
+}
+
 const results: Partial<Record<'hudong' | 'janus', Row[]>> = {};
 const failures: string[] = [];
 
@@ -135,6 +144,7 @@ async function runTarget(target: 'hudong' | 'janus', pub: Child, workers: Child[
       log(`${target} N=${n}: ${have} subscribers; settling ${wait.toFixed(0)} s`);
       await sleep(wait);
       const p0 = await pub.call<any>({ cmd: 'stats' }, 'stats');
+      const f0 = target === 'hudong' ? await forwardedByServer(url) : NaN;
       const a = await snapshot(workers);
       const meter = cpuMeter(server.pid);
       const wMeters = workers.map((w) => cpuMeter(w.proc.pid!)), pMeter = cpuMeter(pub.proc.pid!);
@@ -142,6 +152,7 @@ async function runTarget(target: 'hudong' | 'janus', pub: Child, workers: Child[
       const cpu = meter();
       const subsCpu = wMeters.reduce((t, m) => t + m().fraction, 0), pubCpu = pMeter().fraction;
       const b = await snapshot(workers);
+      const f1 = target === 'hudong' ? await forwardedByServer(url) : NaN;
       const p1 = await pub.call<any>({ cmd: 'stats' }, 'stats');
       const r = row(have, a, b, cpu);
       const tally = (f: (s: SubSnap) => string) => Object.entries(b.reduce<Record<string, number>>((t, s) => ((t[f(s)] = (t[f(s)] ?? 0) + 1), t), {})).map(([k, v]) => `${k}:${v}`).join(' ');
@@ -149,7 +160,8 @@ async function runTarget(target: 'hudong' | 'janus', pub: Child, workers: Child[
       rows.push(r);
       const pubKbps = ((p1.bytesSent - p0.bytesSent) * 8) / 1000 / cpu.wallSec;
       const pubPps = (p1.packetsSent - p0.packetsSent) / cpu.wallSec;
-      log(`${target} N=${have}: cpu ${r.cpuPct.toFixed(1)}%, ${r.pktsPerSec.toFixed(0)} pkts/s, ${r.usPerPkt.toFixed(1)} µs/pkt, loss ${r.lossPct.toFixed(2)}%;` +
+      const serverCount = Number.isFinite(f1 - f0) ? ` (server counted ${((f1 - f0) / cpu.wallSec).toFixed(0)} sent)` : '';
+      log(`${target} N=${have}: cpu ${r.cpuPct.toFixed(1)}%, ${r.pktsPerSec.toFixed(0)} pkts/s received${serverCount}, ${r.usPerPkt.toFixed(1)} µs/pkt, loss ${r.lossPct.toFixed(2)}%;` +
         ` publisher ${pubKbps.toFixed(0)} kbps ${pubPps.toFixed(0)} pkts/s ${p1.frameWidth}x${p1.frameHeight} kf+${p1.keyFramesEncoded - p0.keyFramesEncoded} limit=${p1.limitation};` +
         ` CPU: subscriber workers ${(subsCpu * 100).toFixed(0)}%, publisher ${(pubCpu * 100).toFixed(0)}% (of ${cpus().length} cores)`);
     }
