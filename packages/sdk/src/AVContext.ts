@@ -284,6 +284,7 @@ export class AVContext extends TypedEmitter<AVContextEvents> {
         playAudio: (track) => this.#devices._audioOutput.play(track),
         publishing: (binding) => this.#devices._bind(binding),
         authChanged: () => this.#devices._sync(),
+        publicationEnded: (source, publicationId, reason) => this.#devices._publicationEnded(source, publicationId, reason),
       },
     };
   }

@@ -16,6 +16,10 @@ const SOURCE: Record<SendKind, MediaSource> = { camera: 'camera', microphone: 'a
 const SEND_BIT: Record<SendKind, number> = { camera: AuthBits.SEND_CAMERA_VIDEO, microphone: AuthBits.SEND_AUDIO, screen: AuthBits.SEND_SCREEN_VIDEO };
 const SEND_KINDS: readonly SendKind[] = ['microphone', 'camera', 'screen'];
 const OP: Record<DeviceKind, string> = { camera: 'enableCamera', microphone: 'enableMic', speaker: 'enableSpeaker', screen: 'enableScreen' };
+/** Publications of one device ended by a failed transport in a row before the SDK stops publishing it again… */
+const MAX_REPUBLISHES = 3;
+/** …unless one of them had been connected this long: then it worked, and the count starts over. */
+const HEALTHY_MS = 5000;
 
 /** Options of `enableCamera/Mic/Speaker/Screen`. */
 export interface EnableDeviceOptions {
@@ -24,8 +28,18 @@ export interface EnableDeviceOptions {
 }
 
 export type AVDeviceManagerEvents = {
-  /** A device that is on could not be published on entry, authority change or reconnect; it stays on. */
+  /**
+   * A device that is on could not be published on entry, authority change, reconnect or after
+   * `publicationEnded`; it stays on, unpublished, until it is turned on again or the room changes.
+   */
   publishFailed: [kind: DeviceKind, reason: AVError];
+  /**
+   * The server ended the publication of a device that is on. 10004 (its transport failed or did not
+   * connect): the SDK publishes it again at once — after 3 such endings in a row, none of them
+   * connected for 5 s, it gives up with `publishFailed`. 10003 (its SEND bit was taken away): it is published
+   * again when the bit comes back. The device stays on either way.
+   */
+  publicationEnded: [kind: DeviceKind, reason: AVError];
 };
 
 /** @internal The room the devices publish into: our auth bits there and its `media.*` requests. */
@@ -62,6 +76,10 @@ export class AVDeviceManager extends TypedEmitter<AVDeviceManagerEvents> {
   #published = new Map<SendKind, Publication>();
   #binding: PublishBinding | null = null;
   #queues = new Map<SendKind, Promise<void>>();
+  /** Failed transports in a row per device (reset by one that worked, by turning it on, by a new room). */
+  #republishes = new Map<SendKind, number>();
+  /** Endings that arrived while their publish was still completing (bounded; cleared with the room). */
+  #endedEarly = new Map<string, AVError>();
   /** @internal Plays received audio through the selected speaker (browsers). */
   readonly _audioOutput = new AudioOutput();
 
@@ -136,18 +154,41 @@ export class AVDeviceManager extends TypedEmitter<AVDeviceManagerEvents> {
   _bind(binding: PublishBinding | null): void {
     if (binding === this.#binding) return;
     this.#binding = binding;
+    this.#republishes.clear();
+    this.#endedEarly.clear();
     this._sync();
   }
 
   /** @internal Our auth bits changed: publish or unpublish to match. */
   _sync(): void {
-    for (const kind of SEND_KINDS) {
-      this.#reconcile(kind).catch((err: unknown) => {
-        const e = toAVError(err, this.#host.lang);
-        this.#host.log.warn({ kind, ...errorFields(e) }, 'publishing failed');
-        this.emit('publishFailed', kind, e);
-      });
+    for (const kind of SEND_KINDS) this.#reconcileInBackground(kind);
+  }
+
+  /** @internal The server ended one of our publications (`media.publicationEnded`). */
+  _publicationEnded(source: MediaSource, publicationId: string, reason: AVError): void {
+    const kind = SEND_KINDS.find((k) => SOURCE[k] === source)!;
+    const cur = this.#published.get(kind);
+    if (!cur || cur.transport.publicationId !== publicationId || cur.binding !== this.#binding) {
+      // Not ours yet: a publish may still be applying the answer. Older ones are never looked up again.
+      this.#endedEarly.set(publicationId, reason);
+      if (this.#endedEarly.size > 16) this.#endedEarly.delete(this.#endedEarly.keys().next().value!);
+      return;
     }
+    this.#published.delete(kind);
+    cur.transport.close();
+    this.#host.log.warn({ kind, publicationId, ...errorFields(reason) }, 'the server ended a publication');
+    this.emit('publicationEnded', kind, reason);
+    if (reason.code !== ErrorCode.AV_ERR_SERVER_TIMEOUT) return; // the SEND bit: the new bits decide
+    const since = cur.transport.connectedSince;
+    const worked = since !== null && Date.now() - since >= HEALTHY_MS;
+    const inARow = worked ? 1 : (this.#republishes.get(kind) ?? 0) + 1;
+    this.#republishes.set(kind, inARow);
+    if (inARow > MAX_REPUBLISHES) {
+      this.#host.log.warn({ kind, failures: inARow }, 'stopped publishing again: its transports keep failing');
+      this.emit('publishFailed', kind, reason);
+      return;
+    }
+    this.#reconcileInBackground(kind);
   }
 
   /** @internal Closes every device (context stop/destroy). */
@@ -188,6 +229,7 @@ export class AVDeviceManager extends TypedEmitter<AVDeviceManagerEvents> {
 
   async #turnOn(kind: DeviceKind, deviceId: string | undefined): Promise<void> {
     if (this.#open.has(kind)) await this.#turnOff(kind); // switching to another device
+    if (kind !== 'speaker') this.#republishes.delete(kind);
     const backend = await this._backend();
     const dev = await backend.open(kind, deviceId);
     this.#open.set(kind, dev);
@@ -215,6 +257,15 @@ export class AVDeviceManager extends TypedEmitter<AVDeviceManagerEvents> {
     else await this.#reconcile(kind).catch((err: unknown) => this.#host.log.warn({ kind, ...errorFields(toAVError(err, this.#host.lang)) }, 'unpublish failed'));
     dev.close();
     this.#host.log.info({ kind, deviceId: dev.info.id }, 'device off');
+  }
+
+  /** A reconcile nobody awaits: its failure is the `publishFailed` event. */
+  #reconcileInBackground(kind: SendKind): void {
+    this.#reconcile(kind).catch((err: unknown) => {
+      const e = toAVError(err, this.#host.lang);
+      this.#host.log.warn({ kind, ...errorFields(e) }, 'publishing failed');
+      this.emit('publishFailed', kind, e);
+    });
   }
 
   /** Runs one reconcile of `kind` after those queued before it; each caller gets its own outcome. */
@@ -249,7 +300,12 @@ export class AVDeviceManager extends TypedEmitter<AVDeviceManagerEvents> {
       return;
     }
     this.#published.set(kind, { transport, binding: binding! });
-    this.#host.log.info({ kind, codec: transport.codec }, 'published');
+    this.#host.log.info({ kind, codec: transport.codec, publicationId: transport.publicationId }, 'published');
+    const ended = this.#endedEarly.get(transport.publicationId);
+    if (ended) {
+      this.#endedEarly.delete(transport.publicationId);
+      this._publicationEnded(source, transport.publicationId, ended);
+    }
   }
 
   async #unpublish(binding: PublishBinding, source: MediaSource): Promise<void> {

@@ -1,6 +1,6 @@
 import {
   EndpointEvent, ErrorCode,
-  type AVError, type Lang, type MethodName, type ParamsOf, type ResultOf, type RoomSnapshot, type ServerEventData,
+  type AVError, type Lang, type MediaSource, type MethodName, type ParamsOf, type ResultOf, type RoomSnapshot, type ServerEventData,
 } from '@hudong/protocol';
 import { TypedEmitter } from './util/TypedEmitter.js';
 import { avError, errorFields, fromWire, toAVError } from './util/errors.js';
@@ -52,6 +52,8 @@ export interface RoomMediaHooks {
   publishing(binding: PublishBinding | null): void;
   /** Our auth bits changed: publish/unpublish to match. */
   authChanged(): void;
+  /** The server ended one of our publications (`media.publicationEnded`). */
+  publicationEnded(source: MediaSource, publicationId: string, reason: AVError): void;
 }
 
 /** What the room needs from below: the session engine's room calls (a fake in unit tests). */
@@ -230,6 +232,9 @@ export class AVRoom extends TypedEmitter<AVRoomEvents> {
         // During changeAuthority its own result reports the change, once.
         if (this.#host.guard.current === 'changeAuthority' || msg.data.authBits === this.#authBits) return;
         this.#setAuthBits(msg.data.authBits);
+        break;
+      case 'media.publicationEnded':
+        this.#host.media?.publicationEnded(msg.data.source, msg.data.publicationId, toAVError(fromWire(msg.data.error, this.#host.lang), this.#host.lang));
         break;
       case 'media.subscriptionEnded':
         this.#media?.subscriptionEnded(msg.data.subscriptionId, toAVError(fromWire(msg.data.error, this.#host.lang), this.#host.lang));

@@ -44,7 +44,7 @@ async function relay(): Promise<FakeServer> {
     setTimeout(() => {
       for (const c of f.live) if (c !== conn) c.event('room.endpoints', { event: HAS[p.source], members: [{ identifier: conn.identifier!, tinyId: '2' }] });
     }, 300);
-    return { sdp: pc.localDescription!.sdp, codec: p.source === 'audio' ? 'opus' : 'VP8' };
+    return { publicationId: `${conn.identifier}/${p.source}`, sdp: pc.localDescription!.sdp, codec: p.source === 'audio' ? 'opus' : 'VP8' };
   });
   f.handle('media.unpublish', (p, conn) => {
     pubs.delete(`${conn.identifier}/${p.source}`);

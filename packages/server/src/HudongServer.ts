@@ -67,7 +67,7 @@ export class HudongServer {
 
   /** @internal Use `createServer`. Throws TypeError for bad options, ServerError for an unusable store. */
   constructor(options: ServerOptions = {}) {
-    const { logger, ...settings } = options;
+    const { logger, mediaEngine, ...settings } = options;
     this.#config = resolveConfig(settings);
     const config = this.#config;
     this.#logger = logger ?? createDefaultLogger(config.logLevel);
@@ -75,7 +75,7 @@ export class HudongServer {
     this.#sessions = new SessionRegistry(config.sessionGraceMs);
     this.#rooms = new RoomDirectory(config);
     this.#invites = new InviteManager(config.inviteTimeoutMs);
-    this.#media = new MediaRouter({ config, logger: this.#logger, engine: new NdcEngine({ portRange: config.mediaPortRange, bindAddress: config.mediaAddress }) });
+    this.#media = new MediaRouter({ config, logger: this.#logger, engine: mediaEngine ?? new NdcEngine({ portRange: config.mediaPortRange, bindAddress: config.mediaAddress }) });
     const services: Services = {
       config, logger: this.#logger, store: this.#store, sessions: this.#sessions, rooms: this.#rooms, invites: this.#invites,
       authority: new Authority(config), media: this.#media,

@@ -5,6 +5,7 @@ import { hostname, tmpdir } from 'node:os';
 import { isIPv4 } from 'node:net';
 import type { Logger } from 'pino';
 import { findDemoDir } from './http/demo-dir.js';
+import type { MediaEngine } from './media/MediaEngine.js';
 
 export type RoomTypeName = 'multi' | 'pair';
 export type VideoCodecName = 'VP8' | 'H264';
@@ -81,9 +82,14 @@ export interface ServerOptions {
    * @default every interface
    */
   mediaAddress?: string;
+  /**
+   * The WebRTC stack under the media plane (ICE, DTLS, SRTP); the server closes it on `close()`.
+   * @default node-datachannel on `mediaPortRange` / `mediaAddress`
+   */
+  mediaEngine?: MediaEngine;
 }
 
-type DefaultedOption = Exclude<keyof ServerOptions, 'logger' | 'secret' | 'dataDir' | 'nodeId' | 'demoDir' | 'mediaPortRange' | 'mediaAddress'>;
+type DefaultedOption = Exclude<keyof ServerOptions, 'logger' | 'secret' | 'dataDir' | 'nodeId' | 'demoDir' | 'mediaPortRange' | 'mediaAddress' | 'mediaEngine'>;
 
 /** The defaults of `ServerOptions`, in one place. */
 export const SERVER_DEFAULTS: Readonly<Required<Pick<ServerOptions, DefaultedOption>>> = {
@@ -135,7 +141,7 @@ const INTEGER_LIMITS = {
 } as const satisfies Partial<Record<keyof ServerOptions, readonly [number, number]>>;
 
 /** Applies the defaults; throws TypeError for an option out of range. */
-export function resolveConfig(options: Omit<ServerOptions, 'logger'>): ServerConfig {
+export function resolveConfig(options: Omit<ServerOptions, 'logger' | 'mediaEngine'>): ServerConfig {
   const merged = { ...SERVER_DEFAULTS, ...stripUndefined(options) };
   for (const [name, [min, max]] of Object.entries(INTEGER_LIMITS)) {
     const value = merged[name as keyof typeof INTEGER_LIMITS];

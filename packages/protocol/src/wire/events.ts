@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Identifier, MemberInfo, RoomId, WireError, AuthBitsField } from './fields.js';
+import { Identifier, MediaSource, MemberInfo, RoomId, WireError, AuthBitsField } from './fields.js';
 
 /** Everything the server pushes without being asked. */
 export const ServerEvents = {
@@ -25,6 +25,12 @@ export const ServerEvents = {
   'invite.cancelled': z.object({ inviteId: z.string(), error: WireError }),
   /** A view ended without being asked: its publisher stopped or left, or its transport failed. */
   'media.subscriptionEnded': z.object({ subscriptionId: z.string(), error: WireError }),
+  /**
+   * The server ended one of the caller's own publications without being asked: its transport failed
+   * or did not connect (10004), or its SEND bit was taken away (10003). Not sent for unpublish,
+   * replacement or leaving.
+   */
+  'media.publicationEnded': z.object({ source: MediaSource, publicationId: z.string(), error: WireError }),
   /** Another connection logged in with the same identifier; this one is closed next. */
   'session.replaced': z.object({ error: WireError }),
 } as const;

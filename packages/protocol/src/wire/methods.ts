@@ -75,7 +75,7 @@ export const Methods = {
    */
   'media.publish': {
     params: z.object({ source: MediaSource, sdp: Sdp }),
-    result: z.object({ sdp: Sdp, codec: CodecName }),
+    result: z.object({ publicationId: z.string(), sdp: Sdp, codec: CodecName }),
   },
   'media.unpublish': { params: z.object({ source: MediaSource }), result: Empty },
   /**

@@ -69,7 +69,7 @@ export class MediaRouter {
   }
 
   /** media.publish: answers the member's offer; a source published again replaces the old transport. */
-  async publish(member: Member, source: MediaSource, sdp: string): Promise<{ sdp: string; codec: string }> {
+  async publish(member: Member, source: MediaSource, sdp: string): Promise<{ publicationId: string; sdp: string; codec: string }> {
     const spec = SOURCES[source];
     if (!(member.authBits & spec.send)) throw new ServerError(spec.sendMissing, `publishing ${source} needs the auth bit 0x${spec.send.toString(16)}`);
     if (source === 'screen' && !this.#config.screenVideo) throw new ServerError('SCREEN_VIDEO_DISABLED', 'screen video is disabled on this server');
@@ -103,7 +103,7 @@ export class MediaRouter {
     this.#publicationCount++;
     this.#watchPublication(media, publication);
     this.#logger.info({ identifier: member.identifier, roomId: member.room.roomId, source, publication: id, codec: offer.codec.name, rids: offer.rids }, 'publishing');
-    return { sdp: answer, codec: offer.codec.name };
+    return { publicationId: id, sdp: answer, codec: offer.codec.name };
   }
 
   /** media.unpublish; idempotent (a source not published is already in the wanted state). */
@@ -202,7 +202,9 @@ export class MediaRouter {
     const { member, source } = publication;
     const spec = SOURCES[source];
     const timer = setTimeout(() => {
-      if (!publication.connected) publication.close('transport timeout');
+      if (!publication.connected) {
+        publication.close('transport timeout', new ServerError('TRANSPORT_TIMEOUT', `the publication did not connect within ${this.#config.mediaConnectTimeoutMs} ms`));
+      }
     }, this.#config.mediaConnectTimeoutMs);
     timer.unref();
     publication.on('live', () => {
@@ -212,8 +214,9 @@ export class MediaRouter {
       member.room.broadcast('room.endpoints', { event: spec.has, members: [member.info()] }, member);
       this.#logger.info({ identifier: member.identifier, roomId: member.room.roomId, source, publication: publication.id }, 'publication live');
     });
-    publication.on('close', (reason) => {
+    publication.on('close', (reason, error) => {
       clearTimeout(timer);
+      if (error && !member.closed) member.owner.send('media.publicationEnded', { source, publicationId: publication.id, error: error.toWire() });
       this.#publicationCount--;
       if (media.publications.get(source) === publication) media.publications.delete(source);
       const ended = new ServerError('NOT_PUBLISHING', `"${member.identifier}" stopped publishing ${source} (${reason})`);
@@ -234,7 +237,8 @@ export class MediaRouter {
     const media = this.#members.get(member);
     if (!media) return;
     for (const [source, publication] of [...media.publications]) {
-      if (!(bits & SOURCES[source].send)) publication.close('send bit removed');
+      const spec = SOURCES[source];
+      if (!(bits & spec.send)) publication.close('send bit removed', new ServerError(spec.sendMissing, `the auth bit 0x${spec.send.toString(16)} was removed`));
     }
     for (const subscription of [...media.subscriptions.values()]) {
       const spec = SOURCES[subscription.publication.source];

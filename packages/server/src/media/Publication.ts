@@ -1,4 +1,5 @@
 import type { MediaSource } from '@hudong/protocol';
+import { ServerError } from '../errors.js';
 import type { Member } from '../rooms/Member.js';
 import { SafeEmitter } from '../util/SafeEmitter.js';
 import type { PublisherTransport, TransportListener, TransportState } from './MediaEngine.js';
@@ -22,8 +23,11 @@ const FEEDBACK_SSRC = 1;
 export interface PublicationEvents {
   /** The first RTP packet arrived: the publication is announced (HAS_…). */
   live: [];
-  /** Closed: unpublished, replaced, transport failed or timed out, SEND bit taken, member left. */
-  close: [reason: string];
+  /**
+   * Closed: unpublished, replaced, transport failed or timed out, SEND bit taken, member left.
+   * `error` is what the publisher is told with `media.publicationEnded` (null: it asked, or it left).
+   */
+  close: [reason: string, error: ServerError | null];
 }
 
 /** One incoming stream (a simulcast layer, or the only stream). */
@@ -144,7 +148,7 @@ export class Publication extends SafeEmitter<PublicationEvents> implements Trans
 
   onState(state: TransportState): void {
     if (state === 'connected') this.#connected = true;
-    else this.close(`transport ${state}`);
+    else this.close(`transport ${state}`, new ServerError('TRANSPORT_FAILED', `the publication's transport ${state}`));
   }
 
   /** Every packet of the publisher: the hot path. */
@@ -195,12 +199,12 @@ export class Publication extends SafeEmitter<PublicationEvents> implements Trans
   }
 
   /** Closes the publication and its subscriptions (they are told by their owner). Idempotent. */
-  close(reason: string): void {
+  close(reason: string, error: ServerError | null = null): void {
     if (this.#closed) return;
     this.#closed = true;
     clearInterval(this.#timer);
     this.#transport.close();
-    this.safeEmit('close', reason);
+    this.safeEmit('close', reason, error);
     this.#subscriptions = [];
   }
 

@@ -118,7 +118,7 @@ export class Subscription extends SafeEmitter<SubscriptionEvents> implements Tra
       // A new view cannot decode until the next keyframe: ask for one now.
       this.publication.requestKeyframe(performance.now());
     } else {
-      this.close(new ServerError('TRANSPORT_TIMEOUT', `the view's transport ${state}`));
+      this.close(new ServerError('TRANSPORT_FAILED', `the view's transport ${state}`));
     }
   }
 

@@ -92,7 +92,8 @@ describe('media codes', () => {
     const viewer = await member('auth-viewer', 0xff, id);
     assert.deepEqual(codeOf(await viewer.request('media.subscribe', { identifier: 'nobody', source: 'camera' })), [10010, 'MEMBER_NOT_FOUND']);
     assert.deepEqual(codeOf(await viewer.request('media.subscribe', { identifier: 'auth-host', source: 'camera' })), [10010, 'NOT_PUBLISHING']);
-    assert.equal((await host.request('media.publish', { source: 'camera', sdp: CHROME_SIMULCAST_OFFER }, 10_000)).result.codec, 'VP8');
+    const cameraPublished = await host.request('media.publish', { source: 'camera', sdp: CHROME_SIMULCAST_OFFER }, 10_000);
+    assert.equal(cameraPublished.result.codec, 'VP8');
     assert.equal((await host.request('media.publish', { source: 'audio', sdp: WRTC_AUDIO_OFFER }, 10_000)).ok, true);
     const camera = await viewer.request('media.subscribe', { identifier: 'auth-host', source: 'camera', size: 'small' }, 10_000);
     const audio = await viewer.request('media.subscribe', { identifier: 'auth-host', source: 'audio' }, 10_000);
@@ -101,6 +102,9 @@ describe('media codes', () => {
     assert.equal((await host.request('room.changeAuthority', { authBits: 0xff & ~AuthBits.SEND_CAMERA_VIDEO })).ok, true);
     const ended = await viewer.event('media.subscriptionEnded');
     assert.deepEqual([ended.data.subscriptionId, ...codeOf({ error: ended.data.error } as Frame)], [camera.result.subscriptionId, 10010, 'NOT_PUBLISHING']);
+    const mine = await host.event('media.publicationEnded');
+    assert.deepEqual([mine.data.source, mine.data.publicationId, ...codeOf({ error: mine.data.error } as Frame)],
+      ['camera', cameraPublished.result.publicationId, 10003, 'AUTH_SEND_CAMERA_VIDEO_MISSING'], 'the publisher is told why its camera ended');
     assert.deepEqual(codeOf(await viewer.request('media.subscribe', { identifier: 'auth-host', source: 'camera' })), [10010, 'NOT_PUBLISHING']);
 
     assert.equal((await viewer.request('room.changeAuthority', { authBits: 0xff & ~AuthBits.RECV_AUDIO })).ok, true);
@@ -134,5 +138,24 @@ describe('media codes', () => {
     const view = await viewer.request('media.subscribe', { identifier: 'timeout-host', source: 'camera' }, 10_000);
     const ended = await viewer.event('media.subscriptionEnded', 5000);
     assert.deepEqual([ended.data.subscriptionId, ...codeOf({ error: ended.data.error } as Frame)], [view.result.subscriptionId, 10004, 'TRANSPORT_TIMEOUT']);
+  });
+
+  it('10004 TRANSPORT_TIMEOUT: a publication never connected ends and its publisher is told; an unpublished one is not', async () => {
+    const quick = await startServer({ mediaConnectTimeoutMs: 1500 });
+    closers.push(() => quick.server.close());
+    const { client } = await loggedIn(quick.server, quick.wsUrl, 'stuck-publisher');
+    closers.push(() => client.close());
+    await client.request('room.enter', { roomId: 3, roomType: 'multi', authBits: 0xff, createRoom: true });
+    // Offers whose ICE nobody answers: the server's side of them can never connect.
+    const audio = await client.request('media.publish', { source: 'audio', sdp: WRTC_AUDIO_OFFER }, 10_000);
+    assert.equal((await client.request('media.unpublish', { source: 'audio' })).ok, true);
+    const camera = await client.request('media.publish', { source: 'camera', sdp: WRTC_VIDEO_OFFER }, 10_000);
+    assert.equal(audio.ok && camera.ok, true);
+    assert.notEqual(audio.result.publicationId, camera.result.publicationId);
+    const ended = await client.event('media.publicationEnded', 5000);
+    assert.deepEqual([ended.data.source, ended.data.publicationId, ...codeOf({ error: ended.data.error } as Frame)],
+      ['camera', camera.result.publicationId, 10004, 'TRANSPORT_TIMEOUT']);
+    assert.match(ended.data.error.detail.message, /did not connect within 1500 ms/);
+    await assert.rejects(client.event('media.publicationEnded', 500), /event media.publicationEnded/, 'unpublishing is not an ending to report');
   });
 });

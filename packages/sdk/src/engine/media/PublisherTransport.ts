@@ -24,15 +24,29 @@ export interface PublisherStats {
 export class PublisherTransport {
   readonly source: MediaSource;
   readonly track: MediaStreamTrack;
+  /** The server's id for it, named again by `media.publicationEnded`. */
+  readonly publicationId: string;
   readonly codec: string;
   #pc: RTCPeerConnection;
   #closed = false;
+  #connectedSince: number | null = null;
 
-  private constructor(source: MediaSource, track: MediaStreamTrack, codec: string, pc: RTCPeerConnection) {
+  private constructor(source: MediaSource, track: MediaStreamTrack, res: { publicationId: string; codec: string }, pc: RTCPeerConnection) {
     this.source = source;
     this.track = track;
-    this.codec = codec;
+    this.publicationId = res.publicationId;
+    this.codec = res.codec;
     this.#pc = pc;
+    // Both events: @roamhq/wrtc reports ICE states more reliably than connectionState.
+    const onState = () => {
+      if (pc.connectionState !== 'connected' && pc.iceConnectionState !== 'connected' && pc.iceConnectionState !== 'completed') return;
+      this.#connectedSince = Date.now();
+      pc.removeEventListener('connectionstatechange', onState);
+      pc.removeEventListener('iceconnectionstatechange', onState);
+    };
+    pc.addEventListener('connectionstatechange', onState);
+    pc.addEventListener('iceconnectionstatechange', onState);
+    onState();
   }
 
   /** Offers, publishes and applies the answer. Rejects with the server's AVError unchanged. */
@@ -50,7 +64,7 @@ export class PublisherTransport {
       const sdp = pc.localDescription?.sdp ?? offer.sdp ?? '';
       const res = await request('media.publish', { source, sdp });
       await pc.setRemoteDescription({ type: 'answer', sdp: res.sdp });
-      return new PublisherTransport(source, track, res.codec, pc);
+      return new PublisherTransport(source, track, res, pc);
     } catch (err) {
       closeQuietly(pc);
       throw err;
@@ -63,6 +77,11 @@ export class PublisherTransport {
 
   get connectionState(): RTCPeerConnectionState {
     return this.#pc.connectionState;
+  }
+
+  /** When ICE first connected (ms since the epoch); null while it never did. */
+  get connectedSince(): number | null {
+    return this.#connectedSince;
   }
 
   async stats(): Promise<PublisherStats> {
