@@ -1,6 +1,6 @@
 // The publisher (child process of run.ts): one @roamhq/wrtc peer sending 640x360 VP8 at 30 fps from
 // nonstandard.RTCVideoSource, fed I420 frames whose content keeps changing (moving bar + fresh noise
-// blocks every frame) so the encoder has something to spend ~1.5 Mbps on.
+// blocks every frame) so the encoder has something to spend its ~1.5 Mbps ceiling on.
 // IPC in: {cmd:'connect', target:'hudong'|'janus', url, identifier} | {cmd:'stats'} | {cmd:'stop'}
 // IPC out: {type:'connected', identifier?, feedId?} | {type:'stats', ...} | {type:'error', message}
 import { randomFillSync } from 'node:crypto';
@@ -10,6 +10,12 @@ import { JanusSession, JANUS_ROOM } from './janus.js';
 
 const W = 640, H = 360, FPS = 30;
 const BLOCKS_PER_FRAME = Number(process.env.BENCH_NOISE_BLOCKS ?? 48);
+/**
+ * `b=AS` (kbit/s) put on the SFU's answer, the same for both SFUs: without a ceiling the rate follows
+ * each SFU's bandwidth feedback, and at N=200 it once climbed to 3.2 Mbps — another workload per run.
+ * 1700 gives ~1.5 Mbps of RTP (measured); `getParameters/setParameters` fails in @roamhq/wrtc 0.10.
+ */
+const AS_KBPS = Number(process.env.BENCH_AS_KBPS ?? 1700);
 const send = (m: unknown) => void (process.connected && process.send!(m));
 
 const source = new wrtc.nonstandard.RTCVideoSource();
@@ -81,13 +87,18 @@ async function flowing(): Promise<void> {
   throw new Error(`publisher transport not flowing after 30 s (${pc?.connectionState})`);
 }
 
+/** The SFU's answer with `b=AS` on the video section: libwebrtc never sends faster than that. */
+function capped(answer: string): string {
+  return answer.replace(/(m=video[^\r\n]*\r?\n(?:c=[^\r\n]*\r?\n)?)/, `$1b=AS:${AS_KBPS}\r\n`);
+}
+
 async function connect(target: string, url: string, identifier: string): Promise<void> {
   const sdp = await gatheredOffer();
   if (target === 'hudong') {
     hudong = new HudongClient(url, identifier);
     await hudong.join();
     const r = await hudong.request('media.publish', { source: 'camera', sdp });
-    await pc!.setRemoteDescription({ type: 'answer', sdp: r.sdp });
+    await pc!.setRemoteDescription({ type: 'answer', sdp: capped(r.sdp) });
     await flowing();
     send({ type: 'connected', identifier });
   } else {
@@ -96,7 +107,7 @@ async function connect(target: string, url: string, identifier: string): Promise
     const joined = await janus.message({ request: 'join', ptype: 'publisher', room: JANUS_ROOM, display: identifier });
     const feedId = joined.plugindata.data.id;
     const conf = await janus.message({ request: 'configure', audio: false, video: true }, { type: 'offer', sdp });
-    await pc!.setRemoteDescription(conf.jsep);
+    await pc!.setRemoteDescription({ type: 'answer', sdp: capped(conf.jsep.sdp) });
     await janus.trickleCompleted();
     await flowing();
     await new Promise((r) => setTimeout(r, 500));
@@ -113,7 +124,7 @@ async function stats(): Promise<Record<string, number | string>> {
       Object.assign(out, {
         bytesSent: s.bytesSent, packetsSent: s.packetsSent, framesEncoded: s.framesEncoded,
         frameWidth: s.frameWidth ?? 0, frameHeight: s.frameHeight ?? 0, keyFramesEncoded: s.keyFramesEncoded ?? 0,
-        pliCount: s.pliCount ?? 0, firCount: s.firCount ?? 0, nackCount: s.nackCount ?? 0,
+        pliCount: s.pliCount ?? 0, firCount: s.firCount ?? 0, nackCount: s.nackCount ?? 0, retransmitted: s.retransmittedPacketsSent ?? 0,
         limitation: s.qualityLimitationReason ?? '',
       });
     }

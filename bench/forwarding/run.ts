@@ -162,7 +162,7 @@ async function runTarget(target: 'hudong' | 'janus', pub: Child, workers: Child[
       const pubPps = (p1.packetsSent - p0.packetsSent) / cpu.wallSec;
       const serverCount = Number.isFinite(f1 - f0) ? ` (server counted ${((f1 - f0) / cpu.wallSec).toFixed(0)} sent)` : '';
       log(`${target} N=${have}: cpu ${r.cpuPct.toFixed(1)}%, ${r.pktsPerSec.toFixed(0)} pkts/s received${serverCount}, ${r.usPerPkt.toFixed(1)} µs/pkt, loss ${r.lossPct.toFixed(2)}%;` +
-        ` publisher ${pubKbps.toFixed(0)} kbps ${pubPps.toFixed(0)} pkts/s ${p1.frameWidth}x${p1.frameHeight} kf+${p1.keyFramesEncoded - p0.keyFramesEncoded} limit=${p1.limitation};` +
+        ` publisher ${pubKbps.toFixed(0)} kbps ${pubPps.toFixed(0)} pkts/s ${p1.frameWidth}x${p1.frameHeight} kf+${p1.keyFramesEncoded - p0.keyFramesEncoded} nack+${p1.nackCount - p0.nackCount} rtx+${p1.retransmitted - p0.retransmitted} limit=${p1.limitation};` +
         ` CPU: subscriber workers ${(subsCpu * 100).toFixed(0)}%, publisher ${(pubCpu * 100).toFixed(0)}% (of ${cpus().length} cores)`);
     }
   } catch (e) {

@@ -56,6 +56,12 @@ export async function context(): Promise<AVContext> {
   created.on('invited', (inv) => hooks?.invited(inv));
   created.on('inviteCancelled', (id) => hooks?.inviteCancelled(id));
   created.on('disconnected', (reason) => hooks?.disconnected(reason));
+  created.devices.on('publishFailed', (kind, reason) => reportError(reason, `publishing ${kind}`));
+  // A failed transport is published again by the SDK: only an ending that stays (SEND bit taken) is shown.
+  created.devices.on('publicationEnded', (kind, reason) => {
+    if (reason.code === sdk.ErrorCode.AV_ERR_SERVER_TIMEOUT) console.info(`[demo] ${kind} publication ended, publishing again:`, reason.message);
+    else reportError(reason, `${kind} publication ended`);
+  });
   renderBadge(created.connectionState);
   return created;
 }

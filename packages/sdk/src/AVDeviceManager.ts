@@ -36,8 +36,8 @@ export type AVDeviceManagerEvents = {
   /**
    * The server ended the publication of a device that is on. 10004 (its transport failed or did not
    * connect): the SDK publishes it again at once — after 3 such endings in a row, none of them
-   * connected for 5 s, it gives up with `publishFailed`. 10003 (its SEND bit was taken away): it is published
-   * again when the bit comes back. The device stays on either way.
+   * connected for 5 s, it gives up with `publishFailed`. 10003 (its SEND bit was taken away): it is
+   * published again when the bit comes back. The device stays on either way.
    */
   publicationEnded: [kind: DeviceKind, reason: AVError];
 };
