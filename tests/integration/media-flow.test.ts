@@ -2,7 +2,7 @@
 // through the SFU to Node SDK viewers that decode them with libwebrtc. Runs in the loopback namespace.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { EndpointEvent, readFrameNumber } from '@hudong/sdk';
+import { EndpointEvent, readFrameNumber, type PublisherStats } from '@hudong/sdk';
 import { ServerProcess } from '../helpers/server-process.js';
 import { dispose, startedContext, uniqueId, uniqueRoomId, sleep } from '../helpers/clients.js';
 import { FrameCounter, SampleCounter, endpointEvent, hostAndViewer, metric } from '../helpers/media.js';
@@ -137,6 +137,29 @@ test("a viewer's keyframe request reaches the publisher", async () => {
   } finally {
     frames?.stop();
     await dispose(viewer, host);
+  }
+});
+
+test('receiver reports: the SFU reports every second, so the publisher knows its round trip and loss', async () => {
+  const host = await startedContext(server.wsUrl, uniqueId('host'));
+  try {
+    await host.devices.enableCamera(true);
+    const reports0 = await metric(server.httpUrl, 'hudong_receiver_reports_sent_total');
+    await host.enterRoom({ roomId: uniqueRoomId(), roomType: 'multi', createRoom: true });
+    const deadline = Date.now() + 10_000;
+    let stats: PublisherStats | null = null;
+    while (!stats?.roundTripTime && Date.now() < deadline) {
+      await sleep(250);
+      stats = await host.devices.publisherStats('camera').catch(() => null); // published in the background after entry
+    }
+    assert.ok(stats, 'the camera was published');
+    const reports = (await metric(server.httpUrl, 'hudong_receiver_reports_sent_total')) - reports0;
+    console.log(`receiver reports: ${reports} sent; publisher RTT ${stats.roundTripTime} s, fraction lost ${stats.fractionLost}`);
+    assert.ok(reports >= 1, 'the server sent receiver reports');
+    assert.ok(stats.roundTripTime !== null && stats.roundTripTime >= 0 && stats.roundTripTime < 0.5, `RTT from the reports (${stats.roundTripTime})`);
+    assert.equal(stats.fractionLost, 0, 'no loss on loopback');
+  } finally {
+    await dispose(host);
   }
 });
 

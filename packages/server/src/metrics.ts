@@ -24,6 +24,7 @@ const MEDIA_COUNTERS = {
   hudong_keyframe_requests_received_total: ['keyframeRequestsReceived', 'PLI/FIR received from subscribers'],
   hudong_keyframe_requests_sent_total: ['keyframeRequestsSent', 'Keyframe requests (PLI+FIR) sent to publishers'],
   hudong_remb_sent_total: ['rembSent', 'REMB packets sent to publishers'],
+  hudong_receiver_reports_sent_total: ['receiverReportsSent', 'RTCP receiver reports sent to publishers'],
 } as const satisfies Record<string, readonly [keyof MediaStats, string]>;
 
 /** Prometheus metrics of one server, in its own Registry so that two servers in a process do not mix. */

@@ -12,4 +12,5 @@ export class MediaStats {
   keyframeRequestsReceived = 0;
   keyframeRequestsSent = 0;
   rembSent = 0;
+  receiverReportsSent = 0;
 }

@@ -5,7 +5,7 @@ import { SafeEmitter } from '../util/SafeEmitter.js';
 import type { PublisherTransport, TransportListener, TransportState } from './MediaEngine.js';
 import type { MediaStats } from './MediaStats.js';
 import {
-  BandwidthEstimator, KeyframeThrottle, NackGenerator, RetransmissionBuffer, buildFir, buildNack, buildPli, buildRemb,
+  BandwidthEstimator, KeyframeThrottle, NackGenerator, ReceptionStats, RetransmissionBuffer, buildFir, buildNack, buildPli, buildReceiverReport, buildRemb,
   isH264Keyframe, isVp8Keyframe, parseRtcp, RtpPacket, type SourceClock,
 } from './rtp/index.js';
 import type { PublisherOffer } from './sdp.js';
@@ -13,7 +13,7 @@ import type { Subscription } from './Subscription.js';
 
 /** Bookkeeping period: NACKs, deferred keyframe requests and REMB are checked this often. */
 const TICK_MS = 20;
-/** Sender reports on subscriber legs (docs/media.md: every second). */
+/** Sender reports on subscriber legs and receiver reports to the publisher (docs/media.md: every second). */
 const SR_EVERY_TICKS = 50;
 /** Packets kept per stream for retransmission: ~1 s of 2.5 Mbps video. */
 const STORE_PACKETS = 1024;
@@ -40,6 +40,7 @@ interface Layer {
   nacks: NackGenerator;
   keyframes: KeyframeThrottle;
   clock: SourceClock | undefined;
+  reception: ReceptionStats;
 }
 
 /**
@@ -180,6 +181,7 @@ export class Publication extends SafeEmitter<PublicationEvents> implements Trans
     if (!layer) return;
     layer.store.store(seq, buf);
     layer.nacks.onPacket(seq, nowMs);
+    layer.reception.onPacket(seq, timestamp, nowMs);
     this.#bwe.onPacket(ssrc, seq, length, nowMs);
     let keyframe = false;
     if (this.#isVideo && end > offset) keyframe = this.#isKeyframe(buf, offset, end);
@@ -234,7 +236,7 @@ export class Publication extends SafeEmitter<PublicationEvents> implements Trans
     }
     const layer: Layer = {
       ssrc, index, rid, store: new RetransmissionBuffer(STORE_PACKETS), nacks: new NackGenerator(),
-      keyframes: new KeyframeThrottle(500), clock: undefined,
+      keyframes: new KeyframeThrottle(500), clock: undefined, reception: new ReceptionStats(ssrc, this.offer.codec.clockRate),
     };
     this.#layers[index] = layer;
     this.#bySsrc.set(ssrc, layer);
@@ -257,6 +259,15 @@ export class Publication extends SafeEmitter<PublicationEvents> implements Trans
         if (layer) layer.clock = { ntp: item.ntp, rtpTimestamp: item.rtpTimestamp, receivedAtMs: performance.now() };
       }
     }
+  }
+
+  #sendReceiverReport(nowMs: number): void {
+    const blocks = [];
+    for (const layer of this.#layers) {
+      const block = layer?.reception.report(nowMs, layer.clock);
+      if (block) blocks.push(block);
+    }
+    if (blocks.length > 0 && this.#transport.send(buildReceiverReport(FEEDBACK_SSRC, blocks))) this.#stats.receiverReportsSent++;
   }
 
   #sendKeyframeRequest(layer: Layer, firSeqNr: number): void {
@@ -282,6 +293,7 @@ export class Publication extends SafeEmitter<PublicationEvents> implements Trans
     }
     if (++this.#ticks % SR_EVERY_TICKS === 0) {
       for (const subscription of this.#subscriptions) subscription.sendSenderReport(nowMs);
+      this.#sendReceiverReport(nowMs);
     }
   }
 }

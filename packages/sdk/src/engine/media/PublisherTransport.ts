@@ -15,7 +15,13 @@ export interface PublisherStats {
   nackCount: number;
   packetsSent: number;
   bytesSent: number;
+  /** Round trip to the SFU in seconds, from its receiver reports (null until the first one). */
+  roundTripTime: number | null;
+  /** Fraction (0–1) of our packets the SFU reported lost in its last receiver report (null until one). */
+  fractionLost: number | null;
 }
+
+const COUNTERS = ['pliCount', 'firCount', 'nackCount', 'packetsSent', 'bytesSent'] as const;
 
 /**
  * One source sent to the SFU: one peer connection, one sendonly transceiver, the client offers
@@ -85,12 +91,17 @@ export class PublisherTransport {
   }
 
   async stats(): Promise<PublisherStats> {
-    const out: PublisherStats = { pliCount: 0, firCount: 0, nackCount: 0, packetsSent: 0, bytesSent: 0 };
+    const out: PublisherStats = { pliCount: 0, firCount: 0, nackCount: 0, packetsSent: 0, bytesSent: 0, roundTripTime: null, fractionLost: null };
     if (this.#closed) return out;
     const report = await this.#pc.getStats();
     report.forEach((s: Record<string, unknown>) => {
-      if (s.type !== 'outbound-rtp') return;
-      for (const k of Object.keys(out) as (keyof PublisherStats)[]) out[k] += typeof s[k] === 'number' ? (s[k] as number) : 0;
+      if (s.type === 'outbound-rtp') {
+        for (const k of COUNTERS) out[k] += typeof s[k] === 'number' ? (s[k] as number) : 0;
+      } else if (s.type === 'remote-inbound-rtp') {
+        // One per stream (simulcast layer): report the worst.
+        if (typeof s.roundTripTime === 'number') out.roundTripTime = Math.max(out.roundTripTime ?? 0, s.roundTripTime);
+        if (typeof s.fractionLost === 'number') out.fractionLost = Math.max(out.fractionLost ?? 0, s.fractionLost);
+      }
     });
     return out;
   }
