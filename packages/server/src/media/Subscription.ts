@@ -5,12 +5,11 @@ import { SafeEmitter } from '../util/SafeEmitter.js';
 import type { SubscriberTransport, TransportListener, TransportState } from './MediaEngine.js';
 import type { MediaStats } from './MediaStats.js';
 import type { Publication } from './Publication.js';
-import { SenderReportGenerator, SeqRewriter, SimulcastSelector, Vp8Rewriter, parseRtcp } from './rtp/index.js';
+import { SenderReportGenerator, SentHistory, SeqRewriter, SimulcastSelector, Vp8Rewriter, parseRtcp } from './rtp/index.js';
 import { answeredPayloadType } from './sdp.js';
 
-/** Sent packets remembered for NACKs (output seq → original seq); a power of two. */
+/** Sent packets remembered for NACKs; a power of two. */
 const HISTORY = 1024;
-const HISTORY_MASK = HISTORY - 1;
 
 export interface SubscriptionEvents {
   /** Closed; `error` is what the viewer is told with `media.subscriptionEnded` (null: it asked). */
@@ -53,11 +52,7 @@ export class Subscription extends SafeEmitter<SubscriptionEvents> implements Tra
   #connected = false;
   #closed = false;
   #connectTimer: NodeJS.Timeout | undefined;
-  /** Per output seq slot: the output seq (-1 empty), original seq, layer and timestamp offset. */
-  readonly #outSeq = new Int32Array(HISTORY).fill(-1);
-  readonly #inSeq = new Uint16Array(HISTORY);
-  readonly #layer = new Uint8Array(HISTORY);
-  readonly #tsOffset = new Uint32Array(HISTORY);
+  readonly #sent: SentHistory;
 
   constructor(init: SubscriptionInit) {
     super();
@@ -78,6 +73,7 @@ export class Subscription extends SafeEmitter<SubscriptionEvents> implements Tra
       this.#selector = new SimulcastSelector(init.publication.layerRids.map((rid) => ({ rid })), { wanted: init.size });
       if (codec.name.toUpperCase() === 'VP8') this.#vp8 = new Vp8Rewriter();
     }
+    this.#sent = new SentHistory(HISTORY, this.#vp8 !== undefined);
     init.transport.setListener(this);
     this.#connectTimer = setTimeout(() => {
       this.close(new ServerError('TRANSPORT_TIMEOUT', `the view did not connect within ${init.connectTimeoutMs} ms`));
@@ -144,11 +140,7 @@ export class Subscription extends SafeEmitter<SubscriptionEvents> implements Tra
     buf.writeUInt16BE(out.seq, 2);
     buf.writeUInt32BE(out.timestamp, 4);
     buf.writeUInt32BE(this.#ssrc, 8);
-    const slot = out.seq & HISTORY_MASK;
-    this.#outSeq[slot] = out.seq;
-    this.#inSeq[slot] = seq;
-    this.#layer[slot] = layer;
-    this.#tsOffset[slot] = this.#seq.timestampOffset;
+    this.#sent.record(buf, layer, seq, payloadOffset, payloadLength);
     this.#sr.onPacketSent(payloadLength);
     if (this.#dropRate > 0 && Math.random() < this.#dropRate) {
       this.#stats.rtpDroppedByTest++;
@@ -195,17 +187,13 @@ export class Subscription extends SafeEmitter<SubscriptionEvents> implements Tra
   }
 
   #retransmit(outSeq: number): void {
-    const slot = outSeq & HISTORY_MASK;
-    if (this.#outSeq[slot] !== outSeq) return;
-    const stored = this.publication.stored(this.#layer[slot]!, this.#inSeq[slot]!);
+    const original = this.#sent.original(outSeq);
+    const stored = original && this.publication.stored(original.layer, original.seq);
     if (!stored) return;
-    // The store's copy is shared by every view: rewrite a private copy.
+    // The store's copy is shared by every view: rebuild a private copy as it was sent.
     const buf = this.publication.scratch.subarray(0, stored.length);
     stored.copy(buf);
-    buf[1] = (buf[1]! & 0x80) | this.#pt;
-    buf.writeUInt16BE(outSeq, 2);
-    buf.writeUInt32BE((buf.readUInt32BE(4) + this.#tsOffset[slot]!) >>> 0, 4);
-    buf.writeUInt32BE(this.#ssrc, 8);
+    this.#sent.restore(buf, outSeq);
     if (this.#transport.send(buf)) this.#stats.rtpRetransmitted++;
   }
 }

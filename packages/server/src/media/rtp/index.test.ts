@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  KeyframeThrottle, RetransmissionBuffer, RtpPacket, SenderReportGenerator, SeqRewriter, SimulcastSelector,
+  KeyframeThrottle, RetransmissionBuffer, RtpPacket, SenderReportGenerator, SentHistory, SeqRewriter, SimulcastSelector,
   Vp8Rewriter, buildNack, isVp8Keyframe, msToNtp, parseRtcp, parseVp8Descriptor,
 } from './index.js';
 
@@ -23,11 +23,13 @@ function vp8Packet(o: { ssrc: number; seq: number; ts: number; rid: string; pict
   return Buffer.concat([header, Buffer.from([0xbe, 0xde, 0, 1]), ext, Buffer.from(descriptor)]);
 }
 
-test('a simulcast forwarding leg: select, rewrite, store, answer a NACK, report', () => {
+test('a simulcast forwarding leg: store, select, rewrite, answer a NACK as sent, report', () => {
   const selector = new SimulcastSelector([{ rid: 'l' }, { rid: 'h' }], { wanted: 'small' });
   const seqs = new SeqRewriter(90000);
   const pictures = new Vp8Rewriter();
-  const sent = new RetransmissionBuffer();
+  // As the SFU: originals stored once per layer (shared by every view), each view's history rebuilds them.
+  const stores = [new RetransmissionBuffer(), new RetransmissionBuffer()];
+  const sent = new SentHistory(1024, true);
   const throttle = new KeyframeThrottle();
   const reports = new SenderReportGenerator(0x5eed, 90000);
   const out: Buffer[] = [];
@@ -36,6 +38,9 @@ test('a simulcast forwarding leg: select, rewrite, store, answer a NACK, report'
   const onPublisherPacket = (buf: Buffer, nowMs: number) => {
     const packet = RtpPacket.from(buf)!;
     const rid = packet.getExtension(RID_EXT)?.toString('ascii');
+    const layer = rid === 'h' ? 1 : 0;
+    const originalSeq = packet.sequenceNumber;
+    stores[layer]!.store(originalSeq, buf);
     const decision = selector.onPacket(packet.ssrc, isVp8Keyframe(packet.payload), nowMs, rid);
     if (decision.needKeyframe && throttle.request(nowMs)) keyframeRequests.push(selector.targetSsrc!);
     if (!decision.forward) return;
@@ -46,7 +51,7 @@ test('a simulcast forwarding leg: select, rewrite, store, answer a NACK, report'
     packet.timestamp = mapped.timestamp;
     packet.ssrc = 0x5eed;
     packet.payloadType = 100;
-    sent.store(mapped.seq, packet.buffer);
+    sent.record(packet.buffer, layer, originalSeq, packet.payloadOffset, packet.payloadLength);
     reports.onPacketSent(packet.payloadLength);
     out.push(Buffer.from(packet.buffer));
   };
@@ -79,10 +84,16 @@ test('a simulcast forwarding leg: select, rewrite, store, answer a NACK, report'
   ]);
   assert.equal(out[3]![1], 0x80 | 100, 'marker kept while the payload type changed');
 
-  // The subscriber NACKs output seq 102: the stored copy is the rewritten packet.
-  const [nack] = parseRtcp(buildNack(1, 0x5eed, [102]));
+  // The subscriber NACKs output seqs 102 and 103 (the first after the switch): each is rebuilt from
+  // its layer's original exactly as sent, PictureID/TL0PICIDX of the output sequence included.
+  const [nack] = parseRtcp(buildNack(1, 0x5eed, [102, 103]));
   assert.ok(nack?.type === 'nack');
-  assert.deepEqual(sent.get(nack.seqs[0]!), out[2]);
+  for (const [i, seq] of nack.seqs.entries()) {
+    const original = sent.original(seq)!;
+    const copy = Buffer.from(stores[original.layer]!.get(original.seq)!);
+    sent.restore(copy, seq);
+    assert.deepEqual(copy, out[2 + i], `retransmission of ${seq}`);
+  }
 
   // SR for the subscriber leg from the high layer's SR (ts 56 000 at t = 100 ms).
   const highLayerSr = { ntp: msToNtp(1_000_000), rtpTimestamp: 56_000, receivedAtMs: 100 };

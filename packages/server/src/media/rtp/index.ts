@@ -18,6 +18,7 @@ export { KeyframeThrottle, type KeyframeRequest } from './keyframe-throttle.js';
 export { BandwidthEstimator, type BandwidthEstimatorOptions } from './bandwidth-estimator.js';
 export { SenderReportGenerator, msToNtp, ntpToMs, type SourceClock } from './sender-report.js';
 export { ReceptionStats } from './reception-stats.js';
+export { SentHistory, type SentOriginal } from './sent-history.js';
 export { Vp8Rewriter, parseVp8Descriptor, isKeyframe as isVp8Keyframe, type Vp8Descriptor } from './vp8.js';
 export { isKeyframe as isH264Keyframe } from './h264.js';
 export {
