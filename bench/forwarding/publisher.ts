@@ -116,7 +116,7 @@ async function connect(target: string, url: string, identifier: string): Promise
 }
 
 async function stats(): Promise<Record<string, number | string>> {
-  const out: Record<string, number | string> = { framesFed: n };
+  const out: Record<string, number | string> = { framesFed: n, at: Date.now() };
   if (!pc) return out;
   const report = await pc.getStats();
   report.forEach((s: any) => {

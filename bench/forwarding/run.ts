@@ -79,30 +79,43 @@ class Child {
 }
 
 interface SubSnap { ended?: string; state?: string; received: number; bytes: number; keyframes: number; mediaReceived: number; mediaSpan: number }
-async function snapshot(workers: Child[]): Promise<SubSnap[]> {
-  const parts = await Promise.all(workers.map((w) => w.call<{ subs: SubSnap[] }>({ cmd: 'snapshot' }, 'snapshot')));
-  return parts.flatMap((p) => p.subs);
+/** One worker's counts, the worker's clock when it read them, and how late its answer came. */
+interface WorkerSnap { at: number; lagMs: number; subs: SubSnap[] }
+function snapshot(workers: Child[]): Promise<WorkerSnap[]> {
+  return Promise.all(workers.map(async (w) => {
+    const asked = Date.now();
+    const reply = await w.call<{ at: number; subs: SubSnap[] }>({ cmd: 'snapshot' }, 'snapshot');
+    return { at: reply.at, lagMs: reply.at - asked, subs: reply.subs };
+  }));
 }
 
-function row(n: number, a: SubSnap[], b: SubSnap[], cpu: { cpuSec: number; wallSec: number; fraction: number }): Row {
+/**
+ * Rates over each worker's own interval between its two snapshots (a worker busy with a backlog
+ * answers late, so the runner's clock would misdate its counts); CPU is the server's over the window.
+ */
+function row(n: number, a: WorkerSnap[], b: WorkerSnap[], cpu: { cpuSec: number; wallSec: number; fraction: number }): Row {
   const zero: SubSnap = { received: 0, bytes: 0, keyframes: 0, mediaReceived: 0, mediaSpan: 0 };
-  let pkts = 0, bytes = 0, span = 0, lost = 0, receiving = 0;
-  b.forEach((s1, i) => {
-    const s0 = a[i] ?? zero;
-    const d = s1.received - s0.received;
-    pkts += d;
-    bytes += s1.bytes - s0.bytes;
-    if (d > 0) receiving++;
-    const ds = s1.mediaSpan - s0.mediaSpan;
-    span += ds;
-    lost += Math.max(0, ds - (s1.mediaReceived - s0.mediaReceived));
+  let pktsPerSec = 0, bitsPerSec = 0, span = 0, lost = 0, receiving = 0;
+  b.forEach((w1, k) => {
+    const w0 = a[k]!;
+    const seconds = (w1.at - w0.at) / 1000;
+    w1.subs.forEach((s1, i) => {
+      const s0 = w0.subs[i] ?? zero;
+      const d = s1.received - s0.received;
+      pktsPerSec += d / seconds;
+      bitsPerSec += ((s1.bytes - s0.bytes) * 8) / seconds;
+      if (d > 0) receiving++;
+      const ds = s1.mediaSpan - s0.mediaSpan;
+      span += ds;
+      lost += Math.max(0, ds - (s1.mediaReceived - s0.mediaReceived));
+    });
   });
-  const pktsPerSec = pkts / cpu.wallSec;
+  const first = (s: WorkerSnap[]) => s[0]?.subs[0]?.keyframes ?? 0;
   return {
-    n, receiving, cpuPct: cpu.fraction * 100, pktsPerSec, usPerPkt: (cpu.cpuSec * 1e6) / pkts,
+    n, receiving, cpuPct: cpu.fraction * 100, pktsPerSec, usPerPkt: (cpu.fraction * 1e6) / pktsPerSec,
     pktsPerCore: pktsPerSec / cpu.fraction, lossPct: span ? (100 * lost) / span : NaN,
-    kbpsPerSub: receiving ? (bytes * 8) / 1000 / cpu.wallSec / receiving : 0,
-    keyframes: (b[0]?.keyframes ?? 0) - (a[0]?.keyframes ?? 0),
+    kbpsPerSub: receiving ? bitsPerSec / 1000 / receiving : 0,
+    keyframes: first(b) - first(a),
   };
 }
 
@@ -113,6 +126,7 @@ async function forwardedByServer(wsUrl: string): Promise<number> {
 }
 
 const results: Partial<Record<'hudong' | 'janus', Row[]>> = {};
+const lagWarnings: string[] = [];
 const failures: string[] = [];
 
 async function runTarget(target: 'hudong' | 'janus', pub: Child, workers: Child[]): Promise<Row[]> {
@@ -143,25 +157,32 @@ async function runTarget(target: 'hudong' | 'janus', pub: Child, workers: Child[
       const wait = Math.max(SETTLE, ramp);
       log(`${target} N=${n}: ${have} subscribers; settling ${wait.toFixed(0)} s`);
       await sleep(wait);
-      const p0 = await pub.call<any>({ cmd: 'stats' }, 'stats');
-      const f0 = target === 'hudong' ? await forwardedByServer(url) : NaN;
-      const a = await snapshot(workers);
+      // Every source is read at once at both ends of the window, each rate over its own clock.
+      const serverCount = async () => ({ at: Date.now(), count: target === 'hudong' ? await forwardedByServer(url) : NaN });
+      const [p0, f0, a] = await Promise.all([pub.call<any>({ cmd: 'stats' }, 'stats'), serverCount(), snapshot(workers)]);
       const meter = cpuMeter(server.pid);
       const wMeters = workers.map((w) => cpuMeter(w.proc.pid!)), pMeter = cpuMeter(pub.proc.pid!);
       await sleep(SECONDS);
       const cpu = meter();
       const subsCpu = wMeters.reduce((t, m) => t + m().fraction, 0), pubCpu = pMeter().fraction;
-      const b = await snapshot(workers);
-      const f1 = target === 'hudong' ? await forwardedByServer(url) : NaN;
-      const p1 = await pub.call<any>({ cmd: 'stats' }, 'stats');
+      const [p1, f1, b] = await Promise.all([pub.call<any>({ cmd: 'stats' }, 'stats'), serverCount(), snapshot(workers)]);
       const r = row(have, a, b, cpu);
-      const tally = (f: (s: SubSnap) => string) => Object.entries(b.reduce<Record<string, number>>((t, s) => ((t[f(s)] = (t[f(s)] ?? 0) + 1), t), {})).map(([k, v]) => `${k}:${v}`).join(' ');
+      const subs = b.flatMap((w) => w.subs);
+      const tally = (f: (s: SubSnap) => string) => Object.entries(subs.reduce<Record<string, number>>((t, s) => ((t[f(s)] = (t[f(s)] ?? 0) + 1), t), {})).map(([k, v]) => `${k}:${v}`).join(' ');
       if (r.receiving < have) log(`${have - r.receiving} subscribers received nothing; transports ${tally((s) => s.state ?? '?')}; ended by server ${tally((s) => s.ended || 'no')}`);
+      const lagMs = Math.max(...[...a, ...b].map((w) => w.lagMs));
+      if (lagMs > 1000) {
+        const warning = `${target} N=${have}: a subscriber worker answered ${(lagMs / 1000).toFixed(1)} s late — the workers were saturated, receive counts may trail what was forwarded`;
+        log(warning);
+        lagWarnings.push(warning);
+      }
       rows.push(r);
-      const pubKbps = ((p1.bytesSent - p0.bytesSent) * 8) / 1000 / cpu.wallSec;
-      const pubPps = (p1.packetsSent - p0.packetsSent) / cpu.wallSec;
-      const serverCount = Number.isFinite(f1 - f0) ? ` (server counted ${((f1 - f0) / cpu.wallSec).toFixed(0)} sent)` : '';
-      log(`${target} N=${have}: cpu ${r.cpuPct.toFixed(1)}%, ${r.pktsPerSec.toFixed(0)} pkts/s received${serverCount}, ${r.usPerPkt.toFixed(1)} µs/pkt, loss ${r.lossPct.toFixed(2)}%;` +
+      const pubSeconds = (p1.at - p0.at) / 1000;
+      const pubKbps = ((p1.bytesSent - p0.bytesSent) * 8) / 1000 / pubSeconds;
+      const pubPps = (p1.packetsSent - p0.packetsSent) / pubSeconds;
+      const forwarded = (f1.count - f0.count) / ((f1.at - f0.at) / 1000);
+      const serverCounted = Number.isFinite(forwarded) ? ` (server counted ${forwarded.toFixed(0)} sent)` : '';
+      log(`${target} N=${have}: cpu ${r.cpuPct.toFixed(1)}%, ${r.pktsPerSec.toFixed(0)} pkts/s received${serverCounted}, ${r.usPerPkt.toFixed(1)} µs/pkt, loss ${r.lossPct.toFixed(2)}%;` +
         ` publisher ${pubKbps.toFixed(0)} kbps ${pubPps.toFixed(0)} pkts/s ${p1.frameWidth}x${p1.frameHeight} kf+${p1.keyFramesEncoded - p0.keyFramesEncoded} nack+${p1.nackCount - p0.nackCount} rtx+${p1.retransmitted - p0.retransmitted} limit=${p1.limitation};` +
         ` CPU: subscriber workers ${(subsCpu * 100).toFixed(0)}%, publisher ${(pubCpu * 100).toFixed(0)}% (of ${cpus().length} cores)`);
     }
@@ -197,6 +218,7 @@ const out: string[] = [`Forwarding, one 640x360 VP8 publisher; measure ${SECONDS
 if (results.hudong) out.push(formatBlock('Hudong', results.hudong));
 if (results.janus) out.push(formatBlock('Janus 1.1.2 (VideoRoom)', results.janus));
 if (results.hudong && results.janus) out.push(formatRatios(results.hudong, results.janus));
+for (const w of lagWarnings) out.push(`WARNING ${w}`);
 for (const f of failures) out.push(`FAILED ${f}`);
 console.log('\n' + out.join('\n\n'));
 process.exit(failures.length && !Object.keys(results).length ? 1 : 0);

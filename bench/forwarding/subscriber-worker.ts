@@ -1,7 +1,7 @@
 // Subscriber worker (child process of run.ts): many node-datachannel peers that only receive and
 // count RTP — no decoding, no depacketizing, no RTCP of their own (except an optional periodic PLI).
 // IPC in:  {cmd:'add', target, url, publisher, feedId, names:[...]} | {cmd:'snapshot'} | {cmd:'pli', seconds} | {cmd:'closeAll'}
-// IPC out: {type:'added', ok, errors} | {type:'snapshot', subs:[...]} | {type:'closed'}
+// IPC out: {type:'added', ok, errors} | {type:'snapshot', at, subs:[...]} | {type:'closed'}
 import nodeDataChannel from 'node-datachannel';
 import type { PeerConnection, Track } from 'node-datachannel';
 import { HudongClient, waitForCamera } from './hudong.js';
@@ -165,6 +165,7 @@ process.on('message', async (m: any) => {
   } else if (m.cmd === 'snapshot') {
     send({
       type: 'snapshot',
+      at: Date.now(), // the counts are as of now: a busy worker answers late, its own clock says when
       subs: subs.map((s) => {
         const st = s.ssrcs.get(s.mediaSsrc);
         return { ended: s.ended ?? '', state: s.pc.state(), received: s.received, bytes: s.bytes, keyframes: s.keyframes, mediaReceived: st?.received ?? 0, mediaSpan: st ? st.maxExt - st.baseExt + 1 : 0, ssrcs: s.ssrcs.size };
