@@ -11,8 +11,8 @@ import { JanusSession, JANUS_ROOM } from './janus.js';
 const W = 640, H = 360, FPS = 30;
 const BLOCKS_PER_FRAME = Number(process.env.BENCH_NOISE_BLOCKS ?? 48);
 /**
- * `b=AS` (kbit/s) put on the SFU's answer, the same for both SFUs: without a ceiling the rate follows
- * each SFU's bandwidth feedback, and at N=200 it once climbed to 3.2 Mbps — another workload per run.
+ * `b=AS` (kbit/s) put on the SFU's answer, the same for both SFUs, so the workload is the issue's
+ * ~1.5 Mbps whatever each SFU's bandwidth feedback allows (it settled near 1.7 Mbps without).
  * 1700 gives ~1.5 Mbps of RTP (measured); `getParameters/setParameters` fails in @roamhq/wrtc 0.10.
  */
 const AS_KBPS = Number(process.env.BENCH_AS_KBPS ?? 1700);
