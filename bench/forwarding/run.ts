@@ -93,7 +93,7 @@ function snapshot(workers: Child[]): Promise<WorkerSnap[]> {
  * Rates over each worker's own interval between its two snapshots (a worker busy with a backlog
  * answers late, so the runner's clock would misdate its counts); CPU is the server's over the window.
  */
-function row(n: number, a: WorkerSnap[], b: WorkerSnap[], cpu: { cpuSec: number; wallSec: number; fraction: number }): Row {
+function row(n: number, a: WorkerSnap[], b: WorkerSnap[], cpuFraction: number): Row {
   const zero: SubSnap = { received: 0, bytes: 0, keyframes: 0, mediaReceived: 0, mediaSpan: 0 };
   let pktsPerSec = 0, bitsPerSec = 0, span = 0, lost = 0, receiving = 0;
   b.forEach((w1, k) => {
@@ -112,8 +112,8 @@ function row(n: number, a: WorkerSnap[], b: WorkerSnap[], cpu: { cpuSec: number;
   });
   const first = (s: WorkerSnap[]) => s[0]?.subs[0]?.keyframes ?? 0;
   return {
-    n, receiving, cpuPct: cpu.fraction * 100, pktsPerSec, usPerPkt: (cpu.fraction * 1e6) / pktsPerSec,
-    pktsPerCore: pktsPerSec / cpu.fraction, lossPct: span ? (100 * lost) / span : NaN,
+    n, receiving, cpuPct: cpuFraction * 100, pktsPerSec, usPerPkt: (cpuFraction * 1e6) / pktsPerSec,
+    pktsPerCore: pktsPerSec / cpuFraction, lossPct: span ? (100 * lost) / span : NaN,
     kbpsPerSub: receiving ? bitsPerSec / 1000 / receiving : 0,
     keyframes: first(b) - first(a),
   };
@@ -166,7 +166,7 @@ async function runTarget(target: 'hudong' | 'janus', pub: Child, workers: Child[
       const cpu = meter();
       const subsCpu = wMeters.reduce((t, m) => t + m().fraction, 0), pubCpu = pMeter().fraction;
       const [p1, f1, b] = await Promise.all([pub.call<any>({ cmd: 'stats' }, 'stats'), serverCount(), snapshot(workers)]);
-      const r = row(have, a, b, cpu);
+      const r = row(have, a, b, cpu.fraction);
       const subs = b.flatMap((w) => w.subs);
       const tally = (f: (s: SubSnap) => string) => Object.entries(subs.reduce<Record<string, number>>((t, s) => ((t[f(s)] = (t[f(s)] ?? 0) + 1), t), {})).map(([k, v]) => `${k}:${v}`).join(' ');
       if (r.receiving < have) log(`${have - r.receiving} subscribers received nothing; transports ${tally((s) => s.state ?? '?')}; ended by server ${tally((s) => s.ended || 'no')}`);
