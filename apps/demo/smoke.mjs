@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
+/* global document -- page.evaluate/waitForFunction bodies run in the page */
 // Smoke test of the demo in two (three) headless Chromium pages against `hudong serve --dev`.
 // Run from the repo root inside the loopback namespace so WebRTC connects:
 //   /work/shared/tools/netns-run node apps/demo/smoke.mjs     (CHROMIUM=/usr/bin/chromium SHOTS=/tmp/demo-shots)
@@ -22,7 +23,7 @@ const step = (m) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${m
 
 async function waitHealth() {
   for (let i = 0; i < 100; i++) {
-    try { if ((await fetch(`${BASE}/healthz`)).ok) return; } catch {}
+    try { if ((await fetch(`${BASE}/healthz`)).ok) return; } catch { /* not listening yet */ }
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error('server did not start\n' + serverLog);

@@ -4,6 +4,7 @@ import { z } from 'zod';
 export const PROTOCOL_VERSION = 1;
 
 /** 1–128 printable characters, no whitespace: what an app account id (identifier) may be. */
+// eslint-disable-next-line no-control-regex -- control characters are exactly what the pattern refuses
 export const Identifier = z.string().regex(/^[^\s\u0000-\u001f\u007f]{1,128}$/u, 'identifier must be 1–128 printable characters without whitespace');
 /** uint64 as a decimal string. */
 export const TinyId = z.string().regex(/^(0|[1-9][0-9]{0,19})$/, 'tinyId must be a uint64 decimal string').refine((s) => /^[0-9]+$/.test(s) && BigInt(s) < 2n ** 64n, 'tinyId exceeds uint64');
