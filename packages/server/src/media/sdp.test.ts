@@ -1,95 +1,155 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { CHROME_SIMULCAST_OFFER, WRTC_AUDIO_OFFER, WRTC_VIDEO_OFFER } from '../e2e/sdp-fixtures.js';
+import { parse } from 'sdp-transform';
 import {
-  answeredPayloadType, chooseCodec, completePublisherAnswer, mungePublisherOffer, orderRids, parseMedia, SdpError, splitSdp,
+  answeredPayloadType, chooseCodec, codecsOf, completePublisherAnswer, mungePublisherOffer, orderRids, SdpError, type SdpCodec,
 } from './sdp.js';
 
-const mediaOf = (sdp: string) => parseMedia(splitSdp(sdp).media[0]!);
+/**
+ * SDPs captured in the test namespace: offers of @roamhq/wrtc 0.10.0 and of Chromium 156 through
+ * the SDK (tests/browser/codecs.test.ts), the answer libdatachannel 0.24.5 gave the munged
+ * Chromium simulcast offer (before completePublisherAnswer), and a Chromium viewer's answer.
+ */
+const fixture = (name: string) => readFileSync(new URL(`./sdp-fixtures/${name}.sdp`, import.meta.url), 'utf8').replace(/\r?\n/g, '\r\n');
+const WRTC_CAMERA = fixture('wrtc-camera-offer');
+const WRTC_MICROPHONE = fixture('wrtc-microphone-offer');
+const CHROMIUM_SIMULCAST = fixture('chromium-simulcast-offer');
+const CHROMIUM_H264 = fixture('chromium-h264-offer');
+const NDC_SIMULCAST_ANSWER = fixture('ndc-simulcast-answer');
+const CHROMIUM_H264_ANSWER = fixture('chromium-h264-answer');
+
+const linesOf = (sdp: string) => sdp.split('\r\n').filter(Boolean);
+const codecsIn = (sdp: string) => codecsOf(parse(sdp).media[0]!);
+
+/**
+ * sdp-transform writes the SDP anew: every line of the output must be a line of the input, unchanged,
+ * and every input line but the m-line and those `dropped` must be there (attribute order is free).
+ */
+function assertRewritten(input: string, output: string, dropped: (line: string) => boolean): void {
+  const expected = linesOf(input).filter((l) => !l.startsWith('m=') && !dropped(l)).sort();
+  assert.deepEqual(linesOf(output).filter((l) => !l.startsWith('m=')).sort(), expected);
+  assert.ok(output.endsWith('\r\n') && !output.includes('\r\n\r\n'));
+}
+
+/** libdatachannel ignores an fmtp or rtcp-fb line that comes before its payload type's rtpmap. */
+function assertRtpmapFirst(sdp: string): void {
+  const lines = linesOf(sdp);
+  for (const [i, line] of lines.entries()) {
+    const pt = /^a=(?:fmtp|rtcp-fb):(\d+) /.exec(line)?.[1];
+    if (pt !== undefined) assert.ok(lines.findIndex((l) => l.startsWith(`a=rtpmap:${pt} `)) < i, `${line} after its rtpmap`);
+  }
+}
+
+/** The offer's rtpmap/fmtp/rtcp-fb lines of other payload types, which munging drops. */
+const otherPayloadType = (pt: number) => (line: string) => {
+  const linePt = /^a=(?:rtpmap|fmtp|rtcp-fb):(\d+) /.exec(line)?.[1];
+  return linePt !== undefined && Number(linePt) !== pt;
+};
 
 describe('sdp', () => {
-  it('parses a wrtc camera offer: codecs, extmap ids, RTX SSRC left out', () => {
-    const media = mediaOf(WRTC_VIDEO_OFFER);
-    assert.equal(media.kind, 'video');
-    assert.equal(media.mid, '0');
-    assert.deepEqual(media.codecs.slice(0, 2).map((c) => [c.pt, c.name, c.clockRate]), [[96, 'VP8', 90000], [97, 'rtx', 90000]]);
-    assert.equal(media.extmaps.find((e) => e.uri.endsWith('sdes:mid'))?.id, 9);
-    assert.deepEqual(media.ssrcs, [3869167899]);
-  });
-
   it('munges the wrtc camera offer to VP8 only, without RTX, RED, FEC, transport-cc or other extensions', () => {
-    const offer = mungePublisherOffer(WRTC_VIDEO_OFFER, 'video', ['VP8', 'H264'])!;
-    assert.equal(offer.codec.name, 'VP8');
-    assert.equal(offer.codec.pt, 96);
-    const lines = offer.sdp.split('\r\n');
+    const offer = mungePublisherOffer(WRTC_CAMERA, 'video', ['VP8', 'H264'])!;
+    assert.deepEqual(offer.codec, { pt: 96, name: 'VP8', clockRate: 90000, channels: undefined, fmtp: '' });
+    const lines = linesOf(offer.sdp);
     assert.ok(lines.includes('m=video 40085 UDP/TLS/RTP/SAVPF 96'));
     assert.deepEqual(lines.filter((l) => l.startsWith('a=rtpmap')), ['a=rtpmap:96 VP8/90000']);
     assert.deepEqual(lines.filter((l) => l.startsWith('a=rtcp-fb')).sort(),
       ['a=rtcp-fb:96 ccm fir', 'a=rtcp-fb:96 goog-remb', 'a=rtcp-fb:96 nack', 'a=rtcp-fb:96 nack pli']);
-    assert.doesNotMatch(offer.sdp, /transport-cc|transport-wide|ssrc-group|3656694496|abs-send-time/);
     assert.deepEqual(lines.filter((l) => l.startsWith('a=extmap:')).map((l) => l.split(' ')[0]), ['a=extmap:9', 'a=extmap:10', 'a=extmap:11']);
     assert.deepEqual(offer.extIds, { mid: 9, rid: 10 });
-    assert.deepEqual(offer.rids, []);
-    assert.ok(lines.some((l) => l.startsWith('a=candidate:')) && lines.some((l) => l.startsWith('a=fingerprint:')), 'ICE and DTLS lines stay');
-    assert.ok(offer.sdp.endsWith('\r\n'));
+    assert.deepEqual([offer.rids, offer.simulcast], [[], undefined]);
+    // 3656694496 is the RTX SSRC of the FID group; the candidates, ICE and DTLS lines stay as they were.
+    assertRewritten(WRTC_CAMERA, offer.sdp, (l) => otherPayloadType(96)(l) || l === 'a=rtcp-fb:96 transport-cc' ||
+      /^a=extmap:[1-8] /.test(l) || l.startsWith('a=ssrc-group:FID') || l.startsWith('a=ssrc:3656694496 '));
+    assertRtpmapFirst(offer.sdp);
   });
 
-  it('munges the wrtc microphone offer to Opus and keeps its fmtp', () => {
-    const offer = mungePublisherOffer(WRTC_AUDIO_OFFER, 'audio', ['VP8'])!;
-    assert.deepEqual([offer.codec.name, offer.codec.pt, offer.codec.clockRate, offer.codec.channels], ['opus', 111, 48000, 2]);
+  it('munges the wrtc microphone offer (audio only) to Opus and keeps its fmtp', () => {
+    const offer = mungePublisherOffer(WRTC_MICROPHONE, 'audio', ['VP8'])!;
+    assert.deepEqual(offer.codec, { pt: 111, name: 'opus', clockRate: 48000, channels: 2, fmtp: 'minptime=10;useinbandfec=1' });
     assert.match(offer.sdp, /\r\nm=audio 59024 UDP\/TLS\/RTP\/SAVPF 111\r\n/);
-    assert.match(offer.sdp, /a=fmtp:111 minptime=10;useinbandfec=1/);
-    assert.doesNotMatch(offer.sdp, /a=rtcp-fb:111 transport-cc|ISAC|telephone-event|ssrc-audio-level/);
+    assert.deepEqual(offer.extIds, { mid: 4, rid: undefined });
+    assertRewritten(WRTC_MICROPHONE, offer.sdp,
+      (l) => otherPayloadType(111)(l) || l === 'a=rtcp-fb:111 transport-cc' || /^a=extmap:[1-3] /.test(l));
+    assertRtpmapFirst(offer.sdp);
   });
 
-  it('follows the preference; H.264 only with packetization-mode=1, constrained baseline first', () => {
-    const media = mediaOf(CHROME_SIMULCAST_OFFER);
-    assert.equal(chooseCodec(media, ['VP8', 'H264'])?.pt, 96);
-    const h264 = chooseCodec(media, ['H264', 'VP8'])!;
-    assert.equal(h264.pt, 106);
-    assert.match(h264.fmtp, /packetization-mode=1;profile-level-id=42e01f/);
-    assert.equal(chooseCodec(media, ['AV2']), undefined);
-    assert.equal(mungePublisherOffer(WRTC_VIDEO_OFFER, 'video', ['H264']), undefined, 'wrtc offers no H.264');
-  });
-
-  it('keeps the simulcast of a Chromium offer; the answer gets rid/simulcast lines', () => {
-    const offer = mungePublisherOffer(CHROME_SIMULCAST_OFFER, 'video', ['H264'])!;
-    assert.equal(offer.codec.pt, 106);
-    assert.deepEqual(offer.rids, ['q', 'h', 'f']);
-    assert.equal(offer.simulcast, 'send q;h;f');
-    assert.match(offer.sdp, /a=rid:q send\r\na=rid:h send\r\na=rid:f send\r\na=simulcast:send q;h;f/);
-    assert.match(offer.sdp, /a=fmtp:106 /);
-    assert.doesNotMatch(offer.sdp, /a=rtpmap:(96|102|107|116|118) /);
-    const answer = 'v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\nm=video 9 UDP/TLS/RTP/SAVPF 106\r\na=mid:0\r\na=recvonly\r\na=rtpmap:106 H264/90000\r\n';
-    const completed = completePublisherAnswer(answer, offer);
-    assert.match(completed, /a=rid:q recv\r\na=rid:h recv\r\na=rid:f recv\r\na=simulcast:recv q;h;f\r\n$/);
-    assert.equal(completePublisherAnswer(completed, offer), completed, 'idempotent');
-    // libdatachannel 0.24 echoes the offer's rid lines with their direction: Chromium then sends nothing.
-    const echoed = answer + 'a=rid:q send\r\na=rid:h send\r\na=rid:f send\r\na=simulcast:send q;h;f\r\n';
-    const fixed = completePublisherAnswer(echoed, offer);
-    assert.doesNotMatch(fixed, / send/);
-    assert.match(fixed, /a=rid:q recv\r\na=rid:h recv\r\na=rid:f recv\r\na=simulcast:recv q;h;f\r\n$/);
-  });
-
-  it('orders rids lowest first by the usual names, else as offered', () => {
-    assert.deepEqual(orderRids(['f', 'h', 'q']), ['q', 'h', 'f']);
+  it('keeps the simulcast of a Chromium offer, and its rid and simulcast lines', () => {
+    const offer = mungePublisherOffer(CHROMIUM_SIMULCAST, 'video', ['VP8', 'H264'])!;
+    assert.equal(offer.codec.pt, 96);
+    assert.deepEqual([offer.rids, offer.simulcast], [['l', 'h'], 'l;h']);
+    assert.deepEqual(offer.extIds, { mid: 9, rid: 10 });
+    // Unknown attributes (a=rtcp-xr) pass through sdp-transform as they were.
+    assertRewritten(CHROMIUM_SIMULCAST, offer.sdp, (l) => otherPayloadType(96)(l) || l === 'a=rtcp-fb:96 transport-cc' ||
+      /^a=extmap:([1-8]|1[34]) /.test(l));
+    assertRtpmapFirst(offer.sdp);
     assert.deepEqual(orderRids(['h', 'm', 'l']), ['l', 'm', 'h']);
-    assert.deepEqual(orderRids(['a', 'b']), ['a', 'b']);
+    assert.deepEqual(orderRids(['f', 'h', 'q']), ['q', 'h', 'f']);
+    assert.deepEqual(orderRids(['a', 'b']), ['a', 'b'], 'unknown names: as offered');
   });
 
-  it('refuses what the SFU cannot use', () => {
-    assert.throws(() => mungePublisherOffer('v=0\r\n', 'video', ['VP8']), SdpError);
-    assert.throws(() => mungePublisherOffer('nonsense', 'video', ['VP8']), SdpError);
-    assert.throws(() => mungePublisherOffer(WRTC_AUDIO_OFFER, 'video', ['VP8']), /expected an video m-section/);
-    const twoSections = WRTC_VIDEO_OFFER + WRTC_AUDIO_OFFER.slice(WRTC_AUDIO_OFFER.indexOf('m=audio'));
-    assert.throws(() => mungePublisherOffer(twoSections, 'video', ['VP8']), /one m-section/);
-    assert.throws(() => mungePublisherOffer(WRTC_VIDEO_OFFER.replace(/a=fingerprint:[^\r\n]*\r?\n/, ''), 'video', ['VP8']), /fingerprint/);
+  it('answers every offered rid with recv, whether libdatachannel echoed them as send or left them out', () => {
+    const offer = mungePublisherOffer(CHROMIUM_SIMULCAST, 'video', ['VP8'])!;
+    const echoed = NDC_SIMULCAST_ANSWER;
+    assert.match(echoed, /a=rid:l send\r\na=rid:h send\r\na=simulcast:send l;h\r\n/, 'libdatachannel 0.24 echoes the direction: Chromium then sends nothing');
+    const completed = completePublisherAnswer(echoed, offer);
+    assert.match(completed, /a=rid:l recv\r\na=rid:h recv\r\na=simulcast:recv l;h\r\n/);
+    // The rest is as libdatachannel wrote it, but for the space sdp-transform writes after msid-semantic (as Chromium does).
+    const ridOrSimulcast = /a=(rid|simulcast):[^\r]*\r\n/g;
+    assertRewritten(echoed.replace('a=msid-semantic:WMS', 'a=msid-semantic: WMS'), completed.replace(ridOrSimulcast, ''), (l) => /^a=(rid|simulcast):/.test(l));
+    assert.equal(completePublisherAnswer(completed, offer), completed, 'idempotent');
+    const left = echoed.replace(ridOrSimulcast, '');
+    assert.equal(completePublisherAnswer(left, offer), completed);
+    const single = mungePublisherOffer(CHROMIUM_H264, 'video', ['VP8'])!;
+    assert.equal(completePublisherAnswer(left, single), left, 'no simulcast: the answer is untouched');
+  });
+
+  it('prefers per videoCodecs; H.264 only with packetization-mode=1, constrained baseline 42e01f first', () => {
+    const codecs = codecsIn(CHROMIUM_H264);
+    assert.equal(chooseCodec('video', codecs, ['VP8', 'H264'])?.pt, 96);
+    const h264 = chooseCodec('video', codecs, ['H264', 'VP8'])!;
+    assert.deepEqual([h264.pt, h264.name, h264.fmtp], [108, 'H264', 'level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f']);
+    assert.equal(chooseCodec('video', codecs, ['AV2']), undefined);
+    const h264Codec = (pt: number, fmtp: string): SdpCodec => ({ pt, name: 'H264', clockRate: 90000, channels: undefined, fmtp });
+    assert.equal(chooseCodec('video', [h264Codec(104, 'packetization-mode=0;profile-level-id=42e01f')], ['H264']), undefined);
+    assert.equal(chooseCodec('video', [h264Codec(116, 'packetization-mode=1;profile-level-id=4d001f'), h264Codec(102, 'Packetization-Mode=1; Profile-Level-Id=42E01F')], ['H264'])?.pt,
+      102, 'fmtp names and values in any case');
+    assert.equal(chooseCodec('video', [h264Codec(116, 'packetization-mode=1;profile-level-id=4d001f')], ['H264'])?.pt, 116, 'another profile rather than none');
+    assert.equal(chooseCodec('audio', codecsIn(WRTC_MICROPHONE), [])?.pt, 111);
+
+    const offer = mungePublisherOffer(CHROMIUM_H264, 'video', ['H264'])!;
+    assert.equal(offer.codec.pt, 108);
+    // Its RTX SSRC (3252408887, FID group) goes with the RTX payload type; the media SSRC lines stay.
+    assertRewritten(CHROMIUM_H264, offer.sdp, (l) => otherPayloadType(108)(l) || l === 'a=rtcp-fb:108 transport-cc' ||
+      /^a=extmap:[1-8] /.test(l) || l.startsWith('a=ssrc-group:FID') || l.startsWith('a=ssrc:3252408887 '));
+    assert.match(offer.sdp, /\r\nm=video \d+ UDP\/TLS\/RTP\/SAVPF 108\r\n/);
+    assert.match(offer.sdp, /\r\na=ssrc:3389985516 cname:/);
+    assertRtpmapFirst(offer.sdp);
+    assert.equal(mungePublisherOffer(WRTC_CAMERA, 'video', ['H264']), undefined, 'wrtc offers no H.264');
+  });
+
+  it('refuses what the SFU cannot use with an SdpError that says why', () => {
+    const refused = (sdp: string, kind: 'audio' | 'video', message: RegExp) =>
+      assert.throws(() => mungePublisherOffer(sdp, kind, ['VP8']), (err) => err instanceof SdpError && message.test(err.message));
+    refused('', 'video', /no "v=0"/);
+    refused('nonsense', 'video', /no "v=0"/);
+    refused('v=0\r\n', 'video', /one m-section, this one has 0/);
+    refused(WRTC_MICROPHONE, 'video', /expected an video m-section, got audio/);
+    refused(WRTC_CAMERA + WRTC_MICROPHONE.slice(WRTC_MICROPHONE.indexOf('m=audio')), 'video', /one m-section, this one has 2/);
+    refused(WRTC_CAMERA.replace(/a=fingerprint:[^\r]*\r\n/, ''), 'video', /no DTLS fingerprint/);
+    refused(WRTC_CAMERA.replace(/m=video [^\r]*/, 'm=video'), 'video', /an m-line reads/);
+    refused(WRTC_CAMERA.replace(/(m=video [^\r]*)/, '$1 300'), 'video', /bad payload type/);
+    refused(WRTC_CAMERA.replace(/(m=video [^\r]*)/, '$1 x'), 'video', /bad payload type/);
+    assert.equal(mungePublisherOffer(WRTC_CAMERA.replace(/VP8\/90000/g, 'VP7/90000'), 'video', ['VP8']), undefined, 'nothing in common is no error');
   });
 
   it('reads the payload type a viewer answered, and refuses a rejected m-section', () => {
-    const answer = 'v=0\r\ns=-\r\nm=video 9 UDP/TLS/RTP/SAVPF 120\r\na=rtpmap:120 VP8/90000\r\n';
-    assert.equal(answeredPayloadType(answer, 'vp8'), 120);
-    assert.equal(answeredPayloadType(answer, 'H264'), undefined);
-    assert.throws(() => answeredPayloadType(answer.replace('video 9', 'video 0'), 'VP8'), /rejects/);
+    assert.equal(answeredPayloadType(CHROMIUM_H264_ANSWER, 'h264'), 108);
+    assert.equal(answeredPayloadType(CHROMIUM_H264_ANSWER, 'VP8'), undefined);
+    assert.equal(answeredPayloadType('v=0\r\ns=-\r\nm=video 9 UDP/TLS/RTP/SAVPF 120\r\na=rtpmap:120 VP8/90000\r\n', 'VP8'), 120);
+    assert.throws(() => answeredPayloadType(CHROMIUM_H264_ANSWER.replace(/m=video \d+/, 'm=video 0'), 'H264'), /rejects the m-section/);
+    assert.throws(() => answeredPayloadType('garbage', 'VP8'), SdpError);
+    assert.throws(() => answeredPayloadType('v=0', 'VP8'), /no m-section/);
   });
 });
