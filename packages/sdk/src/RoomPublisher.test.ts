@@ -75,22 +75,28 @@ function fakeDevice(kind: DeviceKind): OpenedDevice & { closed: boolean } {
 
 function setup(bits: number) {
   const server = new FakeMediaServer();
-  const local = new LocalMedia({ lang: 'en', log: noopLogger, webrtc: async () => rtc, onListenerError: (err) => { throw err; } });
-  const reports: [string, string, string | undefined][] = [];
-  local.on('publicationEnded', (kind, reason) => reports.push(['publicationEnded', kind, reason.detail?.code]));
-  local.on('publishFailed', (kind, reason) => reports.push(['publishFailed', kind, reason.detail?.code]));
+  const listenerErrors: unknown[] = [];
+  const local = new LocalMedia({ lang: 'en', log: noopLogger, webrtc: async () => rtc, onListenerError: (err) => listenerErrors.push(err) });
+  const reports: [string, string, string][] = [];
+  local.on('publicationEnded', (kind, reason) => reports.push(['publicationEnded', kind, String(reason.detail?.code)]));
+  local.on('publishFailed', (kind, reason) => reports.push(['publishFailed', kind, String(reason.detail?.code)]));
   const room = { bits };
   const publisher = new RoomPublisher({
     lang: 'en', log: noopLogger, roomId: 7, local, request: server.request, webrtc: async () => rtc, simulcast: false, authBits: () => room.bits,
   });
-  return { server, local, publisher, room, reports };
+  /** Closes the publisher; nothing that followed the devices threw. */
+  const finish = () => {
+    publisher.close();
+    assert.deepEqual(listenerErrors, []);
+  };
+  return { server, local, publisher, room, reports, finish };
 }
 
 const settle = () => new Promise((r) => setTimeout(r, 10));
 const transportFailed = () => new AVError(ErrorCode.AV_ERR_SERVER_TIMEOUT, { code: 'TRANSPORT_FAILED', message: 'ICE failed' });
 
 test('publishes from start what is on and allowed; follows the devices and the auth bits', async () => {
-  const { server, local, publisher, room } = setup(AuthBits.JOIN_ROOM | AuthBits.SEND_CAMERA_VIDEO);
+  const { server, local, publisher, room, finish } = setup(AuthBits.JOIN_ROOM | AuthBits.SEND_CAMERA_VIDEO);
   await local.turnOn('camera', fakeDevice('camera'));
   await local.turnOn('microphone', fakeDevice('microphone'));
   assert.deepEqual(server.publishes, [], 'entering: nothing published yet');
@@ -112,11 +118,11 @@ test('publishes from start what is on and allowed; follows the devices and the a
   await settle();
   assert.deepEqual(server.unpublishes, ['camera', 'audio']);
   assert.ok(local.tracks.microphone, 'the microphone stays on, unpublished');
-  publisher.close();
+  finish();
 });
 
 test('refusal: 10003 with the server\'s sub-code for each source the bits lack', () => {
-  const { publisher } = setup(AuthBits.AUDIENCE);
+  const { publisher, finish } = setup(AuthBits.AUDIENCE);
   const refused = (['camera', 'microphone', 'screen'] as const).map((k) => publisher.refusal(k));
   assert.deepEqual(refused.map((e) => [e?.code, e?.detail?.code]), [
     [ErrorCode.AV_ERR_SERVER_NO_PERMISSION, 'AUTH_SEND_CAMERA_VIDEO_MISSING'],
@@ -124,12 +130,14 @@ test('refusal: 10003 with the server\'s sub-code for each source the bits lack',
     [ErrorCode.AV_ERR_SERVER_NO_PERMISSION, 'AUTH_SEND_SCREEN_VIDEO_MISSING'],
   ]);
   assert.match(refused[0]!.detail!.message, /room 7 does not grant SEND_CAMERA_VIDEO \(auth bits 0xaa\)/);
-  assert.equal(setup(AuthBits.DEFAULT).publisher.refusal('screen'), null);
-  publisher.close();
+  const granted = setup(AuthBits.DEFAULT);
+  assert.equal(granted.publisher.refusal('screen'), null);
+  granted.finish();
+  finish();
 });
 
 test('a refused publish is the error of whoever turned the device on, not publishFailed; a background one is publishFailed', async () => {
-  const { server, local, publisher, room, reports } = setup(AuthBits.DEFAULT);
+  const { server, local, publisher, room, reports, finish } = setup(AuthBits.DEFAULT);
   publisher.start();
   server.refuse = new AVError(ErrorCode.AV_ERR_SERVER_INVALID_ABILITY, { code: 'SCREEN_VIDEO_DISABLED', message: 'no screens here' });
   await assert.rejects(local.turnOn('screen', fakeDevice('screen')), (e: unknown) => e instanceof AVError && e.detail?.code === 'SCREEN_VIDEO_DISABLED');
@@ -142,11 +150,11 @@ test('a refused publish is the error of whoever turned the device on, not publis
   publisher.authChanged(); // now a background publish, refused again
   await settle();
   assert.deepEqual(reports, [['publishFailed', 'screen', 'SCREEN_VIDEO_DISABLED']]);
-  publisher.close();
+  finish();
 });
 
 test('transport failures: published again at once, 3 in a row then publishFailed; turning the device on starts afresh', async () => {
-  const { server, local, publisher, reports } = setup(AuthBits.DEFAULT);
+  const { server, local, publisher, reports, finish } = setup(AuthBits.DEFAULT);
   publisher.start();
   await local.turnOn('camera', fakeDevice('camera'));
   for (let i = 1; i <= 4; i++) {
@@ -165,11 +173,11 @@ test('transport failures: published again at once, 3 in a row then publishFailed
   publisher.publicationEnded('camera', 'pub-5', transportFailed());
   await settle();
   assert.equal(server.publishes.length, 6, 'the count started over');
-  publisher.close();
+  finish();
 });
 
 test('an ending that overtakes its publish is applied once the publish completes; a SEND-bit ending waits for the bit', async () => {
-  const { server, local, publisher, room, reports } = setup(AuthBits.DEFAULT);
+  const { server, local, publisher, room, reports, finish } = setup(AuthBits.DEFAULT);
   publisher.start();
   server.hold = true;
   const on = local.turnOn('microphone', fakeDevice('microphone'));
@@ -188,11 +196,11 @@ test('an ending that overtakes its publish is applied once the publish completes
   publisher.authChanged();
   await settle();
   assert.equal(server.publishes.length, 2);
-  publisher.close();
+  finish();
 });
 
 test('restore publishes everything afresh without unpublishing; close sends nothing and drops a publish in flight', async () => {
-  const { server, local, publisher } = setup(AuthBits.DEFAULT);
+  const { server, local, publisher, finish } = setup(AuthBits.DEFAULT);
   publisher.start();
   await local.turnOn('camera', fakeDevice('camera'));
   const first = FakePeerConnection.made.at(-1)!;
@@ -214,4 +222,5 @@ test('restore publishes everything afresh without unpublishing; close sends noth
   assert.ok(FakePeerConnection.made.every((pc) => pc.closed));
   await local.turnOff('camera');
   assert.equal(server.publishes.length, 3, 'after close the devices are not followed');
+  finish();
 });
