@@ -101,6 +101,20 @@ test('exit while entering: 1002 and nothing changes; the enter completes, then e
   await rejectsWith(room.exit(), 1003);
 });
 
+test('the session ends after the server answered the enter but before the room saw it: the enter rejects with why', async () => {
+  const { engine, room, enter, released } = setup();
+  let disconnected = 0;
+  room.on('disconnected', () => disconnected++);
+  engine.enters[0]!.resolve(snapshot([member('bob')]));
+  const reason = new AVError(10008, { code: 'SESSION_REPLACED', message: 'logged in elsewhere' });
+  room._disconnect(reason); // before the enter's continuation runs
+  assert.equal(await rejectsWith(enter, 10008), reason);
+  assert.equal(room.state, 'exited');
+  assert.equal(room.endpoints.size, 0);
+  assert.equal(released(), 1);
+  assert.equal(disconnected, 0, 'the enter reported it');
+});
+
 test('exit: 1001 while exiting, 1003 once exited', async () => {
   const { engine, room, enter } = setup();
   engine.enters[0]!.resolve(snapshot([]));

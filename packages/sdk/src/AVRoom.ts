@@ -89,6 +89,8 @@ export class AVRoom extends TypedEmitter<AVRoomEvents> {
   #media: RoomMedia | null = null;
   /** Sends our devices' tracks; attached to them from the start, so that enables are checked against our bits while entering. */
   #publisher: RoomPublisher | null;
+  /** Why the room was lost while its enter was still running (that enter then rejects with it). */
+  #lostWhileEntering: AVError | null = null;
 
   /** @internal Created by `AVContext.enterRoom`. */
   constructor(host: RoomHost, params: ResolvedEnterParams) {
@@ -203,7 +205,8 @@ export class AVRoom extends TypedEmitter<AVRoomEvents> {
     this.#host.log.info({ roomId: this.roomId, roomType: this.roomType, authBits: this.#params.authBits }, 'entering room');
     try {
       const snap = await this.#host.engine.enterRoom(wire, timeoutMs);
-      if (this.#state !== 'entering') return; // the session ended meanwhile (that reason rejected the enter)
+      // Lost between the server's answer and this line (e.g. the session ended): the enter fails with why.
+      if (this.#lostWhileEntering) throw this.#lostWhileEntering;
       this.#authBits = snap.authBits;
       this.#role = snap.role;
       for (const m of snap.members) this.#addEndpoint(toEndpointState(m));
@@ -282,6 +285,7 @@ export class AVRoom extends TypedEmitter<AVRoomEvents> {
   _disconnect(reason: AVError): void {
     if (this.#state === 'exited') return;
     const wasEntered = this.#state === 'entered';
+    if (!wasEntered) this.#lostWhileEntering = reason;
     this.#finish();
     // An enter still running reports the reason through its own rejection instead.
     if (wasEntered) this.emit('disconnected', reason);
