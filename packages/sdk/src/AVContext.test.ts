@@ -169,7 +169,7 @@ test('enterRoom: 1005 after timeoutMs; the late answer is undone with room.exit'
   }
 });
 
-test('exitRoom while entering: the enter rejects 1002, the exit completes, the server gets room.exit', async () => {
+test('exitRoom while entering: 1002, nothing sent; the enter completes, then the exit works', async () => {
   const ctx = await startedCtx();
   let answer!: () => void;
   fake.handle('room.enter', (p) => new Promise((r) => { answer = () => r({ roomId: p.roomId, roomType: p.roomType, authBits: p.authBits, role: '', members: [] }); }));
@@ -177,10 +177,16 @@ test('exitRoom while entering: the enter rejects 1002, the exit completes, the s
     const entering = ctx.enterRoom({ roomId: 9 });
     await waitFor(() => !!answer);
     const exitsBefore = fake.requestsOf('room.exit').length;
-    const exiting = ctx.exitRoom();
-    await rejectsWith(entering, 1002, 'CANCELLED');
+    const err = await rejectsWith(ctx.exitRoom(), 1002, 'EXCLUSIVE');
+    assert.equal(err.detail!.message, 'enterRoom is in progress; exitRoom must wait for it (room operations run one at a time)');
+    await rejectsWith(ctx.room!.exit(), 1002, 'EXCLUSIVE');
+    await rejectsWith(ctx.stop(), 1202);
+    assert.equal(ctx.room?.state, 'entering');
     answer();
-    await exiting;
+    const room = await entering;
+    assert.equal(room.state, 'entered');
+    assert.equal(fake.requestsOf('room.exit').length, exitsBefore, 'the refused exits sent nothing');
+    await ctx.exitRoom();
     assert.equal(ctx.room, null);
     assert.equal(fake.requestsOf('room.exit').length, exitsBefore + 1);
   } finally {

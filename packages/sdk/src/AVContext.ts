@@ -13,6 +13,7 @@ import { DEFAULTS, type AcceptedInvitation, type AVContextOptions, type EnterRoo
 import { ContextRequests } from './ContextRequests.js';
 import { AVDeviceManager } from './AVDeviceManager.js';
 import { AVDeviceTest } from './AVDeviceTest.js';
+import { LocalMedia } from './devices/LocalMedia.js';
 import { loadWebRtc, type WebRtc } from './engine/media/webrtc.js';
 
 export type AVContextState = 'stopped' | 'starting' | 'started' | 'stopping' | 'destroyed';
@@ -49,6 +50,7 @@ export class AVContext extends TypedEmitter<AVContextEvents> {
   #guard: OperationGuard<ContextOp>;
   #roomGuard: OperationGuard<RoomOp>;
   #requests: ContextRequests;
+  #local: LocalMedia;
   #devices: AVDeviceManager;
   #deviceTest: AVDeviceTest;
   #webrtc: Promise<WebRtc | null> | null = null;
@@ -76,8 +78,12 @@ export class AVContext extends TypedEmitter<AVContextEvents> {
     this.#guard = new OperationGuard('context', opts.lang);
     this.#roomGuard = new OperationGuard('room', opts.lang);
     const onDeviceListenerError = (err: unknown, event: string) => this.#log.error({ event, err }, 'a device event listener threw');
-    this.#devices = new AVDeviceManager({ lang: opts.lang, log: this.#log, webrtc: () => this.#loadWebRtc(), simulcast: opts.simulcast, onListenerError: onDeviceListenerError });
-    this.#deviceTest = new AVDeviceTest({ lang: opts.lang, log: this.#log, backend: () => this.#devices._backend(), onListenerError: onDeviceListenerError });
+    this.#local = new LocalMedia({
+      lang: opts.lang, log: this.#log, webrtc: () => this.#loadWebRtc(),
+      onListenerError: (err, event) => this.#log.error({ event, err }, 'an internal listener threw'),
+    });
+    this.#devices = new AVDeviceManager({ lang: opts.lang, log: this.#log, local: this.#local, onListenerError: onDeviceListenerError });
+    this.#deviceTest = new AVDeviceTest({ lang: opts.lang, log: this.#log, backend: () => this.#local.backend(), onListenerError: onDeviceListenerError });
     this.#requests = new ContextRequests({ lang: opts.lang, requestTimeoutMs: opts.requestTimeoutMs, engine: () => this.#engine!, self: () => ({ identifier: this.#identifier!, tinyId: this.#tinyId! }) });
   }
 
@@ -105,7 +111,7 @@ export class AVContext extends TypedEmitter<AVContextEvents> {
   get webrtc(): unknown {
     return this.#opts.webrtc;
   }
-  /** Devices: list, enable/disable (published while in a room with the SEND bit), local tracks. Usable before `start`. */
+  /** Devices: list, enable/disable (published while in a room with the SEND bit; refused 10003 in a room without it), local tracks. Usable before `start`. */
   get devices(): AVDeviceManager {
     return this.#devices;
   }
@@ -147,7 +153,7 @@ export class AVContext extends TypedEmitter<AVContextEvents> {
       this.#requireNoDeviceTest('stop');
       await this.#guard.run('stop', async () => {
         this.#setState('stopping');
-        await this.#devices._closeAll();
+        await this.#local.closeAll();
         const engine = this.#engine;
         this.#engine = null;
         await engine?.stop(DEFAULTS.stopTimeoutMs);
@@ -164,7 +170,7 @@ export class AVContext extends TypedEmitter<AVContextEvents> {
         if (this.#state !== 'stopped') {
           throw avError(ErrorCode.AV_ERR_CONTEXT_NOT_STOPPED, 'CONTEXT_NOT_STOPPED', `the context is ${this.#state}; stop it before destroying`, this.#lang);
         }
-        await this.#devices._closeAll();
+        await this.#local.closeAll();
         this.#setState('destroyed');
         this.removeAllListeners();
       }, { holds: this.#state === 'destroyed' && 'the context is already destroyed' });
@@ -184,16 +190,20 @@ export class AVContext extends TypedEmitter<AVContextEvents> {
       if (current && current.roomId !== p.roomId && (current.state === 'entering' || current.state === 'entered')) {
         throw avError(ErrorCode.AV_ERR_ROOM_NOT_EXITED, 'IN_ANOTHER_ROOM', `already in room ${current.roomId} (${current.state}); one room at a time`, this.#lang);
       }
-      return this.#roomGuard.run('enterRoom', async (signal) => {
+      return this.#roomGuard.run('enterRoom', async () => {
         const room = new AVRoom(this.#roomHost(), p);
         this.#room = room;
-        await room._enter(signal);
+        await room._enter();
         return room;
       }, { holds: current?.state === 'entered' && current.roomId === p.roomId && `already in room ${p.roomId}` });
     });
   }
 
-  /** = `ctx.room.exit()`. While entering, cancels the enter (which rejects with 1002). 1003 without a room. */
+  /**
+   * = `ctx.room.exit()`. 1002 while the room is entering: the enter goes on and completes (AVSDK:
+   * exiting during entering is an exclusive operation; only the enter's own `timeoutMs` abandons it).
+   * 1003 without a room.
+   */
   exitRoom(): Promise<void> {
     return this.#call('exitRoom', async () => {
       this.#requireStarted('exitRoom');
@@ -279,13 +289,7 @@ export class AVContext extends TypedEmitter<AVContextEvents> {
       released: (room) => {
         if (this.#room === room) this.#room = null;
       },
-      media: {
-        webrtc: () => this.#loadWebRtc(),
-        playAudio: (track) => this.#devices._audioOutput.play(track),
-        publishing: (binding) => this.#devices._bind(binding),
-        authChanged: () => this.#devices._sync(),
-        publicationEnded: (source, publicationId, reason) => this.#devices._publicationEnded(source, publicationId, reason),
-      },
+      media: { webrtc: () => this.#loadWebRtc(), local: this.#local, simulcast: this.#opts.simulcast },
     };
   }
 

@@ -1,19 +1,31 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { AVError } from '@hudong/protocol';
+import { AuthBits, AVError } from '@hudong/protocol';
 import { AVContext } from './AVContext.js';
+import { FakeServer, fail } from './testing/FakeServer.js';
 
 const ctx = AVContext.create({ serverUrl: 'ws://127.0.0.1:1/ws', sdkAppId: 1400000001 }); // never started: devices work anyway
+let fake: FakeServer | null = null;
 after(async () => {
   await ctx.deviceTest.stop().catch(() => {});
   await ctx.destroy();
+  await fake?.close();
 });
 
-async function rejectsWith(p: Promise<unknown>, code: number): Promise<AVError> {
+async function rejectsWith(p: Promise<unknown>, code: number, sub?: string): Promise<AVError> {
   const err = await p.then(() => assert.fail(`expected ${code}`), (e: unknown) => e);
   assert.ok(err instanceof AVError, String(err));
   assert.equal(err.code, code, err.message);
+  if (sub !== undefined) assert.equal(err.detail?.code, sub, JSON.stringify(err.detail));
   return err;
+}
+
+/** A context started against the FakeServer (its room.enter grants the bits asked for). */
+async function inRoomCtx(identifier: string): Promise<AVContext> {
+  fake ??= await FakeServer.start();
+  const c = AVContext.create({ serverUrl: fake.url, sdkAppId: 1400000001 });
+  await c.start({ identifier, userSig: 'sig' });
+  return c;
 }
 
 test('list: the four virtual devices', async () => {
@@ -68,4 +80,60 @@ test('device test: 1601 before start, preview tracks and mic level, 1602 for sto
   assert.equal(ctx.deviceTest.localTracks.camera, undefined);
   assert.equal(ctx.deviceTest.micLevel, 0);
   await rejectsWith(ctx.deviceTest.stop(), 1003);
+});
+
+test('in a room without the SEND bit (already while entering, by the bits asked for): 10003 with the server\'s sub-code, nothing opened', async () => {
+  const c = await inRoomCtx('audience');
+  try {
+    let answer!: () => void;
+    fake!.handle('room.enter', (p) => new Promise((r) => { answer = () => r({ roomId: p.roomId, roomType: p.roomType, authBits: p.authBits, role: '', members: [] }); }));
+    const entering = c.enterRoom({ roomId: 3, authBits: AuthBits.AUDIENCE });
+    const early = await rejectsWith(c.devices.enableCamera(true), 10003, 'AUTH_SEND_CAMERA_VIDEO_MISSING');
+    assert.equal(early.meaning, 'No permission');
+    for (let i = 0; !answer && i < 300; i++) await new Promise((r) => setTimeout(r, 10));
+    answer();
+    await entering;
+    fake!.handle('room.enter', undefined as never);
+    await rejectsWith(c.devices.enableCamera(true), 10003, 'AUTH_SEND_CAMERA_VIDEO_MISSING');
+    await rejectsWith(c.devices.enableMic(true), 10003, 'AUTH_SEND_AUDIO_MISSING');
+    await rejectsWith(c.devices.enableScreen(true, { deviceId: 'virtual-screen' }), 10003, 'AUTH_SEND_SCREEN_VIDEO_MISSING');
+    assert.deepEqual(c.devices.localTracks, {});
+    await c.devices.enableSpeaker(true); // no auth bit for a speaker
+    assert.deepEqual(c.devices.enabledDevices, { speaker: 'null-speaker' });
+    await ctx.devices.enableCamera(true); // nothing was held: another context opens the camera
+    await ctx.devices.enableCamera(false);
+    assert.deepEqual(fake!.requestsOf('media.publish'), []);
+
+    await c.exitRoom();
+    await c.devices.enableCamera(true); // outside a room it opens
+    assert.ok(c.devices.localTracks.camera);
+    const room = await c.enterRoom({ roomId: 4, authBits: AuthBits.AUDIENCE });
+    assert.equal(room.state, 'entered');
+    assert.ok(c.devices.localTracks.camera, 'a camera already on stays on, unpublished');
+    assert.deepEqual(fake!.requestsOf('media.publish'), []);
+    await rejectsWith(c.devices.enableCamera(true), 1003); // already on: the target state holds
+  } finally {
+    fake!.handle('room.enter', undefined as never);
+    if (c.room) await c.exitRoom();
+    await c.stop();
+  }
+});
+
+test('a publish the server refuses rejects with its error and turns the device back off', async () => {
+  const c = await inRoomCtx('presenter');
+  fake!.handle('media.publish', () => fail(10011, 'SCREEN_VIDEO_DISABLED', 'screen video is disabled on this server'));
+  try {
+    await c.enterRoom({ roomId: 5 });
+    const err = await rejectsWith(c.devices.enableScreen(true), 10011, 'SCREEN_VIDEO_DISABLED');
+    assert.equal(err.detail!.message, 'screen video is disabled on this server');
+    assert.equal(c.devices.localTracks.screen, undefined);
+    assert.deepEqual(c.devices.enabledDevices, {});
+    assert.deepEqual(fake!.requestsOf('media.publish').map((p) => (p as { source: string }).source), ['screen']);
+    await ctx.devices.enableScreen(true); // released
+    await ctx.devices.enableScreen(false);
+  } finally {
+    fake!.handle('media.publish', undefined as never);
+    await c.exitRoom();
+    await c.stop();
+  }
 });

@@ -1,25 +1,14 @@
-import { AuthBits, ErrorCode, type AVError, type Lang, type MediaSource } from '@hudong/protocol';
+import { ErrorCode, type AVError, type Lang } from '@hudong/protocol';
 import { TypedEmitter } from './util/TypedEmitter.js';
-import { avError, errorFields, invalidArgument, toAVError } from './util/errors.js';
+import { avError, invalidArgument } from './util/errors.js';
 import type { Logger } from './util/logger.js';
 import { publicCall } from './util/public-call.js';
 import { OperationGuard } from './OperationGuard.js';
-import { PublisherTransport, type PublisherStats } from './engine/media/PublisherTransport.js';
-import type { MediaRequest } from './engine/media/peer.js';
-import type { WebRtc } from './engine/media/webrtc.js';
-import { AudioOutput } from './devices/AudioOutput.js';
-import { deviceBackend, noWebRtc } from './devices/backend.js';
-import type { DeviceBackend, DeviceInfo, DeviceKind, LocalTracks, OpenedDevice } from './devices/types.js';
+import type { PublisherStats } from './engine/media/PublisherTransport.js';
+import type { LocalMedia } from './devices/LocalMedia.js';
+import type { DeviceInfo, DeviceKind, LocalTracks, SendKind } from './devices/types.js';
 
-type SendKind = 'camera' | 'microphone' | 'screen';
-const SOURCE: Record<SendKind, MediaSource> = { camera: 'camera', microphone: 'audio', screen: 'screen' };
-const SEND_BIT: Record<SendKind, number> = { camera: AuthBits.SEND_CAMERA_VIDEO, microphone: AuthBits.SEND_AUDIO, screen: AuthBits.SEND_SCREEN_VIDEO };
-const SEND_KINDS: readonly SendKind[] = ['microphone', 'camera', 'screen'];
 const OP: Record<DeviceKind, string> = { camera: 'enableCamera', microphone: 'enableMic', speaker: 'enableSpeaker', screen: 'enableScreen' };
-/** Publications of one device ended by a failed transport in a row before the SDK stops publishing it again… */
-const MAX_REPUBLISHES = 3;
-/** …unless one of them had been connected this long: then it worked, and the count starts over. */
-const HEALTHY_MS = 5000;
 
 /** Options of `enableCamera/Mic/Speaker/Screen`. */
 export interface EnableDeviceOptions {
@@ -42,162 +31,82 @@ export type AVDeviceManagerEvents = {
   publicationEnded: [kind: DeviceKind, reason: AVError];
 };
 
-/** @internal The room the devices publish into: our auth bits there and its `media.*` requests. */
-export interface PublishBinding {
-  authBits(): number;
-  request: MediaRequest;
-}
-
 /** @internal What the context lends its device manager. */
 export interface DeviceManagerHost {
   lang: Lang;
   log: Logger;
-  webrtc(): Promise<WebRtc | null>;
-  simulcast: boolean;
+  /** The context's devices, and the publisher of the room the context is in. */
+  local: LocalMedia;
   onListenerError: (error: unknown, event: string) => void;
 }
 
-interface Publication {
-  transport: PublisherTransport;
-  binding: PublishBinding;
-}
-
 /**
- * `ctx.devices` (AVSDK AVDeviceMgr): lists, opens and closes devices, and publishes every device
- * that is on while the context is in a room with the matching SEND bit. Devices work before `start`.
+ * `ctx.devices` (AVSDK AVDeviceMgr): lists, opens and closes devices. Devices work before `start`.
+ * What is published is the room's business (its RoomPublisher): a device that is on is published
+ * while the context is in a room with the matching SEND bit, and an enable that room's bits rule
+ * out is refused with 10003 before anything is opened.
  * Each device is its own operation category: 1001 the same operation in progress, 1002 the other
  * one, 1003 already on/off; 1301 unknown device id; 1008 held by another context or process.
  */
 export class AVDeviceManager extends TypedEmitter<AVDeviceManagerEvents> {
   #host: DeviceManagerHost;
-  #backend: Promise<DeviceBackend> | null = null;
   #guards = new Map<DeviceKind, OperationGuard<string>>();
-  #open = new Map<DeviceKind, OpenedDevice>();
-  #published = new Map<SendKind, Publication>();
-  #binding: PublishBinding | null = null;
-  #queues = new Map<SendKind, Promise<void>>();
-  /** Failed transports in a row per device (reset by one that worked, by turning it on, by a new room). */
-  #republishes = new Map<SendKind, number>();
-  /** Endings that arrived while their publish was still completing (bounded; cleared with the room). */
-  #endedEarly = new Map<string, AVError>();
-  /** @internal Plays received audio through the selected speaker (browsers). */
-  readonly _audioOutput = new AudioOutput();
 
   /** @internal Created by AVContext. */
   constructor(host: DeviceManagerHost) {
     super(host.onListenerError);
     this.#host = host;
+    host.local.on('publicationEnded', (kind, reason) => this.emit('publicationEnded', kind, reason));
+    host.local.on('publishFailed', (kind, reason) => this.emit('publishFailed', kind, reason));
   }
 
   /** Every device: `{ id, kind: 'camera'|'microphone'|'speaker'|'screen', label }`. Empty without WebRTC. */
   list(): Promise<DeviceInfo[]> {
     return publicCall('listDevices', this.#host, async () => {
-      const backend = await this._backend().catch(() => null);
+      const backend = await this.#host.local.backend().catch(() => null);
       return backend ? backend.list() : [];
     });
   }
 
-  /** Opens (true) or closes (false) a camera; while in a room with SEND_CAMERA_VIDEO it is published. */
+  /**
+   * Opens (true) or closes (false) a camera. In a room (from `enterRoom` until it is exited) with
+   * SEND_CAMERA_VIDEO it is published, and a refused publish rejects with the server's error and
+   * turns it back off; in a room without that bit — while entering, the bits asked for — it rejects
+   * with 10003 `AUTH_SEND_CAMERA_VIDEO_MISSING` and opens nothing. Outside a room it only opens.
+   */
   enableCamera(on: boolean, options?: EnableDeviceOptions): Promise<void> {
     return this.#enable('camera', on, options);
   }
-  /** Opens or closes a microphone; published with SEND_AUDIO. */
+  /** Opens or closes a microphone; the same rules with SEND_AUDIO (10003 `AUTH_SEND_AUDIO_MISSING`). */
   enableMic(on: boolean, options?: EnableDeviceOptions): Promise<void> {
     return this.#enable('microphone', on, options);
   }
-  /** Selects (true) or releases (false) the speaker that plays received audio. */
+  /** Selects (true) or releases (false) the speaker that plays received audio. No auth bit involved. */
   enableSpeaker(on: boolean, options?: EnableDeviceOptions): Promise<void> {
     return this.#enable('speaker', on, options);
   }
-  /** Starts or stops screen capture; published with SEND_SCREEN_VIDEO. */
+  /** Starts or stops screen capture; the same rules with SEND_SCREEN_VIDEO (10003 `AUTH_SEND_SCREEN_VIDEO_MISSING`). */
   enableScreen(on: boolean, options?: EnableDeviceOptions): Promise<void> {
     return this.#enable('screen', on, options);
   }
 
   /** The tracks of the devices that are on. */
   get localTracks(): LocalTracks {
-    const out: LocalTracks = {};
-    for (const kind of SEND_KINDS) {
-      const t = this.#open.get(kind)?.track;
-      if (t) out[kind] = t;
-    }
-    return out;
+    return this.#host.local.tracks;
   }
 
   /** The device that is on for each kind, e.g. `{ camera: 'virtual-camera' }`. */
   get enabledDevices(): Partial<Record<DeviceKind, string>> {
-    const out: Partial<Record<DeviceKind, string>> = {};
-    for (const [kind, dev] of this.#open) out[kind] = dev.info.id;
-    return out;
+    return this.#host.local.enabled;
   }
 
   /** Counters of a published source (e.g. `pliCount`: keyframe requests from the SFU). 1 NOT_PUBLISHING when not published. */
   publisherStats(kind: SendKind | 'audio'): Promise<PublisherStats> {
     return publicCall('publisherStats', this.#host, async () => {
-      const k: SendKind = kind === 'audio' ? 'microphone' : kind;
-      const pub = this.#published.get(k);
-      if (!pub) throw avError(ErrorCode.AV_ERR_FAILED, 'NOT_PUBLISHING', `${kind} is not published`, this.#host.lang, { kind });
-      return pub.transport.stats();
+      const stats = this.#host.local.sender?.stats(kind === 'audio' ? 'microphone' : kind);
+      if (!stats) throw avError(ErrorCode.AV_ERR_FAILED, 'NOT_PUBLISHING', `${kind} is not published`, this.#host.lang, { kind });
+      return stats;
     });
-  }
-
-  /** @internal The backend (shared with the device test). Rejects 1006 without WebRTC. */
-  _backend(): Promise<DeviceBackend> {
-    this.#backend ??= this.#host.webrtc().then((rtc) => deviceBackend(rtc, this.#host.lang));
-    this.#backend.catch(() => {
-      this.#backend = null; // try again next time (e.g. wrtc installed meanwhile is not, but options may differ)
-    });
-    return this.#backend;
-  }
-
-  /** @internal The room to publish into (null: none). A new binding object republishes everything. */
-  _bind(binding: PublishBinding | null): void {
-    if (binding === this.#binding) return;
-    this.#binding = binding;
-    this.#republishes.clear();
-    this.#endedEarly.clear();
-    this._sync();
-  }
-
-  /** @internal Our auth bits changed: publish or unpublish to match. */
-  _sync(): void {
-    for (const kind of SEND_KINDS) this.#reconcileInBackground(kind);
-  }
-
-  /** @internal The server ended one of our publications (`media.publicationEnded`). */
-  _publicationEnded(source: MediaSource, publicationId: string, reason: AVError): void {
-    const kind = SEND_KINDS.find((k) => SOURCE[k] === source)!;
-    const cur = this.#published.get(kind);
-    if (!cur || cur.transport.publicationId !== publicationId || cur.binding !== this.#binding) {
-      // Not ours yet: a publish may still be applying the answer. Older ones are never looked up again.
-      this.#endedEarly.set(publicationId, reason);
-      if (this.#endedEarly.size > 16) this.#endedEarly.delete(this.#endedEarly.keys().next().value!);
-      return;
-    }
-    this.#published.delete(kind);
-    cur.transport.close();
-    this.#host.log.warn({ kind, publicationId, ...errorFields(reason) }, 'the server ended a publication');
-    this.emit('publicationEnded', kind, reason);
-    if (reason.code !== ErrorCode.AV_ERR_SERVER_TIMEOUT) return; // the SEND bit: the new bits decide
-    const since = cur.transport.connectedSince;
-    const worked = since !== null && Date.now() - since >= HEALTHY_MS;
-    const inARow = worked ? 1 : (this.#republishes.get(kind) ?? 0) + 1;
-    this.#republishes.set(kind, inARow);
-    if (inARow > MAX_REPUBLISHES) {
-      this.#host.log.warn({ kind, failures: inARow }, 'stopped publishing again: its transports keep failing');
-      this.emit('publishFailed', kind, reason);
-      return;
-    }
-    this.#reconcileInBackground(kind);
-  }
-
-  /** @internal Closes every device (context stop/destroy). */
-  async _closeAll(): Promise<void> {
-    const open = [...this.#open];
-    this.#open.clear();
-    this._audioOutput.setSpeaker(null);
-    await Promise.all(SEND_KINDS.map((k) => this.#reconcile(k).catch(() => {})));
-    for (const [, dev] of open) dev.close();
   }
 
   #guard(kind: DeviceKind): OperationGuard<string> {
@@ -209,110 +118,37 @@ export class AVDeviceManager extends TypedEmitter<AVDeviceManagerEvents> {
   #enable(kind: DeviceKind, on: boolean, options: EnableDeviceOptions | undefined): Promise<void> {
     const name = OP[kind];
     return publicCall(name, this.#host, async () => {
-      const { lang } = this.#host;
+      const { lang, local } = this.#host;
       if (typeof on !== 'boolean') throw invalidArgument('on', `must be true or false (got ${String(on)})`, lang);
       if (options !== undefined && (options === null || typeof options !== 'object')) throw invalidArgument('options', 'must be an object', lang);
       const deviceId = options?.deviceId;
       if (deviceId !== undefined && (typeof deviceId !== 'string' || deviceId.length === 0 || deviceId.length > 256)) {
         throw invalidArgument('options.deviceId', 'must be a non-empty string of at most 256 characters', lang);
       }
-      const current = this.#open.get(kind);
+      const current = local.device(kind);
       const holds = on
         ? !!current && (deviceId === undefined || current.info.id === deviceId) && `${kind} ${current.info.id} is already on`
         : !current && `${kind} is already off`;
       await this.#guard(kind).run(`${name}(${on})`, async () => {
         if (on) await this.#turnOn(kind, deviceId);
-        else await this.#turnOff(kind);
+        else await local.turnOff(kind);
       }, { holds });
     });
   }
 
   async #turnOn(kind: DeviceKind, deviceId: string | undefined): Promise<void> {
-    if (this.#open.has(kind)) await this.#turnOff(kind); // switching to another device
-    if (kind !== 'speaker') this.#republishes.delete(kind);
-    const backend = await this._backend();
-    const dev = await backend.open(kind, deviceId);
-    this.#open.set(kind, dev);
-    this.#host.log.info({ kind, deviceId: dev.info.id }, 'device on');
-    if (kind === 'speaker') {
-      this._audioOutput.setSpeaker(dev.info.id);
-      return;
-    }
+    const { local } = this.#host;
+    // Refused before anything changes: a device already on (switching) stays on.
+    const refused = kind === 'speaker' ? null : local.sender?.refusal(kind);
+    if (refused) throw refused;
+    if (local.device(kind)) await local.turnOff(kind); // switching to another device
+    const dev = await local.open(kind, deviceId);
     try {
-      await this.#reconcile(kind);
+      await local.turnOn(kind, dev);
     } catch (err) {
       // A refused publish turns the device back off; the caller gets the server's error unchanged.
-      if (this.#open.get(kind) === dev) this.#open.delete(kind);
-      await this.#reconcile(kind).catch(() => {});
-      dev.close();
+      await local.turnOff(kind);
       throw err;
-    }
-  }
-
-  async #turnOff(kind: DeviceKind): Promise<void> {
-    const dev = this.#open.get(kind);
-    if (!dev) return;
-    this.#open.delete(kind);
-    if (kind === 'speaker') this._audioOutput.setSpeaker(null);
-    else await this.#reconcile(kind).catch((err: unknown) => this.#host.log.warn({ kind, ...errorFields(toAVError(err, this.#host.lang)) }, 'unpublish failed'));
-    dev.close();
-    this.#host.log.info({ kind, deviceId: dev.info.id }, 'device off');
-  }
-
-  /** A reconcile nobody awaits: its failure is the `publishFailed` event. */
-  #reconcileInBackground(kind: SendKind): void {
-    this.#reconcile(kind).catch((err: unknown) => {
-      const e = toAVError(err, this.#host.lang);
-      this.#host.log.warn({ kind, ...errorFields(e) }, 'publishing failed');
-      this.emit('publishFailed', kind, e);
-    });
-  }
-
-  /** Runs one reconcile of `kind` after those queued before it; each caller gets its own outcome. */
-  #reconcile(kind: DeviceKind): Promise<void> {
-    if (kind === 'speaker') return Promise.resolve();
-    const prev = this.#queues.get(kind) ?? Promise.resolve();
-    const run = prev.then(() => this.#reconcileNow(kind));
-    this.#queues.set(kind, run.catch(() => {}));
-    return run;
-  }
-
-  /** Makes the publication of `kind` match: device on + bound room + SEND bit ⇔ published. */
-  async #reconcileNow(kind: SendKind): Promise<void> {
-    const source = SOURCE[kind];
-    const track = this.#open.get(kind)?.track;
-    const binding = this.#binding;
-    const want = !!track && !!binding && (binding.authBits() & SEND_BIT[kind]) !== 0;
-    const cur = this.#published.get(kind);
-    if (cur && (!want || cur.transport.track !== track || cur.binding !== binding)) {
-      this.#published.delete(kind);
-      cur.transport.close();
-      // Another room (or a reconnect) means the server already forgot it; a new publish replaces it anyway.
-      if (cur.binding === binding) await this.#unpublish(cur.binding, source);
-    }
-    if (!want || this.#published.has(kind)) return;
-    const rtc = await this.#host.webrtc();
-    if (!rtc) throw noWebRtc(this.#host.lang);
-    const transport = await PublisherTransport.publish(rtc, source, track!, binding!.request, { simulcast: this.#host.simulcast });
-    if (this.#binding !== binding || this.#open.get(kind)?.track !== track) {
-      transport.close(); // things changed meanwhile; the reconcile queued by that change decides the rest
-      if (this.#binding === binding) await this.#unpublish(binding!, source);
-      return;
-    }
-    this.#published.set(kind, { transport, binding: binding! });
-    this.#host.log.info({ kind, codec: transport.codec, publicationId: transport.publicationId }, 'published');
-    const ended = this.#endedEarly.get(transport.publicationId);
-    if (ended) {
-      this.#endedEarly.delete(transport.publicationId);
-      this._publicationEnded(source, transport.publicationId, ended);
-    }
-  }
-
-  async #unpublish(binding: PublishBinding, source: MediaSource): Promise<void> {
-    try {
-      await binding.request('media.unpublish', { source });
-    } catch (err) {
-      this.#host.log.debug({ source, ...errorFields(toAVError(err, this.#host.lang)) }, 'media.unpublish not confirmed');
     }
   }
 }

@@ -6,7 +6,6 @@ import { OperationGuard } from './OperationGuard.js';
 import { noopLogger } from './util/logger.js';
 import { deferred, type Deferred } from './util/timers.js';
 import { enterParams } from './validate.js';
-import { enterCancelled } from './engine/RoomMembership.js';
 
 /** A room engine whose answers the test controls. */
 class FakeEngine implements RoomEngine {
@@ -14,18 +13,14 @@ class FakeEngine implements RoomEngine {
   exits = 0;
   requests: { method: string; params: unknown }[] = [];
   answers = new Map<string, () => Promise<unknown>>();
-  #cancel: (() => void) | null = null;
 
   enterRoom(): Promise<RoomSnapshot> {
     const d = deferred<RoomSnapshot>();
     this.enters.push(d);
-    // like RoomMembership: exit cancels a pending enter with 1002
-    this.#cancel = () => d.reject(enterCancelled('exitRoom', 'en'));
     return d.promise;
   }
   async exitRoom(): Promise<void> {
     this.exits++;
-    this.#cancel?.();
   }
   request(method: string, params: unknown): Promise<never> {
     this.requests.push({ method, params });
@@ -50,7 +45,7 @@ function setup() {
     released: () => { released++; },
   };
   const room = new AVRoom(host, enterParams({ roomId: 7, controlRole: 'LiveMaster' }, 'en'));
-  const enter = guard.run('enterRoom', (signal) => room._enter(signal));
+  const enter = guard.run('enterRoom', () => room._enter());
   return { engine, guard, room, enter, released: () => released };
 }
 
@@ -89,17 +84,35 @@ test('a failed enter leaves the room exited and releases it; no disconnected eve
   assert.equal(disconnected, 0);
 });
 
-test('exit while entering cancels the enter (1002) and completes', async () => {
+test('exit while entering: 1002 and nothing changes; the enter completes, then exit works', async () => {
   const { engine, room, enter, released } = setup();
-  const exit = room._exit();
-  assert.equal(room.state, 'exiting');
-  const err = await rejectsWith(enter, 1002);
-  assert.equal(err.detail?.code, 'CANCELLED');
-  await exit;
+  const err = await rejectsWith(room.exit(), 1002);
+  assert.equal(err.detail?.code, 'EXCLUSIVE');
+  assert.equal(room.state, 'entering');
+  assert.equal(engine.exits, 0, 'nothing sent');
+  engine.enters[0]!.resolve(snapshot([member('bob')]));
+  await enter;
+  assert.equal(room.state, 'entered');
+  assert.deepEqual([...room.endpoints.keys()], ['bob']);
+  await room.exit();
   assert.equal(room.state, 'exited');
   assert.equal(engine.exits, 1);
   assert.equal(released(), 1);
   await rejectsWith(room.exit(), 1003);
+});
+
+test('the session ends after the server answered the enter but before the room saw it: the enter rejects with why', async () => {
+  const { engine, room, enter, released } = setup();
+  let disconnected = 0;
+  room.on('disconnected', () => disconnected++);
+  engine.enters[0]!.resolve(snapshot([member('bob')]));
+  const reason = new AVError(10008, { code: 'SESSION_REPLACED', message: 'logged in elsewhere' });
+  room._disconnect(reason); // before the enter's continuation runs
+  assert.equal(await rejectsWith(enter, 10008), reason);
+  assert.equal(room.state, 'exited');
+  assert.equal(room.endpoints.size, 0);
+  assert.equal(released(), 1);
+  assert.equal(disconnected, 0, 'the enter reported it');
 });
 
 test('exit: 1001 while exiting, 1003 once exited', async () => {

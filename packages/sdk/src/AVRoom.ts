@@ -1,6 +1,6 @@
 import {
   EndpointEvent, ErrorCode,
-  type AVError, type Lang, type MediaSource, type MethodName, type ParamsOf, type ResultOf, type RoomSnapshot, type ServerEventData,
+  type AVError, type Lang, type MethodName, type ParamsOf, type ResultOf, type RoomSnapshot, type ServerEventData,
 } from '@hudong/protocol';
 import { TypedEmitter } from './util/TypedEmitter.js';
 import { avError, errorFields, fromWire, toAVError } from './util/errors.js';
@@ -15,8 +15,9 @@ import type { ResolvedEnterParams } from './validate.js';
 import type { AVView, RoomType, SendMessageOptions, VideoRecvMode, ViewRequest } from './options.js';
 import type { ServerEventMessage } from './signal/SignalClient.js';
 import { RoomMedia } from './RoomMedia.js';
+import { RoomPublisher } from './RoomPublisher.js';
 import { noWebRtc } from './devices/backend.js';
-import type { PublishBinding } from './AVDeviceManager.js';
+import type { LocalMedia } from './devices/LocalMedia.js';
 import type { MediaRequest } from './engine/media/peer.js';
 import type { WebRtc } from './engine/media/webrtc.js';
 import type { ViewSpec } from './view-diff.js';
@@ -44,22 +45,19 @@ export type AVRoomEvents = {
   viewEnded: [view: AVView, reason: AVError | null];
 };
 
-/** @internal The context's media services for a room: WebRTC, audio playback, publishing devices. */
+/** @internal The context's media services for a room: WebRTC and its devices. */
 export interface RoomMediaHooks {
   webrtc(): Promise<WebRtc | null>;
-  playAudio(track: MediaStreamTrack): () => void;
-  /** Where the devices publish: this room's binding once entered (a new one after a reconnect), null when gone. */
-  publishing(binding: PublishBinding | null): void;
-  /** Our auth bits changed: publish/unpublish to match. */
-  authChanged(): void;
-  /** The server ended one of our publications (`media.publicationEnded`). */
-  publicationEnded(source: MediaSource, publicationId: string, reason: AVError): void;
+  /** The context's devices: the room publishes their tracks and plays received audio through their speaker. */
+  local: LocalMedia;
+  /** Offer two simulcast layers for the camera. */
+  simulcast: boolean;
 }
 
 /** What the room needs from below: the session engine's room calls (a fake in unit tests). */
 export interface RoomEngine {
   enterRoom(params: ParamsOf<'room.enter'>, timeoutMs: number): Promise<RoomSnapshot>;
-  exitRoom(timeoutMs: number, cancelledBy: string): Promise<void>;
+  exitRoom(timeoutMs: number): Promise<void>;
   request<M extends MethodName>(method: M, params: ParamsOf<M>, opts: { timeoutMs: number; op: string; retry?: boolean }): Promise<ResultOf<M>>;
 }
 
@@ -89,7 +87,10 @@ export class AVRoom extends TypedEmitter<AVRoomEvents> {
   #endpoints = new Map<string, AVEndpoint>();
   #views: OperationGuard<ViewOp>;
   #media: RoomMedia | null = null;
-  #binding: PublishBinding | null = null;
+  /** Sends our devices' tracks; attached to them from the start, so that enables are checked against our bits while entering. */
+  #publisher: RoomPublisher | null;
+  /** Why the room was lost while its enter was still running (that enter then rejects with it). */
+  #lostWhileEntering: AVError | null = null;
 
   /** @internal Created by `AVContext.enterRoom`. */
   constructor(host: RoomHost, params: ResolvedEnterParams) {
@@ -99,6 +100,11 @@ export class AVRoom extends TypedEmitter<AVRoomEvents> {
     this.#authBits = params.authBits;
     this.#role = params.controlRole;
     this.#views = new OperationGuard('views', host.lang);
+    const media = host.media;
+    this.#publisher = media ? new RoomPublisher({
+      lang: host.lang, log: host.log, roomId: params.roomId, local: media.local, request: this.#request,
+      webrtc: () => media.webrtc(), simulcast: media.simulcast, authBits: () => this.#authBits,
+    }) : null;
   }
 
   get roomId(): number {
@@ -129,7 +135,7 @@ export class AVRoom extends TypedEmitter<AVRoomEvents> {
     return this.#media?.views ?? [];
   }
 
-  /** Leaves the room (cancels an enter still running: it rejects with 1002). 1003 when already exited. */
+  /** Leaves the room. 1002 while it is entering (the enter goes on; AVSDK: exit during enter is exclusive), 1003 when already exited. */
   exit(): Promise<void> {
     return publicCall('exit', this.#host, async () => {
       if (this.#state === 'exited') throw avError(ErrorCode.AV_ERR_HAS_IN_THE_STATE, 'ALREADY_IN_STATE', `room ${this.roomId} is already exited`, this.#host.lang);
@@ -194,12 +200,13 @@ export class AVRoom extends TypedEmitter<AVRoomEvents> {
   }
 
   /** @internal The enter flow, run by the context under its room guard. */
-  async _enter(signal: AbortSignal): Promise<void> {
+  async _enter(): Promise<void> {
     const { timeoutMs, videoRecvMode, ...wire } = this.#params;
     this.#host.log.info({ roomId: this.roomId, roomType: this.roomType, authBits: this.#params.authBits }, 'entering room');
     try {
       const snap = await this.#host.engine.enterRoom(wire, timeoutMs);
-      if (signal.aborted || this.#state !== 'entering') return; // cancelled by exit, or the session ended
+      // Lost between the server's answer and this line (e.g. the session ended): the enter fails with why.
+      if (this.#lostWhileEntering) throw this.#lostWhileEntering;
       this.#authBits = snap.authBits;
       this.#role = snap.role;
       for (const m of snap.members) this.#addEndpoint(toEndpointState(m));
@@ -207,18 +214,18 @@ export class AVRoom extends TypedEmitter<AVRoomEvents> {
       this.#startMedia();
       if (videoRecvMode === 'semi-auto') this.#semiAuto();
     } catch (err) {
-      if (!signal.aborted && this.#state === 'entering') this.#finish();
+      if (this.#state === 'entering') this.#finish();
       throw err;
     }
   }
 
-  /** @internal The exit flow (room.exit and ctx.exitRoom), under the context's room guard. */
+  /** @internal The exit flow (room.exit and ctx.exitRoom), under the context's room guard: 1002 while entering or changing authority. */
   _exit(): Promise<void> {
     return this.#host.guard.run('exitRoom', async () => {
       this.#setState('exiting');
-      await this.#host.engine.exitRoom(this.#host.requestTimeoutMs, 'exitRoom');
+      await this.#host.engine.exitRoom(this.#host.requestTimeoutMs);
       this.#finish();
-    }, { preempts: ['enterRoom'] });
+    });
   }
 
   /** @internal A room-scoped server event. */
@@ -234,7 +241,7 @@ export class AVRoom extends TypedEmitter<AVRoomEvents> {
         this.#setAuthBits(msg.data.authBits);
         break;
       case 'media.publicationEnded':
-        this.#host.media?.publicationEnded(msg.data.source, msg.data.publicationId, toAVError(fromWire(msg.data.error, this.#host.lang), this.#host.lang));
+        this.#publisher?.publicationEnded(msg.data.source, msg.data.publicationId, toAVError(fromWire(msg.data.error, this.#host.lang), this.#host.lang));
         break;
       case 'media.subscriptionEnded':
         this.#media?.subscriptionEnded(msg.data.subscriptionId, toAVError(fromWire(msg.data.error, this.#host.lang), this.#host.lang));
@@ -269,18 +276,16 @@ export class AVRoom extends TypedEmitter<AVRoomEvents> {
     for (const [event, ids] of changes) this.emit('endpointsUpdate', event, ids);
     for (const [event, ids] of changes) this.#mediaOnEndpoints(event, ids);
     if (snap.authBits !== this.#authBits) this.#setAuthBits(snap.authBits);
-    // Transports did not survive the outage: receive and publish afresh (a new binding republishes).
+    // Transports did not survive the outage: receive and publish afresh.
     this.#media?.restore();
-    if (this.#host.media) {
-      this.#binding = this.#newBinding();
-      this.#host.media.publishing(this.#binding);
-    }
+    this.#publisher?.restore();
   }
 
   /** @internal The room is gone (session ended, removed, re-enter failed). */
   _disconnect(reason: AVError): void {
     if (this.#state === 'exited') return;
     const wasEntered = this.#state === 'entered';
+    if (!wasEntered) this.#lostWhileEntering = reason;
     this.#finish();
     // An enter still running reports the reason through its own rejection instead.
     if (wasEntered) this.emit('disconnected', reason);
@@ -327,16 +332,12 @@ export class AVRoom extends TypedEmitter<AVRoomEvents> {
     this.#authBits = bits;
     this.emit('privilegeChanged', bits);
     this.#media?.syncAudio();
-    this.#host.media?.authChanged();
+    this.#publisher?.authChanged();
   }
 
   #request: MediaRequest = (method, params) => this.#host.engine.request(method, params, { timeoutMs: this.#host.requestTimeoutMs, op: method });
 
-  #newBinding(): PublishBinding {
-    return { authBits: () => this.#authBits, request: this.#request };
-  }
-
-  /** Entered: receive audio, and let the devices publish into this room. */
+  /** Entered: receive audio, and publish the devices that are on. */
   #startMedia(): void {
     const hooks = this.#host.media;
     if (!hooks) return;
@@ -345,14 +346,13 @@ export class AVRoom extends TypedEmitter<AVRoomEvents> {
       log: this.#host.log,
       request: this.#request,
       webrtc: () => hooks.webrtc(),
-      playAudio: (track) => hooks.playAudio(track),
+      playAudio: (track) => hooks.local.audio.play(track),
       authBits: () => this.#authBits,
       endpoints: () => this.#endpoints,
       viewEnded: (view, reason) => this.emit('viewEnded', view, reason),
     });
     this.#media.syncAudio();
-    this.#binding = this.#newBinding();
-    hooks.publishing(this.#binding);
+    this.#publisher?.start();
   }
 
   /** videoRecvMode 'semi-auto': view (big) the cameras already on at entry, then tell the app which. */
@@ -395,10 +395,7 @@ export class AVRoom extends TypedEmitter<AVRoomEvents> {
     this.#setState('exited');
     this.#media?.close();
     this.#media = null;
-    if (this.#binding) {
-      this.#binding = null;
-      this.#host.media?.publishing(null);
-    }
+    this.#publisher?.close();
     for (const ep of this.#endpoints.values()) ep._setAudioTrack(null);
     this.#states.clear();
     this.#endpoints.clear();

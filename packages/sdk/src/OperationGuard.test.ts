@@ -57,38 +57,39 @@ test('the guard is free again after a failure, and fn errors pass through unchan
   assert.equal(g.current, null);
 });
 
+// The device test's stop preempts its start (the only preempting operation: room exits do not cancel enters).
+type TestOp = 'start' | 'stop' | 'enableDevice';
+
 test('preempting: the running op rejects 1002 at once, the new one runs, the old one cannot release the new', async () => {
-  type RoomOp = 'enterRoom' | 'exitRoom' | 'changeAuthority';
-  const g = new OperationGuard<RoomOp>('room', 'en');
-  const enterGate = deferred<void>();
-  let enterSignal: AbortSignal | undefined;
-  const enter = g.run('enterRoom', (signal) => {
-    enterSignal = signal;
-    return enterGate.promise;
+  const g = new OperationGuard<TestOp>('device test', 'en');
+  const startGate = deferred<void>();
+  let startSignal: AbortSignal | undefined;
+  const start = g.run('start', (signal) => {
+    startSignal = signal;
+    return startGate.promise;
   });
-  const exitGate = deferred<void>();
-  const exit = g.run('exitRoom', () => exitGate.promise, { preempts: ['enterRoom'] });
-  const err = await rejectsWith(enter, 1002, 'CANCELLED');
-  assert.match(err.detail!.message, /exitRoom cancelled enterRoom/);
-  assert.equal(enterSignal!.aborted, true);
-  assert.equal(g.current, 'exitRoom');
-  enterGate.resolve(); // the cancelled enter finishing late must not free the guard
+  const stopGate = deferred<void>();
+  const stop = g.run('stop', () => stopGate.promise, { preempts: ['start'] });
+  const err = await rejectsWith(start, 1002, 'CANCELLED');
+  assert.match(err.detail!.message, /stop cancelled start/);
+  assert.equal(startSignal!.aborted, true);
+  assert.equal(g.current, 'stop');
+  startGate.resolve(); // the cancelled start finishing late must not free the guard
   await new Promise((r) => setImmediate(r));
-  assert.equal(g.current, 'exitRoom');
-  await rejectsWith(g.run('changeAuthority', async () => {}), 1002);
-  exitGate.resolve();
-  await exit;
+  assert.equal(g.current, 'stop');
+  await rejectsWith(g.run('enableDevice', async () => {}), 1002);
+  stopGate.resolve();
+  await stop;
   assert.equal(g.current, null);
 });
 
 test('preempts only what it names', async () => {
-  type RoomOp = 'enterRoom' | 'exitRoom' | 'changeAuthority';
-  const g = new OperationGuard<RoomOp>('room', 'en');
+  const g = new OperationGuard<TestOp>('device test', 'en');
   const gate = deferred<void>();
-  const change = g.run('changeAuthority', () => gate.promise);
-  await rejectsWith(g.run('exitRoom', async () => {}, { preempts: ['enterRoom'] }), 1002);
+  const enabling = g.run('enableDevice', () => gate.promise);
+  await rejectsWith(g.run('stop', async () => {}, { preempts: ['start'] }), 1002);
   gate.resolve();
-  await change;
+  await enabling;
 });
 
 test('errors are in the guard language', async () => {

@@ -7,7 +7,7 @@ export { AVRoom, type AVRoomEvents, type AVRoomState } from './AVRoom.js';
 export { AVEndpoint } from './AVEndpoint.js';
 export { AVDeviceManager, type AVDeviceManagerEvents, type EnableDeviceOptions } from './AVDeviceManager.js';
 export { AVDeviceTest, type AVDeviceTestEvents, type AVDeviceTestState } from './AVDeviceTest.js';
-export type { DeviceInfo, DeviceKind, LocalTracks } from './devices/types.js';
+export type { DeviceInfo, DeviceKind, LocalTracks, SendKind } from './devices/types.js';
 export type { PublisherStats } from './engine/media/PublisherTransport.js';
 export { readFrameNumber, writeFrameNumber } from './devices/frame-number.js';
 export { AVError, ErrorCode, AuthBits, EndpointEvent, authBitNames } from '@hudong/protocol';

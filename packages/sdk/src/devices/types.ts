@@ -1,5 +1,7 @@
 /** The kinds of device the SDK knows (AVSDK: camera, mic, speaker, screen capture). */
 export type DeviceKind = 'camera' | 'microphone' | 'speaker' | 'screen';
+/** The kinds whose track a room publishes (a speaker only plays). */
+export type SendKind = Exclude<DeviceKind, 'speaker'>;
 
 /** One device of `ctx.devices.list()`. */
 export interface DeviceInfo {

@@ -1,7 +1,7 @@
 import { ErrorCode, type AVError, type Lang, type ParamsOf, type ResultOf, type RoomSnapshot } from '@hudong/protocol';
-import { avError, isConnectionLost, timeoutError } from '../util/errors.js';
+import { isConnectionLost, timeoutError } from '../util/errors.js';
 import type { Logger } from '../util/logger.js';
-import { deferred, withTimeout, type Deferred } from '../util/timers.js';
+import { deferred, type Deferred } from '../util/timers.js';
 import type { SignalClient } from '../signal/SignalClient.js';
 
 /** How often a re-enter that found no room (its creator not back yet) is tried again. */
@@ -62,8 +62,8 @@ export class RoomMembership {
     const deadline = Date.now() + timeoutMs;
     const onTimeout = () => timeoutError('enterRoom', timeoutMs, this.#deps.lang);
     const timer = setTimeout(() => this.#abandon(intent, onTimeout()), timeoutMs);
-    // The intent is visible at once (an exit can cancel it), but it is sent only after the
-    // cleanup of an earlier abandoned enter, so the server sees room.exit before room.enter.
+    // Sent only after the cleanup of an earlier abandoned enter, so the server sees room.exit
+    // before room.enter.
     void this.#cleanup
       .then(() => this.#deps.whenConnected(deadline - Date.now(), onTimeout))
       .then(
@@ -81,25 +81,14 @@ export class RoomMembership {
   }
 
   /**
-   * Leaves the room, or cancels an enter still running (its caller gets `cancelReason`).
+   * Leaves the room entered. An enter still running is not touched: the model refuses exits while
+   * entering (AVSDK 1002) and only the enter's own timeout abandons it.
    * Never rejects: the local exit always succeeds; a server that did not confirm is logged.
    */
-  async exit(timeoutMs: number, cancelReason: AVError): Promise<void> {
+  async exit(timeoutMs: number): Promise<void> {
     const intent = this.#intent;
+    if (!intent || intent.phase === 'pending') return;
     this.#intent = null;
-    if (!intent) return;
-    if (intent.phase === 'pending') {
-      intent.result.reject(cancelReason);
-      const sent = intent.request;
-      if (!sent) return;
-      // The enter may still succeed on the server: wait for its answer, then leave.
-      const work = sent.then(() => this.#deps.sendExit(timeoutMs), () => {});
-      this.#cleanup = this.#cleanup.then(() => work);
-      await withTimeout(work, timeoutMs, () => undefined).catch(() => {
-        this.#deps.logger.warn({ roomId: intent.params.roomId }, 'cancelled enter still unanswered; room.exit will follow its answer');
-      });
-      return;
-    }
     if (!this.#deps.connected()) {
       // No connection: do not make the caller wait for one. If the reconnect resumes the session
       // still in this room, `restore` leaves it (the intent is gone); if not, the server's grace did.
@@ -181,7 +170,7 @@ export class RoomMembership {
   }
 
   #settle(intent: RoomIntent, snap: RoomSnapshot): void {
-    // Abandoned (timed out or cancelled): whoever abandoned it leaves the room again.
+    // Abandoned (timed out): the cleanup queued by the timeout leaves the room again.
     if (this.#intent !== intent) return;
     if (intent.phase === 'pending') {
       intent.phase = 'entered';
@@ -206,9 +195,4 @@ export class RoomMembership {
     const sent = intent.request;
     if (sent) this.#cleanup = this.#cleanup.then(() => sent.then(() => this.#deps.sendExit(ENTER_WIRE_SLACK_MS), () => {}));
   }
-}
-
-/** 1002 for an enter that exit cancelled. */
-export function enterCancelled(by: string, lang: Lang): AVError {
-  return avError(ErrorCode.AV_ERR_EXCLUSIVE_OPERATION, 'CANCELLED', `${by} cancelled enterRoom`, lang);
 }

@@ -7,7 +7,7 @@ import { avError, fromWire, isConnectionLost, timeoutError } from '../util/error
 import type { Logger } from '../util/logger.js';
 import { cancellableSleep, deferred, withTimeout, type Deferred } from '../util/timers.js';
 import { SignalClient, type ServerEventMessage, type SignalCloseInfo } from '../signal/SignalClient.js';
-import { RoomMembership, enterCancelled, type EnterParams } from './RoomMembership.js';
+import { RoomMembership, type EnterParams } from './RoomMembership.js';
 import { BACKOFF_INITIAL_MS, nextBackoff } from './backoff.js';
 
 export type ConnectionState = 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'closed';
@@ -127,9 +127,9 @@ export class SessionEngine extends TypedEmitter<SessionEngineEvents> {
     return this.#room.enter(params, timeoutMs);
   }
 
-  /** Leaves the room (or cancels the enter running; its caller gets 1002). Never rejects. */
-  exitRoom(timeoutMs: number, cancelledBy: string): Promise<void> {
-    return this.#room.exit(timeoutMs, enterCancelled(cancelledBy, this.#opts.lang));
+  /** Leaves the room entered (an enter still running goes on). Never rejects. */
+  exitRoom(timeoutMs: number): Promise<void> {
+    return this.#room.exit(timeoutMs);
   }
 
   /** Logs out (best effort, within `timeoutMs`) and closes. Idempotent; never rejects. */
