@@ -14,8 +14,8 @@
 // each run uses a fresh audience page (a new peer connection). Times are the page's own clock.
 import { parseArgs } from 'node:util';
 import type { Page } from 'playwright-core';
-import { ServerProcess, TEST_APP_ID } from '../../tests/helpers/server-process.js';
-import { userSigFor } from '../../tests/helpers/clients.js';
+import { ServerProcess, TEST_APP_ID, userSigFor } from '../../tests/helpers/server.js';
+
 import { Browser, closeAll, firstFrameAt, waitUntil } from '../../tests/browser/helpers/browser.js';
 
 const { values } = parseArgs({

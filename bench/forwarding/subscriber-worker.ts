@@ -5,7 +5,7 @@
 import nodeDataChannel from 'node-datachannel';
 import type { PeerConnection, Track } from 'node-datachannel';
 import { HudongClient, waitForCamera } from './hudong.js';
-import { buildPli, isRtcp } from '../../packages/server/src/media/rtp/index.js';
+import { buildPli, isRtcp } from '@hudong/server/rtp';
 import { JanusSession, JANUS_ROOM } from './janus.js';
 
 nodeDataChannel.initLogger('Error', (level, msg) => console.error(`ndc ${level}: ${msg}`));

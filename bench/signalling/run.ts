@@ -4,8 +4,7 @@
 import { parseArgs } from 'node:util';
 import { readFileSync } from 'node:fs';
 import { AVContext } from '@hudong/sdk';
-import { ServerProcess, TEST_APP_ID } from '../../tests/helpers/server-process.js';
-import { userSigFor } from '../../tests/helpers/clients.js';
+import { ServerProcess, TEST_APP_ID, userSigFor } from '../../tests/helpers/server.js';
 
 const { values } = parseArgs({
   options: {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { CHROME_SIMULCAST_OFFER, WRTC_AUDIO_OFFER, WRTC_VIDEO_OFFER } from '../e2e/sdp-fixtures.js';
+import { CHROME_SIMULCAST_OFFER, WRTC_AUDIO_OFFER, WRTC_VIDEO_OFFER } from '../../../../tests/fixtures/sdp-offers.js';
 import {
   answeredPayloadType, chooseCodec, completePublisherAnswer, mungePublisherOffer, orderRids, parseMedia, SdpError, splitSdp,
 } from './sdp.js';
