@@ -16,9 +16,9 @@ export interface RawClientOptions {
   autoAck?: boolean;
   /** Send `ping` this often, as the SDK does, so that a long-lived client outlives the heartbeat timeout. @default never */
   keepAliveMs?: number;
+  /** How long a wait (a response, an event) lasts when the call gives no time of its own. @default 10000 */
+  waitMs?: number;
 }
-
-const WAIT_MS = 10_000;
 
 /** The `login` params of the test credentials for `identifier`; `extra` overrides or adds (resumeToken, a bad sig …). */
 export function loginParams(identifier: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
@@ -36,6 +36,7 @@ export class RawClient {
   readonly closed: Promise<{ code: number; reason: string }>;
   readonly #ws: WebSocket;
   readonly #autoAck: boolean;
+  readonly #waitMs: number;
   /** Indexes of frames a wait already returned: each is returned once. */
   readonly #taken = new Set<number>();
   /** Methods of requests in flight, by id: their results are checked against the method's schema. */
@@ -49,6 +50,7 @@ export class RawClient {
   private constructor(ws: WebSocket, options: RawClientOptions) {
     this.#ws = ws;
     this.#autoAck = options.autoAck ?? false;
+    this.#waitMs = options.waitMs ?? 10_000;
     this.closed = new Promise((resolve) => ws.on('close', (code, reason) => {
       this.#isClosed = true;
       clearInterval(this.#keepAlive);
@@ -93,16 +95,16 @@ export class RawClient {
   }
 
   /** Sends a request and resolves with its response frame, whether ok or not. */
-  request(method: string, params: unknown = {}, timeoutMs = WAIT_MS): Promise<Frame> {
+  request(method: string, params: unknown = {}, timeoutMs = this.#waitMs): Promise<Frame> {
     return this.response(this.sendRequest(method, params), timeoutMs);
   }
 
-  requestWithId(id: number, method: string, params: unknown = {}, timeoutMs = WAIT_MS): Promise<Frame> {
+  requestWithId(id: number, method: string, params: unknown = {}, timeoutMs = this.#waitMs): Promise<Frame> {
     return this.response(this.sendRequest(method, params, id), timeoutMs);
   }
 
   /** Sends a request and resolves with its result; an error response rejects with its code and detail. */
-  async call<M extends MethodName>(method: M, params: ParamsOf<M>, timeoutMs = WAIT_MS): Promise<ResultOf<M>> {
+  async call<M extends MethodName>(method: M, params: ParamsOf<M>, timeoutMs = this.#waitMs): Promise<ResultOf<M>> {
     return resultOf(method, await this.request(method, params, timeoutMs));
   }
 
@@ -112,17 +114,17 @@ export class RawClient {
   }
 
   /** The response to `id` (null: to frames that had no readable id), whether it came already or comes later. */
-  response(id: number | null, timeoutMs = WAIT_MS): Promise<Frame> {
+  response(id: number | null, timeoutMs = this.#waitMs): Promise<Frame> {
     return this.waitFor((f) => f.type === 'response' && f.id === id, timeoutMs, `response ${id}`);
   }
 
   /** The next event `name` not yet returned. */
-  event(name: string, timeoutMs = WAIT_MS): Promise<Frame> {
+  event(name: string, timeoutMs = this.#waitMs): Promise<Frame> {
     return this.waitFor((f) => f.type === 'event' && f.event === name, timeoutMs, `event ${name}`);
   }
 
   /** The first frame not yet returned that matches; fails after `timeoutMs`, or once the connection closed without one. */
-  async waitFor(match: (f: Frame) => boolean, timeoutMs = WAIT_MS, what = 'frame'): Promise<Frame> {
+  async waitFor(match: (f: Frame) => boolean, timeoutMs = this.#waitMs, what = 'frame'): Promise<Frame> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       if (this.#violation) throw this.#violation;
