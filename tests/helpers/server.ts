@@ -1,8 +1,8 @@
 // The one way tests and benches get a Hudong server, signed for with the credentials below.
 // `ServerProcess` runs `hudong serve` as users do; `InProcessServer` calls createServer() in this
 // process, for tests that need the HudongServer object (its stats, a media engine of their own).
-// Both keep the server's JSON log lines and own a temp directory (the config file, and the identity
-// store with `dataDir: true`) that stop() removes.
+// Both keep the server's JSON log lines, and own a temp directory for what they write (a process's
+// config file, the identity store with `dataDir: true`) that stop() removes.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -28,9 +28,12 @@ export function userSigFor(identifier: string, opts: { expireSeconds?: number; n
 /** One JSON log line of the server (pino: level, time, msg and the fields of the event). */
 export type LogLine = Record<string, any>;
 
+/** What the launcher decides itself: the address, the test credentials, the identity store's place and the logger. */
+type LauncherOwned = 'host' | 'port' | 'sdkAppId' | 'secret' | 'dataDir' | 'logger';
+
 export interface TestServerOptions {
   /** createServer options (limits, timeouts, roles …); a process reads them from its --config file, so JSON values only there. */
-  config?: ServerOptions;
+  config?: Omit<ServerOptions, LauncherOwned>;
   /** Where the identity store persists: a directory, or `true` for a fresh one in the temp directory. @default in memory */
   dataDir?: string | true;
   /** Port to listen on; a restart reuses the port of the first start. @default any free port */
@@ -204,7 +207,7 @@ export class InProcessServer extends TestServer {
   }
 
   async start(): Promise<this> {
-    this.prepareTempDir();
+    if (this.options.dataDir === true) this.prepareTempDir();
     // Loaded here, not with this module: the benches' clients and ServerProcess users need neither.
     // pino is @hudong/server's dependency, not ours: the logger is made with the server's own copy.
     const { createServer } = await import('@hudong/server');
@@ -212,7 +215,7 @@ export class InProcessServer extends TestServer {
     const config = this.options.config ?? {};
     const sink = new Writable({
       write: (chunk, _encoding, done) => {
-        this.record(JSON.parse(String(chunk)));
+        for (const text of String(chunk).split('\n')) if (text) this.record(JSON.parse(text));
         done();
       },
     });
