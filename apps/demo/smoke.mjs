@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 /* global document -- page.evaluate/waitForFunction bodies run in the page */
 // Smoke test of the demo in two (three) headless Chromium pages against `hudong serve --dev`.
 // Run from the repo root inside the loopback namespace so WebRTC connects:
-//   /work/shared/tools/netns-run node apps/demo/smoke.mjs     (CHROMIUM=/usr/bin/chromium SHOTS=/tmp/demo-shots)
+//   ../shared/tools/netns-run node apps/demo/smoke.mjs     (CHROMIUM=/usr/bin/chromium SHOTS=/tmp/demo-shots)
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const require = createRequire(`${ROOT}package.json`);
 const { chromium } = require('playwright-core');

@@ -14,9 +14,9 @@
 // each run uses a fresh audience page (a new peer connection). Times are the page's own clock.
 import { parseArgs } from 'node:util';
 import type { Page } from 'playwright-core';
-import { ServerProcess, TEST_APP_ID } from '../../tests/helpers/server-process.js';
-import { userSigFor } from '../../tests/helpers/clients.js';
+import { ServerProcess, TEST_APP_ID, userSigFor } from '../../tests/helpers/server.js';
 import { Browser, closeAll, firstFrameAt, waitUntil } from '../../tests/browser/helpers/browser.js';
+import { summarize } from '../lib/stats.js';
 
 const { values } = parseArgs({
   options: {
@@ -102,11 +102,6 @@ async function runDemo(browser: Browser, server: ServerProcess, i: number): Prom
   }
 }
 
-function percentile(sorted: number[], p: number): number {
-  const rank = Math.ceil((p / 100) * sorted.length) - 1;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, rank))]!;
-}
-
 const fmt = (ms: number | null) => (ms === null ? '—' : ms.toFixed(0)).padStart(8);
 
 const server = await new ServerProcess({ extraArgs: ['--dev'] }).start();
@@ -132,8 +127,7 @@ try {
   console.log(`\nfirst frame of the host's camera in the audience page (${MODE} mode, ms from ${MODE === 'sdk' ? 'enterRoom' : 'the enter click'})`);
   console.log(`${'run'.padStart(4)} ${'entered'.padStart(8)} ${'viewed'.padStart(8)} ${'frame'.padStart(8)}`);
   runs.forEach((r, i) => console.log(`${String(i + 1).padStart(4)} ${fmt(r.entered)} ${fmt(r.viewed)} ${fmt(r.firstFrame)}`));
-  const sorted = runs.map((r) => r.firstFrame).sort((a, b) => a - b);
-  const p50 = percentile(sorted, 50), p90 = percentile(sorted, 90);
+  const { p50, p90 } = summarize(runs.map((r) => r.firstFrame));
   console.log(`${'p50'.padStart(4)} ${''.padStart(8)} ${''.padStart(8)} ${fmt(p50)}`);
   console.log(`${'p90'.padStart(4)} ${''.padStart(8)} ${''.padStart(8)} ${fmt(p90)}`);
   console.log(`target p50 ≤ 500 ms: ${p50 <= 500 ? 'met' : 'NOT met'}`);

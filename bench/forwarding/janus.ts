@@ -1,13 +1,16 @@
 // Janus side: Janus 1.1.2 (apt-get install -y janus) started in the current network namespace with the
-// reference config (/work/shared/reference/janus/conf), and a minimal Janus API client over WebSocket.
+// reference config (../shared/reference/janus/conf beside the repository, see its README.md), and a
+// minimal Janus API client over WebSocket.
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
 import WebSocket from 'ws';
 
-const REF_CONF = '/work/shared/reference/janus/conf';
+const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const REF_CONF = join(REPO_ROOT, '../shared/reference/janus/conf');
 export const JANUS_ROOM = 1234;
 export const JANUS_URL = 'ws://127.0.0.1:8188/';
 
@@ -31,6 +34,7 @@ export async function startJanus(firFreq: number, twcc = false): Promise<JanusSe
   } catch {
     throw new Error('janus is not installed: apt-get update && apt-get install -y janus');
   }
+  if (!existsSync(REF_CONF)) throw new Error(`no Janus reference config at ${REF_CONF} (../shared/reference/janus/conf beside the repository)`);
   const state = mkdtempSync(join(tmpdir(), 'hudong-fwd-janus-'));
   const conf = join(state, 'conf');
   mkdirSync(conf);

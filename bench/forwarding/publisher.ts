@@ -5,7 +5,8 @@
 // IPC out: {type:'connected', identifier?, feedId?} | {type:'stats', ...} | {type:'error', message}
 import { randomFillSync } from 'node:crypto';
 import wrtc from '@roamhq/wrtc';
-import { HudongClient } from './hudong.js';
+import type { RawClient } from '../../tests/helpers/raw-client.js';
+import { joinHudong } from './hudong.js';
 import { JanusSession, JANUS_ROOM } from './janus.js';
 
 const W = 640, H = 360, FPS = 30;
@@ -62,7 +63,7 @@ const pump = setInterval(() => {
 }, 5);
 
 let pc: RTCPeerConnection | undefined;
-let hudong: HudongClient | undefined;
+let hudong: RawClient | undefined;
 let janus: JanusSession | undefined;
 
 async function gatheredOffer(): Promise<string> {
@@ -95,9 +96,8 @@ function capped(answer: string): string {
 async function connect(target: string, url: string, identifier: string): Promise<void> {
   const sdp = await gatheredOffer();
   if (target === 'hudong') {
-    hudong = new HudongClient(url, identifier);
-    await hudong.join();
-    const r = await hudong.request('media.publish', { source: 'camera', sdp });
+    hudong = (await joinHudong(url, identifier)).client;
+    const r = await hudong.call('media.publish', { source: 'camera', sdp });
     await pc!.setRemoteDescription({ type: 'answer', sdp: capped(r.sdp) });
     await flowing();
     send({ type: 'connected', identifier });

@@ -13,7 +13,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { cpus, networkInterfaces } from 'node:os';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
-import { cpuMeter } from './cpu.js';
+import { cpuMeter } from '../lib/cpu.js';
 import { formatBlock, formatRatios, type Row } from './table.js';
 import { startHudong } from './hudong.js';
 import { startJanus, JANUS_URL } from './janus.js';
@@ -131,12 +131,14 @@ const failures: string[] = [];
 
 async function runTarget(target: 'hudong' | 'janus', pub: Child, workers: Child[]): Promise<Row[]> {
   const rows: Row[] = [];
-  const server = target === 'hudong'
+  const hudong = target === 'hudong'
     ? await startHudong((rec) => (Number(rec.level) >= 40 || /^publication (ended|failed)/.test(String(rec.msg))) && log('hudong:', JSON.stringify(rec).slice(0, 400)))
-    : await startJanus(KF, values['janus-twcc']);
-  log(`${target} started, pid ${server.pid}`);
+    : undefined;
+  const server = hudong ?? await startJanus(KF, values['janus-twcc']);
+  const pid = server.pid!;
+  log(`${target} started, pid ${pid}`);
   try {
-    const url = target === 'hudong' ? (server as { url: string }).url : JANUS_URL;
+    const url = hudong?.wsUrl ?? JANUS_URL;
     const publisher = `bench-pub-${target}`;
     const conn = await pub.call<{ feedId?: number }>({ cmd: 'connect', target, url, identifier: publisher }, 'connected', 60);
     const connectedAt = Date.now();
@@ -160,7 +162,7 @@ async function runTarget(target: 'hudong' | 'janus', pub: Child, workers: Child[
       // Every source is read at once at both ends of the window, each rate over its own clock.
       const serverCount = async () => ({ at: Date.now(), count: target === 'hudong' ? await forwardedByServer(url) : NaN });
       const [p0, f0, a] = await Promise.all([pub.call<any>({ cmd: 'stats' }, 'stats'), serverCount(), snapshot(workers)]);
-      const meter = cpuMeter(server.pid);
+      const meter = cpuMeter(pid);
       const wMeters = workers.map((w) => cpuMeter(w.proc.pid!)), pMeter = cpuMeter(pub.proc.pid!);
       await sleep(SECONDS);
       const cpu = meter();

@@ -4,8 +4,8 @@
 // IPC out: {type:'added', ok, errors} | {type:'snapshot', at, subs:[...]} | {type:'closed'}
 import nodeDataChannel from 'node-datachannel';
 import type { PeerConnection, Track } from 'node-datachannel';
-import { HudongClient, waitForCamera } from './hudong.js';
-import { buildPli, isRtcp } from '../../packages/server/src/media/rtp/index.js';
+import { joinHudong, waitForCamera } from './hudong.js';
+import { buildPli, isRtcp } from '@hudong/server/rtp';
 import { JanusSession, JANUS_ROOM } from './janus.js';
 
 nodeDataChannel.initLogger('Error', (level, msg) => console.error(`ndc ${level}: ${msg}`));
@@ -92,20 +92,18 @@ function answerOffer(name: string, offer: string): Promise<{ sub: Sub; answer: s
 }
 
 async function addHudong(url: string, publisher: string, name: string): Promise<Sub> {
-  const client = new HudongClient(url, name);
-  const members = await client.join();
+  const { client, members } = await joinHudong(url, name);
   await waitForCamera(client, members, publisher);
-  let ended = '';
-  const prev = client.onEvent;
-  client.onEvent = (event, data) => {
-    prev(event, data);
-    if (event === 'media.subscriptionEnded') ended = `${data.error?.code} ${data.error?.detail?.code ?? ''}`;
-  };
-  const r = await client.request('media.subscribe', { identifier: publisher, source: 'camera', size: 'big', codecs: ['VP8'] });
+  const r = await client.call('media.subscribe', { identifier: publisher, source: 'camera', size: 'big', codecs: ['VP8'] });
   const { sub, answer } = await answerOffer(name, r.sdp);
-  await client.request('media.answer', { subscriptionId: r.subscriptionId, sdp: answer });
+  await client.call('media.answer', { subscriptionId: r.subscriptionId, sdp: answer });
   sub.close = () => (sub.pc.close(), client.close());
-  Object.defineProperty(sub, 'ended', { get: () => ended });
+  Object.defineProperty(sub, 'ended', {
+    get: () => {
+      const ended = client.events.find((f) => f.event === 'media.subscriptionEnded');
+      return ended ? `${ended.data.error.code} ${ended.data.error.detail.code}` : '';
+    },
+  });
   return sub;
 }
 

@@ -4,8 +4,9 @@
 import { parseArgs } from 'node:util';
 import { readFileSync } from 'node:fs';
 import { AVContext } from '@hudong/sdk';
-import { ServerProcess, TEST_APP_ID } from '../../tests/helpers/server-process.js';
-import { userSigFor } from '../../tests/helpers/clients.js';
+import { ServerProcess, TEST_APP_ID, userSigFor } from '../../tests/helpers/server.js';
+import { cpuMeter } from '../lib/cpu.js';
+import { summarize } from '../lib/stats.js';
 
 const { values } = parseArgs({
   options: {
@@ -23,13 +24,6 @@ const CONCURRENCY = Number(values.concurrency);
 function rssBytes(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) * 1024 : NaN;
-}
-function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime in clock ticks (USER_HZ 100)
-}
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 async function inBatches<T>(items: T[], size: number, fn: (item: T) => Promise<void>): Promise<void> {
   for (let i = 0; i < items.length; i += size) await Promise.all(items.slice(i, i + size).map(fn));
@@ -60,37 +54,35 @@ await inBatches([...Array(JOINS).keys()], 10, async (i) => {
   await ctx.enterRoom({ roomId: 1 + (i % 10), roomType: 'multi', createRoom: true });
   enterMs.push(performance.now() - t1);
 });
-loginMs.sort((a, b) => a - b);
-enterMs.sort((a, b) => a - b);
+const login = summarize(loginMs);
+const enter = summarize(enterMs);
 
 // 2. Capacity: MEMBERS members in ROOMS rooms; server memory and CPU per member.
 const rssBefore = rssBytes(pid);
-const cpuBefore = cpuSeconds(pid);
-const t2 = performance.now();
+const fillCpu = cpuMeter(pid);
 await inBatches([...Array(MEMBERS).keys()], CONCURRENCY, async (i) => {
   const ctx = await started(`cap-${i}`);
   await ctx.enterRoom({ roomId: 1000 + (i % ROOMS), roomType: 'multi', createRoom: true });
 });
-const fillSeconds = (performance.now() - t2) / 1000;
-const cpuFill = cpuSeconds(pid) - cpuBefore;
+const fill = fillCpu();
 global.gc?.();
 await new Promise((r) => setTimeout(r, 12_000)); // two heartbeat intervals at rest
 const rssAfter = rssBytes(pid);
-const cpuIdle0 = cpuSeconds(pid);
+const idleCpu = cpuMeter(pid);
 await new Promise((r) => setTimeout(r, 10_000));
-const idleCpuPercent = ((cpuSeconds(pid) - cpuIdle0) / 10) * 100;
+const idleCpuPercent = idleCpu().fraction * 100;
 const health = (await (await fetch(`${server.httpUrl}/healthz`)).json()) as { rooms: number; members: number };
 const perMember = (rssAfter - rssBefore) / MEMBERS;
 const budget = 2 * 1024 ** 3;
 
 const rows: [string, string][] = [
   ['joins timed', String(JOINS)],
-  ['login (start) p50 / p99 ms', `${percentile(loginMs, 50).toFixed(2)} / ${percentile(loginMs, 99).toFixed(2)}`],
-  ['enterRoom p50 / p99 ms', `${percentile(enterMs, 50).toFixed(2)} / ${percentile(enterMs, 99).toFixed(2)}`],
-  ['enterRoom max ms', enterMs[enterMs.length - 1]!.toFixed(2)],
+  ['login (start) p50 / p99 ms', `${login.p50.toFixed(2)} / ${login.p99.toFixed(2)}`],
+  ['enterRoom p50 / p99 ms', `${enter.p50.toFixed(2)} / ${enter.p99.toFixed(2)}`],
+  ['enterRoom max ms', enter.max.toFixed(2)],
   ['members held (healthz)', `${health.members} in ${health.rooms} rooms`],
-  ['fill rate (login+enter) /s', (MEMBERS / fillSeconds).toFixed(0)],
-  ['server CPU per join ms', ((cpuFill / MEMBERS) * 1000).toFixed(3)],
+  ['fill rate (login+enter) /s', (MEMBERS / fill.wallSec).toFixed(0)],
+  ['server CPU per join ms', ((fill.cpuSec / MEMBERS) * 1000).toFixed(3)],
   ['server RSS before / after MB', `${(rssBefore / 1e6).toFixed(1)} / ${(rssAfter / 1e6).toFixed(1)}`],
   ['server memory per member KB', (perMember / 1024).toFixed(2)],
   ['members per 2 GiB (memory bound)', Math.floor(budget / perMember).toLocaleString('en')],

@@ -3,8 +3,8 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
 import { EndpointEvent } from '@hudong/sdk';
-import { ServerProcess } from '../helpers/server-process.js';
-import { dispose, startedContext, uniqueId, uniqueRoomId, userSigFor } from '../helpers/clients.js';
+import { ServerProcess, userSigFor } from '../helpers/server.js';
+import { dispose, startedContext, uniqueId, uniqueRoomId } from '../helpers/clients.js';
 import { FrameCounter, endpointEvent } from '../helpers/media.js';
 import { Browser, closeAll, waitForPlayingVideo } from './helpers/browser.js';
 

@@ -4,7 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { AVError } from '@hudong/sdk';
-import { ServerProcess } from '../helpers/server-process.js';
+import { ServerProcess } from '../helpers/server.js';
 import { dispose, startedContext, uniqueId } from '../helpers/clients.js';
 import { Browser, closeAll, screenshot, waitForPlayingVideo } from './helpers/browser.js';
 import { assertDemoBuilt, byTestId, callPair, demoPage, stageVideo, waitForBadge, waitForError } from './helpers/demo.js';

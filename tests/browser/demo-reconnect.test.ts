@@ -3,7 +3,7 @@
 // audience's stage video plays again. Screenshots: test-results/screenshots/demo-reconnect*.png.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { ServerProcess } from '../helpers/server-process.js';
+import { ServerProcess } from '../helpers/server.js';
 import { uniqueId, uniqueRoomId } from '../helpers/clients.js';
 import { Browser, closeAll, screenshot, videoStats, waitForPlayingVideo } from './helpers/browser.js';
 import { assertDemoBuilt, badge, byTestId, demoPage, enter, stageVideo, waitForBadge } from './helpers/demo.js';

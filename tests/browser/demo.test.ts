@@ -7,7 +7,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
-import { ServerProcess } from '../helpers/server-process.js';
+import { ServerProcess } from '../helpers/server.js';
 import { uniqueId } from '../helpers/clients.js';
 import { Browser, closeAll, screenshot, waitForPlayingVideo, waitUntil } from './helpers/browser.js';
 import { assertDemoBuilt, byTestId, demoPage, liveRoom, stageVideo, waitForBadge } from './helpers/demo.js';

@@ -6,8 +6,8 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
 import { EndpointEvent } from '@hudong/sdk';
-import { ServerProcess, TEST_APP_ID } from '../helpers/server-process.js';
-import { dispose, startedContext, uniqueId, uniqueRoomId, userSigFor } from '../helpers/clients.js';
+import { ServerProcess, TEST_APP_ID, userSigFor } from '../helpers/server.js';
+import { dispose, startedContext, uniqueId, uniqueRoomId } from '../helpers/clients.js';
 import { FrameCounter, endpointEvent } from '../helpers/media.js';
 import { Browser, closeAll, screenshot, waitForPlayingVideo, waitUntil } from './helpers/browser.js';
 

@@ -1,11 +1,9 @@
 import { AVContext, AVError } from '@hudong/sdk';
-import { signUserSig } from '@hudong/protocol/auth';
 import assert from 'node:assert/strict';
-import { TEST_APP_ID, TEST_SECRET } from './server-process.js';
+import { TEST_APP_ID, userSigFor } from './server.js';
 
-export function userSigFor(identifier: string, opts: { expireSeconds?: number; now?: number; secret?: string; sdkAppId?: number } = {}): string {
-  return signUserSig({ sdkAppId: opts.sdkAppId ?? TEST_APP_ID, secret: opts.secret ?? TEST_SECRET, identifier, expireSeconds: opts.expireSeconds, now: opts.now });
-}
+/** @deprecated Moved to ./server.ts with the credentials it signs with: import it from there. */
+export { userSigFor };
 
 let counter = 0;
 /** A fresh identifier per call, so tests in one server never collide. */

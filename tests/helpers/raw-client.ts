@@ -1,88 +1,199 @@
 import WebSocket from 'ws';
-import { PROTOCOL_VERSION } from '@hudong/protocol';
-import { TEST_APP_ID } from './server-process.js';
-import { userSigFor } from './clients.js';
-
-type Response = { type: 'response'; id: number | null; ok: boolean; result?: any; error?: any };
+import {
+  PROTOCOL_VERSION, encodeAck, isMethodName, parseEvent, parseResult, parseServerMessage,
+  type MethodName, type ParamsOf, type ResultOf,
+} from '@hudong/protocol';
+import { TEST_APP_ID, userSigFor } from './server.js';
 
 /**
- * Speaks the wire protocol by hand, for what the SDK would never send: garbage, unknown methods,
- * reused ids, requests out of order.
+ * A frame the server sent, as it arrived (loosely typed: tests read what they assert on).
+ * Responses have `id`, `ok` and `result` or `error`; events have `event` and `data`.
+ */
+export type Frame = { type: 'response' | 'event'; id?: number | null; ok?: boolean; result?: any; error?: any; event?: string; data?: any };
+
+export interface RawClientOptions {
+  /** Acknowledge every event that carries an `ackId` (one-to-one room messages) at once. @default false */
+  autoAck?: boolean;
+  /** Send `ping` this often, as the SDK does, so that a long-lived client outlives the heartbeat timeout. @default never */
+  keepAliveMs?: number;
+  /** How long a wait (a response, an event) lasts when the call gives no time of its own. @default 10000 */
+  waitMs?: number;
+}
+
+/** The `login` params of the test credentials for `identifier`; `extra` overrides or adds (resumeToken, a bad sig …). */
+export function loginParams(identifier: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return { protocolVersion: PROTOCOL_VERSION, sdkAppId: TEST_APP_ID, identifier, userSig: userSigFor(identifier), terminal: 'test', ...extra };
+}
+
+/**
+ * The wire protocol by hand, below the SDK: for what the SDK would never send (garbage, unknown
+ * methods, reused ids, requests out of order, missing acks) and for load clients. Every frame the
+ * server sends is kept in `frames` and checked against @hudong/protocol (envelope, event data, the
+ * result of each request it sent); a frame that breaks the protocol fails every wait from then on.
  */
 export class RawClient {
-  readonly events: { event: string; data: any }[] = [];
-  readonly responses: Response[] = [];
-  #waiters = new Map<number | null, (r: Response) => void>();
+  readonly frames: Frame[] = [];
+  readonly closed: Promise<{ code: number; reason: string }>;
+  readonly #ws: WebSocket;
+  readonly #autoAck: boolean;
+  readonly #waitMs: number;
+  /** Indexes of frames a wait already returned: each is returned once. */
+  readonly #taken = new Set<number>();
+  /** Methods of requests in flight, by id: their results are checked against the method's schema. */
+  readonly #methods = new Map<number, MethodName>();
+  #wake: (() => void)[] = [];
   #nextId = 1;
-  closed: Promise<{ code: number; reason: string }>;
+  #violation: Error | undefined;
+  #isClosed = false;
+  #keepAlive: NodeJS.Timeout | undefined;
 
-  private constructor(readonly ws: WebSocket) {
-    this.closed = new Promise((resolve) => ws.on('close', (code, reason) => resolve({ code, reason: String(reason) })));
+  private constructor(ws: WebSocket, options: RawClientOptions) {
+    this.#ws = ws;
+    this.#autoAck = options.autoAck ?? false;
+    this.#waitMs = options.waitMs ?? 10_000;
+    this.closed = new Promise((resolve) => ws.on('close', (code, reason) => {
+      this.#isClosed = true;
+      clearInterval(this.#keepAlive);
+      this.#wakeAll();
+      resolve({ code, reason: String(reason) });
+    }));
     ws.on('error', () => {});
-    ws.on('message', (data) => {
-      const msg = JSON.parse(String(data));
-      if (msg.type === 'event') {
-        this.events.push(msg);
-        if (msg.data?.ackId !== undefined) this.send({ type: 'ack', id: msg.data.ackId });
-        return;
-      }
-      this.responses.push(msg);
-      const waiter = this.#waiters.get(msg.id);
-      if (waiter) {
-        this.#waiters.delete(msg.id);
-        waiter(msg);
-      }
-    });
+    ws.on('message', (data) => this.#receive(String(data)));
+    if (options.keepAliveMs) this.#keepAlive = setInterval(() => this.isOpen && this.sendRequest('ping'), options.keepAliveMs).unref();
   }
 
-  static connect(url: string): Promise<RawClient> {
+  static connect(url: string, options: RawClientOptions = {}): Promise<RawClient> {
+    const ws = new WebSocket(url);
     return new Promise((resolve, reject) => {
-      const ws = new WebSocket(url);
-      ws.once('open', () => resolve(new RawClient(ws)));
+      ws.once('open', () => resolve(new RawClient(ws, options)));
       ws.once('error', reject);
     });
   }
 
+  get isOpen(): boolean {
+    return this.#ws.readyState === WebSocket.OPEN;
+  }
+  get events(): Frame[] {
+    return this.frames.filter((f) => f.type === 'event');
+  }
+  get responses(): Frame[] {
+    return this.frames.filter((f) => f.type === 'response');
+  }
+
+  /** Sends anything: a string or Buffer as it is, anything else as JSON. */
   send(frame: unknown): void {
-    this.ws.send(typeof frame === 'string' || Buffer.isBuffer(frame) ? frame : JSON.stringify(frame));
+    this.#ws.send(typeof frame === 'string' || Buffer.isBuffer(frame) ? frame : JSON.stringify(frame));
   }
 
-  /** The next response with `id` (null: answers to frames that had no readable id). */
-  response(id: number | null, timeoutMs = 10_000): Promise<Response> {
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no response ${id} within ${timeoutMs} ms`)), timeoutMs);
-      this.#waiters.set(id, (r) => {
-        clearTimeout(timer);
-        resolve(r);
-      });
-    });
-  }
-
-  request(method: string, params: unknown): Promise<Response> {
-    return this.requestWithId(1000 + this.#nextId++, method, params);
-  }
-
-  requestWithId(id: number, method: string, params: unknown): Promise<Response> {
-    const pending = this.response(id);
+  /** Sends a request without waiting; returns its id (the next one, unless given). */
+  sendRequest(method: string, params: unknown = {}, id = this.#nextId++): number {
+    // An id sent twice while in flight: its responses cannot be told apart, so neither result is checked.
+    if (this.#methods.has(id)) this.#methods.delete(id);
+    else if (isMethodName(method)) this.#methods.set(id, method);
     this.send({ type: 'request', id, method, params });
-    return pending;
+    return id;
   }
 
-  async login(identifier: string, resumeToken?: string): Promise<any> {
-    const res = await this.request('login', {
-      protocolVersion: PROTOCOL_VERSION, sdkAppId: TEST_APP_ID, identifier, userSig: userSigFor(identifier),
-      ...(resumeToken ? { resumeToken } : {}),
-    });
-    if (!res.ok) throw new Error(`login failed: ${JSON.stringify(res.error)}`);
-    return res.result;
+  /** Sends a request and resolves with its response frame, whether ok or not. */
+  request(method: string, params: unknown = {}, timeoutMs = this.#waitMs): Promise<Frame> {
+    return this.response(this.sendRequest(method, params), timeoutMs);
   }
 
+  requestWithId(id: number, method: string, params: unknown = {}, timeoutMs = this.#waitMs): Promise<Frame> {
+    return this.response(this.sendRequest(method, params, id), timeoutMs);
+  }
+
+  /** Sends a request and resolves with its result; an error response rejects with its code and detail. */
+  async call<M extends MethodName>(method: M, params: ParamsOf<M>, timeoutMs = this.#waitMs): Promise<ResultOf<M>> {
+    return resultOf(method, await this.request(method, params, timeoutMs));
+  }
+
+  /** Logs in with the test credentials (`extra`: see loginParams); resolves with the login result, rejects when refused. */
+  async login(identifier: string, extra: Record<string, unknown> = {}): Promise<ResultOf<'login'>> {
+    return resultOf('login', await this.request('login', loginParams(identifier, extra)));
+  }
+
+  /** The response to `id` (null: to frames that had no readable id), whether it came already or comes later. */
+  response(id: number | null, timeoutMs = this.#waitMs): Promise<Frame> {
+    return this.waitFor((f) => f.type === 'response' && f.id === id, timeoutMs, `response ${id}`);
+  }
+
+  /** The next event `name` not yet returned. */
+  event(name: string, timeoutMs = this.#waitMs): Promise<Frame> {
+    return this.waitFor((f) => f.type === 'event' && f.event === name, timeoutMs, `event ${name}`);
+  }
+
+  /** The first frame not yet returned that matches; fails after `timeoutMs`, or once the connection closed without one. */
+  async waitFor(match: (f: Frame) => boolean, timeoutMs = this.#waitMs, what = 'frame'): Promise<Frame> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      if (this.#violation) throw this.#violation;
+      const index = this.frames.findIndex((f, i) => !this.#taken.has(i) && match(f));
+      if (index >= 0) {
+        this.#taken.add(index);
+        return this.frames[index]!;
+      }
+      const left = deadline - Date.now();
+      const recent = () => JSON.stringify(this.frames.slice(-10)).slice(0, 2000);
+      if (this.#isClosed) throw new Error(`no ${what}: the connection closed; last frames ${recent()}`);
+      if (left <= 0) throw new Error(`no ${what} within ${timeoutMs} ms; last frames ${recent()}`);
+      let timer: NodeJS.Timeout | undefined;
+      await new Promise<void>((resolve) => {
+        this.#wake.push(resolve);
+        timer = setTimeout(resolve, left);
+      });
+      clearTimeout(timer);
+    }
+  }
+
+  ack(ackId: number): void {
+    this.send(encodeAck(ackId));
+  }
+
+  /** Closing handshake (the server keeps the session for its grace period, as for any lost connection). */
   close(): void {
-    this.ws.close();
+    clearInterval(this.#keepAlive);
+    this.#ws.close();
   }
 
-  /** Drop the TCP connection without a close handshake, as a lost network does. */
+  /** Drops the TCP connection without a close handshake, as a lost network does. */
   terminate(): void {
-    this.ws.terminate();
+    clearInterval(this.#keepAlive);
+    this.#ws.terminate();
   }
+
+  #receive(text: string): void {
+    try {
+      const frame = JSON.parse(text) as Frame;
+      this.frames.push(frame);
+      parseServerMessage(text);
+      if (frame.type === 'event') {
+        parseEvent(frame.event!, frame.data);
+        if (this.#autoAck && typeof frame.data?.ackId === 'number') this.ack(frame.data.ackId);
+      } else if (typeof frame.id === 'number') {
+        const method = this.#methods.get(frame.id);
+        this.#methods.delete(frame.id);
+        if (method && frame.ok) parseResult(method, frame.result);
+      }
+    } catch (err) {
+      this.#violation ??= new Error(`the server broke the protocol: ${(err as Error).message}; frame ${text.slice(0, 500)}`);
+    }
+    this.#wakeAll();
+  }
+
+  #wakeAll(): void {
+    for (const wake of this.#wake.splice(0)) wake();
+  }
+}
+
+function resultOf<M extends MethodName>(method: M, res: Frame): ResultOf<M> {
+  if (!res.ok) throw new Error(`${method} failed: ${res.error.code} ${JSON.stringify(res.error.detail)}`);
+  return res.result;
+}
+
+/** Connects and logs in as `identifier`; rejects when the login is refused. */
+export async function loggedIn(url: string, identifier: string, extra: Record<string, unknown> = {}, options: RawClientOptions = {}) {
+  const client = await RawClient.connect(url, options);
+  const login = await client.login(identifier, extra);
+  return { client, login };
 }

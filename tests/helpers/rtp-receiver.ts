@@ -1,6 +1,6 @@
 import ndc from 'node-datachannel';
 import type { RawClient } from './raw-client.js';
-import { buildPli, isRtcp } from '../../packages/server/src/media/rtp/index.js';
+import { buildPli, isRtcp } from '@hudong/server/rtp';
 
 /**
  * A subscriber that only receives and counts RTP (node-datachannel, no decoder), and can send RTCP

@@ -5,11 +5,10 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { verifyPrivilegeKey, verifyUserSig } from '@hudong/protocol/auth';
+import { HUDONG_BIN, ServerProcess, TEST_APP_ID, userSigFor } from '../helpers/server.js';
 
-const BIN = fileURLToPath(new URL('../../packages/cli/dist/bin.js', import.meta.url));
-const hudong = (...args: string[]) => execFileSync(process.execPath, [BIN, ...args], { encoding: 'utf8' });
+const hudong = (...args: string[]) => execFileSync(process.execPath, [HUDONG_BIN, ...args], { encoding: 'utf8' });
 
 test('usersig and privkey print sigs the server side verifies', () => {
   const sig = hudong('usersig', '--sdk-app-id', '1400000001', '--secret', 'k', '--identifier', 'alice', '--expire', '600').trim();
@@ -27,7 +26,7 @@ test('errors --json prints all 34 entries in both languages', () => {
 });
 
 test('bad usage exits 2 with the verb usage', () => {
-  const r = spawnSync(process.execPath, [BIN, 'usersig', '--identifier', 'x'], { encoding: 'utf8', env: { ...process.env, HUDONG_SECRET: '', HUDONG_SDK_APP_ID: '' } });
+  const r = spawnSync(process.execPath, [HUDONG_BIN, 'usersig', '--identifier', 'x'], { encoding: 'utf8', env: { ...process.env, HUDONG_SECRET: '', HUDONG_SDK_APP_ID: '' } });
   assert.equal(r.status, 2);
   assert.match(r.stderr, /--sdk-app-id is required/);
   assert.match(r.stderr, /hudong usersig --sdk-app-id N/);
@@ -54,8 +53,6 @@ test('diagnose explains server and SDK log lines with the backend sub-code', () 
 });
 
 test('diagnose explains a real SDK log and the real server log of the same failure', async () => {
-  const { ServerProcess, TEST_APP_ID } = await import('../helpers/server-process.js');
-  const { userSigFor } = await import('../helpers/clients.js');
   const { AVContext, createJsonLineLogger } = await import('@hudong/sdk');
   const server = await new ServerProcess().start();
   const dir = mkdtempSync(join(tmpdir(), 'hudong-diag-'));

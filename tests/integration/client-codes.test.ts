@@ -5,9 +5,9 @@ import assert from 'node:assert/strict';
 import { Worker } from 'node:worker_threads';
 import { createServer as createTcpServer } from 'node:net';
 import { AVContext, AVError, AuthBits } from '@hudong/sdk';
-import { ServerProcess, TEST_APP_ID } from '../helpers/server-process.js';
+import { ServerProcess, TEST_APP_ID, userSigFor } from '../helpers/server.js';
 import { TcpProxy } from '../helpers/tcp-proxy.js';
-import { dispose, rejectsWith, startedContext, uniqueId, uniqueRoomId, userSigFor, sleep } from '../helpers/clients.js';
+import { dispose, rejectsWith, startedContext, uniqueId, uniqueRoomId, sleep } from '../helpers/clients.js';
 
 let server: ServerProcess;
 

@@ -2,7 +2,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { ServerProcess } from '../helpers/server-process.js';
+import { ServerProcess } from '../helpers/server.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { dispose, startedContext, uniqueId, uniqueRoomId } from '../helpers/clients.js';
 

@@ -1,7 +1,7 @@
 // The HTTP side of `hudong serve`: health, metrics, the demo page and the dev-only UserSig route.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { ServerProcess } from '../helpers/server-process.js';
+import { ServerProcess } from '../helpers/server.js';
 import { dispose, startedContext, uniqueId, uniqueRoomId } from '../helpers/clients.js';
 import { AVContext } from '@hudong/sdk';
 

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { AuthBits } from '@hudong/sdk';
 import { hostAndViewer } from '../helpers/media.js';
-import { ServerProcess } from '../helpers/server-process.js';
+import { ServerProcess } from '../helpers/server.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { dispose, rejectsWith, rejectsWithServer, startedContext, uniqueId, uniqueRoomId, sleep } from '../helpers/clients.js';
 

@@ -3,7 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { EndpointEvent, readFrameNumber, type PublisherStats } from '@hudong/sdk';
-import { ServerProcess } from '../helpers/server-process.js';
+import { ServerProcess } from '../helpers/server.js';
 import { dispose, startedContext, uniqueId, uniqueRoomId, sleep } from '../helpers/clients.js';
 import { FrameCounter, SampleCounter, endpointEvent, hostAndViewer, metric } from '../helpers/media.js';
 import { RawClient } from '../helpers/raw-client.js';

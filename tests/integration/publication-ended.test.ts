@@ -6,10 +6,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { AuthBits, AVError, EndpointEvent, ErrorCode, type AVContext } from '@hudong/sdk';
-import {
-  createServer, NdcEngine, type HudongServer, type MediaEngine, type PublisherTransport, type SubscriberTransportInit, type TransportListener,
-} from '@hudong/server';
-import { TEST_APP_ID, TEST_SECRET } from '../helpers/server-process.js';
+import { NdcEngine, type MediaEngine, type PublisherTransport, type SubscriberTransportInit, type TransportListener } from '@hudong/server';
+import { InProcessServer } from '../helpers/server.js';
 import { dispose, nextEvent } from '../helpers/clients.js';
 import { FrameCounter, endpointEvent, hostAndViewer } from '../helpers/media.js';
 
@@ -63,16 +61,16 @@ class CuttableEngine implements MediaEngine {
   }
 }
 
-let server: HudongServer;
+let server: InProcessServer;
 let engine: CuttableEngine;
 let wsUrl: string;
 before(async () => {
   engine = new CuttableEngine();
-  server = createServer({ port: 0, sdkAppId: TEST_APP_ID, secret: TEST_SECRET, logLevel: 'silent', mediaEngine: engine });
-  ({ wsUrl } = await server.listen());
+  server = await new InProcessServer({ config: { mediaEngine: engine } }).start();
+  wsUrl = server.wsUrl;
 });
 after(async () => {
-  await server.close();
+  await server.stop();
 });
 
 /** Collects a device manager's 'publicationEnded' and 'publishFailed' events. */

@@ -3,7 +3,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { AuthBits, EndpointEvent, type AVError } from '@hudong/sdk';
 import { signPrivilegeKey } from '@hudong/protocol/auth';
-import { ServerProcess, TEST_APP_ID, TEST_SECRET } from '../helpers/server-process.js';
+import { ServerProcess, TEST_APP_ID, TEST_SECRET } from '../helpers/server.js';
 import { dispose, nextEvent, rejectsWithServer, startedContext, uniqueId, uniqueRoomId } from '../helpers/clients.js';
 
 let server: ServerProcess;

@@ -2,16 +2,15 @@
 // situation the error table describes, seen through the Node SDK over a real WebSocket.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { AVContext, AuthBits, ErrorCode } from '@hudong/sdk';
 import { signPrivilegeKey } from '@hudong/protocol/auth';
-import { ServerProcess, TEST_APP_ID, TEST_SECRET } from '../helpers/server-process.js';
+import { ServerProcess, TEST_APP_ID, TEST_SECRET, userSigFor } from '../helpers/server.js';
 import { TcpProxy } from '../helpers/tcp-proxy.js';
-import { dispose, rejectsWithServer, startedContext, uniqueId, uniqueRoomId, userSigFor } from '../helpers/clients.js';
-import { RawClient } from '../helpers/raw-client.js';
+import { dispose, rejectsWithServer, startedContext, uniqueId, uniqueRoomId } from '../helpers/clients.js';
+import { loginParams, RawClient } from '../helpers/raw-client.js';
 
 let server: ServerProcess;
 
@@ -25,12 +24,11 @@ after(async () => {
 });
 
 test('10001 AV_ERR_SERVER_FAILED: the identity store file is corrupted under a running server', async () => {
-  const dataDir = mkdtempSync(join(tmpdir(), 'hudong-store-'));
-  const srv = await new ServerProcess({ dataDir, config: { storeTimeoutMs: 300 } }).start();
+  const srv = await new ServerProcess({ dataDir: true, config: { storeTimeoutMs: 300 } }).start();
   let ctx: AVContext | undefined;
   try {
     ctx = await startedContext(srv.wsUrl, uniqueId('before'));
-    writeFileSync(join(dataDir, 'identity.db'), Buffer.alloc(64 * 1024, 0x5a));
+    writeFileSync(join(srv.dataDir!, 'identity.db'), Buffer.alloc(64 * 1024, 0x5a));
     const next = AVContext.create({ serverUrl: srv.wsUrl, sdkAppId: TEST_APP_ID });
     const id = uniqueId('after');
     const err = await rejectsWithServer(next.start({ identifier: id, userSig: userSigFor(id) }), 10001, 'AV_ERR_SERVER_FAILED', 'STORE_FAILED');
@@ -101,10 +99,9 @@ test('10003 AV_ERR_SERVER_NO_PERMISSION: a privilege key for another room', asyn
 });
 
 test('10004 AV_ERR_SERVER_TIMEOUT: the identity store stays locked past storeTimeoutMs', async () => {
-  const dataDir = mkdtempSync(join(tmpdir(), 'hudong-lock-'));
-  const srv = await new ServerProcess({ dataDir, config: { storeTimeoutMs: 300 } }).start();
+  const srv = await new ServerProcess({ dataDir: true, config: { storeTimeoutMs: 300 } }).start();
   const warm = await startedContext(srv.wsUrl, uniqueId('warm'));
-  const locker = new Database(join(dataDir, 'identity.db'));
+  const locker = new Database(join(srv.dataDir!, 'identity.db'));
   try {
     locker.exec('BEGIN EXCLUSIVE');
     const ctx = AVContext.create({ serverUrl: srv.wsUrl, sdkAppId: TEST_APP_ID });
@@ -169,7 +166,7 @@ test('10006 AV_ERR_SERVER_ID_NOT_IN_ROOM: room requests from a session the serve
     first.terminate(); // the network drops; the server keeps the member for sessionGraceMs only
     await new Promise((r) => setTimeout(r, 800));
     const second = await RawClient.connect(srv.wsUrl);
-    const resumed = await second.login(id, login.sessionToken);
+    const resumed = await second.login(id, { resumeToken: login.sessionToken });
     assert.equal(resumed.resumed, false, 'the grace expired: no session to resume');
     const res = await second.request('room.message', { data: 'still here?' });
     assert.equal(res.ok, false);
@@ -267,7 +264,7 @@ test('10011 AV_ERR_SERVER_INVALID_ABILITY: a room type this server does not offe
     await rejectsWithServer(ctx.enterRoom({ roomId: uniqueRoomId(), roomType: 'pair', createRoom: true }), 10011, 'AV_ERR_SERVER_INVALID_ABILITY', 'ROOM_TYPE_DISABLED');
     const raw = await RawClient.connect(srv.wsUrl);
     const id = uniqueId('future');
-    const res = await raw.request('login', { protocolVersion: 99, sdkAppId: TEST_APP_ID, identifier: id, userSig: userSigFor(id) });
+    const res = await raw.request('login', loginParams(id, { protocolVersion: 99 }));
     raw.close();
     assert.equal(res.ok, false);
     assert.equal(res.error.code, 10011);

@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
-import type { ServerProcess } from '../../helpers/server-process.js';
+import type { ServerProcess } from '../../helpers/server.js';
 import { uniqueId, uniqueRoomId } from '../../helpers/clients.js';
 import { Browser, closeAll, waitUntil } from './browser.js';
 

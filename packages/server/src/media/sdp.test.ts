@@ -1,17 +1,16 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { parse } from 'sdp-transform';
 import {
   answeredPayloadType, chooseCodec, codecsOf, completePublisherAnswer, mungePublisherOffer, orderRids, SdpError, type SdpCodec,
 } from './sdp.js';
+import { sdpFixture as fixture } from '../../../../tests/fixtures/sdp.js';
 
 /**
  * SDPs captured in the test namespace: offers of @roamhq/wrtc 0.10.0 and of Chromium 156 through
  * the SDK (tests/browser/codecs.test.ts), the answer libdatachannel 0.24.5 gave the munged
  * Chromium simulcast offer (before completePublisherAnswer), and a Chromium viewer's answer.
  */
-const fixture = (name: string) => readFileSync(new URL(`./sdp-fixtures/${name}.sdp`, import.meta.url), 'utf8').replace(/\r?\n/g, '\r\n');
 const WRTC_CAMERA = fixture('wrtc-camera-offer');
 const WRTC_MICROPHONE = fixture('wrtc-microphone-offer');
 const CHROMIUM_SIMULCAST = fixture('chromium-simulcast-offer');

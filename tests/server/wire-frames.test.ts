@@ -1,44 +1,44 @@
+// How the server answers frames over a bare WebSocket: malformed ones, unknown methods, oversized
+// frames, a request id reused while in flight, and the per-connection rate limit.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { HudongServer } from '../index.js';
-import { loggedIn, startServer, TestClient } from './TestClient.js';
+import { InProcessServer } from '../helpers/server.js';
+import { loggedIn, RawClient } from '../helpers/raw-client.js';
 
 describe('frame handling', () => {
-  let server: HudongServer;
-  let wsUrl: string;
-  let logs: Record<string, any>[];
-  const clients: TestClient[] = [];
-  const connect = async () => { const c = await TestClient.connect(wsUrl); clients.push(c); return c; };
+  const srv = new InProcessServer({ config: { maxBadFrames: 5, maxFrameBytes: 4096, messageAckTimeoutMs: 5000 } });
+  const clients: RawClient[] = [];
+  const connect = async () => { const c = await RawClient.connect(srv.wsUrl); clients.push(c); return c; };
 
-  before(async () => ({ server, wsUrl, logs } = await startServer({ maxBadFrames: 5, maxFrameBytes: 4096, messageAckTimeoutMs: 5000 })));
+  before(() => srv.start());
   after(async () => {
-    for (const c of clients) c.close();
-    await server.close();
+    for (const c of clients) c.terminate();
+    await srv.stop();
   });
 
   const errorOf = (f: { error?: any }) => [f.error?.code, f.error?.detail?.code];
 
   it('answers NOT_JSON, BAD_ENVELOPE (with the id when there is one), BAD_PARAMS, binary frames with 10002', async () => {
     const c = await connect();
-    c.raw('{not json');
+    c.send('{not json');
     assert.deepEqual(errorOf(await c.response(null)), [10002, 'NOT_JSON']);
-    c.raw(JSON.stringify({ type: 'bogus' }));
+    c.send(JSON.stringify({ type: 'bogus' }));
     assert.deepEqual(errorOf(await c.response(null)), [10002, 'BAD_ENVELOPE']);
-    c.raw(JSON.stringify({ type: 'request', id: 7, params: {} }));
+    c.send(JSON.stringify({ type: 'request', id: 7, params: {} }));
     assert.deepEqual(errorOf(await c.response(7)), [10002, 'BAD_ENVELOPE']);
     const bad = await c.request('login', { protocolVersion: 'one' });
     assert.deepEqual(errorOf(bad), [10002, 'BAD_PARAMS']);
     assert.match(bad.error.detail.message, /protocolVersion/);
     assert.equal(c.isOpen, true);
-    c.raw(Buffer.from([1, 2, 3]));
+    c.send(Buffer.from([1, 2, 3]));
     assert.deepEqual(errorOf(await c.response(null)), [10002, 'NOT_JSON']);
-    const line = logs.find((l) => l.msg === 'request failed' && l.detail.code === 'NOT_JSON')!;
+    const line = srv.logs.find((l) => l.msg === 'request failed' && l.detail.code === 'NOT_JSON')!;
     assert.deepEqual([line.reqId, line.method, line.code], [null, null, 10002]);
   });
 
   it('closes with 4002 after maxBadFrames malformed frames', async () => {
     const c = await connect();
-    for (let i = 0; i < 5; i++) c.raw('garbage');
+    for (let i = 0; i < 5; i++) c.send('garbage');
     assert.equal((await c.closed).code, 4002);
     assert.equal(c.frames.length, 5, 'each bad frame was answered');
   });
@@ -51,22 +51,22 @@ describe('frame handling', () => {
 
   it('closes with 1009 on a frame over maxFrameBytes, and the server carries on', async () => {
     const c = await connect();
-    c.raw('x'.repeat(5000));
+    c.send('x'.repeat(5000));
     assert.equal((await c.closed).code, 1009);
     const d = await connect();
     assert.equal((await d.request('ping')).ok, true);
   });
 
   it('answers a request id still in flight with DUPLICATE_REQUEST_ID', async () => {
-    const { client: alice } = await loggedIn(server, wsUrl, 'alice');
-    const { client: bob } = await loggedIn(server, wsUrl, 'bob');
+    const { client: alice } = await loggedIn(srv.wsUrl, 'alice');
+    const { client: bob } = await loggedIn(srv.wsUrl, 'bob');
     clients.push(alice, bob);
     await alice.request('room.enter', { roomId: 9, roomType: 'multi', authBits: 0xff, createRoom: true });
     await bob.request('room.enter', { roomId: 9, roomType: 'multi', authBits: 0xff, createRoom: true });
     // Bob never acks, so the one-to-one message stays in flight.
-    alice.send('room.message', { data: 'hi', to: 'bob' }, 500);
+    alice.sendRequest('room.message', { data: 'hi', to: 'bob' }, 500);
     const message = await bob.event('room.message');
-    alice.send('ping', {}, 500);
+    alice.sendRequest('ping', {}, 500);
     assert.deepEqual(errorOf(await alice.response(500)), [10008, 'DUPLICATE_REQUEST_ID']);
     bob.ack(message.data.ackId);
     assert.equal((await alice.response(500)).ok, true);
@@ -75,14 +75,13 @@ describe('frame handling', () => {
 });
 
 describe('rate limit', () => {
-  let server: HudongServer;
-  let wsUrl: string;
-  before(async () => ({ server, wsUrl } = await startServer({ ratePerSecond: 5, rateBurst: 10 })));
-  after(() => server.close());
+  const srv = new InProcessServer({ config: { ratePerSecond: 5, rateBurst: 10 } });
+  before(() => srv.start());
+  after(() => srv.stop());
 
   it('answers 10005 RATE_LIMITED past the bucket, then closes with 4008 after 200 more frames', async () => {
-    const c = await TestClient.connect(wsUrl);
-    for (let i = 0; i < 400; i++) c.send('ping');
+    const c = await RawClient.connect(srv.wsUrl);
+    for (let i = 0; i < 400; i++) c.sendRequest('ping');
     const { code } = await c.closed;
     assert.equal(code, 4008);
     const limited = c.frames.filter((f) => f.error?.detail?.code === 'RATE_LIMITED');

@@ -1,12 +1,15 @@
+// The HTTP side of createServer() and its lifecycle: health, metrics, the dev UserSig route, the
+// demo directory (and nothing outside it), the SDK bundle, refused upgrades, listen and close.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { verifyUserSig } from '@hudong/protocol/auth';
-import { createServer, type HudongServer } from '../index.js';
-import { loggedIn, startServer, TestClient } from './TestClient.js';
+import { createServer } from '@hudong/server';
+import { InProcessServer, TEST_APP_ID, TEST_SECRET } from '../helpers/server.js';
+import { loggedIn, RawClient } from '../helpers/raw-client.js';
 
 /** GET with the path sent verbatim (fetch would normalise `..` away). */
 function rawGet(url: string, path: string): Promise<{ status: number; body: string }> {
@@ -25,35 +28,36 @@ function rawGet(url: string, path: string): Promise<{ status: number; body: stri
 describe('HTTP routes', () => {
   const root = mkdtempSync(join(tmpdir(), 'hudong-http-'));
   const demo = join(root, 'demo');
-  let server: HudongServer;
+  const srv = new InProcessServer({ config: { dev: true, demoDir: demo } });
   let url: string;
   let wsUrl: string;
 
   before(async () => {
-    const { mkdirSync } = await import('node:fs');
     mkdirSync(join(demo, 'sub'), { recursive: true });
     writeFileSync(join(demo, 'index.html'), '<h1>demo</h1>');
     writeFileSync(join(demo, 'sub', 'app.js'), 'export {}');
     writeFileSync(join(root, 'secret.txt'), 'top secret');
     symlinkSync(join(root, 'secret.txt'), join(demo, 'escape.txt'));
-    ({ server, url, wsUrl } = await startServer({ demoDir: demo }));
+    await srv.start();
+    url = srv.httpUrl;
+    wsUrl = srv.wsUrl;
   });
   after(async () => {
-    await server.close();
+    await srv.stop();
     rmSync(root, { recursive: true, force: true });
   });
 
   it('GET /healthz reports node, rooms and members', async () => {
-    const { client } = await loggedIn(server, wsUrl, 'h-alice');
+    const { client } = await loggedIn(wsUrl, 'h-alice');
     await client.request('room.enter', { roomId: 5, roomType: 'multi', authBits: 0xff, createRoom: true });
     const res = await fetch(`${url}/healthz`);
     assert.equal(res.status, 200);
-    assert.deepEqual(await res.json(), { status: 'ok', node: server.nodeId, rooms: 1, members: 1 });
+    assert.deepEqual(await res.json(), { status: 'ok', node: srv.server.nodeId, rooms: 1, members: 1 });
     client.close();
   });
 
   it('GET /metrics is Prometheus text with the gauges, request counter and histogram', async () => {
-    const c = await TestClient.connect(wsUrl);
+    const c = await RawClient.connect(wsUrl);
     await c.request('ping');
     await c.request('room.exit');
     const text = await (await fetch(`${url}/metrics`)).text();
@@ -68,8 +72,8 @@ describe('HTTP routes', () => {
     const res = await fetch(`${url}/dev/usersig`, { method: 'POST', body: JSON.stringify({ identifier: 'web-1', expireSeconds: 60 }) });
     assert.equal(res.status, 200);
     const body = await res.json() as { sdkAppId: number; userSig: string };
-    assert.equal(body.sdkAppId, server.sdkAppId);
-    assert.equal(verifyUserSig(body.userSig, { sdkAppId: server.sdkAppId, secret: server.secret, identifier: 'web-1' }).expireSeconds, 60);
+    assert.equal(body.sdkAppId, TEST_APP_ID);
+    assert.equal(verifyUserSig(body.userSig, { sdkAppId: TEST_APP_ID, secret: TEST_SECRET, identifier: 'web-1' }).expireSeconds, 60);
     for (const bad of ['nope', '{}', JSON.stringify({ identifier: 'has space' }), JSON.stringify({ identifier: 'x', expireSeconds: -1 })]) {
       assert.equal((await fetch(`${url}/dev/usersig`, { method: 'POST', body: bad })).status, 400, bad);
     }
@@ -106,7 +110,7 @@ describe('HTTP routes', () => {
     assert.match(await bundle.text(), /sourceMappingURL=hudong\.js\.map/);
     assert.equal((await fetch(`${url}/sdk/hudong.js.map`)).status, 200);
     assert.equal((await fetch(`${url}/ws`)).status, 426);
-    await assert.rejects(TestClient.connect(wsUrl.replace('/ws', '/other')));
+    await assert.rejects(RawClient.connect(wsUrl.replace('/ws', '/other')));
   });
 });
 
@@ -122,7 +126,7 @@ describe('HudongServer lifecycle', () => {
     assert.ok(address.port > 0);
     assert.equal(address.url, `http://127.0.0.1:${address.port}`);
     assert.equal(server.address, address);
-    const c = await TestClient.connect(address.wsUrl);
+    const c = await RawClient.connect(address.wsUrl);
     await Promise.all([server.close(), server.close()]);
     assert.equal((await c.closed).code, 1001);
     await server.close();

@@ -3,10 +3,14 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { AuthBits } from '@hudong/protocol';
-import type { HudongServer } from '../index.js';
-import { CHROME_SIMULCAST_OFFER, WRTC_AUDIO_OFFER, WRTC_VIDEO_OFFER } from '../e2e/sdp-fixtures.js';
-import { loggedIn, startServer, type Frame, type TestClient } from '../e2e/TestClient.js';
-import { WrtcPublisher } from '../e2e/wrtcPeers.js';
+import { sdpFixture } from '../fixtures/sdp.js';
+
+const WRTC_VIDEO_OFFER = sdpFixture('wrtc-camera-offer');
+const WRTC_AUDIO_OFFER = sdpFixture('wrtc-microphone-offer');
+const CHROME_SIMULCAST_OFFER = sdpFixture('chromium-style-simulcast-3-offer');
+import { InProcessServer } from '../helpers/server.js';
+import { loggedIn, type Frame, type RawClient } from '../helpers/raw-client.js';
+import { WrtcPublisher } from '../helpers/wrtc-peers.js';
 
 const codeOf = (f: Frame) => [f.error?.code, f.error?.detail?.code];
 const closers: (() => unknown)[] = [];
@@ -15,25 +19,24 @@ after(async () => {
 });
 
 describe('media codes', () => {
-  let server: HudongServer;
-  let wsUrl: string;
+  const srv = new InProcessServer();
   let roomId = 700;
   before(async () => {
-    ({ server, wsUrl } = await startServer());
-    closers.push(() => server.close());
+    await srv.start();
+    closers.push(() => srv.stop());
   });
 
-  async function member(identifier: string, authBits: number, id: number, create = false): Promise<TestClient> {
-    const { client } = await loggedIn(server, wsUrl, identifier);
-    closers.push(() => client.close());
+  async function member(identifier: string, authBits: number, id: number, create = false): Promise<RawClient> {
+    const { client } = await loggedIn(srv.wsUrl, identifier);
+    closers.push(() => client.terminate());
     const res = await client.request('room.enter', { roomId: id, roomType: 'multi', authBits, createRoom: create });
     assert.equal(res.ok, true, JSON.stringify(res.error));
     return client;
   }
 
   it('10006 NOT_IN_ROOM for every media method outside a room', async () => {
-    const { client } = await loggedIn(server, wsUrl, 'outsider');
-    closers.push(() => client.close());
+    const { client } = await loggedIn(srv.wsUrl, 'outsider');
+    closers.push(() => client.terminate());
     for (const [method, params] of [
       ['media.publish', { source: 'camera', sdp: WRTC_VIDEO_OFFER }],
       ['media.unpublish', { source: 'camera' }],
@@ -114,21 +117,21 @@ describe('media codes', () => {
   });
 
   it('10011 SCREEN_VIDEO_DISABLED when the server disables screen video', async () => {
-    const strict = await startServer({ screenVideo: false });
-    closers.push(() => strict.server.close());
-    const { client } = await loggedIn(strict.server, strict.wsUrl, 'presenter');
-    closers.push(() => client.close());
+    const strict = await new InProcessServer({ config: { screenVideo: false } }).start();
+    closers.push(() => strict.stop());
+    const { client } = await loggedIn(strict.wsUrl, 'presenter');
+    closers.push(() => client.terminate());
     await client.request('room.enter', { roomId: 1, roomType: 'multi', authBits: 0xff, createRoom: true });
     assert.deepEqual(codeOf(await client.request('media.publish', { source: 'screen', sdp: WRTC_VIDEO_OFFER })), [10011, 'SCREEN_VIDEO_DISABLED']);
     assert.deepEqual(codeOf(await client.request('media.subscribe', { identifier: 'presenter', source: 'screen' })), [10011, 'SCREEN_VIDEO_DISABLED']);
   });
 
   it('10004 TRANSPORT_TIMEOUT: a view never answered ends after mediaConnectTimeoutMs', async () => {
-    const quick = await startServer({ mediaConnectTimeoutMs: 1500 });
-    closers.push(() => quick.server.close());
-    const { client: host } = await loggedIn(quick.server, quick.wsUrl, 'timeout-host');
-    const { client: viewer } = await loggedIn(quick.server, quick.wsUrl, 'timeout-viewer');
-    closers.push(() => host.close(), () => viewer.close());
+    const quick = await new InProcessServer({ config: { mediaConnectTimeoutMs: 1500 } }).start();
+    closers.push(() => quick.stop());
+    const { client: host } = await loggedIn(quick.wsUrl, 'timeout-host');
+    const { client: viewer } = await loggedIn(quick.wsUrl, 'timeout-viewer');
+    closers.push(() => host.terminate(), () => viewer.terminate());
     await host.request('room.enter', { roomId: 2, roomType: 'multi', authBits: 0xff, createRoom: true });
     await viewer.request('room.enter', { roomId: 2, roomType: 'multi', authBits: 0xff, createRoom: false });
     const { publisher, response } = await WrtcPublisher.publish(host, 'camera');
@@ -141,10 +144,10 @@ describe('media codes', () => {
   });
 
   it('10004 TRANSPORT_TIMEOUT: a publication never connected ends and its publisher is told; an unpublished one is not', async () => {
-    const quick = await startServer({ mediaConnectTimeoutMs: 1500 });
-    closers.push(() => quick.server.close());
-    const { client } = await loggedIn(quick.server, quick.wsUrl, 'stuck-publisher');
-    closers.push(() => client.close());
+    const quick = await new InProcessServer({ config: { mediaConnectTimeoutMs: 1500 } }).start();
+    closers.push(() => quick.stop());
+    const { client } = await loggedIn(quick.wsUrl, 'stuck-publisher');
+    closers.push(() => client.terminate());
     await client.request('room.enter', { roomId: 3, roomType: 'multi', authBits: 0xff, createRoom: true });
     // Offers whose ICE nobody answers: the server's side of them can never connect.
     const audio = await client.request('media.publish', { source: 'audio', sdp: WRTC_AUDIO_OFFER }, 10_000);

@@ -1,28 +1,28 @@
+// Rooms over a bare WebSocket: enter and exit with their events and refusals, changeAuthority
+// bounded by the privilege key, room-wide and acknowledged one-to-one messages, and invites.
 import assert from 'node:assert/strict';
 import { signPrivilegeKey } from '@hudong/protocol/auth';
 import { after, before, describe, it } from 'node:test';
-import type { HudongServer } from '../index.js';
-import { loggedIn, startServer, TestClient } from './TestClient.js';
+import { InProcessServer, TEST_APP_ID, TEST_SECRET } from '../helpers/server.js';
+import { loggedIn, type RawClient } from '../helpers/raw-client.js';
 
 describe('rooms, messages and invites over the wire', () => {
-  let server: HudongServer;
-  let wsUrl: string;
-  let logs: Record<string, any>[];
-  const clients: TestClient[] = [];
+  const srv = new InProcessServer({ config: { messageAckTimeoutMs: 300, roles: { Guest: 0xaa } } });
+  const clients: RawClient[] = [];
   let roomId = 100;
   const login = async (identifier: string) => {
-    const { client } = await loggedIn(server, wsUrl, identifier);
+    const { client } = await loggedIn(srv.wsUrl, identifier);
     clients.push(client);
     return client;
   };
-  const enter = (c: TestClient, id: number, extra: Record<string, unknown> = {}) =>
+  const enter = (c: RawClient, id: number, extra: Record<string, unknown> = {}) =>
     c.request('room.enter', { roomId: id, roomType: 'multi', authBits: 0xff, createRoom: true, ...extra });
   const errorOf = (f: { error?: any }) => [f.error?.code, f.error?.detail?.code];
 
-  before(async () => ({ server, wsUrl, logs } = await startServer({ messageAckTimeoutMs: 300, roles: { Guest: 0xaa } })));
+  before(() => srv.start());
   after(async () => {
-    for (const c of clients) c.close();
-    await server.close();
+    for (const c of clients) c.terminate();
+    await srv.stop();
   });
 
   it('enter, ENTER/EXIT events, exit, NOT_IN_ROOM, room closes when empty', async () => {
@@ -42,19 +42,19 @@ describe('rooms, messages and invites over the wire', () => {
     assert.deepEqual(errorOf(await b.request('room.exit')), [10006, 'NOT_IN_ROOM']);
     assert.deepEqual(errorOf(await enter(b, id + 2000, { createRoom: false })), [10009, 'ROOM_NOT_FOUND']);
     await a.request('room.exit');
-    assert.equal(server.stats().rooms, 0);
+    assert.equal(srv.server.stats().rooms, 0);
   });
 
   it('changeAuthority: room.privilege for the member, bounded by the key it entered with', async () => {
     const id = ++roomId;
     const a = await login('k-alice');
-    const key = signPrivilegeKey({ sdkAppId: server.sdkAppId, secret: server.secret, identifier: 'k-alice', roomId: id, privilegeMap: 0x2b });
+    const key = signPrivilegeKey({ sdkAppId: TEST_APP_ID, secret: TEST_SECRET, identifier: 'k-alice', roomId: id, privilegeMap: 0x2b });
     assert.equal((await enter(a, id, { privilegeKey: key })).result.authBits, 0x2b);
     const down = await a.request('room.changeAuthority', { authBits: 0x0b });
     assert.deepEqual(down.result, { authBits: 0x0b });
     assert.deepEqual((await a.event('room.privilege')).data, { authBits: 0x0b });
     assert.deepEqual(errorOf(await a.request('room.changeAuthority', { authBits: 0xff })), [10003, 'AUTH_BITS_EXCEED_KEY']);
-    const otherRoomKey = signPrivilegeKey({ sdkAppId: server.sdkAppId, secret: server.secret, identifier: 'k-alice', roomId: 1, privilegeMap: 0xff });
+    const otherRoomKey = signPrivilegeKey({ sdkAppId: TEST_APP_ID, secret: TEST_SECRET, identifier: 'k-alice', roomId: 1, privilegeMap: 0xff });
     assert.deepEqual(errorOf(await a.request('room.changeAuthority', { authBits: 1, privilegeKey: otherRoomKey })), [10003, 'PRIVKEY_WRONG_ROOM']);
   });
 
@@ -68,7 +68,7 @@ describe('rooms, messages and invites over the wire', () => {
     assert.deepEqual((await b.event('room.message')).data, { from: 'm-alice', data: 'hello all', binary: false });
     assert.equal(a.frames.some((f) => f.event === 'room.message'), false, 'not echoed to the sender');
 
-    const pending = a.send('room.message', { data: 'aGk=', binary: true, to: 'm-bob' });
+    const pending = a.sendRequest('room.message', { data: 'aGk=', binary: true, to: 'm-bob' });
     const direct = await b.event('room.message');
     assert.deepEqual([direct.data.to, direct.data.binary, typeof direct.data.ackId], ['m-bob', true, 'number']);
     await new Promise((r) => setTimeout(r, 50));
@@ -79,7 +79,7 @@ describe('rooms, messages and invites over the wire', () => {
     const timedOut = await a.request('room.message', { data: 'anyone?', to: 'm-bob' });
     assert.deepEqual(errorOf(timedOut), [10004, 'DELIVERY_TIMEOUT']);
     assert.deepEqual(errorOf(await a.request('room.message', { data: 'x', to: 'nobody' })), [10010, 'MEMBER_NOT_FOUND']);
-    const line = logs.find((l) => l.msg === 'request failed' && l.detail.code === 'DELIVERY_TIMEOUT')!;
+    const line = srv.logs.find((l) => l.msg === 'request failed' && l.detail.code === 'DELIVERY_TIMEOUT')!;
     assert.deepEqual([line.identifier, line.roomId, line.method], ['m-alice', id, 'room.message']);
   });
 
@@ -89,7 +89,7 @@ describe('rooms, messages and invites over the wire', () => {
     assert.deepEqual(errorOf(await a.request('invite.send', { to: 'i-nobody', roomId: 1 })), [10010, 'INVITEE_OFFLINE']);
     assert.deepEqual(errorOf(await a.request('invite.send', { to: 'i-alice', roomId: 1 })), [10002, 'INVITE_SELF']);
 
-    const sent = a.send('invite.send', { to: 'i-bob', roomId: 77 });
+    const sent = a.sendRequest('invite.send', { to: 'i-bob', roomId: 77 });
     const received = await b.event('invite.received');
     assert.deepEqual([received.data.from, received.data.roomId], ['i-alice', 77]);
     assert.deepEqual(errorOf(await a.request('invite.send', { to: 'i-bob', roomId: 78 })), [10008, 'INVITE_PENDING']);
@@ -100,20 +100,20 @@ describe('rooms, messages and invites over the wire', () => {
     assert.deepEqual((await a.response(sent)).result, { inviteId: received.data.inviteId, accepted: true });
     assert.deepEqual(errorOf(await b.request('invite.refuse', { inviteId: received.data.inviteId })), [10008, 'INVITE_ANSWERED']);
 
-    const refused = a.send('invite.send', { to: 'i-bob', roomId: 79 });
+    const refused = a.sendRequest('invite.send', { to: 'i-bob', roomId: 79 });
     await b.request('invite.refuse', { inviteId: (await b.event('invite.received')).data.inviteId });
     assert.equal((await a.response(refused)).result.accepted, false);
 
-    const expiring = a.send('invite.send', { to: 'i-bob', roomId: 80, timeoutMs: 1000 });
+    const expiring = a.sendRequest('invite.send', { to: 'i-bob', roomId: 80, timeoutMs: 1000 });
     const third = await b.event('invite.received');
     assert.deepEqual(errorOf(await a.response(expiring, 3000)), [10004, 'INVITE_EXPIRED']);
     const cancelled = await b.event('invite.cancelled');
     assert.deepEqual([cancelled.data.inviteId, cancelled.data.error.detail.code], [third.data.inviteId, 'INVITE_EXPIRED']);
     assert.deepEqual(errorOf(await b.request('invite.accept', { inviteId: third.data.inviteId })), [10004, 'INVITE_EXPIRED']);
 
-    a.send('invite.send', { to: 'i-bob', roomId: 81 });
+    a.sendRequest('invite.send', { to: 'i-bob', roomId: 81 });
     const fourth = await b.event('invite.received');
-    a.close();
+    a.terminate();
     const gone = await b.event('invite.cancelled');
     assert.deepEqual([gone.data.inviteId, gone.data.error.code, gone.data.error.detail.code], [fourth.data.inviteId, 10010, 'INVITER_GONE']);
   });

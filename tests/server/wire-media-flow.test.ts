@@ -1,41 +1,38 @@
 // Real media through the SFU, in one process: @roamhq/wrtc publisher → node-datachannel SFU →
-// @roamhq/wrtc viewer, over the real signalling. Run inside the namespace:
-//   /work/shared/tools/netns-run node --import tsx --test packages/server/src/media/media-flow.test.ts
+// @roamhq/wrtc viewer, over the bare signalling. Run inside the namespace (run-tests does):
+//   node scripts/run-tests.mjs tests/server/wire-media-flow.test.ts
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
-import type { HudongServer } from '../index.js';
-import { loggedIn, sleep, startServer, type TestClient } from '../e2e/TestClient.js';
-import { WrtcPublisher, WrtcViewer } from '../e2e/wrtcPeers.js';
-
-async function metric(url: string, name: string): Promise<number> {
-  const text = await (await fetch(`${url}/metrics`)).text();
-  const line = text.split('\n').find((l) => l.startsWith(name + ' '));
-  return line ? Number(line.slice(name.length + 1)) : NaN;
-}
+import { setTimeout as sleep } from 'node:timers/promises';
+import { InProcessServer } from '../helpers/server.js';
+import { loggedIn, type RawClient } from '../helpers/raw-client.js';
+import { metric } from '../helpers/media.js';
+import { WrtcPublisher, WrtcViewer } from '../helpers/wrtc-peers.js';
 
 const closers: (() => unknown)[] = [];
 after(async () => {
   for (const close of closers.reverse()) await close();
 });
 
-async function room(server: HudongServer, wsUrl: string, roomId: number) {
-  const { client: host } = await loggedIn(server, wsUrl, `host-${roomId}`);
-  const { client: guest } = await loggedIn(server, wsUrl, `guest-${roomId}`);
-  closers.push(() => host.close(), () => guest.close());
+async function room(wsUrl: string, roomId: number) {
+  const { client: host } = await loggedIn(wsUrl, `host-${roomId}`);
+  const { client: guest } = await loggedIn(wsUrl, `guest-${roomId}`);
+  closers.push(() => host.terminate(), () => guest.terminate());
   assert.equal((await host.request('room.enter', { roomId, roomType: 'multi', authBits: 0xff, createRoom: true })).ok, true);
   assert.equal((await guest.request('room.enter', { roomId, roomType: 'multi', authBits: 0xff, createRoom: false })).ok, true);
   await host.event('room.endpoints'); // guest's ENTER
   return { host, guest, hostId: `host-${roomId}` };
 }
 
-const endpointEvent = (c: TestClient, event: number, waitMs = 10_000) =>
+const endpointEvent = (c: RawClient, event: number, waitMs = 10_000) =>
   c.waitFor((f) => f.type === 'event' && f.event === 'room.endpoints' && f.data.event === event, waitMs, `room.endpoints ${event}`);
 
 describe('media through the SFU (wrtc ↔ node-datachannel)', () => {
   it('camera and microphone: HAS_ events, ≥ 30 decoded 640x480 frames, audio, PLI on view start, REMB ramp, NO_ event on unpublish', async () => {
-    const { server, url, wsUrl } = await startServer();
-    closers.push(() => server.close());
-    const { host, guest, hostId } = await room(server, wsUrl, 501);
+    const srv = await new InProcessServer().start();
+    closers.push(() => srv.stop());
+    const url = srv.httpUrl;
+    const { host, guest, hostId } = await room(srv.wsUrl, 501);
 
     const { publisher: camera, response } = await WrtcPublisher.publish(host, 'camera');
     closers.push(() => camera.close());
@@ -91,7 +88,7 @@ describe('media through the SFU (wrtc ↔ node-datachannel)', () => {
     assert.equal(noCamera.data.members[0].hasAudio, true);
     assert.equal(await metric(url, 'hudong_subscriptions'), 1);
     // The member leaving ends the rest: NO_AUDIO for the room, the audio view ended.
-    host.send('room.exit');
+    host.sendRequest('room.exit');
     await endpointEvent(guest, 6);
     const audioEnded = await guest.event('media.subscriptionEnded');
     assert.equal(audioEnded.data.subscriptionId, listen.subscriptionId);
@@ -100,9 +97,10 @@ describe('media through the SFU (wrtc ↔ node-datachannel)', () => {
   });
 
   it('with testDropRate 0.05, NACKs recover the loss and frames keep decoding', async () => {
-    const { server, url, wsUrl } = await startServer({ testDropRate: 0.05 });
-    closers.push(() => server.close());
-    const { host, guest, hostId } = await room(server, wsUrl, 502);
+    const srv = await new InProcessServer({ config: { testDropRate: 0.05 } }).start();
+    closers.push(() => srv.stop());
+    const url = srv.httpUrl;
+    const { host, guest, hostId } = await room(srv.wsUrl, 502);
     const { publisher, response } = await WrtcPublisher.publish(host, 'camera');
     closers.push(() => publisher.close());
     assert.equal(response.ok, true);

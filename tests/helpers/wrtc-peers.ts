@@ -1,9 +1,10 @@
-// @roamhq/wrtc peers for the media tests: a publisher with a synthetic camera (640x480 I420, 30 fps,
-// noisy so that the encoder uses the bitrate it is allowed) and a tone microphone, and a viewer
-// that decodes. Only works inside ../shared/tools/netns-run (libwebrtc skips loopback otherwise).
+// @roamhq/wrtc peers for the wire-level media tests: a publisher with a synthetic camera (640x480 I420,
+// 30 fps, noisy so that the encoder uses the bitrate it is allowed) and a tone microphone, and a
+// viewer that decodes. Only works inside ../shared/tools/netns-run (libwebrtc skips loopback otherwise).
 import { randomFillSync } from 'node:crypto';
 import wrtc from '@roamhq/wrtc';
-import type { TestClient } from './TestClient.js';
+import type { RawClient } from './raw-client.js';
+import { FrameCounter, SampleCounter } from './media.js';
 
 const w = wrtc as any;
 const { RTCPeerConnection, nonstandard } = w;
@@ -69,7 +70,7 @@ export class WrtcPublisher {
   }
 
   /** Publishes through `client`: media.publish, then the answer. Returns the response frame. */
-  static async publish(client: TestClient, source: 'camera' | 'screen' | 'audio'): Promise<{ publisher: WrtcPublisher; response: any }> {
+  static async publish(client: RawClient, source: 'camera' | 'screen' | 'audio'): Promise<{ publisher: WrtcPublisher; response: any }> {
     const { publisher, sdp } = await WrtcPublisher.offer(source === 'audio' ? 'audio' : 'video');
     const response = await client.request('media.publish', { source, sdp }, 10_000);
     if (response.ok) await publisher.pc.setRemoteDescription({ type: 'answer', sdp: response.result.sdp });
@@ -96,11 +97,8 @@ export class WrtcPublisher {
 export class WrtcViewer {
   readonly pc: any;
   readonly subscriptionId: string;
-  frames = 0;
-  width = 0;
-  height = 0;
-  samples = 0;
-  #sink: any;
+  #video: FrameCounter | undefined;
+  #audio: SampleCounter | undefined;
 
   private constructor(pc: any, subscriptionId: string) {
     this.pc = pc;
@@ -108,23 +106,14 @@ export class WrtcViewer {
   }
 
   /** media.subscribe → answer → media.answer. */
-  static async view(client: TestClient, identifier: string, source: 'camera' | 'screen' | 'audio', size: 'big' | 'small' = 'big'): Promise<WrtcViewer> {
+  static async view(client: RawClient, identifier: string, source: 'camera' | 'screen' | 'audio', size: 'big' | 'small' = 'big'): Promise<WrtcViewer> {
     const res = await client.request('media.subscribe', { identifier, source, size }, 10_000);
     if (!res.ok) throw new Error(`media.subscribe failed: ${JSON.stringify(res.error)}`);
     const pc = new RTCPeerConnection();
     const viewer = new WrtcViewer(pc, res.result.subscriptionId);
     pc.ontrack = ({ track }: any) => {
-      if (track.kind === 'video') {
-        viewer.#sink = new nonstandard.RTCVideoSink(track);
-        viewer.#sink.onframe = ({ frame }: any) => {
-          viewer.frames++;
-          viewer.width = frame.width;
-          viewer.height = frame.height;
-        };
-      } else {
-        viewer.#sink = new nonstandard.RTCAudioSink(track);
-        viewer.#sink.ondata = ({ samples }: any) => (viewer.samples += samples.length);
-      }
+      if (track.kind === 'video') viewer.#video = new FrameCounter(track);
+      else viewer.#audio = new SampleCounter(track);
     };
     await pc.setRemoteDescription({ type: 'offer', sdp: res.result.sdp });
     await pc.setLocalDescription(await pc.createAnswer());
@@ -134,22 +123,30 @@ export class WrtcViewer {
     return viewer;
   }
 
+  /** Video frames decoded so far. */
+  get frames(): number {
+    return this.#video?.count ?? 0;
+  }
+  get width(): number {
+    return this.#video?.frames.at(-1)?.width ?? 0;
+  }
+  get height(): number {
+    return this.#video?.frames.at(-1)?.height ?? 0;
+  }
+  /** Audio samples received so far. */
+  get samples(): number {
+    return this.#audio?.samples ?? 0;
+  }
+
   /** Resolves once `n` frames were decoded; rejects after `timeoutMs`. */
-  async waitFrames(n: number, timeoutMs = 10_000): Promise<number> {
-    const started = Date.now();
-    while (this.frames < n) {
-      if (Date.now() - started > timeoutMs) throw new Error(`only ${this.frames} of ${n} frames within ${timeoutMs} ms`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    return Date.now() - started;
+  waitFrames(n: number, timeoutMs = 10_000): Promise<void> {
+    if (!this.#video) return Promise.reject(new Error('no video track received'));
+    return this.#video.waitFor(n, timeoutMs);
   }
 
   close(): void {
-    if (this.#sink) {
-      this.#sink.onframe = null;
-      this.#sink.ondata = null;
-      this.#sink.stop();
-    }
+    this.#video?.stop();
+    this.#audio?.stop();
     this.pc.close();
   }
 }

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { EndpointEvent, type AVError } from '@hudong/sdk';
-import { ServerProcess } from '../helpers/server-process.js';
+import { ServerProcess } from '../helpers/server.js';
 import { TcpProxy } from '../helpers/tcp-proxy.js';
 import { dispose, nextEvent, sleep, startedContext, uniqueId, uniqueRoomId } from '../helpers/clients.js';
 
