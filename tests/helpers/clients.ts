@@ -2,9 +2,6 @@ import { AVContext, AVError } from '@hudong/sdk';
 import assert from 'node:assert/strict';
 import { TEST_APP_ID, userSigFor } from './server.js';
 
-/** @deprecated Moved to ./server.ts with the credentials it signs with: import it from there. */
-export { userSigFor };
-
 let counter = 0;
 /** A fresh identifier per call, so tests in one server never collide. */
 export function uniqueId(prefix: string): string {

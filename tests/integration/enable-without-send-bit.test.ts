@@ -7,7 +7,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { AuthBits, EndpointEvent, type AVContext } from '@hudong/sdk';
-import { ServerProcess } from '../helpers/server-process.js';
+import { ServerProcess } from '../helpers/server.js';
 import { dispose, rejectsWithServer, sleep, startedContext, uniqueId, uniqueRoomId } from '../helpers/clients.js';
 import { endpointEvent } from '../helpers/media.js';
 

@@ -5,7 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { EndpointEvent } from '@hudong/sdk';
-import { ServerProcess } from '../helpers/server-process.js';
+import { ServerProcess } from '../helpers/server.js';
 import { TcpProxy } from '../helpers/tcp-proxy.js';
 import { dispose, nextEvent, rejectsWith, sleep, startedContext, uniqueId, uniqueRoomId } from '../helpers/clients.js';
 
