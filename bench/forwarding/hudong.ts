@@ -24,7 +24,7 @@ export async function joinHudong(url: string, identifier: string): Promise<{ cli
 export async function waitForCamera(client: RawClient, members: Member[], publisher: string, timeoutMs = 30_000): Promise<void> {
   if (members.some((m) => m.identifier === publisher && m.hasCameraVideo)) return;
   await client.waitFor(
-    (f) => f.event === 'room.endpoints' && f.data.event === EndpointEvent.HAS_CAMERA_VIDEO && f.data.members.some((m: Member) => m.identifier === publisher),
+    (f) => f.event === 'room.endpoints' && f.data.event === EndpointEvent.HAS_CAMERA_VIDEO && f.data.members.some((m) => m.identifier === publisher),
     timeoutMs, `HAS_CAMERA_VIDEO from ${publisher}`,
   );
 }

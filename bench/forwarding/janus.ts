@@ -74,16 +74,28 @@ export async function startJanus(firFreq: number, twcc = false): Promise<JanusSe
   };
 }
 
-type Msg = Record<string, any>;
+/** What this bench sends: Janus' own fields, or a videoroom request body or jsep. */
+type JanusBody = Record<string, unknown>;
+
+/** The fields of a Janus reply or event this bench reads (Janus JSON API, videoroom plugin). */
+export interface JanusMessage {
+  janus: string;
+  transaction?: string;
+  /** create, attach: the new session's or handle's id. */
+  data?: { id: number };
+  error?: { code: number; reason: string };
+  plugindata?: { plugin: string; data: { id?: number; error?: string; error_code?: number } };
+  jsep?: { type: string; sdp: string };
+}
 
 /** One Janus session on its own WebSocket (like a browser client), with one videoroom handle. */
 export class JanusSession {
   #ws!: WebSocket;
-  #pending = new Map<string, { resolve: (m: Msg) => void; reject: (e: Error) => void; waitEvent: boolean }>();
+  #pending = new Map<string, { resolve: (m: JanusMessage) => void; reject: (e: Error) => void; waitEvent: boolean }>();
   #keepalive: NodeJS.Timeout | undefined;
   id = 0;
   handle = 0;
-  onEvent: (m: Msg) => void = () => {};
+  onEvent: (m: JanusMessage) => void = () => {};
 
   async open(url = JANUS_URL): Promise<void> {
     this.#ws = new WebSocket(url, 'janus-protocol');
@@ -91,18 +103,20 @@ export class JanusSession {
       this.#ws.once('open', () => res());
       this.#ws.once('error', rej);
     });
-    this.#ws.on('message', (d) => this.#onMessage(JSON.parse(String(d))));
-    this.id = (await this.request({ janus: 'create' })).data.id;
-    this.#keepalive = setInterval(() => this.request({ janus: 'keepalive' }).catch(() => {}), 25_000);
-    this.handle = (await this.request({ janus: 'attach', plugin: 'janus.plugin.videoroom' })).data.id;
+    this.#ws.on('message', (d) => this.#onMessage(JSON.parse(String(d)) as JanusMessage));
+    this.id = (await this.request({ janus: 'create' })).data!.id;
+    // A lost keepalive shows as the session timing out on Janus' side; nothing to do about it here.
+    this.#keepalive = setInterval(() => void this.request({ janus: 'keepalive' }).catch(() => {}), 25_000);
+    this.handle = (await this.request({ janus: 'attach', plugin: 'janus.plugin.videoroom' })).data!.id;
   }
 
-  #onMessage(m: Msg): void {
-    const p = m.transaction && this.#pending.get(m.transaction);
+  #onMessage(m: JanusMessage): void {
+    const transaction = m.transaction ?? '';
+    const p = this.#pending.get(transaction);
     if (p) {
       if (m.janus === 'ack' && p.waitEvent) return;
-      this.#pending.delete(m.transaction);
-      if (m.janus === 'error') return p.reject(new Error(`janus error ${m.error.code}: ${m.error.reason}`));
+      this.#pending.delete(transaction);
+      if (m.janus === 'error') return p.reject(new Error(`janus error ${m.error?.code}: ${m.error?.reason}`));
       const pd = m.plugindata?.data;
       if (pd?.error) return p.reject(new Error(`videoroom error ${pd.error_code}: ${pd.error}`));
       return p.resolve(m);
@@ -110,9 +124,9 @@ export class JanusSession {
     this.onEvent(m);
   }
 
-  request(body: Msg, waitEvent = false): Promise<Msg> {
+  request(body: JanusBody, waitEvent = false): Promise<JanusMessage> {
     const transaction = randomBytes(6).toString('hex');
-    const msg: Msg = { ...body, transaction };
+    const msg: JanusBody = { ...body, transaction };
     if (this.id) msg.session_id = this.id;
     return new Promise((resolve, reject) => {
       this.#pending.set(transaction, { resolve, reject, waitEvent });
@@ -121,11 +135,11 @@ export class JanusSession {
   }
 
   /** An asynchronous videoroom request: resolves with the plugin event (and its jsep). */
-  message(body: Msg, jsep?: Msg): Promise<Msg> {
+  message(body: JanusBody, jsep?: JanusBody): Promise<JanusMessage> {
     return this.request({ janus: 'message', handle_id: this.handle, body, ...(jsep ? { jsep } : {}) }, true);
   }
 
-  trickleCompleted(): Promise<Msg> {
+  trickleCompleted(): Promise<JanusMessage> {
     return this.request({ janus: 'trickle', handle_id: this.handle, candidate: { completed: true } });
   }
 

@@ -105,9 +105,9 @@ async function connect(target: string, url: string, identifier: string): Promise
     janus = new JanusSession();
     await janus.open(url);
     const joined = await janus.message({ request: 'join', ptype: 'publisher', room: JANUS_ROOM, display: identifier });
-    const feedId = joined.plugindata.data.id;
+    const feedId = joined.plugindata!.data.id;
     const conf = await janus.message({ request: 'configure', audio: false, video: true }, { type: 'offer', sdp });
-    await pc!.setRemoteDescription({ type: 'answer', sdp: capped(conf.jsep.sdp) });
+    await pc!.setRemoteDescription({ type: 'answer', sdp: capped(conf.jsep!.sdp) });
     await janus.trickleCompleted();
     await flowing();
     await new Promise((r) => setTimeout(r, 500));
@@ -115,12 +115,32 @@ async function connect(target: string, url: string, identifier: string): Promise
   }
 }
 
-async function stats(): Promise<Record<string, number | string>> {
-  const out: Record<string, number | string> = { framesFed: n, at: Date.now() };
+/** The reply to {cmd:'stats'}: frames fed so far and, once the transport exists, its state and video outbound-rtp counters. */
+export interface PublisherStats {
+  framesFed: number;
+  at: number;
+  connectionState?: RTCPeerConnectionState;
+  bytesSent?: number;
+  packetsSent?: number;
+  framesEncoded?: number;
+  frameWidth?: number;
+  frameHeight?: number;
+  keyFramesEncoded?: number;
+  pliCount?: number;
+  firCount?: number;
+  nackCount?: number;
+  retransmitted?: number;
+  limitation?: string;
+}
+
+async function stats(): Promise<PublisherStats> {
+  const out: PublisherStats = { framesFed: n, at: Date.now() };
   if (!pc) return out;
   const report = await pc.getStats();
-  report.forEach((s: any) => {
-    if (s.type === 'outbound-rtp' && s.kind === 'video') {
+  report.forEach((stat: RTCStats) => {
+    if (stat.type !== 'outbound-rtp') return;
+    const s = stat as RTCOutboundRtpStreamStats;
+    if (s.kind === 'video') {
       Object.assign(out, {
         bytesSent: s.bytesSent, packetsSent: s.packetsSent, framesEncoded: s.framesEncoded,
         frameWidth: s.frameWidth ?? 0, frameHeight: s.frameHeight ?? 0, keyFramesEncoded: s.keyFramesEncoded ?? 0,
@@ -133,7 +153,11 @@ async function stats(): Promise<Record<string, number | string>> {
   return out;
 }
 
-process.on('message', (m: any) => {
+/** What run.ts sends (see the header). */
+type PublisherCommand = { cmd: 'connect'; target: 'hudong' | 'janus'; url: string; identifier: string } | { cmd: 'stats' } | { cmd: 'disconnect' } | { cmd: 'stop' };
+
+process.on('message', (message) => {
+  const m = message as PublisherCommand;
   if (m.cmd === 'connect') {
     connect(m.target, m.url, m.identifier).catch((e) => send({ type: 'error', message: String(e?.stack ?? e) }));
   } else if (m.cmd === 'stats') {

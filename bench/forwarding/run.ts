@@ -17,6 +17,7 @@ import { cpuMeter } from '../lib/cpu.js';
 import { formatBlock, formatRatios, type Row } from './table.js';
 import { startHudong } from './hudong.js';
 import { startJanus, JANUS_URL } from './janus.js';
+import type { PublisherStats } from './publisher.js';
 
 const { values } = parseArgs({
   options: {
@@ -48,13 +49,17 @@ if (!Object.values(networkInterfaces()).flat().some((a) => a?.address === '127.0
   process.exit(2);
 }
 
+/** A reply of a helper: `type` says which (`error` carries `message`), the rest depends on it. */
+interface Reply { type: string; message?: string }
+
 /** A forked helper speaking {cmd} → {type} over IPC, one reply at a time. */
 class Child {
   readonly proc: ChildProcess;
-  #waiters: { type: string; resolve: (m: any) => void; reject: (e: Error) => void }[] = [];
+  #waiters: { type: string; resolve: (m: Reply) => void; reject: (e: Error) => void }[] = [];
   constructor(file: string, readonly label: string, args: string[] = []) {
     this.proc = fork(fileURLToPath(new URL(file, import.meta.url)), args, { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-    this.proc.on('message', (m: any) => {
+    this.proc.on('message', (message) => {
+      const m = message as Reply;
       const i = this.#waiters.findIndex((w) => w.type === m.type || m.type === 'error');
       if (i < 0) return m.type === 'error' ? log(`${label}: ${m.message}`) : undefined;
       const [w] = this.#waiters.splice(i, 1);
@@ -64,13 +69,14 @@ class Child {
     this.proc.on('error', (e) => log(`${label}: ${e.message}`));
     this.proc.on('exit', (code) => this.#waiters.splice(0).forEach((w) => w.reject(new Error(`${label} exited (${code})`))));
   }
-  next<T = any>(type: string, timeoutS = 600): Promise<T> {
+  /** The next reply `type`; `T` is what the helper sends with that type (see its header). */
+  next<T = Reply>(type: string, timeoutS = 600): Promise<T> {
     return new Promise((resolve, reject) => {
       const t = setTimeout(() => reject(new Error(`${this.label}: no '${type}' in ${timeoutS} s`)), timeoutS * 1000);
-      this.#waiters.push({ type, resolve: (m) => (clearTimeout(t), resolve(m)), reject: (e) => (clearTimeout(t), reject(e)) });
+      this.#waiters.push({ type, resolve: (m) => (clearTimeout(t), resolve(m as T)), reject: (e) => (clearTimeout(t), reject(e)) });
     });
   }
-  call<T = any>(msg: object, reply: string, timeoutS?: number): Promise<T> {
+  call<T = Reply>(msg: object, reply: string, timeoutS?: number): Promise<T> {
     if (!this.proc.connected) return Promise.reject(new Error(`${this.label} is gone`));
     const p = this.next<T>(reply, timeoutS);
     this.proc.send(msg);
@@ -161,13 +167,13 @@ async function runTarget(target: 'hudong' | 'janus', pub: Child, workers: Child[
       await sleep(wait);
       // Every source is read at once at both ends of the window, each rate over its own clock.
       const serverCount = async () => ({ at: Date.now(), count: target === 'hudong' ? await forwardedByServer(url) : NaN });
-      const [p0, f0, a] = await Promise.all([pub.call<any>({ cmd: 'stats' }, 'stats'), serverCount(), snapshot(workers)]);
+      const [p0, f0, a] = await Promise.all([pub.call<PublisherStats>({ cmd: 'stats' }, 'stats'), serverCount(), snapshot(workers)]);
       const meter = cpuMeter(pid);
       const wMeters = workers.map((w) => cpuMeter(w.proc.pid!)), pMeter = cpuMeter(pub.proc.pid!);
       await sleep(SECONDS);
       const cpu = meter();
       const subsCpu = wMeters.reduce((t, m) => t + m().fraction, 0), pubCpu = pMeter().fraction;
-      const [p1, f1, b] = await Promise.all([pub.call<any>({ cmd: 'stats' }, 'stats'), serverCount(), snapshot(workers)]);
+      const [p1, f1, b] = await Promise.all([pub.call<PublisherStats>({ cmd: 'stats' }, 'stats'), serverCount(), snapshot(workers)]);
       const r = row(have, a, b, cpu.fraction);
       const subs = b.flatMap((w) => w.subs);
       const tally = (f: (s: SubSnap) => string) => Object.entries(subs.reduce<Record<string, number>>((t, s) => ((t[f(s)] = (t[f(s)] ?? 0) + 1), t), {})).map(([k, v]) => `${k}:${v}`).join(' ');
@@ -180,12 +186,14 @@ async function runTarget(target: 'hudong' | 'janus', pub: Child, workers: Child[
       }
       rows.push(r);
       const pubSeconds = (p1.at - p0.at) / 1000;
-      const pubKbps = ((p1.bytesSent - p0.bytesSent) * 8) / 1000 / pubSeconds;
-      const pubPps = (p1.packetsSent - p0.packetsSent) / pubSeconds;
+      // NaN for a counter the publisher did not report (no outbound video stream yet)
+      const pubDelta = (k: 'bytesSent' | 'packetsSent' | 'keyFramesEncoded' | 'nackCount' | 'retransmitted') => (p1[k] ?? NaN) - (p0[k] ?? NaN);
+      const pubKbps = (pubDelta('bytesSent') * 8) / 1000 / pubSeconds;
+      const pubPps = pubDelta('packetsSent') / pubSeconds;
       const forwarded = (f1.count - f0.count) / ((f1.at - f0.at) / 1000);
       const serverCounted = Number.isFinite(forwarded) ? ` (server counted ${forwarded.toFixed(0)} sent)` : '';
       log(`${target} N=${have}: cpu ${r.cpuPct.toFixed(1)}%, ${r.pktsPerSec.toFixed(0)} pkts/s received${serverCounted}, ${r.usPerPkt.toFixed(1)} µs/pkt, loss ${r.lossPct.toFixed(2)}%;` +
-        ` publisher ${pubKbps.toFixed(0)} kbps ${pubPps.toFixed(0)} pkts/s ${p1.frameWidth}x${p1.frameHeight} kf+${p1.keyFramesEncoded - p0.keyFramesEncoded} nack+${p1.nackCount - p0.nackCount} rtx+${p1.retransmitted - p0.retransmitted} limit=${p1.limitation};` +
+        ` publisher ${pubKbps.toFixed(0)} kbps ${pubPps.toFixed(0)} pkts/s ${p1.frameWidth}x${p1.frameHeight} kf+${pubDelta('keyFramesEncoded')} nack+${pubDelta('nackCount')} rtx+${pubDelta('retransmitted')} limit=${p1.limitation};` +
         ` CPU: subscriber workers ${(subsCpu * 100).toFixed(0)}%, publisher ${(pubCpu * 100).toFixed(0)}% (of ${cpus().length} cores)`);
     }
   } catch (e) {

@@ -120,7 +120,7 @@ async function addJanus(url: string, feedId: number, name: string): Promise<Sub>
       await new Promise((r) => setTimeout(r, 250));
     }
   }
-  const { sub, answer } = await answerOffer(name, ev.jsep.sdp);
+  const { sub, answer } = await answerOffer(name, ev.jsep!.sdp);
   await s.message({ request: 'start' }, { type: 'answer', sdp: answer });
   await s.trickleCompleted();
   sub.close = () => (sub.pc.close(), s.close());
@@ -137,11 +137,18 @@ function pli(sub: Sub): void {
 }
 let pliTimer: NodeJS.Timeout | undefined;
 
-process.on('message', async (m: any) => {
+/** What run.ts sends (see the header); Janus subscribers name the publisher's feed. */
+type WorkerCommand =
+  | ({ cmd: 'add'; url: string; publisher: string; names: string[] } & ({ target: 'hudong' } | { target: 'janus'; feedId: number }))
+  | { cmd: 'snapshot' }
+  | { cmd: 'pli'; seconds: number }
+  | { cmd: 'closeAll' };
+
+async function handle(m: WorkerCommand): Promise<void> {
   if (m.cmd === 'add') {
     const errors: string[] = [];
     let ok = 0;
-    const queue = [...(m.names as string[])];
+    const queue = [...m.names];
     const lane = async () => {
       for (let name = queue.shift(); name; name = queue.shift()) {
         try {
@@ -177,6 +184,9 @@ process.on('message', async (m: any) => {
     for (const s of subs.splice(0)) s.close();
     send({ type: 'closed' });
   }
-});
+}
+
+// A command that fails outside a subscriber's own try (which reports per name) is reported to run.ts, which rejects its wait.
+process.on('message', (m) => void handle(m as WorkerCommand).catch((e: unknown) => send({ type: 'error', message: String(e) })));
 process.on('disconnect', () => process.exit(0));
 send({ type: 'ready' });

@@ -64,7 +64,7 @@ test("host and audience: the audience stage plays the host's camera (640 wide, f
 });
 
 test('chat goes both ways as "FROM: TEXT"', async () => {
-  const { host, audience, hostId, audienceId, browsers } = await live();
+  const { host, audience, hostId, audienceId } = await live();
   {
     const says = async (from: Page, to: Page, fromId: string, text: string) => {
       await from.fill(byTestId('chat-input'), text);
@@ -81,7 +81,7 @@ test('chat goes both ways as "FROM: TEXT"', async () => {
 });
 
 test("screen share: the audience sees the host's 1280x720 screen", async () => {
-  const { host, audience, hostId, browsers } = await live();
+  const { host, audience, hostId } = await live();
   {
     await host.click(byTestId('screen-share'));
     const stats = await waitForPlayingVideo(audience, stageVideo(hostId, 'screen'), { width: 1280, timeoutMs: 15_000 });

@@ -9,7 +9,7 @@ import { EndpointEvent } from '@hudong/sdk';
 import { ServerProcess, TEST_APP_ID, userSigFor } from '../helpers/server.js';
 import { dispose, startedContext, uniqueId, uniqueRoomId } from '../helpers/clients.js';
 import { FrameCounter, endpointEvent } from '../helpers/media.js';
-import { Browser, closeAll, screenshot, waitForPlayingVideo, waitUntil } from './helpers/browser.js';
+import { Browser, closeAll, screenshot, waitForPlayingVideo } from './helpers/browser.js';
 
 let server: ServerProcess;
 before(async () => {

@@ -1,4 +1,4 @@
-import { AVContext, AVError } from '@hudong/sdk';
+import { AVContext, AVError, type AVContextEvents, type AVDeviceManager, type AVDeviceManagerEvents, type AVRoom, type AVRoomEvents } from '@hudong/sdk';
 import assert from 'node:assert/strict';
 import { TEST_APP_ID, userSigFor } from './server.js';
 
@@ -64,13 +64,18 @@ export async function rejectsWithServer(promise: Promise<unknown>, code: number,
   return err;
 }
 
+/** The event map of an SDK emitter: event name → the arguments its listeners get. */
+type EventsOf<T> = T extends AVRoom ? AVRoomEvents : T extends AVDeviceManager ? AVDeviceManagerEvents : T extends AVContext ? AVContextEvents : never;
+
 /** Resolves with the arguments of the next `event` the emitter fires. */
-export function nextEvent<T extends unknown[]>(emitter: { once(event: string, fn: (...args: any[]) => void): unknown }, event: string, timeoutMs = 10_000): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
+export function nextEvent<T extends AVRoom | AVDeviceManager | AVContext, K extends keyof EventsOf<T> & string>(emitter: T, event: K, timeoutMs = 10_000): Promise<EventsOf<T>[K]> {
+  return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`no '${event}' within ${timeoutMs} ms`)), timeoutMs);
-    emitter.once(event, (...args: unknown[]) => {
+    // Each emitter's `once` is generic over its own map, so on the union of them only this form is callable;
+    // `K` names an event of T's map, whose listener gets EventsOf<T>[K].
+    (emitter as { once(event: string, fn: (...args: unknown[]) => void): unknown }).once(event, (...args) => {
       clearTimeout(timer);
-      resolve(args as T);
+      resolve(args as EventsOf<T>[K]);
     });
   });
 }

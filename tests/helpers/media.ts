@@ -3,7 +3,7 @@ import { EndpointEvent, type AVContext, type AVRoom } from '@hudong/sdk';
 import { startedContext, uniqueId, uniqueRoomId } from './clients.js';
 
 type Track = MediaStreamTrack;
-const { RTCVideoSink, RTCAudioSink } = (wrtc as unknown as { nonstandard: Record<string, any> }).nonstandard;
+const { RTCVideoSink, RTCAudioSink } = wrtc.nonstandard;
 
 export interface DecodedFrame {
   at: number;

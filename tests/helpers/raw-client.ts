@@ -1,15 +1,28 @@
 import WebSocket from 'ws';
 import {
   PROTOCOL_VERSION, encodeAck, isMethodName, parseEvent, parseResult, parseServerMessage,
-  type MethodName, type ParamsOf, type ResultOf,
+  type MethodName, type ParamsOf, type ResultOf, type ServerEventData, type ServerEventName, type WireError,
 } from '@hudong/protocol';
 import { TEST_APP_ID, userSigFor } from './server.js';
 
 /**
- * A frame the server sent, as it arrived (loosely typed: tests read what they assert on).
- * Responses have `id`, `ok` and `result` or `error`; events have `event` and `data`.
+ * A response the server sent, as it arrived: `result` (of type R) when `ok`, `error` when not. Both
+ * are declared so that a test reads the one it asserts on without narrowing first; reading the absent
+ * one throws, which fails the test as a wrong assertion would. The result of a request this client
+ * sent under a method name was checked against that method's schema (see RawClient).
  */
-export type Frame = { type: 'response' | 'event'; id?: number | null; ok?: boolean; result?: any; error?: any; event?: string; data?: any };
+export interface ResponseFrame<R = unknown> { type: 'response'; id: number | null; ok: boolean; result: R; error: WireError; event?: undefined; data?: undefined }
+
+/** Each event as it arrived: `event` tells the type of `data`, which was checked against the event's schema (see RawClient). */
+type AnyEventFrame = {
+  [N in ServerEventName]: { type: 'event'; event: N; data: ServerEventData<N>; id?: undefined; ok?: undefined; result?: undefined; error?: undefined };
+}[ServerEventName];
+
+/** A frame the server sent: `f.type`, `f.event === name` or `f.ok` tell which. */
+export type Frame = ResponseFrame | AnyEventFrame;
+
+/** The frame of an event `E`. */
+export type EventFrame<E extends ServerEventName = ServerEventName> = Extract<AnyEventFrame, { event: E }>;
 
 export interface RawClientOptions {
   /** Acknowledge every event that carries an `ackId` (one-to-one room messages) at once. @default false */
@@ -73,10 +86,10 @@ export class RawClient {
   get isOpen(): boolean {
     return this.#ws.readyState === WebSocket.OPEN;
   }
-  get events(): Frame[] {
+  get events(): EventFrame[] {
     return this.frames.filter((f) => f.type === 'event');
   }
-  get responses(): Frame[] {
+  get responses(): ResponseFrame[] {
     return this.frames.filter((f) => f.type === 'response');
   }
 
@@ -95,11 +108,14 @@ export class RawClient {
   }
 
   /** Sends a request and resolves with its response frame, whether ok or not. */
-  request(method: string, params: unknown = {}, timeoutMs = this.#waitMs): Promise<Frame> {
+  request<M extends MethodName>(method: M, params?: unknown, timeoutMs?: number): Promise<ResponseFrame<ResultOf<M>>>;
+  request(method: string, params?: unknown, timeoutMs?: number): Promise<ResponseFrame>;
+  request(method: string, params: unknown = {}, timeoutMs = this.#waitMs): Promise<ResponseFrame> {
     return this.response(this.sendRequest(method, params), timeoutMs);
   }
 
-  requestWithId(id: number, method: string, params: unknown = {}, timeoutMs = this.#waitMs): Promise<Frame> {
+  /** Same with an id of the caller's (its result is not checked when the id is already in flight). */
+  requestWithId(id: number, method: string, params: unknown = {}, timeoutMs = this.#waitMs): Promise<ResponseFrame> {
     return this.response(this.sendRequest(method, params, id), timeoutMs);
   }
 
@@ -114,16 +130,18 @@ export class RawClient {
   }
 
   /** The response to `id` (null: to frames that had no readable id), whether it came already or comes later. */
-  response(id: number | null, timeoutMs = this.#waitMs): Promise<Frame> {
-    return this.waitFor((f) => f.type === 'response' && f.id === id, timeoutMs, `response ${id}`);
+  response(id: number | null, timeoutMs = this.#waitMs): Promise<ResponseFrame> {
+    return this.waitFor((f): f is ResponseFrame => f.type === 'response' && f.id === id, timeoutMs, `response ${id}`);
   }
 
   /** The next event `name` not yet returned. */
-  event(name: string, timeoutMs = this.#waitMs): Promise<Frame> {
-    return this.waitFor((f) => f.type === 'event' && f.event === name, timeoutMs, `event ${name}`);
+  event<E extends ServerEventName>(name: E, timeoutMs = this.#waitMs): Promise<EventFrame<E>> {
+    return this.waitFor((f): f is EventFrame<E> => f.type === 'event' && f.event === name, timeoutMs, `event ${name}`);
   }
 
   /** The first frame not yet returned that matches; fails after `timeoutMs`, or once the connection closed without one. */
+  waitFor<F extends Frame>(match: (f: Frame) => f is F, timeoutMs?: number, what?: string): Promise<F>;
+  waitFor(match: (f: Frame) => boolean, timeoutMs?: number, what?: string): Promise<Frame>;
   async waitFor(match: (f: Frame) => boolean, timeoutMs = this.#waitMs, what = 'frame'): Promise<Frame> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
@@ -164,12 +182,13 @@ export class RawClient {
 
   #receive(text: string): void {
     try {
+      // Kept before it is checked, so that a test can still look at a frame that broke the protocol.
       const frame = JSON.parse(text) as Frame;
       this.frames.push(frame);
       parseServerMessage(text);
       if (frame.type === 'event') {
-        parseEvent(frame.event!, frame.data);
-        if (this.#autoAck && typeof frame.data?.ackId === 'number') this.ack(frame.data.ackId);
+        const { data } = parseEvent(frame.event, frame.data);
+        if (this.#autoAck && 'ackId' in data && typeof data.ackId === 'number') this.ack(data.ackId);
       } else if (typeof frame.id === 'number') {
         const method = this.#methods.get(frame.id);
         this.#methods.delete(frame.id);
@@ -186,7 +205,7 @@ export class RawClient {
   }
 }
 
-function resultOf<M extends MethodName>(method: M, res: Frame): ResultOf<M> {
+function resultOf<M extends MethodName>(method: M, res: ResponseFrame<ResultOf<M>>): ResultOf<M> {
   if (!res.ok) throw new Error(`${method} failed: ${res.error.code} ${JSON.stringify(res.error.detail)}`);
   return res.result;
 }

@@ -25,8 +25,17 @@ export function userSigFor(identifier: string, opts: { expireSeconds?: number; n
   return signUserSig({ sdkAppId: opts.sdkAppId ?? TEST_APP_ID, secret: opts.secret ?? TEST_SECRET, identifier, expireSeconds: opts.expireSeconds, now: opts.now });
 }
 
-/** One JSON log line of the server (pino: level, time, msg and the fields of the event). */
-export type LogLine = Record<string, any>;
+/**
+ * One JSON log line of the server (pino: level, time, msg and the fields of the event). A 'request
+ * failed' line also has `code`, `codeName` and `detail` (packages/server/src/logger.ts).
+ */
+export interface LogLine {
+  level: number;
+  time: number;
+  msg: string;
+  detail?: { code: number | string; message: string };
+  [field: string]: unknown;
+}
 
 /** What the launcher decides itself: the address, the test credentials, the identity store's place and the logger. */
 type LauncherOwned = 'host' | 'port' | 'sdkAppId' | 'secret' | 'dataDir' | 'logger';

@@ -3,13 +3,13 @@
 // viewer that decodes. Only works inside ../shared/tools/netns-run (libwebrtc skips loopback otherwise).
 import { randomFillSync } from 'node:crypto';
 import wrtc from '@roamhq/wrtc';
-import type { RawClient } from './raw-client.js';
+import type { ResultOf } from '@hudong/protocol';
+import type { RawClient, ResponseFrame } from './raw-client.js';
 import { FrameCounter, SampleCounter } from './media.js';
 
-const w = wrtc as any;
-const { RTCPeerConnection, nonstandard } = w;
+const { RTCPeerConnection, nonstandard } = wrtc;
 
-function gathered(pc: any): Promise<void> {
+function gathered(pc: RTCPeerConnection): Promise<void> {
   return new Promise((resolve) => {
     if (pc.iceGatheringState === 'complete') return resolve();
     pc.addEventListener('icegatheringstatechange', () => pc.iceGatheringState === 'complete' && resolve());
@@ -18,12 +18,12 @@ function gathered(pc: any): Promise<void> {
 
 /** A publishing peer: one transport per source, as docs/media.md has it. */
 export class WrtcPublisher {
-  readonly pc: any;
+  readonly pc: RTCPeerConnection;
   readonly #timer: NodeJS.Timeout;
-  readonly #track: any;
+  readonly #track: MediaStreamTrack;
   frames = 0;
 
-  private constructor(pc: any, track: any, timer: NodeJS.Timeout) {
+  private constructor(pc: RTCPeerConnection, track: MediaStreamTrack, timer: NodeJS.Timeout) {
     this.pc = pc;
     this.#track = track;
     this.#timer = timer;
@@ -38,7 +38,7 @@ export class WrtcPublisher {
       const track = source.createTrack();
       const width = 640;
       const height = 480;
-      const data = new Uint8ClampedArray(width * height * 1.5);
+      const data = new Uint8Array(width * height * 1.5);
       const timer = setInterval(() => {
         const n = publisher.frames++;
         // Noise in the top 1/16 (bits to spend), a moving bar below (visible motion).
@@ -66,11 +66,11 @@ export class WrtcPublisher {
     }
     await pc.setLocalDescription(await pc.createOffer());
     await gathered(pc);
-    return { publisher, sdp: pc.localDescription.sdp };
+    return { publisher, sdp: pc.localDescription!.sdp };
   }
 
   /** Publishes through `client`: media.publish, then the answer. Returns the response frame. */
-  static async publish(client: RawClient, source: 'camera' | 'screen' | 'audio'): Promise<{ publisher: WrtcPublisher; response: any }> {
+  static async publish(client: RawClient, source: 'camera' | 'screen' | 'audio'): Promise<{ publisher: WrtcPublisher; response: ResponseFrame<ResultOf<'media.publish'>> }> {
     const { publisher, sdp } = await WrtcPublisher.offer(source === 'audio' ? 'audio' : 'video');
     const response = await client.request('media.publish', { source, sdp }, 10_000);
     if (response.ok) await publisher.pc.setRemoteDescription({ type: 'answer', sdp: response.result.sdp });
@@ -80,8 +80,10 @@ export class WrtcPublisher {
   /** outbound-rtp of the publisher's stream. */
   async outbound(): Promise<{ bytesSent: number; pliCount: number; nackCount: number; framesEncoded: number }> {
     const report = await this.pc.getStats();
-    for (const stat of report.values()) {
-      if (stat.type === 'outbound-rtp') return { bytesSent: stat.bytesSent ?? 0, pliCount: stat.pliCount ?? 0, nackCount: stat.nackCount ?? 0, framesEncoded: stat.framesEncoded ?? 0 };
+    for (const stat of report.values() as Iterable<RTCStats>) {
+      if (stat.type !== 'outbound-rtp') continue;
+      const { bytesSent, pliCount, nackCount, framesEncoded } = stat as RTCOutboundRtpStreamStats;
+      return { bytesSent: bytesSent ?? 0, pliCount: pliCount ?? 0, nackCount: nackCount ?? 0, framesEncoded: framesEncoded ?? 0 };
     }
     return { bytesSent: 0, pliCount: 0, nackCount: 0, framesEncoded: 0 };
   }
@@ -95,12 +97,12 @@ export class WrtcPublisher {
 
 /** A viewing peer: answers the server's offer and decodes what arrives. */
 export class WrtcViewer {
-  readonly pc: any;
+  readonly pc: RTCPeerConnection;
   readonly subscriptionId: string;
   #video: FrameCounter | undefined;
   #audio: SampleCounter | undefined;
 
-  private constructor(pc: any, subscriptionId: string) {
+  private constructor(pc: RTCPeerConnection, subscriptionId: string) {
     this.pc = pc;
     this.subscriptionId = subscriptionId;
   }
@@ -111,14 +113,14 @@ export class WrtcViewer {
     if (!res.ok) throw new Error(`media.subscribe failed: ${JSON.stringify(res.error)}`);
     const pc = new RTCPeerConnection();
     const viewer = new WrtcViewer(pc, res.result.subscriptionId);
-    pc.ontrack = ({ track }: any) => {
+    pc.ontrack = ({ track }) => {
       if (track.kind === 'video') viewer.#video = new FrameCounter(track);
       else viewer.#audio = new SampleCounter(track);
     };
     await pc.setRemoteDescription({ type: 'offer', sdp: res.result.sdp });
     await pc.setLocalDescription(await pc.createAnswer());
     await gathered(pc);
-    const done = await client.request('media.answer', { subscriptionId: viewer.subscriptionId, sdp: pc.localDescription.sdp });
+    const done = await client.request('media.answer', { subscriptionId: viewer.subscriptionId, sdp: pc.localDescription!.sdp });
     if (!done.ok) throw new Error(`media.answer failed: ${JSON.stringify(done.error)}`);
     return viewer;
   }

@@ -93,8 +93,8 @@ test('a failed publisher transport: the publisher is told 10004, publishes again
     frames.stop();
 
     const first = engine.cameras.at(-1)!;
-    const viewEnded = nextEvent<[unknown, AVError]>(viewerRoom, 'viewEnded');
-    const told = nextEvent<[string, AVError]>(host.devices, 'publicationEnded');
+    const viewEnded = nextEvent(viewerRoom, 'viewEnded');
+    const told = nextEvent(host.devices, 'publicationEnded');
     engine.cut(first);
     const [kind, reason] = await told;
     assert.equal(kind, 'camera');
@@ -126,7 +126,7 @@ test('republished transports that keep failing: 3 attempts, then publishFailed; 
   try {
     const before = engine.cameras.length;
     engine.cutNewAfterMs = 0; // each republished transport fails at once
-    const gaveUp = nextEvent<[string, AVError]>(host.devices, 'publishFailed', 20_000);
+    const gaveUp = nextEvent(host.devices, 'publishFailed', 20_000);
     engine.cut(engine.cameras.at(-1)!); // this one had connected
     const [kind, reason] = await gaveUp;
     assert.equal(kind, 'camera');
@@ -150,7 +150,7 @@ test('SEND_CAMERA_VIDEO taken away: the publisher is told 10003, the camera stay
   const { host, viewer, hostId, hostRoom, viewerRoom } = await hostAndViewer(wsUrl, { camera: true });
   try {
     const before = engine.cameras.length;
-    const told = nextEvent<[string, AVError]>(host.devices, 'publicationEnded');
+    const told = nextEvent(host.devices, 'publicationEnded');
     const gone = endpointEvent(viewerRoom, hostId, EndpointEvent.NO_CAMERA_VIDEO);
     await hostRoom.changeAuthority(AuthBits.DEFAULT & ~AuthBits.SEND_CAMERA_VIDEO);
     const [kind, reason] = await told;

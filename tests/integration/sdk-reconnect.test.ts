@@ -22,7 +22,7 @@ test('a dropped connection resumes the session: same room, no EXIT seen by other
     const tinyId = flaky.tinyId;
     proxy.cut();
     await sleep(300);
-    const got = nextEvent<[string, string]>(steadyRoom, 'message', 15_000);
+    const got = nextEvent(steadyRoom, 'message', 15_000);
     // sendMessage waits for the reconnect, then goes through.
     await flakyRoom.sendMessage('back again');
     assert.deepEqual(await got, [flakyId, 'back again']);
@@ -63,7 +63,7 @@ test('after a server restart the SDK logs in again and re-enters its room (a joi
     assert.equal(disconnected, undefined);
     assert.equal(aRoom.state, 'entered');
     assert.ok(aRoom.endpoints.has(bId), 'b is back in a\'s member list');
-    const got = nextEvent<[string, string]>(aRoom, 'message');
+    const got = nextEvent(aRoom, 'message');
     await b.room!.sendMessage('after restart');
     assert.deepEqual(await got, [bId, 'after restart']);
   } finally {
@@ -78,7 +78,7 @@ test("'disconnected' with 1005 once the server stays away longer than reconnectT
   const ctx = await startedContext(proxy.wsUrl, uniqueId('abandoned'), { reconnectTimeoutMs: 1500 });
   try {
     const room = await ctx.enterRoom({ roomId: uniqueRoomId(), roomType: 'multi', createRoom: true });
-    const reason = nextEvent<[AVError]>(room, 'disconnected', 10_000);
+    const reason = nextEvent(room, 'disconnected', 10_000);
     proxy.refuse(true);
     const t0 = Date.now();
     proxy.cut();
@@ -108,7 +108,7 @@ test('members of a session that never comes back leave after the grace (EXIT)', 
   try {
     await gone.enterRoom({ roomId, roomType: 'multi', createRoom: true });
     const room = await watcher.enterRoom({ roomId, roomType: 'multi', createRoom: false });
-    const exit = nextEvent<[number, string[]]>(room, 'endpointsUpdate');
+    const exit = nextEvent(room, 'endpointsUpdate');
     proxy.refuse(true);
     proxy.cut();
     assert.deepEqual(await exit, [EndpointEvent.EXIT, [goneId]]);

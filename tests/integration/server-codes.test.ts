@@ -240,7 +240,7 @@ test('10008 AV_ERR_SERVER_REPEATED_OPERATION: a request id reused while the firs
 test('10009 AV_ERR_SERVER_ROOM_NOT_EXIST: joining a room that does not exist without createRoom', async () => {
   const ctx = await startedContext(server.wsUrl, uniqueId('early'));
   try {
-    const err = await rejectsWithServer(ctx.enterRoom({ roomId: uniqueRoomId(), roomType: 'multi', createRoom: false }), 10009, 'AV_ERR_SERVER_ROOM_NOT_EXIST', 'ROOM_NOT_FOUND');
+    await rejectsWithServer(ctx.enterRoom({ roomId: uniqueRoomId(), roomType: 'multi', createRoom: false }), 10009, 'AV_ERR_SERVER_ROOM_NOT_EXIST', 'ROOM_NOT_FOUND');
     assert.equal(ctx.room, null, 'a failed enter leaves no room behind');
   } finally {
     await dispose(ctx);

@@ -54,7 +54,7 @@ describe('identity store failures reach the client', () => {
         assert.match(res.error.detail.message, /SQLITE_BUSY/);
       }
       const line = srv.logs.filter((l) => l.msg === 'request failed').at(-1)!;
-      assert.deepEqual([line.code, line.detail.code, line.identifier], [10004, 'STORE_BUSY', 'brand-new']);
+      assert.deepEqual([line.code, line.detail?.code, line.identifier], [10004, 'STORE_BUSY', 'brand-new']);
     } finally {
       await lock.release();
     }

@@ -2,6 +2,7 @@
 // frames, a request id reused while in flight, and the per-connection rate limit.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import type { WireError } from '@hudong/protocol';
 import { InProcessServer } from '../helpers/server.js';
 import { loggedIn, RawClient } from '../helpers/raw-client.js';
 
@@ -16,7 +17,7 @@ describe('frame handling', () => {
     await srv.stop();
   });
 
-  const errorOf = (f: { error?: any }) => [f.error?.code, f.error?.detail?.code];
+  const errorOf = (f: { error?: WireError }) => [f.error?.code, f.error?.detail?.code];
 
   it('answers NOT_JSON, BAD_ENVELOPE (with the id when there is one), BAD_PARAMS, binary frames with 10002', async () => {
     const c = await connect();
@@ -32,7 +33,7 @@ describe('frame handling', () => {
     assert.equal(c.isOpen, true);
     c.send(Buffer.from([1, 2, 3]));
     assert.deepEqual(errorOf(await c.response(null)), [10002, 'NOT_JSON']);
-    const line = srv.logs.find((l) => l.msg === 'request failed' && l.detail.code === 'NOT_JSON')!;
+    const line = srv.logs.find((l) => l.msg === 'request failed' && l.detail?.code === 'NOT_JSON')!;
     assert.deepEqual([line.reqId, line.method, line.code], [null, null, 10002]);
   });
 
@@ -68,7 +69,7 @@ describe('frame handling', () => {
     const message = await bob.event('room.message');
     alice.sendRequest('ping', {}, 500);
     assert.deepEqual(errorOf(await alice.response(500)), [10008, 'DUPLICATE_REQUEST_ID']);
-    bob.ack(message.data.ackId);
+    bob.ack(message.data.ackId!);
     assert.equal((await alice.response(500)).ok, true);
     assert.equal((await alice.request('ping')).ok, true);
   });
@@ -84,7 +85,7 @@ describe('rate limit', () => {
     for (let i = 0; i < 400; i++) c.sendRequest('ping');
     const { code } = await c.closed;
     assert.equal(code, 4008);
-    const limited = c.frames.filter((f) => f.error?.detail?.code === 'RATE_LIMITED');
+    const limited = c.responses.filter((f) => f.error?.detail?.code === 'RATE_LIMITED');
     // Requests 1–10 took the burst (their answers may be cut off by the close); 11–210 were refused.
     assert.deepEqual(limited.map((f) => f.id), Array.from({ length: 200 }, (_, k) => k + 11));
     assert.equal(limited[0]!.error.code, 10005);

@@ -45,10 +45,10 @@ describe('login and sessions over a real socket', () => {
     const line = srv.logs.filter((l) => l.msg === 'request failed').at(-1)!;
     assert.equal(line.level, 40);
     assert.deepEqual(
-      { reqId: line.reqId, method: line.method, identifier: line.identifier, tinyId: line.tinyId, roomId: line.roomId, code: line.code, codeName: line.codeName, detailCode: line.detail.code },
+      { reqId: line.reqId, method: line.method, identifier: line.identifier, tinyId: line.tinyId, roomId: line.roomId, code: line.code, codeName: line.codeName, detailCode: line.detail?.code },
       { reqId: cases.length, method: 'login', identifier: 'alice', tinyId: null, roomId: null, code: 10003, codeName: 'AV_ERR_SERVER_NO_PERMISSION', detailCode: 'USERSIG_EXPIRED' },
     );
-    assert.match(line.detail.message, /expired/);
+    assert.match(line.detail!.message, /expired/);
   });
 
   it('ping works before login; anything else is NOT_LOGGED_IN', async () => {
@@ -89,7 +89,7 @@ describe('login and sessions over a real socket', () => {
     assert.equal((await alice.closed).code, 4001);
     const exit = await bob.event('room.endpoints');
     assert.equal(exit.data.event, 2);
-    assert.deepEqual(exit.data.members.map((m: any) => m.identifier), ['alice']);
+    assert.deepEqual(exit.data.members.map((m) => m.identifier), ['alice']);
     alice2.terminate();
     bob.terminate();
   });
@@ -108,13 +108,13 @@ describe('login and sessions over a real socket', () => {
     assert.equal(back.login.sessionToken, first.sessionToken);
     assert.equal(back.login.tinyId, first.tinyId);
     assert.equal(back.login.room!.roomId, 2);
-    assert.deepEqual(back.login.room!.members.map((m: any) => m.identifier), ['dave']);
+    assert.deepEqual(back.login.room!.members.map((m) => m.identifier), ['dave']);
     await sleep(100);
     assert.equal(dave.frames.filter((f) => f.event === 'room.endpoints').length, 1, 'no EXIT/ENTER for a resume');
 
     back.client.terminate();
     const exit = await dave.event('room.endpoints', 2000);
-    assert.deepEqual([exit.data.event, exit.data.members[0].identifier], [2, 'erin'], 'EXIT once the grace ran out');
+    assert.deepEqual([exit.data.event, exit.data.members[0]!.identifier], [2, 'erin'], 'EXIT once the grace ran out');
     const stale = await login('erin', { resumeToken: first.sessionToken });
     assert.deepEqual([stale.login.resumed, stale.login.room], [false, null]);
   });

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { InProcessServer } from '../helpers/server.js';
-import { loggedIn, type RawClient } from '../helpers/raw-client.js';
+import { loggedIn, type EventFrame, type RawClient } from '../helpers/raw-client.js';
 import { metric } from '../helpers/media.js';
 import { WrtcPublisher, WrtcViewer } from '../helpers/wrtc-peers.js';
 
@@ -25,7 +25,7 @@ async function room(wsUrl: string, roomId: number) {
 }
 
 const endpointEvent = (c: RawClient, event: number, waitMs = 10_000) =>
-  c.waitFor((f) => f.type === 'event' && f.event === 'room.endpoints' && f.data.event === event, waitMs, `room.endpoints ${event}`);
+  c.waitFor((f): f is EventFrame<'room.endpoints'> => f.type === 'event' && f.event === 'room.endpoints' && f.data.event === event, waitMs, `room.endpoints ${event}`);
 
 describe('media through the SFU (wrtc ↔ node-datachannel)', () => {
   it('camera and microphone: HAS_ events, ≥ 30 decoded 640x480 frames, audio, PLI on view start, REMB ramp, NO_ event on unpublish', async () => {
@@ -44,8 +44,8 @@ describe('media through the SFU (wrtc ↔ node-datachannel)', () => {
     assert.equal(micResponse.result.codec, 'opus');
 
     const hasCamera = await endpointEvent(guest, 3);
-    assert.equal(hasCamera.data.members[0].identifier, hostId);
-    assert.equal(hasCamera.data.members[0].hasCameraVideo, true);
+    assert.equal(hasCamera.data.members[0]!.identifier, hostId);
+    assert.equal(hasCamera.data.members[0]!.hasCameraVideo, true);
     await endpointEvent(guest, 5);
 
     const viewStarted = Date.now();
@@ -84,8 +84,8 @@ describe('media through the SFU (wrtc ↔ node-datachannel)', () => {
     const ended = await guest.event('media.subscriptionEnded');
     assert.deepEqual([ended.data.subscriptionId, ended.data.error.code, ended.data.error.detail.code], [view.subscriptionId, 10010, 'NOT_PUBLISHING']);
     const noCamera = await endpointEvent(guest, 4);
-    assert.equal(noCamera.data.members[0].hasCameraVideo, false);
-    assert.equal(noCamera.data.members[0].hasAudio, true);
+    assert.equal(noCamera.data.members[0]!.hasCameraVideo, false);
+    assert.equal(noCamera.data.members[0]!.hasAudio, true);
     assert.equal(await metric(url, 'hudong_subscriptions'), 1);
     // The member leaving ends the rest: NO_AUDIO for the room, the audio view ended.
     host.sendRequest('room.exit');

@@ -2,6 +2,7 @@
 // bounded by the privilege key, room-wide and acknowledged one-to-one messages, and invites.
 import assert from 'node:assert/strict';
 import { signPrivilegeKey } from '@hudong/protocol/auth';
+import type { WireError } from '@hudong/protocol';
 import { after, before, describe, it } from 'node:test';
 import { InProcessServer, TEST_APP_ID, TEST_SECRET } from '../helpers/server.js';
 import { loggedIn, type RawClient } from '../helpers/raw-client.js';
@@ -17,7 +18,7 @@ describe('rooms, messages and invites over the wire', () => {
   };
   const enter = (c: RawClient, id: number, extra: Record<string, unknown> = {}) =>
     c.request('room.enter', { roomId: id, roomType: 'multi', authBits: 0xff, createRoom: true, ...extra });
-  const errorOf = (f: { error?: any }) => [f.error?.code, f.error?.detail?.code];
+  const errorOf = (f: { error?: WireError }) => [f.error?.code, f.error?.detail?.code];
 
   before(() => srv.start());
   after(async () => {
@@ -31,10 +32,10 @@ describe('rooms, messages and invites over the wire', () => {
     const b = await login('r-bob');
     assert.deepEqual((await enter(a, id)).result.members, []);
     const bobEnter = await enter(b, id, { controlRole: 'Guest' });
-    assert.deepEqual(bobEnter.result.members.map((m: any) => m.identifier), ['r-alice']);
+    assert.deepEqual(bobEnter.result.members.map((m) => m.identifier), ['r-alice']);
     assert.equal(bobEnter.result.authBits, 0xaa, 'bounded by the role');
     const entered = await a.event('room.endpoints');
-    assert.deepEqual([entered.data.event, entered.data.members[0].identifier, entered.data.members[0].role], [1, 'r-bob', 'Guest']);
+    assert.deepEqual([entered.data.event, entered.data.members[0]!.identifier, entered.data.members[0]!.role], [1, 'r-bob', 'Guest']);
     assert.deepEqual(errorOf(await enter(a, id)), [10008, 'ALREADY_IN_ROOM']);
     assert.deepEqual(errorOf(await enter(a, id + 1000)), [10008, 'IN_ANOTHER_ROOM']);
     assert.equal((await b.request('room.exit')).ok, true);
@@ -73,13 +74,13 @@ describe('rooms, messages and invites over the wire', () => {
     assert.deepEqual([direct.data.to, direct.data.binary, typeof direct.data.ackId], ['m-bob', true, 'number']);
     await new Promise((r) => setTimeout(r, 50));
     assert.equal(a.frames.some((f) => f.id === pending), false, 'not answered before the ack');
-    b.ack(direct.data.ackId);
+    b.ack(direct.data.ackId!);
     assert.equal((await a.response(pending)).ok, true);
 
     const timedOut = await a.request('room.message', { data: 'anyone?', to: 'm-bob' });
     assert.deepEqual(errorOf(timedOut), [10004, 'DELIVERY_TIMEOUT']);
     assert.deepEqual(errorOf(await a.request('room.message', { data: 'x', to: 'nobody' })), [10010, 'MEMBER_NOT_FOUND']);
-    const line = srv.logs.find((l) => l.msg === 'request failed' && l.detail.code === 'DELIVERY_TIMEOUT')!;
+    const line = srv.logs.find((l) => l.msg === 'request failed' && l.detail?.code === 'DELIVERY_TIMEOUT')!;
     assert.deepEqual([line.identifier, line.roomId, line.method], ['m-alice', id, 'room.message']);
   });
 
@@ -101,8 +102,9 @@ describe('rooms, messages and invites over the wire', () => {
     assert.deepEqual(errorOf(await b.request('invite.refuse', { inviteId: received.data.inviteId })), [10008, 'INVITE_ANSWERED']);
 
     const refused = a.sendRequest('invite.send', { to: 'i-bob', roomId: 79 });
-    await b.request('invite.refuse', { inviteId: (await b.event('invite.received')).data.inviteId });
-    assert.equal((await a.response(refused)).result.accepted, false);
+    const refusedInvite = (await b.event('invite.received')).data.inviteId;
+    await b.request('invite.refuse', { inviteId: refusedInvite });
+    assert.deepEqual((await a.response(refused)).result, { inviteId: refusedInvite, accepted: false });
 
     const expiring = a.sendRequest('invite.send', { to: 'i-bob', roomId: 80, timeoutMs: 1000 });
     const third = await b.event('invite.received');

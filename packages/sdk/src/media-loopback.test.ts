@@ -12,7 +12,6 @@ import { readFrameNumber } from './devices/frame-number.js';
 import { gatheringComplete } from './engine/media/peer.js';
 
 const inNetns = Object.values(networkInterfaces()).flat().some((i) => i?.address === '127.0.0.2');
-const W = wrtc as unknown as { RTCPeerConnection: typeof RTCPeerConnection; nonstandard: any };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 let fake: FakeServer | null = null;
@@ -35,7 +34,7 @@ async function relay(): Promise<FakeServer> {
   const HAS = { audio: EndpointEvent.HAS_AUDIO, camera: EndpointEvent.HAS_CAMERA_VIDEO, screen: EndpointEvent.HAS_SCREEN_VIDEO };
   const NO = { audio: EndpointEvent.NO_AUDIO, camera: EndpointEvent.NO_CAMERA_VIDEO, screen: EndpointEvent.NO_SCREEN_VIDEO };
   f.handle('media.publish', async (p, conn) => {
-    const pc = new W.RTCPeerConnection();
+    const pc = new wrtc.RTCPeerConnection();
     pcs.push(pc);
     await pc.setRemoteDescription({ type: 'offer', sdp: p.sdp });
     pubs.set(`${conn.identifier}/${p.source}`, pc.getTransceivers()[0]!.receiver.track);
@@ -54,7 +53,7 @@ async function relay(): Promise<FakeServer> {
   f.handle('media.subscribe', async (p) => {
     const track = pubs.get(`${p.identifier}/${p.source}`);
     if (!track) return fail(10010, 'NOT_PUBLISHING');
-    const pc = new W.RTCPeerConnection();
+    const pc = new wrtc.RTCPeerConnection();
     pcs.push(pc);
     pc.addTransceiver(track, { direction: 'sendonly' });
     await pc.setLocalDescription(await pc.createOffer());
@@ -93,7 +92,7 @@ test('camera and microphone: published on entry, viewed and decoded (frame numbe
   const [view] = await room.requestViewList([{ identifier: 'host', srcType: 'camera', size: 'big' }]);
   assert.equal(view!.identifier, 'host');
   const frames: { width: number; height: number; n: number }[] = [];
-  const sink = new W.nonstandard.RTCVideoSink(view!.track);
+  const sink = new wrtc.nonstandard.RTCVideoSink(view!.track);
   sink.onframe = ({ frame }: { frame: { width: number; height: number; data: Uint8Array } }) => frames.push({ width: frame.width, height: frame.height, n: readFrameNumber(frame.data, frame.width) });
   const deadline = Date.now() + 10_000;
   while (frames.length < 30 && Date.now() < deadline) await sleep(100);
@@ -109,7 +108,7 @@ test('camera and microphone: published on entry, viewed and decoded (frame numbe
   const audio = room.endpoints.get('host')?.audioTrack;
   assert.ok(audio, 'audio is received automatically');
   let peak = 0;
-  const aSink = new W.nonstandard.RTCAudioSink(audio);
+  const aSink = new wrtc.nonstandard.RTCAudioSink(audio);
   aSink.ondata = ({ samples }: { samples: Int16Array }) => {
     for (const s of samples) peak = Math.max(peak, Math.abs(s));
   };

@@ -155,9 +155,12 @@ export function videoStats(page: Page, selector: string): Promise<VideoStats | n
   return page.evaluate(`window.__hd.stats(${JSON.stringify(selector)})`) as Promise<VideoStats | null>;
 }
 
+/** What allVideos reports of one `<video>`. */
+export interface VideoInfo { testid: string | null; identifier: string | null; videoWidth: number; videoHeight: number; presentedFrames: number }
+
 /** Every `<video>` of the page, for failure messages and for finding one by size. */
-export function allVideos(page: Page): Promise<{ testid: string | null; identifier: string | null; videoWidth: number; videoHeight: number; presentedFrames: number }[]> {
-  return page.evaluate('window.__hd.all()') as Promise<any>;
+export function allVideos(page: Page): Promise<VideoInfo[]> {
+  return page.evaluate('window.__hd.all()') as Promise<VideoInfo[]>;
 }
 
 /** performance.now() (page clock) of the first frame the video at `selector` presented, or null. */

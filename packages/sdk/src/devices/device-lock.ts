@@ -53,7 +53,7 @@ export async function acquireDeviceLock(device: string, lang: Lang): Promise<() 
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || attempt >= 3) throw err;
     }
-    let pid = 0;
+    let pid: number;
     try {
       pid = Number.parseInt(fs.readFileSync(file, 'utf8').trim(), 10);
     } catch {

@@ -12,13 +12,13 @@ import { RequestDispatcher } from './RequestDispatcher.js';
 import type { HandlerTable, Services } from './types.js';
 
 function setup(overrides: Partial<HandlerTable>) {
-  const lines: Record<string, any>[] = [];
+  const lines: Record<string, unknown>[] = [];
   const logger = pino({ level: 'debug' }, new Writable({ write(c, _e, done) { lines.push(JSON.parse(c.toString())); done(); } }));
   const metrics = new ServerMetrics({
     connections: () => 0, sessions: () => 0, rooms: () => 0, members: () => 0, publications: () => 0, subscriptions: () => 0, media: new MediaStats(),
   });
   const dispatcher = new RequestDispatcher({ ...handlers, ...overrides }, { logger } as unknown as Services, metrics);
-  const sent: any[] = [];
+  const sent: Record<string, unknown>[] = [];
   const connection = { id: 1, session: null, send: (text: string) => sent.push(JSON.parse(text)) } as unknown as Connection<Session>;
   return { dispatcher, connection, sent, lines, metrics };
 }
@@ -36,7 +36,7 @@ describe('RequestDispatcher', () => {
   it('passes a ServerError through unchanged and counts it', async () => {
     const { dispatcher, connection, sent, metrics } = setup({ ping: async () => { throw new ServerError('ROOM_FULL', 'full'); } });
     await dispatcher.handle(connection, { id: 4, method: 'ping', params: {} });
-    assert.deepEqual(sent[0].error, { code: 10005, detail: { code: 'ROOM_FULL', message: 'full' } });
+    assert.deepEqual(sent[0]!.error, { code: 10005, detail: { code: 'ROOM_FULL', message: 'full' } });
     assert.match(await metrics.text(), /hudong_requests_total\{method="ping",code="10005"\} 1/);
   });
 

@@ -1,12 +1,16 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it, mock } from 'node:test';
+import type { WireError } from '@hudong/protocol';
 import { ServerError } from '../errors.js';
 import { Session, type SessionTransport } from '../session/Session.js';
 import { InviteManager } from './InviteManager.js';
 
+/** What these tests read of the invite events (invite.received, invite.cancelled). */
+interface InviteEventData { inviteId: string; from?: string; roomId?: number; expiresAt?: number; error?: WireError }
+
 class FakeTransport implements SessionTransport {
   closed = false;
-  readonly events: { event: string; data: Record<string, any> }[] = [];
+  readonly events: { event: string; data: InviteEventData }[] = [];
   send(text: string): void { this.events.push(JSON.parse(text)); }
   close(): void { this.closed = true; }
 }
@@ -84,7 +88,7 @@ describe('InviteManager', () => {
     const cancelled = bob.transport.events.at(-1)!;
     assert.equal(cancelled.event, 'invite.cancelled');
     assert.equal(cancelled.data.inviteId, inviteId);
-    assert.deepEqual([cancelled.data.error.code, cancelled.data.error.detail.code], [10004, 'INVITE_EXPIRED']);
+    assert.deepEqual([cancelled.data.error?.code, cancelled.data.error?.detail.code], [10004, 'INVITE_EXPIRED']);
     throwsWith(() => invites.accept(bob.session, inviteId), 10004, 'INVITE_EXPIRED');
   });
 
@@ -94,7 +98,7 @@ describe('InviteManager', () => {
     invites.inviterGone(alice.session);
     await rejectsWith(answer, 'INVITER_GONE');
     const cancelled = bob.transport.events.at(-1)!;
-    assert.deepEqual([cancelled.event, cancelled.data.error.code, cancelled.data.error.detail.code], ['invite.cancelled', 10010, 'INVITER_GONE']);
+    assert.deepEqual([cancelled.event, cancelled.data.error?.code, cancelled.data.error?.detail.code], ['invite.cancelled', 10010, 'INVITER_GONE']);
     throwsWith(() => invites.accept(bob.session, inviteId), 10010, 'INVITER_GONE');
   });
 
