@@ -126,6 +126,21 @@ describe('media codes', () => {
     assert.deepEqual(codeOf(await client.request('media.subscribe', { identifier: 'presenter', source: 'screen' })), [10011, 'SCREEN_VIDEO_DISABLED']);
   });
 
+  it('10011 TOO_MANY_LAYERS past maxSimulcastLayers (checked after the codec, before the engine); the option is range-checked', async () => {
+    const narrow = await startServer({ maxSimulcastLayers: 2 });
+    closers.push(() => narrow.server.close());
+    const { client } = await loggedIn(narrow.server, narrow.wsUrl, 'layered');
+    closers.push(() => client.close());
+    await client.request('room.enter', { roomId: 4, roomType: 'multi', authBits: 0xff, createRoom: true });
+    const refused = await client.request('media.publish', { source: 'camera', sdp: CHROME_SIMULCAST_OFFER });
+    assert.deepEqual(codeOf(refused), [10011, 'TOO_MANY_LAYERS']);
+    assert.equal(refused.error.detail.message, 'the offer has 3 simulcast layers (rids); this server accepts at most 2');
+    const vp7 = CHROME_SIMULCAST_OFFER.replace(/VP8\/90000/g, 'VP7/90000').replace(/H264\/90000/g, 'H263/90000');
+    assert.deepEqual(codeOf(await client.request('media.publish', { source: 'camera', sdp: vp7 })), [10011, 'NO_COMMON_CODEC']);
+    assert.equal((await client.request('media.publish', { source: 'camera', sdp: WRTC_VIDEO_OFFER }, 10_000)).ok, true, 'no simulcast is one layer');
+    await assert.rejects(startServer({ maxSimulcastLayers: 0 }), /option maxSimulcastLayers must be an integer in \[1, 16\]/);
+  });
+
   it('10004 TRANSPORT_TIMEOUT: a view never answered ends after mediaConnectTimeoutMs', async () => {
     const quick = await new InProcessServer({ config: { mediaConnectTimeoutMs: 1500 } }).start();
     closers.push(() => quick.stop());

@@ -69,6 +69,8 @@ export interface ServerOptions {
   screenVideo?: boolean;
   /** A media transport that has not connected after this long is closed (10004 TRANSPORT_TIMEOUT). @default 10000 */
   mediaConnectTimeoutMs?: number;
+  /** Simulcast layers (rids) one published source may have; an offer with more is refused (10011 TOO_MANY_LAYERS). The SDK offers 2–3. @default 3 */
+  maxSimulcastLayers?: number;
   /** Test hook: fraction (0–1) of first transmissions toward subscribers dropped, to exercise NACK. Never set it in production. @default 0 */
   testDropRate?: number;
   /** UDP ports media transports bind to; without it the OS picks. */
@@ -116,6 +118,7 @@ export const SERVER_DEFAULTS: Readonly<Required<Pick<ServerOptions, DefaultedOpt
   videoCodecs: ['VP8', 'H264'],
   screenVideo: true,
   mediaConnectTimeoutMs: 10000,
+  maxSimulcastLayers: 3,
   testDropRate: 0,
 };
 
@@ -137,7 +140,7 @@ const INTEGER_LIMITS = {
   port: [0, 65535], sdkAppId: [1, 0xffffffff], maxFrameBytes: [1024, 64 * 1024 * 1024], ratePerSecond: [1, 1e6],
   rateBurst: [1, 1e6], maxBadFrames: [1, 1e9], sessionGraceMs: [0, 864e5], heartbeatIntervalMs: [100, 36e5],
   messageAckTimeoutMs: [1, 36e5], inviteTimeoutMs: [1000, 300_000], storeTimeoutMs: [0, 36e5], maxRooms: [0, 1e9],
-  maxMembers: [0, 1e9], maxMembersPerRoom: [1, 1e9], mediaConnectTimeoutMs: [100, 36e5],
+  maxMembers: [0, 1e9], maxMembersPerRoom: [1, 1e9], mediaConnectTimeoutMs: [100, 36e5], maxSimulcastLayers: [1, 16],
 } as const satisfies Partial<Record<keyof ServerOptions, readonly [number, number]>>;
 
 /** Applies the defaults; throws TypeError for an option out of range. */

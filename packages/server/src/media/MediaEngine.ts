@@ -5,7 +5,9 @@ export type TransportState = 'connecting' | 'connected' | 'failed' | 'closed';
 
 /**
  * Receives what a transport delivers. One listener object per transport (not a closure per
- * packet): `onPacket` runs for every packet, so implementations keep it allocation-free.
+ * packet): `onPacket` runs for every packet, so implementations keep it allocation-free. The
+ * engine calls these from native callbacks, where a throw would end the process: listeners catch
+ * their own failures (and an engine that still sees one fails that transport alone).
  */
 export interface TransportListener {
   /** A decrypted RTP or RTCP packet; the buffer is only valid during the call. */
@@ -17,7 +19,7 @@ interface Transport {
   /** Sends an RTP or RTCP packet (copied synchronously); false when it could not be sent. */
   send(buf: Buffer): boolean;
   setListener(listener: TransportListener): void;
-  /** Idempotent; no `onState('closed')` follows a close the SFU asked for. */
+  /** Idempotent and never throws; no `onState('closed')` follows a close the SFU asked for. */
   close(): void;
 }
 

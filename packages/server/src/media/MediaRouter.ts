@@ -8,7 +8,7 @@ import type { MediaEngine } from './MediaEngine.js';
 import { MediaStats } from './MediaStats.js';
 import { Publication } from './Publication.js';
 import { completePublisherAnswer, mungePublisherOffer, SdpError, type MediaKind } from './sdp.js';
-import { Subscription } from './Subscription.js';
+import type { Subscription } from './Subscription.js';
 
 /** Per source: its kind, the bits that allow sending / receiving it, and its endpoint events. */
 const SOURCES = {
@@ -26,10 +26,13 @@ const SOURCES = {
   },
 } as const satisfies Record<MediaSource, { kind: MediaKind; send: number; recv: number; has: number; no: number; sendMissing: SubCode; recvMissing: SubCode }>;
 
-/** A member's media: what it publishes and what it views. Gone with the member. */
+/**
+ * A member's media, gone with the member: the publications it owns (each owning its views), and
+ * an index of the views it watches (owned by other members' publications) for its requests by id.
+ */
 interface MemberMedia {
   publications: Map<MediaSource, Publication>;
-  subscriptions: Map<string, Subscription>;
+  views: Map<string, Subscription>;
 }
 
 export interface MediaRouterOptions {
@@ -42,6 +45,10 @@ export interface MediaRouterOptions {
  * The media plane of a node, tied to rooms and members: publications per member × source,
  * subscriptions per view, their announcements (HAS_/NO_ events, member info flags) and the auth
  * bits that allow them. Handlers talk to this; it talks to the engine through `MediaEngine` only.
+ *
+ * One lifetime tree: router → member media → publications → subscriptions. Closing a node closes
+ * every member's media; a member leaving closes its publications (which end their views) and its
+ * own views; a publication or view leaves its parent's map through its own `close` event.
  */
 export class MediaRouter {
   readonly stats = new MediaStats();
@@ -83,6 +90,10 @@ export class MediaRouter {
       const wanted = spec.kind === 'audio' ? 'opus' : this.#config.videoCodecs.join(', ');
       throw new ServerError('NO_COMMON_CODEC', `the offer has none of the codecs the server forwards (${wanted})`);
     }
+    const cap = this.#config.maxSimulcastLayers;
+    if (offer.rids.length > cap) {
+      throw new ServerError('TOO_MANY_LAYERS', `the offer has ${offer.rids.length} simulcast layers (rids); this server accepts at most ${cap}`);
+    }
     const id = `p${this.#nextId++}`;
     let transport;
     try {
@@ -95,7 +106,10 @@ export class MediaRouter {
       throw new ServerError('NOT_IN_ROOM', 'left the room while publishing');
     }
     const answer = completePublisherAnswer(transport.answer, offer);
-    const publication = new Publication(id, member, source, offer, transport, this.stats);
+    const publication = new Publication({
+      id, member, source, offer, transport, stats: this.stats, connectTimeoutMs: this.#config.mediaConnectTimeoutMs,
+      logger: this.#logger.child({ identifier: member.identifier, roomId: member.room.roomId, source, publication: id }),
+    });
     const media = this.#mediaOf(member);
     const replaced = media.publications.get(source);
     media.publications.set(source, publication);
@@ -143,17 +157,17 @@ export class MediaRouter {
       transport.close();
       throw new ServerError('NOT_PUBLISHING', `"${params.identifier}" stopped publishing ${params.source}`);
     }
-    const subscription = new Subscription({
-      id, viewer, publication, size: params.size, transport, ssrc, stats: this.stats,
+    const subscription = publication.subscribe({
+      id, viewer, size: params.size, transport, ssrc, stats: this.stats,
       dropRate: this.#config.testDropRate, connectTimeoutMs: this.#config.mediaConnectTimeoutMs,
+      logger: this.#logger.child({ identifier: viewer.identifier, publisher: params.identifier, source: params.source, subscription: id }),
     });
     const media = this.#mediaOf(viewer);
-    media.subscriptions.set(id, subscription);
-    publication.addSubscription(subscription);
+    media.views.set(id, subscription);
     this.#subscriptionCount++;
     subscription.on('close', (error) => {
       this.#subscriptionCount--;
-      if (media.subscriptions.get(id) === subscription) media.subscriptions.delete(id);
+      media.views.delete(id);
       if (error && !viewer.closed) viewer.owner.send('media.subscriptionEnded', { subscriptionId: id, error: error.toWire() });
       this.#logger.debug({ identifier: viewer.identifier, subscription: id, reason: error?.detail.code ?? 'unsubscribed' }, 'view ended');
     });
@@ -182,7 +196,7 @@ export class MediaRouter {
   }
 
   #subscriptionOf(viewer: Member, id: string): Subscription {
-    const subscription = this.#members.get(viewer)?.subscriptions.get(id);
+    const subscription = this.#members.get(viewer)?.views.get(id);
     if (!subscription) throw new ServerError('SUBSCRIPTION_NOT_FOUND', `no view "${id}"`);
     return subscription;
   }
@@ -190,7 +204,7 @@ export class MediaRouter {
   #mediaOf(member: Member): MemberMedia {
     let media = this.#members.get(member);
     if (!media) {
-      media = { publications: new Map(), subscriptions: new Map() };
+      media = { publications: new Map(), views: new Map() };
       this.#members.set(member, media);
       member.on('close', () => this.#memberGone(member));
       member.on('authority', (bits) => this.#authorityChanged(member, bits));
@@ -198,33 +212,20 @@ export class MediaRouter {
     return media;
   }
 
+  /** Announces a live publication; when it ends (its views already ended), tells its publisher and the room. */
   #watchPublication(media: MemberMedia, publication: Publication): void {
     const { member, source } = publication;
     const spec = SOURCES[source];
-    const timer = setTimeout(() => {
-      if (!publication.connected) {
-        publication.close('transport timeout', new ServerError('TRANSPORT_TIMEOUT', `the publication did not connect within ${this.#config.mediaConnectTimeoutMs} ms`));
-      }
-    }, this.#config.mediaConnectTimeoutMs);
-    timer.unref();
     publication.on('live', () => {
-      clearTimeout(timer);
       if (member.closed) return;
       member.setSending(source, true);
       member.room.broadcast('room.endpoints', { event: spec.has, members: [member.info()] }, member);
       this.#logger.info({ identifier: member.identifier, roomId: member.room.roomId, source, publication: publication.id }, 'publication live');
     });
     publication.on('close', (reason, error) => {
-      clearTimeout(timer);
       if (error && !member.closed) member.owner.send('media.publicationEnded', { source, publicationId: publication.id, error: error.toWire() });
       this.#publicationCount--;
       if (media.publications.get(source) === publication) media.publications.delete(source);
-      const ended = new ServerError('NOT_PUBLISHING', `"${member.identifier}" stopped publishing ${source} (${reason})`);
-      for (const viewers of this.#members.values()) {
-        for (const subscription of [...viewers.subscriptions.values()]) {
-          if (subscription.publication === publication) subscription.close(ended);
-        }
-      }
       // A replacement takes over the flag: announce NO_ only when nothing publishes the source now.
       if (publication.live && !media.publications.has(source) && member.setSending(source, false)) {
         member.room.broadcast('room.endpoints', { event: spec.no, members: [member.info()] }, member);
@@ -240,7 +241,7 @@ export class MediaRouter {
       const spec = SOURCES[source];
       if (!(bits & spec.send)) publication.close('send bit removed', new ServerError(spec.sendMissing, `the auth bit 0x${spec.send.toString(16)} was removed`));
     }
-    for (const subscription of [...media.subscriptions.values()]) {
+    for (const subscription of [...media.views.values()]) {
       const spec = SOURCES[subscription.publication.source];
       if (!(bits & spec.recv)) subscription.close(new ServerError(spec.recvMissing, `the auth bit 0x${spec.recv.toString(16)} was removed`));
     }
@@ -249,7 +250,7 @@ export class MediaRouter {
   #memberGone(member: Member): void {
     const media = this.#members.get(member);
     if (!media) return;
-    for (const subscription of [...media.subscriptions.values()]) subscription.close(null);
+    for (const subscription of [...media.views.values()]) subscription.close(null);
     for (const publication of [...media.publications.values()]) publication.close('member left');
     this.#members.delete(member);
   }

@@ -1,15 +1,17 @@
 import type { MediaSource } from '@hudong/protocol';
 import { ServerError } from '../errors.js';
+import type { Logger } from '../logger.js';
 import type { Member } from '../rooms/Member.js';
 import { SafeEmitter } from '../util/SafeEmitter.js';
+import { internalFailure } from './failure.js';
 import type { PublisherTransport, TransportListener, TransportState } from './MediaEngine.js';
 import type { MediaStats } from './MediaStats.js';
 import {
-  BandwidthEstimator, KeyframeThrottle, NackGenerator, ReceptionStats, RetransmissionBuffer, buildFir, buildNack, buildPli, buildReceiverReport, buildRemb,
-  isH264Keyframe, isVp8Keyframe, parseRtcp, RtpPacket, type SourceClock,
+  BandwidthEstimator, KeyframeThrottle, NackGenerator, ReceptionStats, RetransmissionBuffer, RtpHeader, buildFir, buildNack, buildPli,
+  buildReceiverReport, buildRemb, isH264Keyframe, isRtcp, isVp8Keyframe, parseRtcp, type SourceClock,
 } from './rtp/index.js';
 import type { PublisherOffer } from './sdp.js';
-import type { Subscription } from './Subscription.js';
+import { Subscription, type SubscriptionInit } from './Subscription.js';
 
 /** Bookkeeping period: NACKs, deferred keyframe requests and REMB are checked this often. */
 const TICK_MS = 20;
@@ -24,18 +26,36 @@ export interface PublicationEvents {
   /** The first RTP packet arrived: the publication is announced (HAS_…). */
   live: [];
   /**
-   * Closed: unpublished, replaced, transport failed or timed out, SEND bit taken, member left.
+   * Closed: unpublished, replaced, transport failed or timed out, SEND bit taken, member left, or
+   * its own work threw (INTERNAL). Its subscriptions have ended before this is emitted.
    * `error` is what the publisher is told with `media.publicationEnded` (null: it asked, or it left).
    */
   close: [reason: string, error: ServerError | null];
 }
 
-/** One incoming stream (a simulcast layer, or the only stream). */
-interface Layer {
-  ssrc: number;
+export interface PublicationInit {
+  id: string;
+  member: Member;
+  source: MediaSource;
+  offer: PublisherOffer;
+  transport: PublisherTransport;
+  stats: MediaStats;
+  /** Carries the publication's ids; a failure of its own work is logged here. */
+  logger: Logger;
+  /** A transport not connected after this long ends the publication (10004 TRANSPORT_TIMEOUT). */
+  connectTimeoutMs: number;
+}
+
+/** One incoming stream as its views see it: where it sits among the simulcast layers. */
+export interface PublishedLayer {
   /** Index in the offer's rid order (lowest first); 0 without simulcast. */
-  index: number;
-  rid: string | undefined;
+  readonly index: number;
+  readonly rid: string | undefined;
+}
+
+/** One incoming stream (a simulcast layer, or the only stream). */
+interface Layer extends PublishedLayer {
+  ssrc: number;
   store: RetransmissionBuffer;
   nacks: NackGenerator;
   keyframes: KeyframeThrottle;
@@ -46,8 +66,10 @@ interface Layer {
 /**
  * One member × source being published: receives its transport, keeps the receive-side state
  * (NACK generation, bandwidth estimate → REMB, keyframe detection, packet store for
- * retransmission) and fans each packet out to its subscriptions. One timer per publication drives
- * the periodic work of the publication and of all its subscriptions.
+ * retransmission) and fans each packet out to its subscriptions, which it owns: `subscribe`
+ * makes them, `close` ends them (`publicationClosed`). One timer per publication drives the
+ * periodic work of the publication and of all its subscriptions. A throw in any of that work
+ * ends this publication (or the one view) with INTERNAL, never the process.
  */
 export class Publication extends SafeEmitter<PublicationEvents> implements TransportListener {
   readonly id: string;
@@ -56,6 +78,7 @@ export class Publication extends SafeEmitter<PublicationEvents> implements Trans
   readonly offer: PublisherOffer;
   readonly #transport: PublisherTransport;
   readonly #stats: MediaStats;
+  readonly #logger: Logger;
   readonly #isVideo: boolean;
   readonly #isVp8: boolean;
   readonly #vp8Simulcast: boolean;
@@ -63,9 +86,14 @@ export class Publication extends SafeEmitter<PublicationEvents> implements Trans
   readonly #bwe = new BandwidthEstimator();
   readonly #layers: Layer[] = [];
   readonly #bySsrc = new Map<number, Layer>();
-  #subscriptions: Subscription[] = [];
+  /** The one header view of this publication: every received packet is parsed into it, once. */
+  readonly #packet = new RtpHeader();
+  readonly #subscriptions = new Map<string, Subscription>();
+  /** The views packets go to; replaced (not changed) when one comes or goes, so a loop over it is not disturbed. */
+  #fanout: readonly Subscription[] = [];
   #mediaSsrcs: number[] = [];
-  #timer: NodeJS.Timeout | undefined;
+  readonly #timer: NodeJS.Timeout;
+  readonly #connectTimer: NodeJS.Timeout;
   #ticks = 0;
   #live = false;
   #connected = false;
@@ -73,20 +101,25 @@ export class Publication extends SafeEmitter<PublicationEvents> implements Trans
   /** Scratch space for retransmissions: the store's copy must not be rewritten in place. */
   readonly scratch = Buffer.allocUnsafe(1500);
 
-  constructor(id: string, member: Member, source: MediaSource, offer: PublisherOffer, transport: PublisherTransport, stats: MediaStats) {
+  constructor(init: PublicationInit) {
     super();
-    this.id = id;
-    this.member = member;
-    this.source = source;
-    this.offer = offer;
-    this.#transport = transport;
-    this.#stats = stats;
-    this.#isVideo = offer.kind === 'video';
-    this.#isVp8 = offer.codec.name.toUpperCase() === 'VP8';
-    this.#vp8Simulcast = this.#isVp8 && offer.rids.length > 1;
-    transport.setListener(this);
+    this.id = init.id;
+    this.member = init.member;
+    this.source = init.source;
+    this.offer = init.offer;
+    this.#transport = init.transport;
+    this.#stats = init.stats;
+    this.#logger = init.logger;
+    this.#isVideo = init.offer.kind === 'video';
+    this.#isVp8 = init.offer.codec.name.toUpperCase() === 'VP8';
+    this.#vp8Simulcast = this.#isVp8 && init.offer.rids.length > 1;
+    init.transport.setListener(this);
     this.#timer = setInterval(() => this.#tick(), TICK_MS);
     this.#timer.unref();
+    this.#connectTimer = setTimeout(() => {
+      this.close('transport timeout', new ServerError('TRANSPORT_TIMEOUT', `the publication did not connect within ${init.connectTimeoutMs} ms`));
+    }, init.connectTimeoutMs);
+    this.#connectTimer.unref();
   }
 
   get closed(): boolean {
@@ -98,26 +131,30 @@ export class Publication extends SafeEmitter<PublicationEvents> implements Trans
     return this.#live;
   }
 
-  get connected(): boolean {
-    return this.#connected;
-  }
-
   get simulcast(): boolean {
     return this.offer.rids.length > 1;
   }
 
+  /** Simulcast rids, lowest first, for subscription selectors. */
+  get layerRids(): readonly string[] {
+    return this.offer.rids;
+  }
+
   get subscriptionCount(): number {
-    return this.#subscriptions.length;
+    return this.#subscriptions.size;
   }
 
-  /** @internal */
-  addSubscription(subscription: Subscription): void {
-    this.#subscriptions = [...this.#subscriptions, subscription];
-  }
-
-  /** @internal */
-  removeSubscription(subscription: Subscription): void {
-    this.#subscriptions = this.#subscriptions.filter((s) => s !== subscription);
+  /** A new view of this publication, owned by it: it ends when the view closes or the publication does. */
+  subscribe(init: Omit<SubscriptionInit, 'publication'>): Subscription {
+    if (this.#closed) throw new Error(`publication ${this.id} is closed`);
+    const subscription = new Subscription({ ...init, publication: this });
+    this.#subscriptions.set(subscription.id, subscription);
+    this.#fanout = [...this.#fanout, subscription];
+    subscription.on('close', () => {
+      this.#subscriptions.delete(subscription.id);
+      this.#fanout = this.#fanout.filter((s) => s !== subscription);
+    });
+    return subscription;
   }
 
   /** The stored packet with original sequence number `seq` of layer `index` (a view; copy before storing more). */
@@ -130,84 +167,88 @@ export class Publication extends SafeEmitter<PublicationEvents> implements Trans
     return this.#bySsrc.get(ssrc)?.clock;
   }
 
-  /** Layers seen so far, lowest first (simulcast), for subscription selectors. */
-  get layerRids(): readonly string[] {
-    return this.offer.rids;
-  }
-
   /**
    * Asks the publisher for a keyframe on `ssrc` (default: every layer), at most one request per
-   * 500 ms per stream: one keyframe answers every request made before it.
+   * 500 ms per stream: one keyframe answers every request made before it. Views call this from
+   * their own work; a throw here is the publication's failure, not theirs.
    */
   requestKeyframe(nowMs: number, ssrc?: number): void {
-    for (const layer of this.#layers) {
-      if (ssrc !== undefined && layer.ssrc !== ssrc) continue;
-      const request = layer.keyframes.request(nowMs);
-      if (request) this.#sendKeyframeRequest(layer, request.firSeqNr);
+    try {
+      for (const layer of this.#layers) {
+        if (!layer || (ssrc !== undefined && layer.ssrc !== ssrc)) continue;
+        const request = layer.keyframes.request(nowMs);
+        if (request) this.#sendKeyframeRequest(layer, request.firSeqNr);
+      }
+    } catch (err) {
+      this.#fail('keyframe request', err);
     }
   }
 
   onState(state: TransportState): void {
-    if (state === 'connected') this.#connected = true;
-    else this.close(`transport ${state}`, new ServerError('TRANSPORT_FAILED', `the publication's transport ${state}`));
+    if (state === 'connected') {
+      this.#connected = true;
+      clearTimeout(this.#connectTimer);
+    } else {
+      this.close(`transport ${state}`, new ServerError('TRANSPORT_FAILED', `the publication's transport ${state}`));
+    }
   }
 
   /** Every packet of the publisher: the hot path. */
   onPacket(buf: Buffer): void {
-    const length = buf.length;
-    if (length < 12 || buf[0]! >> 6 !== 2) return;
-    const second = buf[1]!;
-    if (second >= 192 && second <= 223) {
-      this.#onRtcp(buf);
-      return;
+    if (this.#closed) return;
+    try {
+      if (isRtcp(buf)) this.#onRtcp(buf);
+      else this.#onRtp(buf);
+    } catch (err) {
+      this.#fail(isRtcp(buf) ? 'RTCP handling' : 'packet handling', err);
     }
-    // RTP header, parsed inline (no view object per packet).
-    const first = buf[0]!;
-    let offset = 12 + (first & 0x0f) * 4;
-    if (first & 0x10) {
-      if (offset + 4 > length) return;
-      offset += 4 + buf.readUInt16BE(offset + 2) * 4;
-    }
-    let end = length;
-    if (first & 0x20) end -= buf[length - 1]!;
-    if (offset > end) return;
-    if ((second & 0x7f) !== this.offer.codec.pt) return;
-    const ssrc = buf.readUInt32BE(8);
-    const seq = buf.readUInt16BE(2);
-    const timestamp = buf.readUInt32BE(4);
+  }
+
+  /**
+   * Closes the publication: first its subscriptions (each told `publicationClosed`), then the
+   * `close` event. Idempotent.
+   */
+  close(reason: string, error: ServerError | null = null): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    clearInterval(this.#timer);
+    clearTimeout(this.#connectTimer);
+    this.#transport.close();
+    for (const subscription of [...this.#subscriptions.values()]) subscription.publicationClosed(reason);
+    this.safeEmit('close', reason, error);
+  }
+
+  #fail(what: string, err: unknown): void {
+    this.#logger.error({ err }, `publication ${what} failed; ending the publication`);
+    this.close('internal error', internalFailure('publication', what, err));
+  }
+
+  #onRtp(buf: Buffer): void {
+    const packet = this.#packet;
+    if (!packet.parse(buf) || packet.payloadType !== this.offer.codec.pt) return;
     const nowMs = performance.now();
     this.#stats.rtpReceived++;
-    const layer = this.#bySsrc.get(ssrc) ?? this.#addLayer(buf, ssrc);
+    const layer = this.#bySsrc.get(packet.ssrc) ?? this.#addLayer(packet);
     if (!layer) return;
+    const { seq, payloadOffset, payloadLength } = packet;
     layer.store.store(seq, buf);
     layer.nacks.onPacket(seq, nowMs);
-    layer.reception.onPacket(seq, timestamp, nowMs);
-    this.#bwe.onPacket(ssrc, seq, length, nowMs);
-    let keyframe = false;
-    if (this.#isVideo && end > offset) keyframe = this.#isKeyframe(buf, offset, end);
+    layer.reception.onPacket(seq, packet.timestamp, nowMs);
+    this.#bwe.onPacket(packet.ssrc, seq, buf.length, nowMs);
+    const keyframe = this.#isVideo && payloadLength > 0 && this.#isKeyframe(buf, payloadOffset, payloadOffset + payloadLength);
     if (keyframe) layer.keyframes.onKeyframe();
     if (!this.#live) {
       this.#live = true;
       this.safeEmit('live');
     }
-    const subscriptions = this.#subscriptions;
+    const fanout = this.#fanout;
     // Simulcast VP8: each view rewrites PictureID/TL0PICIDX in place; give each the original bytes.
-    const headLength = this.#vp8Simulcast ? Math.min(6, end - offset) : 0;
-    if (headLength > 0) buf.copy(this.#payloadHead, 0, offset, offset + headLength);
-    for (let i = 0; i < subscriptions.length; i++) {
-      if (headLength > 0 && i > 0) this.#payloadHead.copy(buf, offset, 0, headLength);
-      subscriptions[i]!.forward(buf, ssrc, seq, timestamp, keyframe, layer.index, layer.rid, offset, end - offset, nowMs);
+    const headLength = this.#vp8Simulcast ? Math.min(6, payloadLength) : 0;
+    if (headLength > 0) buf.copy(this.#payloadHead, 0, payloadOffset, payloadOffset + headLength);
+    for (let i = 0; i < fanout.length; i++) {
+      if (headLength > 0 && i > 0) this.#payloadHead.copy(buf, payloadOffset, 0, headLength);
+      fanout[i]!.forward(packet, layer, keyframe, nowMs);
     }
-  }
-
-  /** Closes the publication and its subscriptions (they are told by their owner). Idempotent. */
-  close(reason: string, error: ServerError | null = null): void {
-    if (this.#closed) return;
-    this.#closed = true;
-    clearInterval(this.#timer);
-    this.#transport.close();
-    this.safeEmit('close', reason, error);
-    this.#subscriptions = [];
   }
 
   #isKeyframe(buf: Buffer, offset: number, end: number): boolean {
@@ -220,12 +261,13 @@ export class Publication extends SafeEmitter<PublicationEvents> implements Trans
     return (nal === 5 || nal === 7 || nal === 24 || nal === 28) && isH264Keyframe(buf.subarray(offset, end));
   }
 
-  /** A new SSRC: with simulcast, placed by its rid; without, it is the stream. */
-  #addLayer(buf: Buffer, ssrc: number): Layer | undefined {
+  /** A new SSRC: with simulcast, placed by its rid (header extension); without, it is the stream. */
+  #addLayer(packet: RtpHeader): Layer | undefined {
     let index = 0;
     let rid: string | undefined;
     if (this.simulcast) {
-      rid = this.#readRid(buf);
+      const ridId = this.offer.extIds.rid;
+      rid = ridId === undefined ? undefined : packet.extension(ridId)?.toString('ascii');
       if (rid === undefined) return undefined; // cannot place it yet; the rid comes on early packets
       index = this.offer.rids.indexOf(rid);
       if (index < 0) return undefined;
@@ -234,6 +276,7 @@ export class Publication extends SafeEmitter<PublicationEvents> implements Trans
     } else if (this.#layers[0]) {
       this.#bySsrc.delete(this.#layers[0].ssrc);
     }
+    const { ssrc } = packet;
     const layer: Layer = {
       ssrc, index, rid, store: new RetransmissionBuffer(STORE_PACKETS), nacks: new NackGenerator(),
       keyframes: new KeyframeThrottle(500), clock: undefined, reception: new ReceptionStats(ssrc, this.offer.codec.clockRate),
@@ -242,14 +285,6 @@ export class Publication extends SafeEmitter<PublicationEvents> implements Trans
     this.#bySsrc.set(ssrc, layer);
     this.#mediaSsrcs = [...this.#bySsrc.keys()];
     return layer;
-  }
-
-  #readRid(buf: Buffer): string | undefined {
-    const id = this.offer.extIds.rid;
-    if (id === undefined) return undefined;
-    // Rare (once per new SSRC): the view object is fine here.
-    const value = RtpPacket.from(buf)?.getExtension(id);
-    return value?.toString('ascii');
   }
 
   #onRtcp(buf: Buffer): void {
@@ -280,20 +315,30 @@ export class Publication extends SafeEmitter<PublicationEvents> implements Trans
   #tick(): void {
     if (this.#closed) return;
     const nowMs = performance.now();
-    for (const layer of this.#layers) {
-      if (!layer) continue;
-      const missing = layer.nacks.due(nowMs);
-      if (missing.length > 0 && this.#transport.send(buildNack(FEEDBACK_SSRC, layer.ssrc, missing))) this.#stats.nackSent++;
-      const deferred = layer.keyframes.due(nowMs);
-      if (deferred) this.#sendKeyframeRequest(layer, deferred.firSeqNr);
-    }
-    if (this.#isVideo && this.#mediaSsrcs.length > 0) {
-      const bitrate = this.#bwe.rembDue(nowMs);
-      if (bitrate !== undefined && this.#transport.send(buildRemb(FEEDBACK_SSRC, bitrate, this.#mediaSsrcs))) this.#stats.rembSent++;
-    }
-    if (++this.#ticks % SR_EVERY_TICKS === 0) {
-      for (const subscription of this.#subscriptions) subscription.sendSenderReport(nowMs);
-      this.#sendReceiverReport(nowMs);
+    let step = 'NACK';
+    try {
+      for (const layer of this.#layers) {
+        if (!layer) continue;
+        step = 'NACK';
+        const missing = layer.nacks.due(nowMs);
+        if (missing.length > 0 && this.#transport.send(buildNack(FEEDBACK_SSRC, layer.ssrc, missing))) this.#stats.nackSent++;
+        step = 'keyframe request';
+        const deferred = layer.keyframes.due(nowMs);
+        if (deferred) this.#sendKeyframeRequest(layer, deferred.firSeqNr);
+      }
+      step = 'REMB';
+      if (this.#isVideo && this.#mediaSsrcs.length > 0) {
+        const bitrate = this.#bwe.rembDue(nowMs);
+        if (bitrate !== undefined && this.#transport.send(buildRemb(FEEDBACK_SSRC, bitrate, this.#mediaSsrcs))) this.#stats.rembSent++;
+      }
+      if (++this.#ticks % SR_EVERY_TICKS === 0) {
+        // Each view guards its own sender report: one failing ends that view only.
+        for (const subscription of this.#fanout) subscription.sendSenderReport(nowMs);
+        step = 'receiver report';
+        this.#sendReceiverReport(nowMs);
+      }
+    } catch (err) {
+      this.#fail(step, err);
     }
   }
 }

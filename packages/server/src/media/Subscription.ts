@@ -1,18 +1,26 @@
 import type { ViewSize } from '@hudong/protocol';
 import { ServerError } from '../errors.js';
+import type { Logger } from '../logger.js';
 import type { Member } from '../rooms/Member.js';
 import { SafeEmitter } from '../util/SafeEmitter.js';
+import { internalFailure } from './failure.js';
 import type { SubscriberTransport, TransportListener, TransportState } from './MediaEngine.js';
 import type { MediaStats } from './MediaStats.js';
-import type { Publication } from './Publication.js';
-import { SenderReportGenerator, SentHistory, SeqRewriter, SimulcastSelector, Vp8Rewriter, parseRtcp } from './rtp/index.js';
+import type { Publication, PublishedLayer } from './Publication.js';
+import {
+  SenderReportGenerator, SentHistory, SeqRewriter, SimulcastSelector, Vp8Rewriter, parseRtcp, rewriteRtpHeader, type RtpHeader,
+} from './rtp/index.js';
 import { answeredPayloadType } from './sdp.js';
 
 /** Sent packets remembered for NACKs; a power of two. */
 const HISTORY = 1024;
 
 export interface SubscriptionEvents {
-  /** Closed; `error` is what the viewer is told with `media.subscriptionEnded` (null: it asked). */
+  /**
+   * Closed: unsubscribed, the viewer left or lost its RECV bit, the transport failed or timed out,
+   * its own work threw (INTERNAL), or its publication ended (NOT_PUBLISHING). `error` is what the
+   * viewer is told with `media.subscriptionEnded` (null: it asked, or it left).
+   */
   close: [error: ServerError | null];
 }
 
@@ -26,12 +34,16 @@ export interface SubscriptionInit {
   stats: MediaStats;
   dropRate: number;
   connectTimeoutMs: number;
+  /** Carries the view's ids; a failure of its own work is logged here. */
+  logger: Logger;
 }
 
 /**
- * One view: one viewer receiving one publication on its own transport. Keeps that viewer's
+ * One view: one viewer receiving one publication on its own transport. Owned by the publication
+ * (`Publication.subscribe`); the viewer's member media only indexes it. Keeps that viewer's
  * rewriting state (layer choice, SSRC/PT/seq/timestamp, VP8 picture ids), answers its NACKs from
- * the publication's packet store, relays its keyframe requests and sends it sender reports.
+ * the publication's packet store, relays its keyframe requests and sends it sender reports. Two
+ * ways to end: `close` (the viewer's side) and `publicationClosed` (the parent went away).
  */
 export class Subscription extends SafeEmitter<SubscriptionEvents> implements TransportListener {
   readonly id: string;
@@ -39,6 +51,7 @@ export class Subscription extends SafeEmitter<SubscriptionEvents> implements Tra
   readonly publication: Publication;
   readonly #transport: SubscriberTransport;
   readonly #stats: MediaStats;
+  readonly #logger: Logger;
   readonly #dropRate: number;
   readonly #ssrc: number;
   #pt: number;
@@ -61,6 +74,7 @@ export class Subscription extends SafeEmitter<SubscriptionEvents> implements Tra
     this.publication = init.publication;
     this.#transport = init.transport;
     this.#stats = init.stats;
+    this.#logger = init.logger;
     this.#dropRate = init.dropRate;
     this.#ssrc = init.ssrc;
     const { codec, kind } = init.publication.offer;
@@ -108,82 +122,109 @@ export class Subscription extends SafeEmitter<SubscriptionEvents> implements Tra
   }
 
   onState(state: TransportState): void {
+    if (this.#closed) return;
     if (state === 'connected') {
       clearTimeout(this.#connectTimer);
       this.#connected = true;
-      // A new view cannot decode until the next keyframe: ask for one now.
+      // A new view cannot decode until the next keyframe: ask for one now (the publication guards its request).
       this.publication.requestKeyframe(performance.now());
     } else {
       this.close(new ServerError('TRANSPORT_FAILED', `the view's transport ${state}`));
     }
   }
 
-  /** One publisher packet (`buf` is rewritten in place and sent; the caller's next subscriber rewrites it again). */
-  forward(buf: Buffer, ssrc: number, seq: number, timestamp: number, keyframe: boolean, layer: number,
-    rid: string | undefined, payloadOffset: number, payloadLength: number, nowMs: number): void {
+  /**
+   * One publisher packet, parsed once by the publication: `packet.buffer` is rewritten in place and
+   * sent (the next view rewrites it again; `packet`'s fields keep the values as received).
+   */
+  forward(packet: RtpHeader, layer: PublishedLayer, keyframe: boolean, nowMs: number): void {
     if (!this.#connected) return;
-    if (this.#selector) {
-      const decision = this.#selector.onPacket(ssrc, keyframe, nowMs, rid);
-      if (decision.needKeyframe) this.publication.requestKeyframe(nowMs, this.#selector.targetSsrc);
-      if (!decision.forward) return;
-    } else if (!this.#started) {
-      if (!keyframe) {
-        this.publication.requestKeyframe(nowMs);
+    try {
+      const { ssrc, payloadOffset, payloadLength } = packet;
+      if (this.#selector) {
+        const decision = this.#selector.onPacket(ssrc, keyframe, nowMs, layer.rid);
+        if (decision.needKeyframe) this.publication.requestKeyframe(nowMs, this.#selector.targetSsrc);
+        if (!decision.forward) return;
+      } else if (!this.#started) {
+        if (!keyframe) {
+          this.publication.requestKeyframe(nowMs);
+          return;
+        }
+        this.#started = true;
+      }
+      const out = this.#seq.rewrite(ssrc, packet.seq, packet.timestamp, nowMs);
+      if (!out) return;
+      const buf = packet.buffer;
+      if (this.#vp8 && payloadLength > 0) this.#vp8.rewrite(ssrc, buf.subarray(payloadOffset, payloadOffset + payloadLength));
+      rewriteRtpHeader(buf, this.#pt, out.seq, out.timestamp, this.#ssrc);
+      this.#sent.record(buf, layer.index, packet.seq, payloadOffset, payloadLength);
+      this.#sr.onPacketSent(payloadLength);
+      if (this.#dropRate > 0 && Math.random() < this.#dropRate) {
+        this.#stats.rtpDroppedByTest++;
         return;
       }
-      this.#started = true;
+      if (this.#transport.send(buf)) this.#stats.rtpForwarded++;
+    } catch (err) {
+      this.#fail('forwarding', err);
     }
-    const out = this.#seq.rewrite(ssrc, seq, timestamp, nowMs);
-    if (!out) return;
-    if (this.#vp8 && payloadLength > 0) this.#vp8.rewrite(ssrc, buf.subarray(payloadOffset, payloadOffset + payloadLength));
-    buf[1] = (buf[1]! & 0x80) | this.#pt;
-    buf.writeUInt16BE(out.seq, 2);
-    buf.writeUInt32BE(out.timestamp, 4);
-    buf.writeUInt32BE(this.#ssrc, 8);
-    this.#sent.record(buf, layer, seq, payloadOffset, payloadLength);
-    this.#sr.onPacketSent(payloadLength);
-    if (this.#dropRate > 0 && Math.random() < this.#dropRate) {
-      this.#stats.rtpDroppedByTest++;
-      return;
-    }
-    if (this.#transport.send(buf)) this.#stats.rtpForwarded++;
   }
 
   /** RTCP from the viewer (a sendonly track delivers only RTCP). */
   onPacket(buf: Buffer): void {
-    for (const item of parseRtcp(buf)) {
-      switch (item.type) {
-        case 'pli':
-        case 'fir':
-          this.#stats.keyframeRequestsReceived++;
-          this.publication.requestKeyframe(performance.now(), this.#selector?.currentSsrc);
-          break;
-        case 'nack':
-          this.#stats.nackReceived++;
-          for (const seq of item.seqs) this.#retransmit(seq);
-          break;
-        default:
-          break;
+    if (this.#closed) return;
+    try {
+      for (const item of parseRtcp(buf)) {
+        switch (item.type) {
+          case 'pli':
+          case 'fir':
+            this.#stats.keyframeRequestsReceived++;
+            this.publication.requestKeyframe(performance.now(), this.#selector?.currentSsrc);
+            break;
+          case 'nack':
+            this.#stats.nackReceived++;
+            for (const seq of item.seqs) this.#retransmit(seq);
+            break;
+          default:
+            break;
+        }
       }
+    } catch (err) {
+      this.#fail('RTCP handling', err);
     }
   }
 
   /** A sender report translated from the publisher's, so the viewer can sync audio and video. */
   sendSenderReport(nowMs: number): void {
     if (!this.#connected) return;
-    const source = this.#seq.sourceSsrc;
-    const clock = source === undefined ? undefined : this.publication.clockOf(source);
-    if (!clock) return;
-    this.#transport.send(this.#sr.build(clock, this.#seq.timestampOffset, nowMs));
+    try {
+      const source = this.#seq.sourceSsrc;
+      const clock = source === undefined ? undefined : this.publication.clockOf(source);
+      if (!clock) return;
+      this.#transport.send(this.#sr.build(clock, this.#seq.timestampOffset, nowMs));
+    } catch (err) {
+      this.#fail('sender report', err);
+    }
   }
 
+  /** Ends the view from the viewer's side (`error` null: it asked, or it left). Idempotent. */
   close(error: ServerError | null): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#connected = false;
     clearTimeout(this.#connectTimer);
     this.#transport.close();
-    this.publication.removeSubscription(this);
     this.safeEmit('close', error);
+  }
+
+  /** Its publication ended (unpublished, replaced, failed, its member left): the viewer is told NOT_PUBLISHING. */
+  publicationClosed(reason: string): void {
+    const { member, source } = this.publication;
+    this.close(new ServerError('NOT_PUBLISHING', `"${member.identifier}" stopped publishing ${source} (${reason})`));
+  }
+
+  #fail(what: string, err: unknown): void {
+    this.#logger.error({ err }, `view ${what} failed; ending the view`);
+    this.close(internalFailure('view', what, err));
   }
 
   #retransmit(outSeq: number): void {

@@ -47,7 +47,7 @@ export class NdcEngine implements MediaEngine {
 
   async createPublisherTransport(id: string, offer: string): Promise<PublisherTransport> {
     const pc = new ndc.PeerConnection(id, this.#config);
-    const transport = this.#track(new NdcPublisherTransport(pc));
+    const transport = this.#track(new NdcPublisherTransport(pc, id));
     pc.onTrack((track) => transport.attach(track));
     try {
       transport.answer = await describeWhenGathered(pc, () => pc.setRemoteDescription(offer, 'offer'));
@@ -60,7 +60,7 @@ export class NdcEngine implements MediaEngine {
 
   async createSubscriberTransport(init: SubscriberTransportInit): Promise<SubscriberTransport> {
     const pc = new ndc.PeerConnection(init.id, this.#config);
-    const transport = this.#track(new NdcSubscriberTransport(pc));
+    const transport = this.#track(new NdcSubscriberTransport(pc, init.id));
     try {
       const media = init.kind === 'video' ? new ndc.Video('0', 'SendOnly') : new ndc.Audio('0', 'SendOnly');
       const { codec } = init;

@@ -15,9 +15,14 @@ export function describeWhenGathered(pc: PeerConnection, start: () => void): Pro
     pc.onGatheringStateChange((state) => {
       if (state !== 'complete') return;
       clearTimeout(timer);
-      const description = pc.localDescription();
-      if (description) resolve(description.sdp);
-      else reject(new Error('no local description after gathering'));
+      // A native callback: a throw (the connection closed meanwhile) would end the process.
+      try {
+        const description = pc.localDescription();
+        if (description) resolve(description.sdp);
+        else reject(new Error('no local description after gathering'));
+      } catch (err) {
+        reject(err);
+      }
     });
     try {
       start();

@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  KeyframeThrottle, RetransmissionBuffer, RtpPacket, SenderReportGenerator, SentHistory, SeqRewriter, SimulcastSelector,
-  Vp8Rewriter, buildNack, isVp8Keyframe, msToNtp, parseRtcp, parseVp8Descriptor,
+  KeyframeThrottle, RetransmissionBuffer, RtpHeader, SenderReportGenerator, SentHistory, SeqRewriter, SimulcastSelector,
+  Vp8Rewriter, buildNack, isVp8Keyframe, msToNtp, parseRtcp, parseVp8Descriptor, rewriteRtpHeader,
 } from './index.js';
 
 const RID_EXT = 10;
@@ -35,25 +35,23 @@ test('a simulcast forwarding leg: store, select, rewrite, answer a NACK as sent,
   const out: Buffer[] = [];
   const keyframeRequests: number[] = [];
 
+  // As Publication: one header view, parsed once per packet and read by every stage.
+  const packet = new RtpHeader();
   const onPublisherPacket = (buf: Buffer, nowMs: number) => {
-    const packet = RtpPacket.from(buf)!;
-    const rid = packet.getExtension(RID_EXT)?.toString('ascii');
+    assert.ok(packet.parse(buf));
+    const rid = packet.extension(RID_EXT)?.toString('ascii');
     const layer = rid === 'h' ? 1 : 0;
-    const originalSeq = packet.sequenceNumber;
-    stores[layer]!.store(originalSeq, buf);
+    stores[layer]!.store(packet.seq, buf);
     const decision = selector.onPacket(packet.ssrc, isVp8Keyframe(packet.payload), nowMs, rid);
     if (decision.needKeyframe && throttle.request(nowMs)) keyframeRequests.push(selector.targetSsrc!);
     if (!decision.forward) return;
-    const mapped = seqs.rewrite(packet.ssrc, packet.sequenceNumber, packet.timestamp, nowMs);
+    const mapped = seqs.rewrite(packet.ssrc, packet.seq, packet.timestamp, nowMs);
     if (!mapped) return;
     pictures.rewrite(packet.ssrc, packet.payload);
-    packet.sequenceNumber = mapped.seq;
-    packet.timestamp = mapped.timestamp;
-    packet.ssrc = 0x5eed;
-    packet.payloadType = 100;
-    sent.record(packet.buffer, layer, originalSeq, packet.payloadOffset, packet.payloadLength);
+    rewriteRtpHeader(buf, 100, mapped.seq, mapped.timestamp, 0x5eed);
+    sent.record(buf, layer, packet.seq, packet.payloadOffset, packet.payloadLength);
     reports.onPacketSent(packet.payloadLength);
-    out.push(Buffer.from(packet.buffer));
+    out.push(Buffer.from(buf));
   };
 
   // Low layer (ssrc 1) starts with a keyframe; high layer (ssrc 2) runs alongside.
@@ -71,9 +69,9 @@ test('a simulcast forwarding leg: store, select, rewrite, answer a NACK as sent,
   onPublisherPacket(vp8Packet({ ssrc: 2, seq: 903, ts: 59_000, rid: 'h', pictureId: 4003, tl0: 43, key: false }), 133);
 
   const view = out.map((b) => {
-    const p = RtpPacket.from(b)!;
+    const p = RtpHeader.from(b)!;
     const d = parseVp8Descriptor(p.payload)!;
-    return [p.ssrc, p.payloadType, p.sequenceNumber, p.timestamp, d.pictureId, d.tl0PicIdx];
+    return [p.ssrc, p.payloadType, p.seq, p.timestamp, d.pictureId, d.tl0PicIdx];
   });
   assert.deepEqual(view, [
     [0x5eed, 100, 100, 10_000, 10, 1],

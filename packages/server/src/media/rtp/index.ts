@@ -2,7 +2,7 @@
  * RTP/RTCP packet logic of the SFU: pure units over raw (decrypted) packets, no I/O and no timers;
  * every time-dependent method takes `nowMs` from the caller.
  */
-export { RtpPacket, isRtcp } from './rtp-packet.js';
+export { RtpHeader, isRtcp, rewriteRtpHeader } from './rtp-header.js';
 export {
   parseRtcp, type RtcpItem, type SenderReport, type ReceiverReport, type ReportBlock, type Bye, type Nack,
   type TransportCc, type Pli, type Fir, type FirEntry, type Remb,

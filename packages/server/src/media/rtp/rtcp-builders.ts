@@ -3,7 +3,10 @@ import {
   FeedbackFormat, REMB_ID, REPORT_BLOCK_LENGTH, RtcpPacketType, type FirEntry, type ReportBlock, type SenderReport,
 } from './rtcp.js';
 
-/** Builders for the RTCP an SFU sends; each returns one packet, to be concatenated into compounds. */
+/**
+ * Builders for the RTCP an SFU sends; each returns one packet (reports with more than 31 blocks:
+ * a compound of several), to be concatenated into compounds.
+ */
 
 /** The report count field has 5 bits. */
 const MAX_REPORT_BLOCKS = 31;
@@ -82,33 +85,37 @@ export function buildRemb(senderSsrc: number, bitrate: number, ssrcs: readonly n
 /** Fields of a sender report to build; `reports` defaults to none. */
 export type SenderReportInit = Omit<SenderReport, 'type' | 'reports'> & { reports?: readonly ReportBlock[] };
 
-/** Sender report; throws RangeError past 31 report blocks (the count field's limit). */
+/**
+ * Sender report. The count field has 5 bits: past 31 report blocks, the rest follow in receiver
+ * reports of the same SSRC in one compound (RFC 3550 §6.4.2).
+ */
 export function buildSenderReport(sr: SenderReportInit): Buffer {
   const reports = sr.reports ?? [];
-  checkReportCount(reports);
-  const buf = allocPacket(28 + reports.length * REPORT_BLOCK_LENGTH, reports.length, RtcpPacketType.SR);
+  const first = reports.slice(0, MAX_REPORT_BLOCKS);
+  const buf = allocPacket(28 + first.length * REPORT_BLOCK_LENGTH, first.length, RtcpPacketType.SR);
   buf.writeUInt32BE(sr.ssrc >>> 0, 4);
   buf.writeBigUInt64BE(BigInt.asUintN(64, sr.ntp), 8);
   buf.writeUInt32BE(sr.rtpTimestamp >>> 0, 16);
   buf.writeUInt32BE(sr.packetCount >>> 0, 20);
   buf.writeUInt32BE(sr.octetCount >>> 0, 24);
-  writeReportBlocks(buf, 28, reports);
-  return buf;
+  writeReportBlocks(buf, 28, first);
+  return reports.length > MAX_REPORT_BLOCKS ? Buffer.concat([buf, buildReceiverReport(sr.ssrc, reports.slice(MAX_REPORT_BLOCKS))]) : buf;
 }
 
-/** Receiver report; throws RangeError past 31 report blocks. */
+/**
+ * Receiver report: one RR packet per 31 report blocks (the count field has 5 bits), concatenated
+ * into one compound (RFC 3550 §6.4.2); without blocks, one empty RR.
+ */
 export function buildReceiverReport(ssrc: number, reports: readonly ReportBlock[] = []): Buffer {
-  checkReportCount(reports);
-  const buf = allocPacket(8 + reports.length * REPORT_BLOCK_LENGTH, reports.length, RtcpPacketType.RR);
-  buf.writeUInt32BE(ssrc >>> 0, 4);
-  writeReportBlocks(buf, 8, reports);
-  return buf;
-}
-
-function checkReportCount(reports: readonly ReportBlock[]): void {
-  if (reports.length > MAX_REPORT_BLOCKS) {
-    throw new RangeError(`at most ${MAX_REPORT_BLOCKS} report blocks fit one packet`);
+  const packets: Buffer[] = [];
+  for (let from = 0; from === 0 || from < reports.length; from += MAX_REPORT_BLOCKS) {
+    const chunk = reports.slice(from, from + MAX_REPORT_BLOCKS);
+    const buf = allocPacket(8 + chunk.length * REPORT_BLOCK_LENGTH, chunk.length, RtcpPacketType.RR);
+    buf.writeUInt32BE(ssrc >>> 0, 4);
+    writeReportBlocks(buf, 8, chunk);
+    packets.push(buf);
   }
+  return packets.length === 1 ? packets[0]! : Buffer.concat(packets);
 }
 
 function writeReportBlocks(buf: Buffer, at: number, reports: readonly ReportBlock[]): void {

@@ -148,6 +148,25 @@ test('never throws on garbage', () => {
   }
 });
 
-test('report block count over 31 is refused', () => {
-  assert.throws(() => buildReceiverReport(1, Array(32).fill(block)), RangeError);
+test('more than 31 report blocks are split over several RR packets of one compound, in order', () => {
+  const blocks = (n: number) => Array.from({ length: n }, (_, i) => ({ ...block, ssrc: i + 1, highestSeq: 1000 + i }));
+  for (const [n, counts] of [[0, [0]], [31, [31]], [32, [31, 1]], [62, [31, 31]], [70, [31, 31, 8]]] as const) {
+    const compound = buildReceiverReport(0x5eed, blocks(n));
+    const items = parseRtcp(compound);
+    assert.deepEqual(items.map((i) => (i.type === 'rr' ? [i.ssrc, i.reports.length] : i.type)), counts.map((c) => [0x5eed, c]), `${n} blocks`);
+    assert.deepEqual(items.flatMap((i) => (i.type === 'rr' ? i.reports : [])), blocks(n), `${n} blocks, in order`);
+    assert.equal(compound.length, counts.length * 8 + n * 24);
+    for (let at = 0, k = 0; at < compound.length; k++) {
+      assert.equal(compound[at]! & 0x1f, counts[k], 'each packet counts its own blocks');
+      at += (compound.readUInt16BE(at + 2) + 1) * 4;
+    }
+  }
+});
+
+test('an SR with more than 31 report blocks continues in an RR of the same SSRC', () => {
+  const reports = Array.from({ length: 40 }, (_, i) => ({ ...block, ssrc: i + 1 }));
+  const items = parseRtcp(buildSenderReport({ ssrc: 9, ntp: 1n << 32n, rtpTimestamp: 2, packetCount: 3, octetCount: 4, reports }));
+  assert.deepEqual(items.map((i) => [i.type, 'reports' in i ? i.reports.length : -1]), [['sr', 31], ['rr', 9]]);
+  assert.ok(items[1]?.type === 'rr' && items[1].ssrc === 9);
+  assert.deepEqual(items.flatMap((i) => ('reports' in i ? i.reports : [])), reports);
 });
