@@ -4,13 +4,13 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { AuthBits } from '@hudong/protocol';
 import { sdpFixture } from '../fixtures/sdp.js';
+import { InProcessServer } from '../helpers/server.js';
+import { loggedIn, type Frame, type RawClient } from '../helpers/raw-client.js';
+import { WrtcPublisher } from '../helpers/wrtc-peers.js';
 
 const WRTC_VIDEO_OFFER = sdpFixture('wrtc-camera-offer');
 const WRTC_AUDIO_OFFER = sdpFixture('wrtc-microphone-offer');
 const CHROME_SIMULCAST_OFFER = sdpFixture('chromium-style-simulcast-3-offer');
-import { InProcessServer } from '../helpers/server.js';
-import { loggedIn, type Frame, type RawClient } from '../helpers/raw-client.js';
-import { WrtcPublisher } from '../helpers/wrtc-peers.js';
 
 const codeOf = (f: Frame) => [f.error?.code, f.error?.detail?.code];
 const closers: (() => unknown)[] = [];
@@ -127,10 +127,10 @@ describe('media codes', () => {
   });
 
   it('10011 TOO_MANY_LAYERS past maxSimulcastLayers (checked after the codec, before the engine); the option is range-checked', async () => {
-    const narrow = await startServer({ maxSimulcastLayers: 2 });
-    closers.push(() => narrow.server.close());
-    const { client } = await loggedIn(narrow.server, narrow.wsUrl, 'layered');
-    closers.push(() => client.close());
+    const narrow = await new InProcessServer({ config: { maxSimulcastLayers: 2 } }).start();
+    closers.push(() => narrow.stop());
+    const { client } = await loggedIn(narrow.wsUrl, 'layered');
+    closers.push(() => client.terminate());
     await client.request('room.enter', { roomId: 4, roomType: 'multi', authBits: 0xff, createRoom: true });
     const refused = await client.request('media.publish', { source: 'camera', sdp: CHROME_SIMULCAST_OFFER });
     assert.deepEqual(codeOf(refused), [10011, 'TOO_MANY_LAYERS']);
@@ -138,7 +138,7 @@ describe('media codes', () => {
     const vp7 = CHROME_SIMULCAST_OFFER.replace(/VP8\/90000/g, 'VP7/90000').replace(/H264\/90000/g, 'H263/90000');
     assert.deepEqual(codeOf(await client.request('media.publish', { source: 'camera', sdp: vp7 })), [10011, 'NO_COMMON_CODEC']);
     assert.equal((await client.request('media.publish', { source: 'camera', sdp: WRTC_VIDEO_OFFER }, 10_000)).ok, true, 'no simulcast is one layer');
-    await assert.rejects(startServer({ maxSimulcastLayers: 0 }), /option maxSimulcastLayers must be an integer in \[1, 16\]/);
+    await assert.rejects(new InProcessServer({ config: { maxSimulcastLayers: 0 } }).start(), /option maxSimulcastLayers must be an integer in \[1, 16\]/);
   });
 
   it('10004 TRANSPORT_TIMEOUT: a view never answered ends after mediaConnectTimeoutMs', async () => {

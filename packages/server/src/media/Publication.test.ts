@@ -6,14 +6,14 @@ import { after, afterEach, beforeEach, describe, it } from 'node:test';
 import { pino } from 'pino';
 import type { ServerError } from '../errors.js';
 import type { Member } from '../rooms/Member.js';
-import { WRTC_VIDEO_OFFER } from '../e2e/sdp-fixtures.js';
+import { sdpFixture } from '../../../../tests/fixtures/sdp.js';
 import type { PublisherTransport, SubscriberTransport, TransportListener } from './MediaEngine.js';
 import { MediaStats } from './MediaStats.js';
 import { Publication } from './Publication.js';
 import { mungePublisherOffer } from './sdp.js';
 import type { Subscription } from './Subscription.js';
 
-const offer = mungePublisherOffer(WRTC_VIDEO_OFFER, 'video', ['VP8'])!;
+const offer = mungePublisherOffer(sdpFixture('wrtc-camera-offer'), 'video', ['VP8'])!;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** A transport that records what is sent; `failOn` makes `send` throw for the packets it matches. */
