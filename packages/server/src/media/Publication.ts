@@ -96,7 +96,6 @@ export class Publication extends SafeEmitter<PublicationEvents> implements Trans
   readonly #connectTimer: NodeJS.Timeout;
   #ticks = 0;
   #live = false;
-  #connected = false;
   #closed = false;
   /** Scratch space for retransmissions: the store's copy must not be rewritten in place. */
   readonly scratch = Buffer.allocUnsafe(1500);
@@ -186,7 +185,6 @@ export class Publication extends SafeEmitter<PublicationEvents> implements Trans
 
   onState(state: TransportState): void {
     if (state === 'connected') {
-      this.#connected = true;
       clearTimeout(this.#connectTimer);
     } else {
       this.close(`transport ${state}`, new ServerError('TRANSPORT_FAILED', `the publication's transport ${state}`));

@@ -78,7 +78,6 @@ test('clamps to min and max', () => {
 });
 
 test('loss is counted per SSRC and across the seq wrap', () => {
-  const e = new BandwidthEstimator({ maxBitrate: 10_000_000 });
   // Two interleaved streams of 1 Mbit/s each, both wrapping.
   const run = (e: BandwidthEstimator, lose: (seq: number) => boolean) => {
     for (let i = 0, t = 0; t <= 1000; i++, t += 10) {
