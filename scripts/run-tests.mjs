@@ -11,7 +11,8 @@ import { fileURLToPath } from 'node:url';
 const netnsRun = resolve(fileURLToPath(import.meta.url), '../../../shared/tools/netns-run');
 if (!process.env.HUDONG_IN_NETNS && process.getuid?.() === 0 && existsSync(netnsRun)) {
   const inner = spawnSync('bash', [netnsRun, process.execPath, ...process.argv.slice(1)], {
-    stdio: 'inherit', env: { ...process.env, HUDONG_IN_NETNS: '1' },
+    stdio: 'inherit',
+    env: { ...process.env, HUDONG_IN_NETNS: '1' },
   });
   process.exit(inner.status ?? 1);
 }

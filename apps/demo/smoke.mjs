@@ -12,34 +12,61 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const require = createRequire(`${ROOT}package.json`);
 const { chromium } = require('playwright-core');
 
-const PORT = 7100, BASE = `http://127.0.0.1:${PORT}`;
+const PORT = 7100,
+  BASE = `http://127.0.0.1:${PORT}`;
 const SHOTS = process.env.SHOTS ?? '/tmp/demo-shots';
 mkdirSync(SHOTS, { recursive: true });
-const server = spawn('node', ['packages/cli/dist/bin.js', 'serve', '--dev', '--secret', 'demo-secret-for-e2e', '--port', String(PORT)], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+const server = spawn('node', ['packages/cli/dist/bin.js', 'serve', '--dev', '--secret', 'demo-secret-for-e2e', '--port', String(PORT)], {
+  cwd: ROOT,
+  stdio: ['ignore', 'pipe', 'pipe'],
+});
 let serverLog = '';
-server.stdout.on('data', (d) => { serverLog += d; });
-server.stderr.on('data', (d) => { serverLog += d; });
+server.stdout.on('data', (d) => {
+  serverLog += d;
+});
+server.stderr.on('data', (d) => {
+  serverLog += d;
+});
 const step = (m) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${m}`);
 
 async function waitHealth() {
   for (let i = 0; i < 100; i++) {
-    try { if ((await fetch(`${BASE}/healthz`)).ok) return; } catch { /* not listening yet */ }
+    try {
+      if ((await fetch(`${BASE}/healthz`)).ok) return;
+    } catch {
+      /* not listening yet */
+    }
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error('server did not start\n' + serverLog);
 }
-const args = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-  '--disable-component-update', '--disable-sync', '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream',
-  '--allow-loopback-in-peer-connection', '--auto-select-desktop-capture-source=Entire screen'];
+const args = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--use-fake-device-for-media-stream',
+  '--use-fake-ui-for-media-stream',
+  '--allow-loopback-in-peer-connection',
+  '--auto-select-desktop-capture-source=Entire screen',
+];
 const contexts = [];
 const extra = [];
 async function page(name, url, viewport = { width: 1280, height: 800 }) {
   const ctx = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), `demo-${name}-`)), {
-    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium', headless: true, args, viewport,
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    headless: true,
+    args,
+    viewport,
   });
   contexts.push(ctx);
-  const p = ctx.pages()[0] ?? await ctx.newPage();
-  p.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') console.log(`  <${name} ${m.type()}> ${m.text()}`); });
+  const p = ctx.pages()[0] ?? (await ctx.newPage());
+  p.on('console', (m) => {
+    if (m.type() === 'error' || m.type() === 'warning') console.log(`  <${name} ${m.type()}> ${m.text()}`);
+  });
   p.on('pageerror', (e) => console.log(`  <${name} pageerror> ${e.message}`));
   await p.goto(`${BASE}${url}`);
   await p.waitForSelector('body[data-ready="1"]');
@@ -47,7 +74,14 @@ async function page(name, url, viewport = { width: 1280, height: 800 }) {
 }
 const tid = (id) => `[data-testid="${id}"]`;
 async function videoPlaying(p, sel) {
-  await p.waitForFunction((s) => { const v = document.querySelector(s); return v && v.videoWidth > 0 && v.readyState >= 2; }, sel, { timeout: 20000 });
+  await p.waitForFunction(
+    (s) => {
+      const v = document.querySelector(s);
+      return v && v.videoWidth > 0 && v.readyState >= 2;
+    },
+    sel,
+    { timeout: 20000 },
+  );
 }
 async function shot(p, name, size) {
   if (size) await p.setViewportSize(size);
@@ -56,7 +90,10 @@ async function shot(p, name, size) {
   step(`shot ${name}`);
 }
 async function errorText(p) {
-  return p.evaluate(() => { const e = document.querySelector('[data-testid="error-panel"]'); return e && !e.hidden ? e.innerText : null; });
+  return p.evaluate(() => {
+    const e = document.querySelector('[data-testid="error-panel"]');
+    return e && !e.hidden ? e.innerText : null;
+  });
 }
 
 try {
@@ -69,7 +106,7 @@ try {
   await host.click(tid('devtest-start'));
   await videoPlaying(host, tid('devtest-preview'));
   await host.waitForFunction(() => Number(document.querySelector('[data-testid="devtest-level"]').dataset.level) > 0, null, { timeout: 10000 });
-  step('devtest: preview playing, level ' + await host.getAttribute(tid('devtest-level'), 'data-level'));
+  step('devtest: preview playing, level ' + (await host.getAttribute(tid('devtest-level'), 'data-level')));
   console.log('  camera options:', await host.$$eval(`${tid('camera-select')} option`, (o) => o.map((x) => x.textContent)));
   await shot(host, 'lobby-devtest-1280');
   await shot(host, 'lobby-devtest-360', { width: 360, height: 740 });
@@ -112,14 +149,20 @@ try {
   const e1 = await errorText(host);
   if (e1) step('screen share error on host: ' + e1.replace(/\n/g, ' | '));
   else {
-    await videoPlaying(aud, `${tid('stage-video')}[data-identifier="alice"][data-src="screen"]`).then(() => step('audience sees alice screen'), (e) => step('no screen view: ' + e.message));
+    await videoPlaying(aud, `${tid('stage-video')}[data-identifier="alice"][data-src="screen"]`).then(
+      () => step('audience sees alice screen'),
+      (e) => step('no screen view: ' + e.message),
+    );
   }
   await aud.waitForTimeout(1000);
   await shot(host, 'room-host-1280');
   await shot(aud, 'room-audience-1280');
   await shot(host, 'room-host-360', { width: 360, height: 740 });
   await shot(aud, 'room-audience-360', { width: 360, height: 740 });
-  for (const p of [host, aud]) { const e = await errorText(p); if (e) step('error panel: ' + e.replace(/\n/g, ' | ')); }
+  for (const p of [host, aud]) {
+    const e = await errorText(p);
+    if (e) step('error panel: ' + e.replace(/\n/g, ' | '));
+  }
 
   // leave both; then a 1:1 call alice → bob
   await aud.click(tid('leave'));
@@ -150,7 +193,11 @@ try {
   step('after toggle: ' + (await errorText(zh)).replace(/\n/g, ' | '));
   await shot(zh, 'lobby-error-en-1280', { width: 1280, height: 800 });
   // connection badge: server goes away and comes back
-  const srv2 = () => spawn('node', ['packages/cli/dist/bin.js', 'serve', '--dev', '--secret', 'demo-secret-for-e2e', '--port', String(PORT)], { cwd: ROOT, stdio: 'ignore' });
+  const srv2 = () =>
+    spawn('node', ['packages/cli/dist/bin.js', 'serve', '--dev', '--secret', 'demo-secret-for-e2e', '--port', String(PORT)], {
+      cwd: ROOT,
+      stdio: 'ignore',
+    });
   server.kill();
   await zh.waitForSelector(`${tid('connection-badge')}[data-state="reconnecting"]`, { timeout: 15000 });
   step('badge reconnecting');

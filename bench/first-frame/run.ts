@@ -39,11 +39,15 @@ function inPage<T>(page: Page, fnSource: string, arg: unknown = null): Promise<T
 
 async function sdkPage(browser: Browser, server: ServerProcess, identifier: string): Promise<Page> {
   const page = await browser.page(`${server.httpUrl}/healthz`);
-  await inPage(page, `async ({ sdkAppId, identifier, userSig }) => {
+  await inPage(
+    page,
+    `async ({ sdkAppId, identifier, userSig }) => {
     const sdk = await import('/sdk/hudong.js');
     window.ctx = sdk.AVContext.create({ serverUrl: 'ws://' + location.host + '/ws', sdkAppId, lang: 'en' });
     await window.ctx.start({ identifier, userSig });
-  }`, { sdkAppId: TEST_APP_ID, identifier, userSig: userSigFor(identifier) });
+  }`,
+    { sdkAppId: TEST_APP_ID, identifier, userSig: userSigFor(identifier) },
+  );
   return page;
 }
 
@@ -56,7 +60,9 @@ interface Run {
 async function runSdk(browser: Browser, server: ServerProcess, i: number): Promise<Run> {
   const page = await sdkPage(browser, server, `ff-audience-${i}`);
   try {
-    return await inPage<Run>(page, `async ({ roomId, hostId }) => {
+    return await inPage<Run>(
+      page,
+      `async ({ roomId, hostId }) => {
       const t0 = performance.now();
       const room = await ctx.enterRoom({ roomId, roomType: 'multi', createRoom: false });
       const entered = performance.now() - t0;
@@ -78,7 +84,9 @@ async function runSdk(browser: Browser, server: ServerProcess, i: number): Promi
       const firstFrame = (await Promise.race([first, timeout])) - t0;
       await ctx.exitRoom();
       return { entered, viewed, firstFrame };
-    }`, { roomId: ROOM_ID, hostId: HOST_ID });
+    }`,
+      { roomId: ROOM_ID, hostId: HOST_ID },
+    );
   } finally {
     await inPage(page, `async () => { try { if (ctx.room) await ctx.exitRoom(); await ctx.stop(); } catch {} }`).catch(() => undefined);
     await page.close();
@@ -111,10 +119,14 @@ try {
   hostBrowser = await Browser.launch('ff-host');
   audienceBrowser = await Browser.launch('ff-audience');
   const host = await sdkPage(hostBrowser, server, HOST_ID);
-  await inPage(host, `async ({ roomId }) => {
+  await inPage(
+    host,
+    `async ({ roomId }) => {
     await ctx.enterRoom({ roomId, roomType: 'multi', createRoom: true });
     await ctx.devices.enableCamera(true);
-  }`, { roomId: ROOM_ID });
+  }`,
+    { roomId: ROOM_ID },
+  );
   console.error(`server ${server.httpUrl}; host publishing in room ${ROOM_ID}; mode ${MODE}; ${WARMUP} warm-up + ${RUNS} runs`);
 
   const runs: Run[] = [];

@@ -25,6 +25,7 @@ export async function waitForCamera(client: RawClient, members: Member[], publis
   if (members.some((m) => m.identifier === publisher && m.hasCameraVideo)) return;
   await client.waitFor(
     (f) => f.event === 'room.endpoints' && f.data.event === EndpointEvent.HAS_CAMERA_VIDEO && f.data.members.some((m) => m.identifier === publisher),
-    timeoutMs, `HAS_CAMERA_VIDEO from ${publisher}`,
+    timeoutMs,
+    `HAS_CAMERA_VIDEO from ${publisher}`,
   );
 }

@@ -9,7 +9,9 @@ import type { RawClient } from '../../tests/helpers/raw-client.js';
 import { joinHudong } from './hudong.js';
 import { JanusSession, JANUS_ROOM } from './janus.js';
 
-const W = 640, H = 360, FPS = 30;
+const W = 640,
+  H = 360,
+  FPS = 30;
 const BLOCKS_PER_FRAME = Number(process.env.BENCH_NOISE_BLOCKS ?? 48);
 /**
  * `b=AS` (kbit/s) put on the SFU's answer, the same for both SFUs, so the workload is the issue's
@@ -37,10 +39,12 @@ function nextFrame(): void {
   }
   // fresh noise in random 16x16 blocks (luma and chroma)
   for (let b = 0; b < BLOCKS_PER_FRAME; b++) {
-    const bxp = Math.floor(Math.random() * (W / 16)) * 16, byp = Math.floor(Math.random() * Math.floor(H / 16)) * 16;
+    const bxp = Math.floor(Math.random() * (W / 16)) * 16,
+      byp = Math.floor(Math.random() * Math.floor(H / 16)) * 16;
     randomFillSync(noise);
     for (let r = 0; r < 16; r++) y.set(noise.subarray(r * 16, r * 16 + 16), (byp + r) * W + bxp);
-    const u = W * H + (byp / 2) * (W / 2) + bxp / 2, v = u + (W * H) / 4;
+    const u = W * H + (byp / 2) * (W / 2) + bxp / 2,
+      v = u + (W * H) / 4;
     for (let r = 0; r < 8; r++) {
       frame.fill(noise[r]!, u + r * (W / 2), u + r * (W / 2) + 8);
       frame.fill(noise[255 - r]!, v + r * (W / 2), v + r * (W / 2) + 8);
@@ -142,9 +146,16 @@ async function stats(): Promise<PublisherStats> {
     const s = stat as RTCOutboundRtpStreamStats;
     if (s.kind === 'video') {
       Object.assign(out, {
-        bytesSent: s.bytesSent, packetsSent: s.packetsSent, framesEncoded: s.framesEncoded,
-        frameWidth: s.frameWidth ?? 0, frameHeight: s.frameHeight ?? 0, keyFramesEncoded: s.keyFramesEncoded ?? 0,
-        pliCount: s.pliCount ?? 0, firCount: s.firCount ?? 0, nackCount: s.nackCount ?? 0, retransmitted: s.retransmittedPacketsSent ?? 0,
+        bytesSent: s.bytesSent,
+        packetsSent: s.packetsSent,
+        framesEncoded: s.framesEncoded,
+        frameWidth: s.frameWidth ?? 0,
+        frameHeight: s.frameHeight ?? 0,
+        keyFramesEncoded: s.keyFramesEncoded ?? 0,
+        pliCount: s.pliCount ?? 0,
+        firCount: s.firCount ?? 0,
+        nackCount: s.nackCount ?? 0,
+        retransmitted: s.retransmittedPacketsSent ?? 0,
         limitation: s.qualityLimitationReason ?? '',
       });
     }
@@ -154,14 +165,18 @@ async function stats(): Promise<PublisherStats> {
 }
 
 /** What run.ts sends (see the header). */
-type PublisherCommand = { cmd: 'connect'; target: 'hudong' | 'janus'; url: string; identifier: string } | { cmd: 'stats' } | { cmd: 'disconnect' } | { cmd: 'stop' };
+type PublisherCommand =
+  { cmd: 'connect'; target: 'hudong' | 'janus'; url: string; identifier: string } | { cmd: 'stats' } | { cmd: 'disconnect' } | { cmd: 'stop' };
 
 process.on('message', (message) => {
   const m = message as PublisherCommand;
   if (m.cmd === 'connect') {
     connect(m.target, m.url, m.identifier).catch((e) => send({ type: 'error', message: String(e?.stack ?? e) }));
   } else if (m.cmd === 'stats') {
-    stats().then((s) => send({ type: 'stats', ...s }), (e) => send({ type: 'error', message: String(e) }));
+    stats().then(
+      (s) => send({ type: 'stats', ...s }),
+      (e) => send({ type: 'error', message: String(e) }),
+    );
   } else if (m.cmd === 'disconnect') {
     pc?.close();
     pc = undefined;

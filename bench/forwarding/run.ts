@@ -35,29 +35,52 @@ const { values } = parseArgs({
     'janus-twcc': { type: 'boolean', default: false },
   },
 });
-const NS = values.n!.split(',').map(Number).filter((x) => x > 0).sort((a, b) => a - b);
-const SECONDS = Number(values.seconds), WARMUP = Number(values.warmup), SETTLE = Number(values.settle);
-const WORKERS = Number(values.workers), KF = Number(values.kf);
+const NS = values
+  .n!.split(',')
+  .map(Number)
+  .filter((x) => x > 0)
+  .sort((a, b) => a - b);
+const SECONDS = Number(values.seconds),
+  WARMUP = Number(values.warmup),
+  SETTLE = Number(values.settle);
+const WORKERS = Number(values.workers),
+  KF = Number(values.kf);
 const targets = (values.only ? [values.only] : ['hudong', ...(values.vs === 'janus' ? ['janus'] : [])]) as ('hudong' | 'janus')[];
 
 const t0 = Date.now();
 const log = (...a: unknown[]) => console.error(`[${((Date.now() - t0) / 1000).toFixed(1).padStart(6)}s]`, ...a);
 const sleep = (s: number) => new Promise((r) => setTimeout(r, s * 1000));
 
-if (!Object.values(networkInterfaces()).flat().some((a) => a?.address === '127.0.0.2' && !a.internal)) {
-  console.error('No non-loopback interface with 127.0.0.2: run inside the namespace, e.g.\n  ../shared/tools/netns-run node --import tsx bench/forwarding/run.ts');
+if (
+  !Object.values(networkInterfaces())
+    .flat()
+    .some((a) => a?.address === '127.0.0.2' && !a.internal)
+) {
+  console.error(
+    'No non-loopback interface with 127.0.0.2: run inside the namespace, e.g.\n  ../shared/tools/netns-run node --import tsx bench/forwarding/run.ts',
+  );
   process.exit(2);
 }
 
 /** A reply of a helper: `type` says which (`error` carries `message`), the rest depends on it. */
-interface Reply { type: string; message?: string }
+interface Reply {
+  type: string;
+  message?: string;
+}
 
 /** A forked helper speaking {cmd} → {type} over IPC, one reply at a time. */
 class Child {
   readonly proc: ChildProcess;
   #waiters: { type: string; resolve: (m: Reply) => void; reject: (e: Error) => void }[] = [];
-  constructor(file: string, readonly label: string, args: string[] = []) {
-    this.proc = fork(fileURLToPath(new URL(file, import.meta.url)), args, { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  constructor(
+    file: string,
+    readonly label: string,
+    args: string[] = [],
+  ) {
+    this.proc = fork(fileURLToPath(new URL(file, import.meta.url)), args, {
+      execArgv: ['--import', 'tsx'],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
     this.proc.on('message', (message) => {
       const m = message as Reply;
       const i = this.#waiters.findIndex((w) => w.type === m.type || m.type === 'error');
@@ -84,15 +107,29 @@ class Child {
   }
 }
 
-interface SubSnap { ended?: string; state?: string; received: number; bytes: number; keyframes: number; mediaReceived: number; mediaSpan: number }
+interface SubSnap {
+  ended?: string;
+  state?: string;
+  received: number;
+  bytes: number;
+  keyframes: number;
+  mediaReceived: number;
+  mediaSpan: number;
+}
 /** One worker's counts, the worker's clock when it read them, and how late its answer came. */
-interface WorkerSnap { at: number; lagMs: number; subs: SubSnap[] }
+interface WorkerSnap {
+  at: number;
+  lagMs: number;
+  subs: SubSnap[];
+}
 function snapshot(workers: Child[]): Promise<WorkerSnap[]> {
-  return Promise.all(workers.map(async (w) => {
-    const asked = Date.now();
-    const reply = await w.call<{ at: number; subs: SubSnap[] }>({ cmd: 'snapshot' }, 'snapshot');
-    return { at: reply.at, lagMs: reply.at - asked, subs: reply.subs };
-  }));
+  return Promise.all(
+    workers.map(async (w) => {
+      const asked = Date.now();
+      const reply = await w.call<{ at: number; subs: SubSnap[] }>({ cmd: 'snapshot' }, 'snapshot');
+      return { at: reply.at, lagMs: reply.at - asked, subs: reply.subs };
+    }),
+  );
 }
 
 /**
@@ -101,7 +138,11 @@ function snapshot(workers: Child[]): Promise<WorkerSnap[]> {
  */
 function row(n: number, a: WorkerSnap[], b: WorkerSnap[], cpuFraction: number): Row {
   const zero: SubSnap = { received: 0, bytes: 0, keyframes: 0, mediaReceived: 0, mediaSpan: 0 };
-  let pktsPerSec = 0, bitsPerSec = 0, span = 0, lost = 0, receiving = 0;
+  let pktsPerSec = 0,
+    bitsPerSec = 0,
+    span = 0,
+    lost = 0,
+    receiving = 0;
   b.forEach((w1, k) => {
     const w0 = a[k]!;
     const seconds = (w1.at - w0.at) / 1000;
@@ -118,8 +159,13 @@ function row(n: number, a: WorkerSnap[], b: WorkerSnap[], cpuFraction: number): 
   });
   const first = (s: WorkerSnap[]) => s[0]?.subs[0]?.keyframes ?? 0;
   return {
-    n, receiving, cpuPct: cpuFraction * 100, pktsPerSec, usPerPkt: (cpuFraction * 1e6) / pktsPerSec,
-    pktsPerCore: pktsPerSec / cpuFraction, lossPct: span ? (100 * lost) / span : NaN,
+    n,
+    receiving,
+    cpuPct: cpuFraction * 100,
+    pktsPerSec,
+    usPerPkt: (cpuFraction * 1e6) / pktsPerSec,
+    pktsPerCore: pktsPerSec / cpuFraction,
+    lossPct: span ? (100 * lost) / span : NaN,
     kbpsPerSub: receiving ? bitsPerSec / 1000 / receiving : 0,
     keyframes: first(b) - first(a),
   };
@@ -137,10 +183,14 @@ const failures: string[] = [];
 
 async function runTarget(target: 'hudong' | 'janus', pub: Child, workers: Child[]): Promise<Row[]> {
   const rows: Row[] = [];
-  const hudong = target === 'hudong'
-    ? await startHudong((rec) => (Number(rec.level) >= 40 || /^publication (ended|failed)/.test(String(rec.msg))) && log('hudong:', JSON.stringify(rec).slice(0, 400)))
-    : undefined;
-  const server = hudong ?? await startJanus(KF, values['janus-twcc']);
+  const hudong =
+    target === 'hudong'
+      ? await startHudong(
+          (rec) =>
+            (Number(rec.level) >= 40 || /^publication (ended|failed)/.test(String(rec.msg))) && log('hudong:', JSON.stringify(rec).slice(0, 400)),
+        )
+      : undefined;
+  const server = hudong ?? (await startJanus(KF, values['janus-twcc']));
   const pid = server.pid!;
   log(`${target} started, pid ${pid}`);
   try {
@@ -152,10 +202,16 @@ async function runTarget(target: 'hudong' | 'janus', pub: Child, workers: Child[
     let have = 0;
     for (const n of NS) {
       const names = Array.from({ length: n - have }, (_, i) => `bench-sub-${target}-${have + i}`);
-      const added = await Promise.all(workers.map((w, k) => {
-        const mine = names.filter((_, i) => i % workers.length === k);
-        return w.call<{ ok: number; errors: string[] }>({ cmd: 'add', target, url, publisher, feedId: conn.feedId, names: mine }, 'added', 120 + 2 * mine.length);
-      }));
+      const added = await Promise.all(
+        workers.map((w, k) => {
+          const mine = names.filter((_, i) => i % workers.length === k);
+          return w.call<{ ok: number; errors: string[] }>(
+            { cmd: 'add', target, url, publisher, feedId: conn.feedId, names: mine },
+            'added',
+            120 + 2 * mine.length,
+          );
+        }),
+      );
       const errors = added.flatMap((a) => a.errors);
       have += added.reduce((s, a) => s + a.ok, 0);
       if (errors.length) log(`${errors.length} subscribers failed, e.g. ${errors[0]}`);
@@ -169,15 +225,23 @@ async function runTarget(target: 'hudong' | 'janus', pub: Child, workers: Child[
       const serverCount = async () => ({ at: Date.now(), count: target === 'hudong' ? await forwardedByServer(url) : NaN });
       const [p0, f0, a] = await Promise.all([pub.call<PublisherStats>({ cmd: 'stats' }, 'stats'), serverCount(), snapshot(workers)]);
       const meter = cpuMeter(pid);
-      const wMeters = workers.map((w) => cpuMeter(w.proc.pid!)), pMeter = cpuMeter(pub.proc.pid!);
+      const wMeters = workers.map((w) => cpuMeter(w.proc.pid!)),
+        pMeter = cpuMeter(pub.proc.pid!);
       await sleep(SECONDS);
       const cpu = meter();
-      const subsCpu = wMeters.reduce((t, m) => t + m().fraction, 0), pubCpu = pMeter().fraction;
+      const subsCpu = wMeters.reduce((t, m) => t + m().fraction, 0),
+        pubCpu = pMeter().fraction;
       const [p1, f1, b] = await Promise.all([pub.call<PublisherStats>({ cmd: 'stats' }, 'stats'), serverCount(), snapshot(workers)]);
       const r = row(have, a, b, cpu.fraction);
       const subs = b.flatMap((w) => w.subs);
-      const tally = (f: (s: SubSnap) => string) => Object.entries(subs.reduce<Record<string, number>>((t, s) => ((t[f(s)] = (t[f(s)] ?? 0) + 1), t), {})).map(([k, v]) => `${k}:${v}`).join(' ');
-      if (r.receiving < have) log(`${have - r.receiving} subscribers received nothing; transports ${tally((s) => s.state ?? '?')}; ended by server ${tally((s) => s.ended || 'no')}`);
+      const tally = (f: (s: SubSnap) => string) =>
+        Object.entries(subs.reduce<Record<string, number>>((t, s) => ((t[f(s)] = (t[f(s)] ?? 0) + 1), t), {}))
+          .map(([k, v]) => `${k}:${v}`)
+          .join(' ');
+      if (r.receiving < have)
+        log(
+          `${have - r.receiving} subscribers received nothing; transports ${tally((s) => s.state ?? '?')}; ended by server ${tally((s) => s.ended || 'no')}`,
+        );
       const lagMs = Math.max(...[...a, ...b].map((w) => w.lagMs));
       if (lagMs > 1000) {
         const warning = `${target} N=${have}: a subscriber worker answered ${(lagMs / 1000).toFixed(1)} s late — the workers were saturated, receive counts may trail what was forwarded`;
@@ -192,9 +256,11 @@ async function runTarget(target: 'hudong' | 'janus', pub: Child, workers: Child[
       const pubPps = pubDelta('packetsSent') / pubSeconds;
       const forwarded = (f1.count - f0.count) / ((f1.at - f0.at) / 1000);
       const serverCounted = Number.isFinite(forwarded) ? ` (server counted ${forwarded.toFixed(0)} sent)` : '';
-      log(`${target} N=${have}: cpu ${r.cpuPct.toFixed(1)}%, ${r.pktsPerSec.toFixed(0)} pkts/s received${serverCounted}, ${r.usPerPkt.toFixed(1)} µs/pkt, loss ${r.lossPct.toFixed(2)}%;` +
-        ` publisher ${pubKbps.toFixed(0)} kbps ${pubPps.toFixed(0)} pkts/s ${p1.frameWidth}x${p1.frameHeight} kf+${pubDelta('keyFramesEncoded')} nack+${pubDelta('nackCount')} rtx+${pubDelta('retransmitted')} limit=${p1.limitation};` +
-        ` CPU: subscriber workers ${(subsCpu * 100).toFixed(0)}%, publisher ${(pubCpu * 100).toFixed(0)}% (of ${cpus().length} cores)`);
+      log(
+        `${target} N=${have}: cpu ${r.cpuPct.toFixed(1)}%, ${r.pktsPerSec.toFixed(0)} pkts/s received${serverCounted}, ${r.usPerPkt.toFixed(1)} µs/pkt, loss ${r.lossPct.toFixed(2)}%;` +
+          ` publisher ${pubKbps.toFixed(0)} kbps ${pubPps.toFixed(0)} pkts/s ${p1.frameWidth}x${p1.frameHeight} kf+${pubDelta('keyFramesEncoded')} nack+${pubDelta('nackCount')} rtx+${pubDelta('retransmitted')} limit=${p1.limitation};` +
+          ` CPU: subscriber workers ${(subsCpu * 100).toFixed(0)}%, publisher ${(pubCpu * 100).toFixed(0)}% (of ${cpus().length} cores)`,
+      );
     }
   } catch (e) {
     // keep the steps already measured; report the one that failed

@@ -11,7 +11,11 @@ import { JanusSession, JANUS_ROOM } from './janus.js';
 nodeDataChannel.initLogger('Error', (level, msg) => console.error(`ndc ${level}: ${msg}`));
 const send = (m: unknown) => void (process.connected && process.send!(m));
 
-interface SsrcState { received: number; maxExt: number; baseExt: number }
+interface SsrcState {
+  received: number;
+  maxExt: number;
+  baseExt: number;
+}
 interface Sub {
   name: string;
   pc: PeerConnection;
@@ -157,7 +161,10 @@ async function handle(m: WorkerCommand): Promise<void> {
           const late = new Promise<never>((_, rej) => (timer = setTimeout(() => rej(new Error('join took over 60 s')), 60_000)));
           let timedOut = false;
           late.catch(() => (timedOut = true));
-          adding.then((sub) => timedOut && sub.close(), () => {}); // a late join is closed, not counted
+          adding.then(
+            (sub) => timedOut && sub.close(),
+            () => {},
+          ); // a late join is closed, not counted
           subs.push(await Promise.race([adding, late]).finally(() => clearTimeout(timer)));
           ok++;
         } catch (e) {
@@ -173,7 +180,16 @@ async function handle(m: WorkerCommand): Promise<void> {
       at: Date.now(), // the counts are as of now: a busy worker answers late, its own clock says when
       subs: subs.map((s) => {
         const st = s.ssrcs.get(s.mediaSsrc);
-        return { ended: s.ended ?? '', state: s.pc.state(), received: s.received, bytes: s.bytes, keyframes: s.keyframes, mediaReceived: st?.received ?? 0, mediaSpan: st ? st.maxExt - st.baseExt + 1 : 0, ssrcs: s.ssrcs.size };
+        return {
+          ended: s.ended ?? '',
+          state: s.pc.state(),
+          received: s.received,
+          bytes: s.bytes,
+          keyframes: s.keyframes,
+          mediaReceived: st?.received ?? 0,
+          mediaSpan: st ? st.maxExt - st.baseExt + 1 : 0,
+          ssrcs: s.ssrcs.size,
+        };
       }),
     });
   } else if (m.cmd === 'pli') {

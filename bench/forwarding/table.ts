@@ -17,7 +17,7 @@ const HEAD = ['N', 'recv', 'server CPU %', 'fwd pkts/s', 'µs CPU/pkt', 'pkts/s 
 export function marginalUs(rows: Row[], r: Row): number {
   const base = rows[0]!;
   if (r === base || r.pktsPerSec <= base.pktsPerSec) return NaN;
-  return ((r.cpuPct - base.cpuPct) / 100 * 1e6) / (r.pktsPerSec - base.pktsPerSec);
+  return (((r.cpuPct - base.cpuPct) / 100) * 1e6) / (r.pktsPerSec - base.pktsPerSec);
 }
 
 function fmt(v: number, digits: number): string {
@@ -26,8 +26,16 @@ function fmt(v: number, digits: number): string {
 
 export function formatBlock(title: string, rows: Row[]): string {
   const body = rows.map((r) => [
-    String(r.n), String(r.receiving), fmt(r.cpuPct, 1), fmt(r.pktsPerSec, 0), fmt(r.usPerPkt, 1),
-    fmt(r.pktsPerCore, 0), fmt(r.lossPct, 2), fmt(marginalUs(rows, r), 1), fmt(r.kbpsPerSub, 0), String(r.keyframes),
+    String(r.n),
+    String(r.receiving),
+    fmt(r.cpuPct, 1),
+    fmt(r.pktsPerSec, 0),
+    fmt(r.usPerPkt, 1),
+    fmt(r.pktsPerCore, 0),
+    fmt(r.lossPct, 2),
+    fmt(marginalUs(rows, r), 1),
+    fmt(r.kbpsPerSub, 0),
+    String(r.keyframes),
   ]);
   const widths = HEAD.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
   const line = (cells: string[]) => '| ' + cells.map((c, i) => c.padStart(widths[i]!)).join(' | ') + ' |';
@@ -43,5 +51,10 @@ export function formatRatios(ours: Row[], ref: Row[]): string {
   });
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
   const line = (cells: string[]) => '| ' + cells.map((c, i) => c.padStart(widths[i]!)).join(' | ') + ' |';
-  return ['### Hudong vs Janus (below 1 = Hudong spends less CPU per packet)', line(head), '|' + widths.map((w) => '-'.repeat(w + 2)).join('|') + '|', ...body.map(line)].join('\n');
+  return [
+    '### Hudong vs Janus (below 1 = Hudong spends less CPU per packet)',
+    line(head),
+    '|' + widths.map((w) => '-'.repeat(w + 2)).join('|') + '|',
+    ...body.map(line),
+  ].join('\n');
 }

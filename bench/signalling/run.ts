@@ -98,7 +98,9 @@ for (const ctx of contexts) {
   try {
     await ctx.exitRoom();
     await ctx.stop();
-  } catch { /* best effort */ }
+  } catch {
+    /* best effort */
+  }
 }
 await server.stop();
 process.exit(0);

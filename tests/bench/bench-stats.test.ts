@@ -5,7 +5,10 @@ import { percentile, summarize } from '../../bench/lib/stats.js';
 
 test('percentile is the nearest rank of sorted samples', () => {
   const ten = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
-  assert.deepEqual([0, 10, 50, 51, 90, 99, 100].map((p) => percentile(ten, p)), [1, 1, 5, 6, 9, 10, 10]);
+  assert.deepEqual(
+    [0, 10, 50, 51, 90, 99, 100].map((p) => percentile(ten, p)),
+    [1, 1, 5, 6, 9, 10, 10],
+  );
   assert.equal(percentile([42], 99), 42);
   assert.ok(Number.isNaN(percentile([], 50)));
 });

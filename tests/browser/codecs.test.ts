@@ -14,7 +14,13 @@ after(async () => {
 });
 
 /** A page on the server's origin with the served SDK bundle, started as `identifier` and in `roomId`. */
-async function sdkPage(browser: Browser, server: ServerProcess, identifier: string, roomId: number, options: Record<string, unknown> = {}): Promise<Page> {
+async function sdkPage(
+  browser: Browser,
+  server: ServerProcess,
+  identifier: string,
+  roomId: number,
+  options: Record<string, unknown> = {},
+): Promise<Page> {
   const page = await browser.page(`${server.httpUrl}/healthz`);
   await page.evaluate(`(async () => {
     const sdk = await import('/sdk/hudong.js');

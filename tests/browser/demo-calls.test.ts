@@ -84,4 +84,3 @@ test('a third member invited into a full pair room sees 10005 with its suggestio
     await closeAll(third, ...browsers);
   }
 });
-

@@ -35,7 +35,9 @@ test('the server is killed and restarted: the badge shows reconnecting, then con
     const reconnectedMs = Date.now() - t0;
     const stats = await waitForPlayingVideo(audience, stageVideo(hostId), { width: 640, timeoutMs: 20_000 });
     assert.ok(!before || stats.presentedFrames > before.presentedFrames || stats.presentedFrames > 0);
-    console.log(`restart: connected again ${reconnectedMs} ms after the server was back, video back ${Date.now() - t0} ms after; ${JSON.stringify(stats)}`);
+    console.log(
+      `restart: connected again ${reconnectedMs} ms after the server was back, video back ${Date.now() - t0} ms after; ${JSON.stringify(stats)}`,
+    );
     assert.ok(await audience.isVisible(byTestId('room')), 'the audience is still in the room view');
     console.log(`screenshot: ${await screenshot(audience, 'demo-reconnected')}`);
   } finally {

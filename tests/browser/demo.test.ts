@@ -108,4 +108,3 @@ test("co-host: the audience asks, the host accepts, and the host sees the co-hos
     for (const b of browsers) assert.deepEqual(b.errors, []);
   }
 });
-

@@ -27,13 +27,17 @@ function inPage<T>(page: Page, fnSource: string, arg: unknown = null): Promise<T
 /** A page of the server's own origin with the SDK bundle imported, logged in as `identifier`. */
 async function sdkPage(browser: Browser, identifier: string): Promise<Page> {
   const page = await browser.page(`${server.httpUrl}/healthz`);
-  await inPage(page, `async ({ sdkAppId, identifier, userSig }) => {
+  await inPage(
+    page,
+    `async ({ sdkAppId, identifier, userSig }) => {
     const sdk = await import('/sdk/hudong.js');
     const ctx = sdk.AVContext.create({ serverUrl: 'ws://' + location.host + '/ws', sdkAppId, lang: 'en' });
     window.sdk = sdk;
     window.ctx = ctx;
     await ctx.start({ identifier, userSig });
-  }`, { sdkAppId: TEST_APP_ID, identifier, userSig: userSigFor(identifier) });
+  }`,
+    { sdkAppId: TEST_APP_ID, identifier, userSig: userSigFor(identifier) },
+  );
   return page;
 }
 
@@ -48,10 +52,15 @@ test('GET /sdk/hudong.js is an ES module with a source map and the exports of @h
   assert.equal(mapRes.status, 200, `source map ${mapRef[1]} is served`);
   const map = (await mapRes.json()) as { version: number; sources: string[]; mappings: string };
   assert.equal(map.version, 3);
-  assert.ok(map.sources.some((s) => s.includes('AVContext')), `the map names the SDK sources: ${map.sources.slice(0, 5).join(', ')} …`);
+  assert.ok(
+    map.sources.some((s) => s.includes('AVContext')),
+    `the map names the SDK sources: ${map.sources.slice(0, 5).join(', ')} …`,
+  );
   assert.ok(map.mappings.length > 1000, 'the map has mappings');
 
-  const expected = Object.keys(await import('@hudong/sdk')).filter((k) => k !== 'default').sort();
+  const expected = Object.keys(await import('@hudong/sdk'))
+    .filter((k) => k !== 'default')
+    .sort();
   const browser = await Browser.launch('bundle-exports');
   try {
     const page = await browser.page(`${server.httpUrl}/healthz`);
@@ -70,10 +79,14 @@ test('a blank page with the bundle starts a context and enters a room', async ()
   const node = await startedContext(server.wsUrl, uniqueId('node'));
   try {
     const page = await sdkPage(browser, identifier);
-    const state = await inPage<{ ctx: string; tinyId: string; room: string; roomId: number }>(page, `async ({ roomId }) => {
+    const state = await inPage<{ ctx: string; tinyId: string; room: string; roomId: number }>(
+      page,
+      `async ({ roomId }) => {
       const room = await ctx.enterRoom({ roomId, roomType: 'multi', createRoom: true });
       return { ctx: ctx.state, tinyId: ctx.tinyId, room: room.state, roomId };
-    }`, { roomId });
+    }`,
+      { roomId },
+    );
     assert.equal(state.ctx, 'started');
     assert.match(state.tinyId, /^\d+$/);
     assert.equal(state.room, 'entered');
@@ -82,10 +95,14 @@ test('a blank page with the bundle starts a context and enters a room', async ()
     assert.ok(nodeRoom.endpoints.has(identifier), `members seen from Node: ${[...nodeRoom.endpoints.keys()].join(', ')}`);
     assert.equal(nodeRoom.endpoints.get(identifier)!.tinyId, state.tinyId);
     // And errors come back as AVError with texts.
-    const err = await inPage<{ code: number; codeName: string; suggestion: string; isAVError: boolean }>(page, `async ({ roomId }) => {
+    const err = await inPage<{ code: number; codeName: string; suggestion: string; isAVError: boolean }>(
+      page,
+      `async ({ roomId }) => {
       try { await ctx.enterRoom({ roomId, roomType: 'multi', createRoom: true }); return null; }
       catch (e) { return { code: e.code, codeName: e.codeName, suggestion: e.suggestion, isAVError: e instanceof sdk.AVError }; }
-    }`, { roomId });
+    }`,
+      { roomId },
+    );
     assert.equal(err?.isAVError, true);
     assert.equal(err?.code, 1003, `entering the room it is in: ${JSON.stringify(err)}`);
     await inPage(page, `async () => { await ctx.exitRoom(); await ctx.stop(); await ctx.destroy(); }`);
@@ -104,10 +121,14 @@ test('Chromium publishes its camera through the bundle; a Node viewer decodes �
   let frames: FrameCounter | undefined;
   try {
     const page = await sdkPage(browser, hostId);
-    await inPage(page, `async ({ roomId }) => {
+    await inPage(
+      page,
+      `async ({ roomId }) => {
       await ctx.enterRoom({ roomId, roomType: 'multi', createRoom: true });
       await ctx.devices.enableCamera(true);
-    }`, { roomId });
+    }`,
+      { roomId },
+    );
     const room = await viewer.enterRoom({ roomId, roomType: 'multi', createRoom: false });
     await endpointEvent(room, hostId, EndpointEvent.HAS_CAMERA_VIDEO, () => !!room.endpoints.get(hostId)?.hasCameraVideo, 10_000);
     const requested = Date.now();
@@ -135,7 +156,9 @@ test('a Node publisher (virtual camera) plays in a Chromium <video>: 640 wide, f
     await host.enterRoom({ roomId, roomType: 'multi', createRoom: true });
     await host.devices.enableCamera(true);
     const page = await sdkPage(browser, uniqueId('chromium-viewer'));
-    await inPage(page, `async ({ roomId, hostId }) => {
+    await inPage(
+      page,
+      `async ({ roomId, hostId }) => {
       const room = await ctx.enterRoom({ roomId, roomType: 'multi', createRoom: false });
       const deadline = Date.now() + 10000;
       while (!room.endpoints.get(hostId)?.hasCameraVideo) {
@@ -151,9 +174,13 @@ test('a Node publisher (virtual camera) plays in a Chromium <video>: 640 wide, f
       video.srcObject = new MediaStream([view.track]);
       document.body.replaceChildren(video);
       await video.play();
-    }`, { roomId, hostId });
+    }`,
+      { roomId, hostId },
+    );
     const stats = await waitForPlayingVideo(page, '#remote', { width: 640, timeoutMs: 15_000, overMs: 1500 });
-    console.log(`node → chromium: ${stats.videoWidth}x${stats.videoHeight}, ${stats.presentedFrames} frames presented, ${stats.totalVideoFrames} total`);
+    console.log(
+      `node → chromium: ${stats.videoWidth}x${stats.videoHeight}, ${stats.presentedFrames} frames presented, ${stats.totalVideoFrames} total`,
+    );
     assert.equal(stats.videoWidth, 640);
     assert.equal(stats.videoHeight, 480);
     assert.equal(stats.paused, false);

@@ -1,4 +1,12 @@
-import { AVContext, AVError, type AVContextEvents, type AVDeviceManager, type AVDeviceManagerEvents, type AVRoom, type AVRoomEvents } from '@hudong/sdk';
+import {
+  AVContext,
+  AVError,
+  type AVContextEvents,
+  type AVDeviceManager,
+  type AVDeviceManagerEvents,
+  type AVRoom,
+  type AVRoomEvents,
+} from '@hudong/sdk';
 import assert from 'node:assert/strict';
 import { TEST_APP_ID, userSigFor } from './server.js';
 
@@ -31,13 +39,19 @@ export async function dispose(...contexts: (AVContext | undefined)[]): Promise<v
     if (!ctx) continue;
     try {
       if (ctx.room && ctx.room.state !== 'exited') await ctx.exitRoom();
-    } catch { /* already gone */ }
+    } catch {
+      /* already gone */
+    }
     try {
       if (ctx.state === 'started') await ctx.stop();
-    } catch { /* already stopped */ }
+    } catch {
+      /* already stopped */
+    }
     try {
       if (ctx.state === 'stopped') await ctx.destroy();
-    } catch { /* already destroyed */ }
+    } catch {
+      /* already destroyed */
+    }
   }
 }
 
@@ -65,10 +79,20 @@ export async function rejectsWithServer(promise: Promise<unknown>, code: number,
 }
 
 /** The event map of an SDK emitter: event name → the arguments its listeners get. */
-type EventsOf<T> = T extends AVRoom ? AVRoomEvents : T extends AVDeviceManager ? AVDeviceManagerEvents : T extends AVContext ? AVContextEvents : never;
+type EventsOf<T> = T extends AVRoom
+  ? AVRoomEvents
+  : T extends AVDeviceManager
+    ? AVDeviceManagerEvents
+    : T extends AVContext
+      ? AVContextEvents
+      : never;
 
 /** Resolves with the arguments of the next `event` the emitter fires. */
-export function nextEvent<T extends AVRoom | AVDeviceManager | AVContext, K extends keyof EventsOf<T> & string>(emitter: T, event: K, timeoutMs = 10_000): Promise<EventsOf<T>[K]> {
+export function nextEvent<T extends AVRoom | AVDeviceManager | AVContext, K extends keyof EventsOf<T> & string>(
+  emitter: T,
+  event: K,
+  timeoutMs = 10_000,
+): Promise<EventsOf<T>[K]> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`no '${event}' within ${timeoutMs} ms`)), timeoutMs);
     // Each emitter's `once` is generic over its own map, so on the union of them only this form is callable;

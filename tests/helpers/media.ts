@@ -18,7 +18,10 @@ export class FrameCounter {
   #sink: { stop(): void; onframe: ((e: { frame: { width: number; height: number; data: Uint8Array } }) => void) | null };
   #waiters: { n: number; resolve: () => void }[] = [];
 
-  constructor(track: Track, readonly keepData = false) {
+  constructor(
+    track: Track,
+    readonly keepData = false,
+  ) {
     this.#sink = new RTCVideoSink(track);
     this.#sink.onframe = ({ frame }) => {
       this.frames.push({ at: Date.now(), width: frame.width, height: frame.height, data: keepData ? new Uint8Array(frame.data) : new Uint8Array(0) });
@@ -76,7 +79,13 @@ export async function metric(httpUrl: string, name: string): Promise<number> {
 }
 
 /** Resolves when `room` reports endpoint `event` for `identifier`, or at once if `holds()` already. */
-export function endpointEvent(room: AVRoom, identifier: string, event: number, holds: () => boolean = () => false, timeoutMs = 10_000): Promise<void> {
+export function endpointEvent(
+  room: AVRoom,
+  identifier: string,
+  event: number,
+  holds: () => boolean = () => false,
+  timeoutMs = 10_000,
+): Promise<void> {
   if (holds()) return Promise.resolve();
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`no endpoint event ${event} for ${identifier} within ${timeoutMs} ms`)), timeoutMs);
@@ -108,7 +117,12 @@ export async function hostAndViewer(serverUrl: string, opts: { camera?: boolean;
   const viewer = await startedContext(serverUrl, uniqueId('viewer'));
   if (opts.camera) await host.devices.enableCamera(true);
   const hostRoom = await host.enterRoom({ roomId, roomType: 'multi', createRoom: true });
-  const viewerRoom = await viewer.enterRoom({ roomId, roomType: 'multi', createRoom: false, ...(opts.viewerAuthBits !== undefined ? { authBits: opts.viewerAuthBits } : {}) });
+  const viewerRoom = await viewer.enterRoom({
+    roomId,
+    roomType: 'multi',
+    createRoom: false,
+    ...(opts.viewerAuthBits !== undefined ? { authBits: opts.viewerAuthBits } : {}),
+  });
   if (opts.camera) await endpointEvent(viewerRoom, hostId, EndpointEvent.HAS_CAMERA_VIDEO, () => !!viewerRoom.endpoints.get(hostId)?.hasCameraVideo);
   return { host, viewer, hostId, hostRoom, viewerRoom };
 }

@@ -1,7 +1,17 @@
 import WebSocket from 'ws';
 import {
-  PROTOCOL_VERSION, encodeAck, isMethodName, parseEvent, parseResult, parseServerMessage,
-  type MethodName, type ParamsOf, type ResultOf, type ServerEventData, type ServerEventName, type WireError,
+  PROTOCOL_VERSION,
+  encodeAck,
+  isMethodName,
+  parseEvent,
+  parseResult,
+  parseServerMessage,
+  type MethodName,
+  type ParamsOf,
+  type ResultOf,
+  type ServerEventData,
+  type ServerEventName,
+  type WireError,
 } from '@hudong/protocol';
 import { TEST_APP_ID, userSigFor } from './server.js';
 
@@ -11,11 +21,27 @@ import { TEST_APP_ID, userSigFor } from './server.js';
  * one throws, which fails the test as a wrong assertion would. The result of a request this client
  * sent under a method name was checked against that method's schema (see RawClient).
  */
-export interface ResponseFrame<R = unknown> { type: 'response'; id: number | null; ok: boolean; result: R; error: WireError; event?: undefined; data?: undefined }
+export interface ResponseFrame<R = unknown> {
+  type: 'response';
+  id: number | null;
+  ok: boolean;
+  result: R;
+  error: WireError;
+  event?: undefined;
+  data?: undefined;
+}
 
 /** Each event as it arrived: `event` tells the type of `data`, which was checked against the event's schema (see RawClient). */
 type AnyEventFrame = {
-  [N in ServerEventName]: { type: 'event'; event: N; data: ServerEventData<N>; id?: undefined; ok?: undefined; result?: undefined; error?: undefined };
+  [N in ServerEventName]: {
+    type: 'event';
+    event: N;
+    data: ServerEventData<N>;
+    id?: undefined;
+    ok?: undefined;
+    result?: undefined;
+    error?: undefined;
+  };
 }[ServerEventName];
 
 /** A frame the server sent: `f.type`, `f.event === name` or `f.ok` tell which. */
@@ -64,12 +90,14 @@ export class RawClient {
     this.#ws = ws;
     this.#autoAck = options.autoAck ?? false;
     this.#waitMs = options.waitMs ?? 10_000;
-    this.closed = new Promise((resolve) => ws.on('close', (code, reason) => {
-      this.#isClosed = true;
-      clearInterval(this.#keepAlive);
-      this.#wakeAll();
-      resolve({ code, reason: String(reason) });
-    }));
+    this.closed = new Promise((resolve) =>
+      ws.on('close', (code, reason) => {
+        this.#isClosed = true;
+        clearInterval(this.#keepAlive);
+        this.#wakeAll();
+        resolve({ code, reason: String(reason) });
+      }),
+    );
     ws.on('error', () => {});
     ws.on('message', (data) => this.#receive(String(data)));
     if (options.keepAliveMs) this.#keepAlive = setInterval(() => this.isOpen && this.sendRequest('ping'), options.keepAliveMs).unref();

@@ -31,7 +31,9 @@ export class RtpReceiver {
         receiver.#mediaSsrc = buf.readUInt32BE(8);
       });
     });
-    const answer = new Promise<string>((resolve) => pc.onGatheringStateChange((state) => state === 'complete' && resolve(pc.localDescription()!.sdp)));
+    const answer = new Promise<string>((resolve) =>
+      pc.onGatheringStateChange((state) => state === 'complete' && resolve(pc.localDescription()!.sdp)),
+    );
     pc.setRemoteDescription(res.result.sdp, 'offer');
     const done = await raw.request('media.answer', { subscriptionId: res.result.subscriptionId, sdp: await answer });
     if (!done.ok) throw new Error(`media.answer failed: ${JSON.stringify(done.error)}`);

@@ -18,11 +18,20 @@ export const TEST_SECRET = 'hudong-test-secret-0123456789abcdef';
 
 const require = createRequire(import.meta.url);
 /** The `hudong` CLI as installed: the `bin` entry of @hudong/cli. */
-export const HUDONG_BIN = join(dirname(require.resolve('@hudong/cli/package.json')), (require('@hudong/cli/package.json') as { bin: { hudong: string } }).bin.hudong);
+export const HUDONG_BIN = join(
+  dirname(require.resolve('@hudong/cli/package.json')),
+  (require('@hudong/cli/package.json') as { bin: { hudong: string } }).bin.hudong,
+);
 
 /** A UserSig for `identifier` that the test servers accept (other keys, apps or times on request). */
 export function userSigFor(identifier: string, opts: { expireSeconds?: number; now?: number; secret?: string; sdkAppId?: number } = {}): string {
-  return signUserSig({ sdkAppId: opts.sdkAppId ?? TEST_APP_ID, secret: opts.secret ?? TEST_SECRET, identifier, expireSeconds: opts.expireSeconds, now: opts.now });
+  return signUserSig({
+    sdkAppId: opts.sdkAppId ?? TEST_APP_ID,
+    secret: opts.secret ?? TEST_SECRET,
+    identifier,
+    expireSeconds: opts.expireSeconds,
+    now: opts.now,
+  });
 }
 
 /**
@@ -147,8 +156,18 @@ export class ServerProcess extends TestServer {
     writeFileSync(configPath, JSON.stringify(this.options.config ?? {}));
     const dataDir = this.dataDir;
     const args = [
-      HUDONG_BIN, 'serve', '--host', '127.0.0.1', '--port', String(this.portToListenOn),
-      '--sdk-app-id', String(TEST_APP_ID), '--secret', TEST_SECRET, '--config', configPath,
+      HUDONG_BIN,
+      'serve',
+      '--host',
+      '127.0.0.1',
+      '--port',
+      String(this.portToListenOn),
+      '--sdk-app-id',
+      String(TEST_APP_ID),
+      '--secret',
+      TEST_SECRET,
+      '--config',
+      configPath,
       ...(dataDir ? ['--data-dir', dataDir] : []),
       ...(this.options.extraArgs ?? []),
     ];
@@ -229,7 +248,12 @@ export class InProcessServer extends TestServer {
       },
     });
     this.#server = createServer({
-      ...config, host: '127.0.0.1', port: this.portToListenOn, sdkAppId: TEST_APP_ID, secret: TEST_SECRET, dataDir: this.dataDir,
+      ...config,
+      host: '127.0.0.1',
+      port: this.portToListenOn,
+      sdkAppId: TEST_APP_ID,
+      secret: TEST_SECRET,
+      dataDir: this.dataDir,
       logger: pino({ level: config.logLevel ?? 'info' }, sink),
     });
     this.listeningOn((await this.#server.listen()).port);

@@ -12,7 +12,10 @@ export class TcpProxy {
   #held: (() => void)[] = [];
   port = 0;
 
-  constructor(readonly targetPort: number, readonly targetHost = '127.0.0.1') {}
+  constructor(
+    readonly targetPort: number,
+    readonly targetHost = '127.0.0.1',
+  ) {}
 
   get wsUrl(): string {
     return `ws://127.0.0.1:${this.port}/ws`;

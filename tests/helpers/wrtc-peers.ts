@@ -70,7 +70,10 @@ export class WrtcPublisher {
   }
 
   /** Publishes through `client`: media.publish, then the answer. Returns the response frame. */
-  static async publish(client: RawClient, source: 'camera' | 'screen' | 'audio'): Promise<{ publisher: WrtcPublisher; response: ResponseFrame<ResultOf<'media.publish'>> }> {
+  static async publish(
+    client: RawClient,
+    source: 'camera' | 'screen' | 'audio',
+  ): Promise<{ publisher: WrtcPublisher; response: ResponseFrame<ResultOf<'media.publish'>> }> {
     const { publisher, sdp } = await WrtcPublisher.offer(source === 'audio' ? 'audio' : 'video');
     const response = await client.request('media.publish', { source, sdp }, 10_000);
     if (response.ok) await publisher.pc.setRemoteDescription({ type: 'answer', sdp: response.result.sdp });
@@ -108,7 +111,12 @@ export class WrtcViewer {
   }
 
   /** media.subscribe → answer → media.answer. */
-  static async view(client: RawClient, identifier: string, source: 'camera' | 'screen' | 'audio', size: 'big' | 'small' = 'big'): Promise<WrtcViewer> {
+  static async view(
+    client: RawClient,
+    identifier: string,
+    source: 'camera' | 'screen' | 'audio',
+    size: 'big' | 'small' = 'big',
+  ): Promise<WrtcViewer> {
     const res = await client.request('media.subscribe', { identifier, source, size }, 10_000);
     if (!res.ok) throw new Error(`media.subscribe failed: ${JSON.stringify(res.error)}`);
     const pc = new RTCPeerConnection();

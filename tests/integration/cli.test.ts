@@ -26,7 +26,10 @@ test('errors --json prints all 34 entries in both languages', () => {
 });
 
 test('bad usage exits 2 with the verb usage', () => {
-  const r = spawnSync(process.execPath, [HUDONG_BIN, 'usersig', '--identifier', 'x'], { encoding: 'utf8', env: { ...process.env, HUDONG_SECRET: '', HUDONG_SDK_APP_ID: '' } });
+  const r = spawnSync(process.execPath, [HUDONG_BIN, 'usersig', '--identifier', 'x'], {
+    encoding: 'utf8',
+    env: { ...process.env, HUDONG_SECRET: '', HUDONG_SDK_APP_ID: '' },
+  });
   assert.equal(r.status, 2);
   assert.match(r.stderr, /--sdk-app-id is required/);
   assert.match(r.stderr, /hudong usersig --sdk-app-id N/);
@@ -35,12 +38,31 @@ test('bad usage exits 2 with the verb usage', () => {
 test('diagnose explains server and SDK log lines with the backend sub-code', () => {
   const dir = mkdtempSync(join(tmpdir(), 'hudong-log-'));
   const log = join(dir, 'mixed.log');
-  writeFileSync(log, [
-    JSON.stringify({ level: 40, time: 1764100000000, msg: 'request failed', reqId: 7, method: 'login', identifier: 'alice', code: 10003, codeName: 'AV_ERR_SERVER_NO_PERMISSION', detail: { code: 'USERSIG_EXPIRED', message: 'UserSig expired at 2026-01-01T00:00:00.000Z' } }),
-    JSON.stringify({ level: 30, time: 1764100000001, msg: 'connected' }),
-    'not json at all',
-    JSON.stringify({ level: 40, time: 1764100000002, msg: 'operation failed', op: 'enterRoom', err: { code: 1005, detail: { code: 'TIMEOUT', message: 'enterRoom got no answer within 30000 ms' } } }),
-  ].join('\n'));
+  writeFileSync(
+    log,
+    [
+      JSON.stringify({
+        level: 40,
+        time: 1764100000000,
+        msg: 'request failed',
+        reqId: 7,
+        method: 'login',
+        identifier: 'alice',
+        code: 10003,
+        codeName: 'AV_ERR_SERVER_NO_PERMISSION',
+        detail: { code: 'USERSIG_EXPIRED', message: 'UserSig expired at 2026-01-01T00:00:00.000Z' },
+      }),
+      JSON.stringify({ level: 30, time: 1764100000001, msg: 'connected' }),
+      'not json at all',
+      JSON.stringify({
+        level: 40,
+        time: 1764100000002,
+        msg: 'operation failed',
+        op: 'enterRoom',
+        err: { code: 1005, detail: { code: 'TIMEOUT', message: 'enterRoom got no answer within 30000 ms' } },
+      }),
+    ].join('\n'),
+  );
   const out = hudong('diagnose', log);
   assert.match(out, /10003 AV_ERR_SERVER_NO_PERMISSION/);
   assert.match(out, /backend sub-code: USERSIG_EXPIRED — UserSig expired/);

@@ -88,11 +88,18 @@ test('1003 AV_ERR_HAS_IN_THE_STATE: entering the room one is already in is benig
 test('1004 AV_ERR_INVALID_ARGUMENT: a room type other than pair or multi, checked before sending', async () => {
   const ctx = await startedContext(server.wsUrl, uniqueId('typo'));
   try {
-    const err = await rejectsWith(ctx.enterRoom({ roomId: uniqueRoomId(), roomType: 'group' as never, createRoom: true }), 1004, 'AV_ERR_INVALID_ARGUMENT');
+    const err = await rejectsWith(
+      ctx.enterRoom({ roomId: uniqueRoomId(), roomType: 'group' as never, createRoom: true }),
+      1004,
+      'AV_ERR_INVALID_ARGUMENT',
+    );
     assert.match(JSON.stringify(err.detail), /roomType/);
     await rejectsWith(ctx.enterRoom({ roomId: 2 ** 32, roomType: 'multi', createRoom: true }), 1004, 'AV_ERR_INVALID_ARGUMENT');
     assert.equal(ctx.room, null);
-    assert.throws(() => AVContext.create({ serverUrl: 'not a url', sdkAppId: TEST_APP_ID }), (e: unknown) => e instanceof AVError && e.code === 1004);
+    assert.throws(
+      () => AVContext.create({ serverUrl: 'not a url', sdkAppId: TEST_APP_ID }),
+      (e: unknown) => e instanceof AVError && e.code === 1004,
+    );
   } finally {
     await dispose(ctx);
   }
@@ -104,7 +111,11 @@ test('1005 AV_ERR_TIMEOUT: the network stalls while entering a room, and while s
   try {
     proxy.freeze(true);
     const t0 = Date.now();
-    const err = await rejectsWith(ctx.enterRoom({ roomId: uniqueRoomId(), roomType: 'multi', createRoom: true, timeoutMs: 700 }), 1005, 'AV_ERR_TIMEOUT');
+    const err = await rejectsWith(
+      ctx.enterRoom({ roomId: uniqueRoomId(), roomType: 'multi', createRoom: true, timeoutMs: 700 }),
+      1005,
+      'AV_ERR_TIMEOUT',
+    );
     assert.ok(Date.now() - t0 < 3000, 'the timeout is honoured');
     assert.ok(err.detail);
     assert.equal(ctx.room, null);
@@ -199,7 +210,7 @@ test('1202 AV_ERR_ROOM_NOT_EXITED: stopping the context while in a room', async 
 test('1501 AV_ERR_TINYID_TO_OPENID_FAILED: a tinyid the identity service does not know', async () => {
   const ctx = await startedContext(server.wsUrl, uniqueId('who'));
   try {
-    assert.equal(await ctx.identifierOf(ctx.tinyId!), (await ctx.identifierOf(ctx.tinyId!)));
+    assert.equal(await ctx.identifierOf(ctx.tinyId!), await ctx.identifierOf(ctx.tinyId!));
     const err = await rejectsWith(ctx.identifierOf('12345'), 1501, 'AV_ERR_TINYID_TO_OPENID_FAILED');
     assert.ok(err.detail);
   } finally {

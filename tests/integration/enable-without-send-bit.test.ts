@@ -21,9 +21,27 @@ after(async () => {
 
 const NO_PERMISSION = [10003, 'AV_ERR_SERVER_NO_PERMISSION'] as const;
 const SOURCES = [
-  { kind: 'camera', enable: (ctx: AVContext, on: boolean) => ctx.devices.enableCamera(on), sub: 'AUTH_SEND_CAMERA_VIDEO_MISSING', has: EndpointEvent.HAS_CAMERA_VIDEO, bit: AuthBits.SEND_CAMERA_VIDEO },
-  { kind: 'microphone', enable: (ctx: AVContext, on: boolean) => ctx.devices.enableMic(on), sub: 'AUTH_SEND_AUDIO_MISSING', has: EndpointEvent.HAS_AUDIO, bit: AuthBits.SEND_AUDIO },
-  { kind: 'screen', enable: (ctx: AVContext, on: boolean) => ctx.devices.enableScreen(on), sub: 'AUTH_SEND_SCREEN_VIDEO_MISSING', has: EndpointEvent.HAS_SCREEN_VIDEO, bit: AuthBits.SEND_SCREEN_VIDEO },
+  {
+    kind: 'camera',
+    enable: (ctx: AVContext, on: boolean) => ctx.devices.enableCamera(on),
+    sub: 'AUTH_SEND_CAMERA_VIDEO_MISSING',
+    has: EndpointEvent.HAS_CAMERA_VIDEO,
+    bit: AuthBits.SEND_CAMERA_VIDEO,
+  },
+  {
+    kind: 'microphone',
+    enable: (ctx: AVContext, on: boolean) => ctx.devices.enableMic(on),
+    sub: 'AUTH_SEND_AUDIO_MISSING',
+    has: EndpointEvent.HAS_AUDIO,
+    bit: AuthBits.SEND_AUDIO,
+  },
+  {
+    kind: 'screen',
+    enable: (ctx: AVContext, on: boolean) => ctx.devices.enableScreen(on),
+    sub: 'AUTH_SEND_SCREEN_VIDEO_MISSING',
+    has: EndpointEvent.HAS_SCREEN_VIDEO,
+    bit: AuthBits.SEND_SCREEN_VIDEO,
+  },
 ] as const;
 
 test('10003 AUTH_SEND_…_MISSING for camera, microphone and screen without their SEND bits, nothing opened; granted by changeAuthority they publish', async () => {

@@ -59,7 +59,7 @@ test('exitRoom during enterRoom: 1002 with a detail, the enter completes (the ot
   }
 });
 
-test('the enter\'s own timeout still abandons it: 1005 after an exit was refused with 1002', async () => {
+test("the enter's own timeout still abandons it: 1005 after an exit was refused with 1002", async () => {
   const proxy = await new TcpProxy(server.port).start();
   const ctx = await startedContext(proxy.wsUrl, uniqueId('stalled'));
   try {

@@ -51,9 +51,9 @@ test('a 2 MB frame closes the connection (1009) and the server lives on', async 
 
 test('10,000 malformed frames, then a normal client still works', async () => {
   const kinds = [
-    () => randomBytes(1 + Math.floor(Math.random() * 200)),             // binary junk
-    () => '{' + randomBytes(20).toString('base64'),                     // broken JSON
-    () => JSON.stringify({ type: 'request', id: -1, method: 7 }),       // bad envelope
+    () => randomBytes(1 + Math.floor(Math.random() * 200)), // binary junk
+    () => '{' + randomBytes(20).toString('base64'), // broken JSON
+    () => JSON.stringify({ type: 'request', id: -1, method: 7 }), // bad envelope
     () => JSON.stringify({ type: 'request', id: 3, method: 'room.enter', params: { roomId: 'x' } }),
     () => JSON.stringify({ type: 'request', id: 4, method: 'no.such.method', params: {} }),
     () => JSON.stringify([1, 2, 3]),

@@ -43,7 +43,9 @@ test('without --dev there is no /dev/usersig; with it, its sigs log in', async (
   const dev = await new ServerProcess({ extraArgs: ['--dev'] }).start();
   try {
     const res = await fetch(`${dev.httpUrl}/dev/usersig`, {
-      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ identifier: 'demo-user' }),
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ identifier: 'demo-user' }),
     });
     assert.equal(res.status, 200);
     const { userSig, sdkAppId } = (await res.json()) as { userSig: string; sdkAppId: number };

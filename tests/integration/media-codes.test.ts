@@ -84,13 +84,22 @@ test('1008 AV_ERR_RESOURCE_IS_OCCUPIED: the camera is held by another context, t
     await b.devices.enableCamera(false);
 
     // Another process opens the virtual screen and keeps it.
-    const holder = spawn(process.execPath, ['--import', 'tsx', '-e', `
+    const holder = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        '-e',
+        `
       const { AVContext } = await import('@hudong/sdk');
       const ctx = AVContext.create({ serverUrl: 'ws://127.0.0.1:1/ws', sdkAppId: 1400000001 });
       await ctx.devices.enableScreen(true);
       console.log('held');
       setInterval(() => {}, 1000);
-    `], { stdio: ['ignore', 'pipe', 'inherit'] });
+    `,
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
     await new Promise<void>((resolve) => holder.stdout!.on('data', (d) => String(d).includes('held') && resolve()));
     try {
       const busy = await rejectsWith(a.devices.enableScreen(true), 1008, 'AV_ERR_RESOURCE_IS_OCCUPIED');
@@ -156,10 +165,21 @@ test('enableCamera before entering publishes on entry; semi-auto viewers get it 
 });
 
 test('10003 AV_ERR_SERVER_NO_PERMISSION: viewing a camera without RECV_CAMERA_VIDEO; publishing without SEND_CAMERA_VIDEO', async () => {
-  const { host, viewer: listener, hostId, hostRoom, viewerRoom: room } = await hostAndViewer(server.wsUrl, { camera: true, viewerAuthBits: AuthBits.JOIN_ROOM | AuthBits.RECV_AUDIO });
+  const {
+    host,
+    viewer: listener,
+    hostId,
+    hostRoom,
+    viewerRoom: room,
+  } = await hostAndViewer(server.wsUrl, { camera: true, viewerAuthBits: AuthBits.JOIN_ROOM | AuthBits.RECV_AUDIO });
   const roomId = hostRoom.roomId;
   try {
-    await rejectsWithServer(room.requestViewList([{ identifier: hostId, srcType: 'camera', size: 'big' }]), 10003, 'AV_ERR_SERVER_NO_PERMISSION', 'AUTH_RECV_CAMERA_VIDEO_MISSING');
+    await rejectsWithServer(
+      room.requestViewList([{ identifier: hostId, srcType: 'camera', size: 'big' }]),
+      10003,
+      'AV_ERR_SERVER_NO_PERMISSION',
+      'AUTH_RECV_CAMERA_VIDEO_MISSING',
+    );
 
     const raw = await RawClient.connect(server.wsUrl);
     await raw.login(uniqueId('raw'));

@@ -176,7 +176,12 @@ test("a subscriber's own PLI is relayed to the publisher (throttled)", async () 
     const entered = await raw.request('room.enter', { roomId, roomType: 'multi', authBits: 0xff, createRoom: false });
     assert.equal(entered.ok, true);
     const deadline = Date.now() + 10_000;
-    while (!raw.events.some((e) => e.event === 'room.endpoints' && e.data.event === EndpointEvent.HAS_CAMERA_VIDEO) && !entered.result.members.some((m: { hasCameraVideo: boolean }) => m.hasCameraVideo) && Date.now() < deadline) await sleep(50);
+    while (
+      !raw.events.some((e) => e.event === 'room.endpoints' && e.data.event === EndpointEvent.HAS_CAMERA_VIDEO) &&
+      !entered.result.members.some((m: { hasCameraVideo: boolean }) => m.hasCameraVideo) &&
+      Date.now() < deadline
+    )
+      await sleep(50);
     receiver = await RtpReceiver.subscribe(raw, hostId, 'camera');
     while (receiver.packets < 20 && Date.now() < deadline) await sleep(50);
     assert.ok(receiver.packets >= 20, `RTP arrives (${receiver.packets})`);

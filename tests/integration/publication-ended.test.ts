@@ -106,7 +106,12 @@ test('a failed publisher transport: the publisher is told 10004, publishes again
     assert.equal(viewReason?.detail?.code, 'NOT_PUBLISHING');
 
     // The SDK published the camera again on its own: a new transport, HAS_CAMERA_VIDEO, frames.
-    await endpointEvent(viewerRoom, hostId, EndpointEvent.HAS_CAMERA_VIDEO, () => engine.cameras.at(-1) !== first && !!viewerRoom.endpoints.get(hostId)?.hasCameraVideo);
+    await endpointEvent(
+      viewerRoom,
+      hostId,
+      EndpointEvent.HAS_CAMERA_VIDEO,
+      () => engine.cameras.at(-1) !== first && !!viewerRoom.endpoints.get(hostId)?.hasCameraVideo,
+    );
     assert.notEqual(engine.cameras.at(-1)!.id, first.id);
     const [again] = await viewerRoom.requestViewList([{ identifier: hostId, srcType: 'camera', size: 'big' }]);
     frames = new FrameCounter(again!.track as MediaStreamTrack);
@@ -131,7 +136,11 @@ test('republished transports that keep failing: 3 attempts, then publishFailed; 
     const [kind, reason] = await gaveUp;
     assert.equal(kind, 'camera');
     assert.equal(reason.detail?.code, 'TRANSPORT_FAILED');
-    assert.equal(events.ended.length, 4, `the connected one and three republished ones ended (got: ${events.ended.map(([, e]) => e.detail?.code).join(', ')})`);
+    assert.equal(
+      events.ended.length,
+      4,
+      `the connected one and three republished ones ended (got: ${events.ended.map(([, e]) => e.detail?.code).join(', ')})`,
+    );
     assert.equal(engine.cameras.length - before, 3, 'three republish attempts');
     await new Promise((r) => setTimeout(r, 700));
     assert.equal(engine.cameras.length - before, 3, 'no fourth attempt');

@@ -14,16 +14,35 @@ import { endpointEvent, hostAndViewer } from '../helpers/media.js';
 /** A hand-written VP8 publisher offer with simulcast rids `r0`…`r(n-1)`. */
 function simulcastOffer(n: number): string {
   const rids = Array.from({ length: n }, (_, i) => `r${i}`);
-  return [
-    'v=0', 'o=- 4611731400430051336 2 IN IP4 127.0.0.1', 's=-', 't=0 0', 'a=group:BUNDLE 0', 'a=msid-semantic: WMS',
-    'm=video 9 UDP/TLS/RTP/SAVPF 96', 'c=IN IP4 0.0.0.0', 'a=rtcp:9 IN IP4 0.0.0.0',
-    'a=ice-ufrag:Kx8f', 'a=ice-pwd:0mQ6xv0D4Lq3Zr0y1M1hbQ3u', 'a=ice-options:trickle',
-    'a=fingerprint:sha-256 3B:1F:8E:5E:0A:6C:29:7A:90:4B:2E:9C:21:DF:0D:3C:58:AB:67:95:1E:88:CB:4A:0E:6D:9F:71:14:C2:3A:5D',
-    'a=setup:actpass', 'a=mid:0',
-    'a=extmap:9 urn:ietf:params:rtp-hdrext:sdes:mid', 'a=extmap:10 urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id',
-    'a=sendonly', 'a=rtcp-mux', 'a=rtpmap:96 VP8/90000', 'a=rtcp-fb:96 nack', 'a=rtcp-fb:96 nack pli', 'a=rtcp-fb:96 goog-remb',
-    ...rids.map((rid) => `a=rid:${rid} send`), `a=simulcast:send ${rids.join(';')}`,
-  ].join('\r\n') + '\r\n';
+  return (
+    [
+      'v=0',
+      'o=- 4611731400430051336 2 IN IP4 127.0.0.1',
+      's=-',
+      't=0 0',
+      'a=group:BUNDLE 0',
+      'a=msid-semantic: WMS',
+      'm=video 9 UDP/TLS/RTP/SAVPF 96',
+      'c=IN IP4 0.0.0.0',
+      'a=rtcp:9 IN IP4 0.0.0.0',
+      'a=ice-ufrag:Kx8f',
+      'a=ice-pwd:0mQ6xv0D4Lq3Zr0y1M1hbQ3u',
+      'a=ice-options:trickle',
+      'a=fingerprint:sha-256 3B:1F:8E:5E:0A:6C:29:7A:90:4B:2E:9C:21:DF:0D:3C:58:AB:67:95:1E:88:CB:4A:0E:6D:9F:71:14:C2:3A:5D',
+      'a=setup:actpass',
+      'a=mid:0',
+      'a=extmap:9 urn:ietf:params:rtp-hdrext:sdes:mid',
+      'a=extmap:10 urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id',
+      'a=sendonly',
+      'a=rtcp-mux',
+      'a=rtpmap:96 VP8/90000',
+      'a=rtcp-fb:96 nack',
+      'a=rtcp-fb:96 nack pli',
+      'a=rtcp-fb:96 goog-remb',
+      ...rids.map((rid) => `a=rid:${rid} send`),
+      `a=simulcast:send ${rids.join(';')}`,
+    ].join('\r\n') + '\r\n'
+  );
 }
 
 test('a real server process refuses 32 rids with 10011 TOO_MANY_LAYERS and keeps serving; 3 rids are accepted', async () => {

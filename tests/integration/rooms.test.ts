@@ -107,7 +107,13 @@ test('a privilege key bounds the bits asked for on entry', async () => {
   const id = uniqueId('bounded');
   const ctx = await startedContext(server.wsUrl, id);
   try {
-    const key = signPrivilegeKey({ sdkAppId: TEST_APP_ID, secret: TEST_SECRET, identifier: id, roomId, privilegeMap: AuthBits.CREATE_ROOM | AuthBits.JOIN_ROOM | AuthBits.RECV_AUDIO });
+    const key = signPrivilegeKey({
+      sdkAppId: TEST_APP_ID,
+      secret: TEST_SECRET,
+      identifier: id,
+      roomId,
+      privilegeMap: AuthBits.CREATE_ROOM | AuthBits.JOIN_ROOM | AuthBits.RECV_AUDIO,
+    });
     const room = await ctx.enterRoom({ roomId, roomType: 'multi', createRoom: true, authBits: AuthBits.DEFAULT, privilegeKey: key });
     assert.equal(room.authBits, AuthBits.CREATE_ROOM | AuthBits.JOIN_ROOM | AuthBits.RECV_AUDIO);
   } finally {
@@ -141,7 +147,11 @@ test('the last member leaving closes the room', async () => {
   try {
     await a.enterRoom({ roomId, roomType: 'multi', createRoom: true });
     await a.exitRoom();
-    const err: AVError = await rejectsWithServer(a.enterRoom({ roomId, roomType: 'multi', createRoom: false }), 10009, 'AV_ERR_SERVER_ROOM_NOT_EXIST');
+    const err: AVError = await rejectsWithServer(
+      a.enterRoom({ roomId, roomType: 'multi', createRoom: false }),
+      10009,
+      'AV_ERR_SERVER_ROOM_NOT_EXIST',
+    );
     assert.ok(err.detail);
   } finally {
     await dispose(a);

@@ -57,12 +57,16 @@ test('after a server restart the SDK logs in again and re-enters its room (a joi
     await server.start(); // same port
     // 'connected' again means logged in and the room restored (re-entered) on the new process.
     const deadline = Date.now() + 15_000;
-    while (Date.now() < deadline && !(a.connectionState === 'connected' && b.connectionState === 'connected' && states.a!.length > 0 && states.b!.length > 0)) await sleep(50);
+    while (
+      Date.now() < deadline &&
+      !(a.connectionState === 'connected' && b.connectionState === 'connected' && states.a!.length > 0 && states.b!.length > 0)
+    )
+      await sleep(50);
     assert.deepEqual(states.a, ['reconnecting', 'connected']);
     assert.deepEqual(states.b, ['reconnecting', 'connected']);
     assert.equal(disconnected, undefined);
     assert.equal(aRoom.state, 'entered');
-    assert.ok(aRoom.endpoints.has(bId), 'b is back in a\'s member list');
+    assert.ok(aRoom.endpoints.has(bId), "b is back in a's member list");
     const got = nextEvent(aRoom, 'message');
     await b.room!.sendMessage('after restart');
     assert.deepEqual(await got, [bId, 'after restart']);

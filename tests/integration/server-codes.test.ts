@@ -48,7 +48,12 @@ test('10002 AV_ERR_SERVER_INVALID_ARGUMENT: entering an existing room with the o
   const b = await startedContext(server.wsUrl, uniqueId('b'));
   try {
     await a.enterRoom({ roomId, roomType: 'multi', createRoom: true });
-    await rejectsWithServer(b.enterRoom({ roomId, roomType: 'pair', createRoom: true }), 10002, 'AV_ERR_SERVER_INVALID_ARGUMENT', 'ROOM_TYPE_MISMATCH');
+    await rejectsWithServer(
+      b.enterRoom({ roomId, roomType: 'pair', createRoom: true }),
+      10002,
+      'AV_ERR_SERVER_INVALID_ARGUMENT',
+      'ROOM_TYPE_MISMATCH',
+    );
   } finally {
     await dispose(a, b);
   }
@@ -81,7 +86,12 @@ test('10003 AV_ERR_SERVER_NO_PERMISSION: expired UserSig, and a join without JOI
   const guest = await startedContext(server.wsUrl, uniqueId('guest'));
   try {
     await host.enterRoom({ roomId, roomType: 'multi', createRoom: true });
-    await rejectsWithServer(guest.enterRoom({ roomId, roomType: 'multi', authBits: AuthBits.RECV_AUDIO, createRoom: false }), 10003, 'AV_ERR_SERVER_NO_PERMISSION', 'AUTH_JOIN_ROOM_MISSING');
+    await rejectsWithServer(
+      guest.enterRoom({ roomId, roomType: 'multi', authBits: AuthBits.RECV_AUDIO, createRoom: false }),
+      10003,
+      'AV_ERR_SERVER_NO_PERMISSION',
+      'AUTH_JOIN_ROOM_MISSING',
+    );
   } finally {
     await dispose(host, guest);
   }
@@ -92,7 +102,12 @@ test('10003 AV_ERR_SERVER_NO_PERMISSION: a privilege key for another room', asyn
   const ctx = await startedContext(server.wsUrl, id);
   try {
     const key = signPrivilegeKey({ sdkAppId: TEST_APP_ID, secret: TEST_SECRET, identifier: id, roomId: 1, privilegeMap: 0xff });
-    await rejectsWithServer(ctx.enterRoom({ roomId: uniqueRoomId(), roomType: 'multi', privilegeKey: key, createRoom: true }), 10003, 'AV_ERR_SERVER_NO_PERMISSION', 'PRIVKEY_WRONG_ROOM');
+    await rejectsWithServer(
+      ctx.enterRoom({ roomId: uniqueRoomId(), roomType: 'multi', privilegeKey: key, createRoom: true }),
+      10003,
+      'AV_ERR_SERVER_NO_PERMISSION',
+      'PRIVKEY_WRONG_ROOM',
+    );
   } finally {
     await dispose(ctx);
   }
@@ -142,14 +157,24 @@ test('10005 AV_ERR_SERVER_ALLOC_RESOURCE_FAILED: a third member in a pair room, 
   try {
     await a!.enterRoom({ roomId: pair, roomType: 'pair', createRoom: true });
     await b!.enterRoom({ roomId: pair, roomType: 'pair', createRoom: false });
-    await rejectsWithServer(c!.enterRoom({ roomId: pair, roomType: 'pair', createRoom: false }), 10005, 'AV_ERR_SERVER_ALLOC_RESOURCE_FAILED', 'PAIR_ROOM_FULL');
+    await rejectsWithServer(
+      c!.enterRoom({ roomId: pair, roomType: 'pair', createRoom: false }),
+      10005,
+      'AV_ERR_SERVER_ALLOC_RESOURCE_FAILED',
+      'PAIR_ROOM_FULL',
+    );
     await a!.exitRoom();
     await b!.exitRoom();
     const multi = uniqueRoomId(); // maxMembersPerRoom is 3 in this server's config
     await a!.enterRoom({ roomId: multi, roomType: 'multi', createRoom: true });
     await b!.enterRoom({ roomId: multi, roomType: 'multi', createRoom: false });
     await c!.enterRoom({ roomId: multi, roomType: 'multi', createRoom: false });
-    await rejectsWithServer(d!.enterRoom({ roomId: multi, roomType: 'multi', createRoom: false }), 10005, 'AV_ERR_SERVER_ALLOC_RESOURCE_FAILED', 'ROOM_FULL');
+    await rejectsWithServer(
+      d!.enterRoom({ roomId: multi, roomType: 'multi', createRoom: false }),
+      10005,
+      'AV_ERR_SERVER_ALLOC_RESOURCE_FAILED',
+      'ROOM_FULL',
+    );
   } finally {
     await dispose(a, b, c, d);
   }
@@ -240,7 +265,12 @@ test('10008 AV_ERR_SERVER_REPEATED_OPERATION: a request id reused while the firs
 test('10009 AV_ERR_SERVER_ROOM_NOT_EXIST: joining a room that does not exist without createRoom', async () => {
   const ctx = await startedContext(server.wsUrl, uniqueId('early'));
   try {
-    await rejectsWithServer(ctx.enterRoom({ roomId: uniqueRoomId(), roomType: 'multi', createRoom: false }), 10009, 'AV_ERR_SERVER_ROOM_NOT_EXIST', 'ROOM_NOT_FOUND');
+    await rejectsWithServer(
+      ctx.enterRoom({ roomId: uniqueRoomId(), roomType: 'multi', createRoom: false }),
+      10009,
+      'AV_ERR_SERVER_ROOM_NOT_EXIST',
+      'ROOM_NOT_FOUND',
+    );
     assert.equal(ctx.room, null, 'a failed enter leaves no room behind');
   } finally {
     await dispose(ctx);
@@ -261,7 +291,12 @@ test('10011 AV_ERR_SERVER_INVALID_ABILITY: a room type this server does not offe
   const srv = await new ServerProcess({ config: { roomTypes: ['multi'] } }).start();
   const ctx = await startedContext(srv.wsUrl, uniqueId('pairless'));
   try {
-    await rejectsWithServer(ctx.enterRoom({ roomId: uniqueRoomId(), roomType: 'pair', createRoom: true }), 10011, 'AV_ERR_SERVER_INVALID_ABILITY', 'ROOM_TYPE_DISABLED');
+    await rejectsWithServer(
+      ctx.enterRoom({ roomId: uniqueRoomId(), roomType: 'pair', createRoom: true }),
+      10011,
+      'AV_ERR_SERVER_INVALID_ABILITY',
+      'ROOM_TYPE_DISABLED',
+    );
     const raw = await RawClient.connect(srv.wsUrl);
     const id = uniqueId('future');
     const res = await raw.request('login', loginParams(id, { protocolVersion: 99 }));

@@ -61,7 +61,8 @@ describe('HTTP routes', () => {
     await c.request('ping');
     await c.request('room.exit');
     const text = await (await fetch(`${url}/metrics`)).text();
-    for (const name of ['hudong_connections', 'hudong_sessions', 'hudong_rooms', 'hudong_members']) assert.match(text, new RegExp(`^${name} \\d+$`, 'm'));
+    for (const name of ['hudong_connections', 'hudong_sessions', 'hudong_rooms', 'hudong_members'])
+      assert.match(text, new RegExp(`^${name} \\d+$`, 'm'));
     assert.match(text, /^hudong_requests_total\{method="ping",code="0"\} \d+$/m);
     assert.match(text, /^hudong_requests_total\{method="room.exit",code="10006"\} 1$/m);
     assert.match(text, /^hudong_request_duration_seconds_bucket\{le="0.001",method="ping"\} \d+$/m);
@@ -71,7 +72,7 @@ describe('HTTP routes', () => {
   it('POST /dev/usersig signs with the server key in dev mode; 400 on a bad body', async () => {
     const res = await fetch(`${url}/dev/usersig`, { method: 'POST', body: JSON.stringify({ identifier: 'web-1', expireSeconds: 60 }) });
     assert.equal(res.status, 200);
-    const body = await res.json() as { sdkAppId: number; userSig: string };
+    const body = (await res.json()) as { sdkAppId: number; userSig: string };
     assert.equal(body.sdkAppId, TEST_APP_ID);
     assert.equal(verifyUserSig(body.userSig, { sdkAppId: TEST_APP_ID, secret: TEST_SECRET, identifier: 'web-1' }).expireSeconds, 60);
     for (const bad of ['nope', '{}', JSON.stringify({ identifier: 'has space' }), JSON.stringify({ identifier: 'x', expireSeconds: -1 })]) {
@@ -96,7 +97,15 @@ describe('HTTP routes', () => {
     assert.equal(await index.text(), '<h1>demo</h1>');
     const js = await fetch(`${url}/sub/app.js`);
     assert.match(js.headers.get('content-type')!, /javascript/);
-    for (const path of ['/../secret.txt', '/%2e%2e/secret.txt', '/sub/%2E%2E/%2E%2E/secret.txt', '/..%2fsecret.txt', '/escape.txt', '/%00', '/missing.html']) {
+    for (const path of [
+      '/../secret.txt',
+      '/%2e%2e/secret.txt',
+      '/sub/%2E%2E/%2E%2E/secret.txt',
+      '/..%2fsecret.txt',
+      '/escape.txt',
+      '/%00',
+      '/missing.html',
+    ]) {
       const res = await rawGet(url, path);
       assert.ok(res.status === 404 || res.status === 400, `${path} → ${res.status}`);
       assert.doesNotMatch(res.body, /top secret/);

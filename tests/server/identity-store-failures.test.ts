@@ -22,7 +22,11 @@ async function lockFromAnotherProcess(file: string) {
     child.once('exit', (code) => reject(new Error(`locker exited with ${code}`)));
   });
   return {
-    release: () => new Promise<void>((resolve) => { child.once('exit', () => resolve()); child.kill(); }),
+    release: () =>
+      new Promise<void>((resolve) => {
+        child.once('exit', () => resolve());
+        child.kill();
+      }),
   };
 }
 

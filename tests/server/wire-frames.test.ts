@@ -9,7 +9,11 @@ import { loggedIn, RawClient } from '../helpers/raw-client.js';
 describe('frame handling', () => {
   const srv = new InProcessServer({ config: { maxBadFrames: 5, maxFrameBytes: 4096, messageAckTimeoutMs: 5000 } });
   const clients: RawClient[] = [];
-  const connect = async () => { const c = await RawClient.connect(srv.wsUrl); clients.push(c); return c; };
+  const connect = async () => {
+    const c = await RawClient.connect(srv.wsUrl);
+    clients.push(c);
+    return c;
+  };
 
   before(() => srv.start());
   after(async () => {
@@ -87,7 +91,10 @@ describe('rate limit', () => {
     assert.equal(code, 4008);
     const limited = c.responses.filter((f) => f.error?.detail?.code === 'RATE_LIMITED');
     // Requests 1–10 took the burst (their answers may be cut off by the close); 11–210 were refused.
-    assert.deepEqual(limited.map((f) => f.id), Array.from({ length: 200 }, (_, k) => k + 11));
+    assert.deepEqual(
+      limited.map((f) => f.id),
+      Array.from({ length: 200 }, (_, k) => k + 11),
+    );
     assert.equal(limited[0]!.error.code, 10005);
   });
 });

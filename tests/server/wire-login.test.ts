@@ -10,7 +10,11 @@ import { loggedIn, loginParams, RawClient } from '../helpers/raw-client.js';
 describe('login and sessions over a real socket', () => {
   const srv = new InProcessServer({ config: { sessionGraceMs: 300 } });
   const clients: RawClient[] = [];
-  const connect = async () => { const c = await RawClient.connect(srv.wsUrl); clients.push(c); return c; };
+  const connect = async () => {
+    const c = await RawClient.connect(srv.wsUrl);
+    clients.push(c);
+    return c;
+  };
   const login = async (identifier: string, extra: Record<string, unknown> = {}) => {
     const r = await loggedIn(srv.wsUrl, identifier, extra);
     clients.push(r.client);
@@ -45,8 +49,26 @@ describe('login and sessions over a real socket', () => {
     const line = srv.logs.filter((l) => l.msg === 'request failed').at(-1)!;
     assert.equal(line.level, 40);
     assert.deepEqual(
-      { reqId: line.reqId, method: line.method, identifier: line.identifier, tinyId: line.tinyId, roomId: line.roomId, code: line.code, codeName: line.codeName, detailCode: line.detail?.code },
-      { reqId: cases.length, method: 'login', identifier: 'alice', tinyId: null, roomId: null, code: 10003, codeName: 'AV_ERR_SERVER_NO_PERMISSION', detailCode: 'USERSIG_EXPIRED' },
+      {
+        reqId: line.reqId,
+        method: line.method,
+        identifier: line.identifier,
+        tinyId: line.tinyId,
+        roomId: line.roomId,
+        code: line.code,
+        codeName: line.codeName,
+        detailCode: line.detail?.code,
+      },
+      {
+        reqId: cases.length,
+        method: 'login',
+        identifier: 'alice',
+        tinyId: null,
+        roomId: null,
+        code: 10003,
+        codeName: 'AV_ERR_SERVER_NO_PERMISSION',
+        detailCode: 'USERSIG_EXPIRED',
+      },
     );
     assert.match(line.detail!.message, /expired/);
   });
@@ -89,7 +111,10 @@ describe('login and sessions over a real socket', () => {
     assert.equal((await alice.closed).code, 4001);
     const exit = await bob.event('room.endpoints');
     assert.equal(exit.data.event, 2);
-    assert.deepEqual(exit.data.members.map((m) => m.identifier), ['alice']);
+    assert.deepEqual(
+      exit.data.members.map((m) => m.identifier),
+      ['alice'],
+    );
     alice2.terminate();
     bob.terminate();
   });
@@ -108,7 +133,10 @@ describe('login and sessions over a real socket', () => {
     assert.equal(back.login.sessionToken, first.sessionToken);
     assert.equal(back.login.tinyId, first.tinyId);
     assert.equal(back.login.room!.roomId, 2);
-    assert.deepEqual(back.login.room!.members.map((m) => m.identifier), ['dave']);
+    assert.deepEqual(
+      back.login.room!.members.map((m) => m.identifier),
+      ['dave'],
+    );
     await sleep(100);
     assert.equal(dave.frames.filter((f) => f.event === 'room.endpoints').length, 1, 'no EXIT/ENTER for a resume');
 

@@ -54,9 +54,15 @@ describe('media codes', () => {
     const host = await member('codes-host', 0xff, id, true);
     const audience = await member('codes-audience', AuthBits.AUDIENCE, id);
     const deaf = await member('codes-deaf', AuthBits.JOIN_ROOM | AuthBits.RECV_CAMERA_VIDEO, id);
-    assert.deepEqual(codeOf(await audience.request('media.publish', { source: 'camera', sdp: 'v=0\r\n' })), [10003, 'AUTH_SEND_CAMERA_VIDEO_MISSING']);
+    assert.deepEqual(codeOf(await audience.request('media.publish', { source: 'camera', sdp: 'v=0\r\n' })), [
+      10003,
+      'AUTH_SEND_CAMERA_VIDEO_MISSING',
+    ]);
     assert.deepEqual(codeOf(await audience.request('media.publish', { source: 'audio', sdp: 'v=0\r\n' })), [10003, 'AUTH_SEND_AUDIO_MISSING']);
-    assert.deepEqual(codeOf(await audience.request('media.publish', { source: 'screen', sdp: 'v=0\r\n' })), [10003, 'AUTH_SEND_SCREEN_VIDEO_MISSING']);
+    assert.deepEqual(codeOf(await audience.request('media.publish', { source: 'screen', sdp: 'v=0\r\n' })), [
+      10003,
+      'AUTH_SEND_SCREEN_VIDEO_MISSING',
+    ]);
     assert.deepEqual(codeOf(await host.request('media.publish', { source: 'camera', sdp: 'v=0\r\n' })), [10002, 'BAD_SDP']);
     assert.deepEqual(codeOf(await host.request('media.publish', { source: 'camera', sdp: WRTC_AUDIO_OFFER })), [10002, 'BAD_SDP']);
     const vp9Only = WRTC_VIDEO_OFFER.replace(/VP8\/90000/g, 'VP7/90000');
@@ -68,17 +74,29 @@ describe('media codes', () => {
     assert.match(published.result.sdp, /^v=0/);
     const audio = await host.request('media.publish', { source: 'audio', sdp: WRTC_AUDIO_OFFER }, 10_000);
     assert.equal(audio.result.codec, 'opus');
-    assert.deepEqual(codeOf(await deaf.request('media.subscribe', { identifier: 'codes-host', source: 'audio' })), [10003, 'AUTH_RECV_AUDIO_MISSING']);
-    assert.deepEqual(codeOf(await audience.request('media.subscribe', { identifier: 'codes-host', source: 'camera', codecs: ['H264'] })), [10011, 'NO_COMMON_CODEC']);
+    assert.deepEqual(codeOf(await deaf.request('media.subscribe', { identifier: 'codes-host', source: 'audio' })), [
+      10003,
+      'AUTH_RECV_AUDIO_MISSING',
+    ]);
+    assert.deepEqual(codeOf(await audience.request('media.subscribe', { identifier: 'codes-host', source: 'camera', codecs: ['H264'] })), [
+      10011,
+      'NO_COMMON_CODEC',
+    ]);
     const view = await audience.request('media.subscribe', { identifier: 'codes-host', source: 'camera', codecs: ['vp8'] }, 10_000);
     assert.equal(view.ok, true, JSON.stringify(view.error));
     assert.equal(view.result.codec, 'VP8');
     assert.match(view.result.sdp, /a=sendonly/);
     assert.match(view.result.sdp, /VP8\/90000/);
-    assert.deepEqual(codeOf(await audience.request('media.answer', { subscriptionId: view.result.subscriptionId, sdp: 'garbage' })), [10002, 'BAD_SDP']);
+    assert.deepEqual(codeOf(await audience.request('media.answer', { subscriptionId: view.result.subscriptionId, sdp: 'garbage' })), [
+      10002,
+      'BAD_SDP',
+    ]);
     assert.equal((await audience.request('media.setLayer', { subscriptionId: view.result.subscriptionId, size: 'small' })).ok, true);
     // Another member's view is not yours.
-    assert.deepEqual(codeOf(await deaf.request('media.unsubscribe', { subscriptionId: view.result.subscriptionId })), [10010, 'SUBSCRIPTION_NOT_FOUND']);
+    assert.deepEqual(codeOf(await deaf.request('media.unsubscribe', { subscriptionId: view.result.subscriptionId })), [
+      10010,
+      'SUBSCRIPTION_NOT_FOUND',
+    ]);
     assert.equal((await audience.request('media.unsubscribe', { subscriptionId: view.result.subscriptionId })).ok, true);
     for (const [method, params] of [
       ['media.answer', { subscriptionId: view.result.subscriptionId, sdp: 'v=0' }],
@@ -104,15 +122,24 @@ describe('media codes', () => {
 
     assert.equal((await host.request('room.changeAuthority', { authBits: 0xff & ~AuthBits.SEND_CAMERA_VIDEO })).ok, true);
     const ended = await viewer.event('media.subscriptionEnded');
-    assert.deepEqual([ended.data.subscriptionId, ...codeOf({ error: ended.data.error } as Frame)], [camera.result.subscriptionId, 10010, 'NOT_PUBLISHING']);
+    assert.deepEqual(
+      [ended.data.subscriptionId, ...codeOf({ error: ended.data.error } as Frame)],
+      [camera.result.subscriptionId, 10010, 'NOT_PUBLISHING'],
+    );
     const mine = await host.event('media.publicationEnded');
-    assert.deepEqual([mine.data.source, mine.data.publicationId, ...codeOf({ error: mine.data.error } as Frame)],
-      ['camera', cameraPublished.result.publicationId, 10003, 'AUTH_SEND_CAMERA_VIDEO_MISSING'], 'the publisher is told why its camera ended');
+    assert.deepEqual(
+      [mine.data.source, mine.data.publicationId, ...codeOf({ error: mine.data.error } as Frame)],
+      ['camera', cameraPublished.result.publicationId, 10003, 'AUTH_SEND_CAMERA_VIDEO_MISSING'],
+      'the publisher is told why its camera ended',
+    );
     assert.deepEqual(codeOf(await viewer.request('media.subscribe', { identifier: 'auth-host', source: 'camera' })), [10010, 'NOT_PUBLISHING']);
 
     assert.equal((await viewer.request('room.changeAuthority', { authBits: 0xff & ~AuthBits.RECV_AUDIO })).ok, true);
     const deafened = await viewer.event('media.subscriptionEnded');
-    assert.deepEqual([deafened.data.subscriptionId, ...codeOf({ error: deafened.data.error } as Frame)], [audio.result.subscriptionId, 10003, 'AUTH_RECV_AUDIO_MISSING']);
+    assert.deepEqual(
+      [deafened.data.subscriptionId, ...codeOf({ error: deafened.data.error } as Frame)],
+      [audio.result.subscriptionId, 10003, 'AUTH_RECV_AUDIO_MISSING'],
+    );
     assert.equal((await host.request('media.unpublish', { source: 'screen' })).ok, true, 'unpublishing what is not published is a no-op');
   });
 
@@ -123,7 +150,10 @@ describe('media codes', () => {
     closers.push(() => client.terminate());
     await client.request('room.enter', { roomId: 1, roomType: 'multi', authBits: 0xff, createRoom: true });
     assert.deepEqual(codeOf(await client.request('media.publish', { source: 'screen', sdp: WRTC_VIDEO_OFFER })), [10011, 'SCREEN_VIDEO_DISABLED']);
-    assert.deepEqual(codeOf(await client.request('media.subscribe', { identifier: 'presenter', source: 'screen' })), [10011, 'SCREEN_VIDEO_DISABLED']);
+    assert.deepEqual(codeOf(await client.request('media.subscribe', { identifier: 'presenter', source: 'screen' })), [
+      10011,
+      'SCREEN_VIDEO_DISABLED',
+    ]);
   });
 
   it('10011 TOO_MANY_LAYERS past maxSimulcastLayers (checked after the codec, before the engine); the option is range-checked', async () => {
@@ -138,7 +168,10 @@ describe('media codes', () => {
     const vp7 = CHROME_SIMULCAST_OFFER.replace(/VP8\/90000/g, 'VP7/90000').replace(/H264\/90000/g, 'H263/90000');
     assert.deepEqual(codeOf(await client.request('media.publish', { source: 'camera', sdp: vp7 })), [10011, 'NO_COMMON_CODEC']);
     assert.equal((await client.request('media.publish', { source: 'camera', sdp: WRTC_VIDEO_OFFER }, 10_000)).ok, true, 'no simulcast is one layer');
-    await assert.rejects(new InProcessServer({ config: { maxSimulcastLayers: 0 } }).start(), /option maxSimulcastLayers must be an integer in \[1, 16\]/);
+    await assert.rejects(
+      new InProcessServer({ config: { maxSimulcastLayers: 0 } }).start(),
+      /option maxSimulcastLayers must be an integer in \[1, 16\]/,
+    );
   });
 
   it('10004 TRANSPORT_TIMEOUT: a view never answered ends after mediaConnectTimeoutMs', async () => {
@@ -146,7 +179,10 @@ describe('media codes', () => {
     closers.push(() => quick.stop());
     const { client: host } = await loggedIn(quick.wsUrl, 'timeout-host');
     const { client: viewer } = await loggedIn(quick.wsUrl, 'timeout-viewer');
-    closers.push(() => host.terminate(), () => viewer.terminate());
+    closers.push(
+      () => host.terminate(),
+      () => viewer.terminate(),
+    );
     await host.request('room.enter', { roomId: 2, roomType: 'multi', authBits: 0xff, createRoom: true });
     await viewer.request('room.enter', { roomId: 2, roomType: 'multi', authBits: 0xff, createRoom: false });
     const { publisher, response } = await WrtcPublisher.publish(host, 'camera');
@@ -155,7 +191,10 @@ describe('media codes', () => {
     await viewer.waitFor((f) => f.event === 'room.endpoints' && f.data.event === 3, 5000, 'HAS_CAMERA_VIDEO');
     const view = await viewer.request('media.subscribe', { identifier: 'timeout-host', source: 'camera' }, 10_000);
     const ended = await viewer.event('media.subscriptionEnded', 5000);
-    assert.deepEqual([ended.data.subscriptionId, ...codeOf({ error: ended.data.error } as Frame)], [view.result.subscriptionId, 10004, 'TRANSPORT_TIMEOUT']);
+    assert.deepEqual(
+      [ended.data.subscriptionId, ...codeOf({ error: ended.data.error } as Frame)],
+      [view.result.subscriptionId, 10004, 'TRANSPORT_TIMEOUT'],
+    );
   });
 
   it('10004 TRANSPORT_TIMEOUT: a publication never connected ends and its publisher is told; an unpublished one is not', async () => {
@@ -171,8 +210,10 @@ describe('media codes', () => {
     assert.equal(audio.ok && camera.ok, true);
     assert.notEqual(audio.result.publicationId, camera.result.publicationId);
     const ended = await client.event('media.publicationEnded', 5000);
-    assert.deepEqual([ended.data.source, ended.data.publicationId, ...codeOf({ error: ended.data.error } as Frame)],
-      ['camera', camera.result.publicationId, 10004, 'TRANSPORT_TIMEOUT']);
+    assert.deepEqual(
+      [ended.data.source, ended.data.publicationId, ...codeOf({ error: ended.data.error } as Frame)],
+      ['camera', camera.result.publicationId, 10004, 'TRANSPORT_TIMEOUT'],
+    );
     assert.match(ended.data.error.detail.message, /did not connect within 1500 ms/);
     await assert.rejects(client.event('media.publicationEnded', 500), /event media.publicationEnded/, 'unpublishing is not an ending to report');
   });

@@ -17,7 +17,10 @@ after(async () => {
 async function room(wsUrl: string, roomId: number) {
   const { client: host } = await loggedIn(wsUrl, `host-${roomId}`);
   const { client: guest } = await loggedIn(wsUrl, `guest-${roomId}`);
-  closers.push(() => host.terminate(), () => guest.terminate());
+  closers.push(
+    () => host.terminate(),
+    () => guest.terminate(),
+  );
   assert.equal((await host.request('room.enter', { roomId, roomType: 'multi', authBits: 0xff, createRoom: true })).ok, true);
   assert.equal((await guest.request('room.enter', { roomId, roomType: 'multi', authBits: 0xff, createRoom: false })).ok, true);
   await host.event('room.endpoints'); // guest's ENTER
@@ -25,7 +28,11 @@ async function room(wsUrl: string, roomId: number) {
 }
 
 const endpointEvent = (c: RawClient, event: number, waitMs = 10_000) =>
-  c.waitFor((f): f is EventFrame<'room.endpoints'> => f.type === 'event' && f.event === 'room.endpoints' && f.data.event === event, waitMs, `room.endpoints ${event}`);
+  c.waitFor(
+    (f): f is EventFrame<'room.endpoints'> => f.type === 'event' && f.event === 'room.endpoints' && f.data.event === event,
+    waitMs,
+    `room.endpoints ${event}`,
+  );
 
 describe('media through the SFU (wrtc ↔ node-datachannel)', () => {
   it('camera and microphone: HAS_ events, ≥ 30 decoded 640x480 frames, audio, PLI on view start, REMB ramp, NO_ event on unpublish', async () => {
@@ -77,12 +84,17 @@ describe('media through the SFU (wrtc ↔ node-datachannel)', () => {
     const frames = view.frames;
     const samples = listen.samples;
     const forwarded = await metric(url, 'hudong_rtp_forwarded_total');
-    console.log(`# 30 frames within ${firstFramesMs} ms of media.subscribe; publisher at ${kbps.toFixed(0)} kbps; ${frames} frames, ${samples} samples, ${forwarded} packets forwarded, ${plis} PLIs at the publisher`);
+    console.log(
+      `# 30 frames within ${firstFramesMs} ms of media.subscribe; publisher at ${kbps.toFixed(0)} kbps; ${frames} frames, ${samples} samples, ${forwarded} packets forwarded, ${plis} PLIs at the publisher`,
+    );
 
     const unpublished = await host.request('media.unpublish', { source: 'camera' });
     assert.equal(unpublished.ok, true);
     const ended = await guest.event('media.subscriptionEnded');
-    assert.deepEqual([ended.data.subscriptionId, ended.data.error.code, ended.data.error.detail.code], [view.subscriptionId, 10010, 'NOT_PUBLISHING']);
+    assert.deepEqual(
+      [ended.data.subscriptionId, ended.data.error.code, ended.data.error.detail.code],
+      [view.subscriptionId, 10010, 'NOT_PUBLISHING'],
+    );
     const noCamera = await endpointEvent(guest, 4);
     assert.equal(noCamera.data.members[0]!.hasCameraVideo, false);
     assert.equal(noCamera.data.members[0]!.hasAudio, true);
@@ -117,7 +129,9 @@ describe('media through the SFU (wrtc ↔ node-datachannel)', () => {
     const dropped = await metric(url, 'hudong_rtp_dropped_by_test_total');
     const nacks = await metric(url, 'hudong_nack_received_total');
     const resent = await metric(url, 'hudong_rtp_retransmitted_total');
-    console.log(`# 5 % loss: ${fps.toFixed(1)} fps decoded of ${encodedFps.toFixed(1)} encoded, ${dropped} dropped, ${nacks} NACKs, ${resent} retransmitted`);
+    console.log(
+      `# 5 % loss: ${fps.toFixed(1)} fps decoded of ${encodedFps.toFixed(1)} encoded, ${dropped} dropped, ${nacks} NACKs, ${resent} retransmitted`,
+    );
     assert.ok(dropped > 0);
     assert.ok(nacks > 0 && resent > 0, `NACKs ${nacks}, retransmitted ${resent}`);
     assert.ok(fps >= 10 && fps >= encodedFps * 0.8, `${fps} fps decoded of ${encodedFps} encoded under loss`);

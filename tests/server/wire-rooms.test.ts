@@ -32,7 +32,10 @@ describe('rooms, messages and invites over the wire', () => {
     const b = await login('r-bob');
     assert.deepEqual((await enter(a, id)).result.members, []);
     const bobEnter = await enter(b, id, { controlRole: 'Guest' });
-    assert.deepEqual(bobEnter.result.members.map((m) => m.identifier), ['r-alice']);
+    assert.deepEqual(
+      bobEnter.result.members.map((m) => m.identifier),
+      ['r-alice'],
+    );
     assert.equal(bobEnter.result.authBits, 0xaa, 'bounded by the role');
     const entered = await a.event('room.endpoints');
     assert.deepEqual([entered.data.event, entered.data.members[0]!.identifier, entered.data.members[0]!.role], [1, 'r-bob', 'Guest']);
@@ -67,13 +70,21 @@ describe('rooms, messages and invites over the wire', () => {
     await enter(b, id);
     assert.equal((await a.request('room.message', { data: 'hello all' })).ok, true);
     assert.deepEqual((await b.event('room.message')).data, { from: 'm-alice', data: 'hello all', binary: false });
-    assert.equal(a.frames.some((f) => f.event === 'room.message'), false, 'not echoed to the sender');
+    assert.equal(
+      a.frames.some((f) => f.event === 'room.message'),
+      false,
+      'not echoed to the sender',
+    );
 
     const pending = a.sendRequest('room.message', { data: 'aGk=', binary: true, to: 'm-bob' });
     const direct = await b.event('room.message');
     assert.deepEqual([direct.data.to, direct.data.binary, typeof direct.data.ackId], ['m-bob', true, 'number']);
     await new Promise((r) => setTimeout(r, 50));
-    assert.equal(a.frames.some((f) => f.id === pending), false, 'not answered before the ack');
+    assert.equal(
+      a.frames.some((f) => f.id === pending),
+      false,
+      'not answered before the ack',
+    );
     b.ack(direct.data.ackId!);
     assert.equal((await a.response(pending)).ok, true);
 
@@ -96,7 +107,11 @@ describe('rooms, messages and invites over the wire', () => {
     assert.deepEqual(errorOf(await a.request('invite.send', { to: 'i-bob', roomId: 78 })), [10008, 'INVITE_PENDING']);
     assert.deepEqual(errorOf(await b.request('invite.accept', { inviteId: 'nope' })), [10010, 'INVITE_NOT_FOUND']);
     assert.deepEqual(errorOf(await a.request('invite.accept', { inviteId: received.data.inviteId })), [10003, 'INVITE_NOT_YOURS']);
-    assert.equal(a.frames.some((f) => f.id === sent), false, 'invite.send waits for the answer');
+    assert.equal(
+      a.frames.some((f) => f.id === sent),
+      false,
+      'invite.send waits for the answer',
+    );
     assert.deepEqual((await b.request('invite.accept', { inviteId: received.data.inviteId })).result, { from: 'i-alice', roomId: 77 });
     assert.deepEqual((await a.response(sent)).result, { inviteId: received.data.inviteId, accepted: true });
     assert.deepEqual(errorOf(await b.request('invite.refuse', { inviteId: received.data.inviteId })), [10008, 'INVITE_ANSWERED']);

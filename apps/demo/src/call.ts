@@ -79,10 +79,15 @@ export function onInviteCancelled(id: string): void {
 export function initCall(h: CallHooks): void {
   hooks = h;
   byTestId('call-start').addEventListener('click', () => void startCall());
-  byTestId('call-peer').addEventListener('keydown', (e) => { if (e.key === 'Enter') void startCall(); });
+  byTestId('call-peer').addEventListener('keydown', (e) => {
+    if (e.key === 'Enter') void startCall();
+  });
   byTestId('call-accept').addEventListener('click', () => void answer(true));
   byTestId('call-refuse').addEventListener('click', () => void answer(false));
-  onLangChange(() => { renderIncoming(); renderCalling(); });
+  onLangChange(() => {
+    renderIncoming();
+    renderCalling();
+  });
   renderIncoming();
   renderCalling();
 }

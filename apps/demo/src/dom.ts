@@ -6,7 +6,9 @@ export function byTestId<T extends HTMLElement = HTMLElement>(id: string, root: 
 }
 
 export function el<K extends keyof HTMLElementTagNameMap>(
-  tag: K, attrs: Record<string, string> = {}, ...children: Array<Node | string>
+  tag: K,
+  attrs: Record<string, string> = {},
+  ...children: Array<Node | string>
 ): HTMLElementTagNameMap[K] {
   const node = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs)) {

@@ -39,7 +39,11 @@ function render(): void {
   const panel = byTestId('error-panel');
   show(panel, last !== null);
   if (last === null) return;
-  let code = '—', name = 'Error', meaning: string, cause = '', suggestion = '';
+  let code = '—',
+    name = 'Error',
+    meaning: string,
+    cause = '',
+    suggestion = '';
   if (isAVError(last)) {
     const e = typeof last.localize === 'function' ? last.localize(lang()) : last;
     code = String(e.code);

@@ -48,7 +48,9 @@ export function initLobby(): void {
   byTestId('identifier').addEventListener('change', () => void login());
   byTestId('enter').addEventListener('click', () => void enter());
   for (const input of ['identifier', 'room-id']) {
-    byTestId(input).addEventListener('keydown', (e) => { if ((e as KeyboardEvent).key === 'Enter') void enter(); });
+    byTestId(input).addEventListener('keydown', (e) => {
+      if ((e as KeyboardEvent).key === 'Enter') void enter();
+    });
   }
   byTestId('lang-toggle').addEventListener('click', () => {
     const next: Lang = lang() === 'en' ? 'zh' : 'en';

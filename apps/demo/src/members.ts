@@ -37,14 +37,30 @@ function indicator(kind: keyof typeof ICONS, on: boolean, title: string): Elemen
 }
 
 function row(id: string, audio: boolean, camera: boolean, screen: boolean, label: string, self: boolean): HTMLElement {
-  const icons = el('span', { class: 'icons' },
-    indicator('mic', audio, t('mic')), indicator('camera', camera, t('camera')), indicator('screen', screen, t('screenLabel')));
+  const icons = el(
+    'span',
+    { class: 'icons' },
+    indicator('mic', audio, t('mic')),
+    indicator('camera', camera, t('camera')),
+    indicator('screen', screen, t('screenLabel')),
+  );
   const name = el('span', { class: 'member-name' }, self ? `${id} (${t('me')})` : id);
   const role = el('span', { class: 'member-role' }, label);
-  return el('li', {
-    'data-testid': 'member', 'data-identifier': id, 'data-audio': flag(audio), 'data-camera': flag(camera),
-    'data-screen': flag(screen), 'data-self': flag(self), class: 'member',
-  }, name, role, icons);
+  return el(
+    'li',
+    {
+      'data-testid': 'member',
+      'data-identifier': id,
+      'data-audio': flag(audio),
+      'data-camera': flag(camera),
+      'data-screen': flag(screen),
+      'data-self': flag(self),
+      class: 'member',
+    },
+    name,
+    role,
+    icons,
+  );
 }
 
 export function renderMembers(room: AVRoom | null, self: SelfState | null, roleOf: (id: string, role: string) => string): void {

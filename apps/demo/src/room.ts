@@ -39,7 +39,8 @@ let live: Live | null = null;
 let entering = false;
 let onExit: () => void = () => undefined;
 
-type Control = { type: 'cohost-request' } | { type: 'cohost-accept' } | { type: 'cohost-on' } | { type: 'cohost-off' } | { type: 'cohosts'; ids: string[] };
+type Control =
+  { type: 'cohost-request' } | { type: 'cohost-accept' } | { type: 'cohost-on' } | { type: 'cohost-off' } | { type: 'cohosts'; ids: string[] };
 
 function parseControl(data: string): Control | null {
   if (!data.startsWith('{')) return null;
@@ -114,20 +115,36 @@ function render(): void {
 
   const box = byTestId('cohost-requests');
   show(box, l.opts.role === 'host' && l.requests.size > 0);
-  byTestId('cohost-request-list').replaceChildren(...[...l.requests].map((id) => {
-    const accept = el('button', { 'data-testid': 'cohost-accept', 'data-identifier': id, class: 'primary small' }, t('accept'));
-    accept.addEventListener('click', () => void acceptCohost(id));
-    return el('li', { 'data-testid': 'cohost-request', 'data-identifier': id }, el('span', {}, t('wantsCohost', { id })), accept);
-  }));
+  byTestId('cohost-request-list').replaceChildren(
+    ...[...l.requests].map((id) => {
+      const accept = el('button', { 'data-testid': 'cohost-accept', 'data-identifier': id, class: 'primary small' }, t('accept'));
+      accept.addEventListener('click', () => void acceptCohost(id));
+      return el('li', { 'data-testid': 'cohost-request', 'data-identifier': id }, el('span', {}, t('wantsCohost', { id })), accept);
+    }),
+  );
 }
 
 async function setDevice(kind: 'camera' | 'mic' | 'screen' | 'speaker', on: boolean): Promise<void> {
   const ctx = live?.ctx ?? currentContext();
   if (!ctx) return;
   const d = ctx.devices;
-  const deviceId = kind === 'camera' ? selectedDevice('camera') : kind === 'mic' ? selectedDevice('microphone') : kind === 'speaker' ? selectedDevice('speaker') : undefined;
+  const deviceId =
+    kind === 'camera'
+      ? selectedDevice('camera')
+      : kind === 'mic'
+        ? selectedDevice('microphone')
+        : kind === 'speaker'
+          ? selectedDevice('speaker')
+          : undefined;
   const opts = deviceId ? { deviceId } : undefined;
-  const op = kind === 'camera' ? d.enableCamera(on, opts) : kind === 'mic' ? d.enableMic(on, opts) : kind === 'speaker' ? d.enableSpeaker(on, opts) : d.enableScreen(on);
+  const op =
+    kind === 'camera'
+      ? d.enableCamera(on, opts)
+      : kind === 'mic'
+        ? d.enableMic(on, opts)
+        : kind === 'speaker'
+          ? d.enableSpeaker(on, opts)
+          : d.enableScreen(on);
   await attempt(`enable ${kind} ${on}`, () => op);
   // the browser's own "stop sharing" button ends the screen track
   const screen = ctx.devices.localTracks.screen;
@@ -216,7 +233,11 @@ function onMessage(l: Live, from: string, data: string | Uint8Array): void {
 
 function onEndpoints(l: Live, event: number, ids: string[]): void {
   const E = sdk.EndpointEvent;
-  if (event === E.EXIT) for (const id of ids) { l.cohosts.delete(id); l.requests.delete(id); }
+  if (event === E.EXIT)
+    for (const id of ids) {
+      l.cohosts.delete(id);
+      l.requests.delete(id);
+    }
   if (event === E.ENTER && l.opts.role === 'host' && l.cohosts.size > 0) {
     for (const id of ids) void send(l, { type: 'cohosts', ids: [...l.cohosts] }, id);
   }
@@ -235,19 +256,31 @@ export async function enterRoom(opts: EnterOptions): Promise<void> {
     if (!ctx) return;
     await stopDeviceTest(ctx);
     const host = opts.role === 'host';
-    const room = await attempt('enterRoom', () => ctx.enterRoom({
-      roomId: opts.roomId, roomType: opts.roomType,
-      authBits: host ? sdk.AuthBits.DEFAULT : sdk.AuthBits.AUDIENCE,
-      controlRole: host ? HOST_ROLE : AUDIENCE_ROLE,
-      createRoom: host, videoRecvMode: 'manual',
-    }));
+    const room = await attempt('enterRoom', () =>
+      ctx.enterRoom({
+        roomId: opts.roomId,
+        roomType: opts.roomType,
+        authBits: host ? sdk.AuthBits.DEFAULT : sdk.AuthBits.AUDIENCE,
+        controlRole: host ? HOST_ROLE : AUDIENCE_ROLE,
+        createRoom: host,
+        videoRecvMode: 'manual',
+      }),
+    );
     if (!room) return;
     const l: Live = { ctx, room, opts, cohosting: false, requested: false, cohosts: new Set(), requests: new Set() };
     live = l;
-    room.on('endpointsUpdate', (event, ids) => { if (live === l) onEndpoints(l, event, ids); });
-    room.on('message', (from, data) => { if (live === l) onMessage(l, from, data); });
-    room.on('privilegeChanged', () => { if (live === l) render(); });
-    room.on('disconnected', (reason) => { if (live === l) void lost(reason); });
+    room.on('endpointsUpdate', (event, ids) => {
+      if (live === l) onEndpoints(l, event, ids);
+    });
+    room.on('message', (from, data) => {
+      if (live === l) onMessage(l, from, data);
+    });
+    room.on('privilegeChanged', () => {
+      if (live === l) render();
+    });
+    room.on('disconnected', (reason) => {
+      if (live === l) void lost(reason);
+    });
     attachChat(room, opts.identifier);
     attachStage(room, isBig);
     render();
@@ -265,12 +298,14 @@ export async function enterRoom(opts: EnterOptions): Promise<void> {
 async function closeDevices(ctx: AVContext): Promise<void> {
   const d = ctx.devices;
   const tracks = d.localTracks;
-  await Promise.all([
-    tracks.camera ? d.enableCamera(false) : null,
-    tracks.microphone ? d.enableMic(false) : null,
-    tracks.screen ? d.enableScreen(false) : null,
-    d.enableSpeaker(false),
-  ].map((p) => (p ? p.catch(() => undefined) : null)));
+  await Promise.all(
+    [
+      tracks.camera ? d.enableCamera(false) : null,
+      tracks.microphone ? d.enableMic(false) : null,
+      tracks.screen ? d.enableScreen(false) : null,
+      d.enableSpeaker(false),
+    ].map((p) => (p ? p.catch(() => undefined) : null)),
+  );
 }
 
 function teardown(): void {

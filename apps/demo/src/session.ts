@@ -25,7 +25,9 @@ export function setSessionHooks(h: SessionHooks): void {
 
 async function fetchUserSig(identifier: string): Promise<{ sdkAppId: number; userSig: string }> {
   const res = await fetch('/dev/usersig', {
-    method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ identifier }),
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ identifier }),
   });
   const body = (await res.json().catch(() => ({}))) as { sdkAppId?: number; userSig?: string; error?: string };
   if (!res.ok || typeof body.userSig !== 'string' || typeof body.sdkAppId !== 'number') {

@@ -98,7 +98,9 @@ function render(views: readonly AVView[]): void {
     if (!entry) {
       const video = el('video', {
         'data-testid': v.size === 'big' ? 'stage-video' : 'thumb-video',
-        'data-identifier': v.identifier, 'data-src': v.srcType, class: v.srcType === 'screen' ? 'screen' : '',
+        'data-identifier': v.identifier,
+        'data-src': v.srcType,
+        class: v.srcType === 'screen' ? 'screen' : '',
       });
       video.autoplay = true;
       video.muted = true; // audio plays through the SDK's speaker

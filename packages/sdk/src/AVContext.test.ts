@@ -9,7 +9,10 @@ import { FakeServer, fail } from './testing/FakeServer.js';
 const APP = 1400000001;
 
 async function rejectsWith(p: Promise<unknown>, code: number, sub?: string): Promise<AVError> {
-  const err = await p.then(() => assert.fail(`expected ${code}, got success`), (e: unknown) => e);
+  const err = await p.then(
+    () => assert.fail(`expected ${code}, got success`),
+    (e: unknown) => e,
+  );
   assert.ok(err instanceof AVError, `expected AVError ${code}, got ${String(err)}`);
   assert.equal(err.code, code, err.message);
   if (sub !== undefined) assert.equal(err.detail?.code, sub, JSON.stringify(err.detail));
@@ -54,8 +57,14 @@ after(async () => {
 });
 
 test('create: bad options throw 1004 synchronously; good ones give a stopped context', () => {
-  assert.throws(() => AVContext.create({ serverUrl: 'nope', sdkAppId: APP }), (e: unknown) => e instanceof AVError && e.code === 1004);
-  assert.throws(() => AVContext.create({ serverUrl: 'ws://x', sdkAppId: -1 }), (e: unknown) => e instanceof AVError && e.code === 1004);
+  assert.throws(
+    () => AVContext.create({ serverUrl: 'nope', sdkAppId: APP }),
+    (e: unknown) => e instanceof AVError && e.code === 1004,
+  );
+  assert.throws(
+    () => AVContext.create({ serverUrl: 'ws://x', sdkAppId: -1 }),
+    (e: unknown) => e instanceof AVError && e.code === 1004,
+  );
   const ctx = AVContext.create({ serverUrl: 'ws://127.0.0.1:1/ws', sdkAppId: APP });
   assert.equal(ctx.state, 'stopped');
   assert.equal(ctx.room, null);
@@ -94,7 +103,11 @@ test('start: 1004 before anything is sent', async () => {
 test('start: 1005 after timeoutMs; 1001/1002 while starting; logged at warn', async () => {
   const silent = await silentPort();
   const lines: Record<string, unknown>[] = [];
-  const ctx = AVContext.create({ serverUrl: `ws://127.0.0.1:${silent.port}/ws`, sdkAppId: APP, logger: createJsonLineLogger((l) => lines.push(JSON.parse(l)), 'debug') });
+  const ctx = AVContext.create({
+    serverUrl: `ws://127.0.0.1:${silent.port}/ws`,
+    sdkAppId: APP,
+    logger: createJsonLineLogger((l) => lines.push(JSON.parse(l)), 'debug'),
+  });
   const starting = ctx.start({ identifier: 'alice', userSig: 's', timeoutMs: 300 });
   assert.equal(ctx.state, 'starting');
   await rejectsWith(ctx.start({ identifier: 'alice', userSig: 's' }), 1001);
@@ -156,7 +169,13 @@ test('started: 1003 start, 1102 destroy; rooms: 1003 same room, 1202 other room,
 test('enterRoom: 1005 after timeoutMs; the late answer is undone with room.exit', async () => {
   const ctx = await startedCtx();
   let answer!: () => void;
-  fake.handle('room.enter', (p) => new Promise((r) => { answer = () => r({ roomId: p.roomId, roomType: p.roomType, authBits: p.authBits, role: '', members: [] }); }));
+  fake.handle(
+    'room.enter',
+    (p) =>
+      new Promise((r) => {
+        answer = () => r({ roomId: p.roomId, roomType: p.roomType, authBits: p.authBits, role: '', members: [] });
+      }),
+  );
   try {
     const err = await rejectsWith(ctx.enterRoom({ roomId: 8, timeoutMs: 200 }), 1005, 'TIMEOUT');
     assert.equal(err.detail!.message, 'enterRoom got no answer within 200 ms');
@@ -172,7 +191,13 @@ test('enterRoom: 1005 after timeoutMs; the late answer is undone with room.exit'
 test('exitRoom while entering: 1002, nothing sent; the enter completes, then the exit works', async () => {
   const ctx = await startedCtx();
   let answer!: () => void;
-  fake.handle('room.enter', (p) => new Promise((r) => { answer = () => r({ roomId: p.roomId, roomType: p.roomType, authBits: p.authBits, role: '', members: [] }); }));
+  fake.handle(
+    'room.enter',
+    (p) =>
+      new Promise((r) => {
+        answer = () => r({ roomId: p.roomId, roomType: p.roomType, authBits: p.authBits, role: '', members: [] });
+      }),
+  );
   try {
     const entering = ctx.enterRoom({ roomId: 9 });
     await waitFor(() => !!answer);
@@ -196,7 +221,13 @@ test('exitRoom while entering: 1002, nothing sent; the enter completes, then the
 
 test('invites: accepted, refused (1801 INVITE_REFUSED), server failures keep detail + serverCode', async () => {
   const ctx = await startedCtx();
-  fake.handle('invite.send', (p) => (p.to === 'yes' ? { inviteId: 'i1', accepted: true } : p.to === 'no' ? { inviteId: 'i2', accepted: false } : fail(10010, 'INVITEE_OFFLINE', `${p.to} is not logged in`)));
+  fake.handle('invite.send', (p) =>
+    p.to === 'yes'
+      ? { inviteId: 'i1', accepted: true }
+      : p.to === 'no'
+        ? { inviteId: 'i2', accepted: false }
+        : fail(10010, 'INVITEE_OFFLINE', `${p.to} is not logged in`),
+  );
   fake.handle('invite.accept', () => fail(10004, 'INVITE_EXPIRED', 'expired'));
   fake.handle('invite.refuse', () => fail(10010, 'INVITE_NOT_FOUND', 'no such invite'));
   assert.deepEqual(await ctx.invite('yes', { roomId: 3 }), { id: 'i1', from: ctx.identifier, to: 'yes', roomId: 3 });

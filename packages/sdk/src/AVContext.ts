@@ -9,7 +9,15 @@ import { AVRoom, type RoomHost, type RoomOp } from './AVRoom.js';
 import { SessionEngine, type ConnectionState } from './engine/SessionEngine.js';
 import type { ServerEventMessage } from './signal/SignalClient.js';
 import * as validate from './validate.js';
-import { DEFAULTS, type AcceptedInvitation, type AVContextOptions, type EnterRoomParams, type Invitation, type InviteOptions, type StartParams } from './options.js';
+import {
+  DEFAULTS,
+  type AcceptedInvitation,
+  type AVContextOptions,
+  type EnterRoomParams,
+  type Invitation,
+  type InviteOptions,
+  type StartParams,
+} from './options.js';
 import { ContextRequests } from './ContextRequests.js';
 import { AVDeviceManager } from './AVDeviceManager.js';
 import { AVDeviceTest } from './AVDeviceTest.js';
@@ -74,17 +82,33 @@ export class AVContext extends TypedEmitter<AVContextEvents> {
     super(onListenerError);
     this.#opts = opts;
     this.#lang = opts.lang;
-    this.#log = withBindings(opts.logger, () => ({ identifier: this.#identifier ?? undefined, tinyId: this.#tinyId ?? undefined, roomId: this.#room?.roomId }));
+    this.#log = withBindings(opts.logger, () => ({
+      identifier: this.#identifier ?? undefined,
+      tinyId: this.#tinyId ?? undefined,
+      roomId: this.#room?.roomId,
+    }));
     this.#guard = new OperationGuard('context', opts.lang);
     this.#roomGuard = new OperationGuard('room', opts.lang);
     const onDeviceListenerError = (err: unknown, event: string) => this.#log.error({ event, err }, 'a device event listener threw');
     this.#local = new LocalMedia({
-      lang: opts.lang, log: this.#log, webrtc: () => this.#loadWebRtc(),
+      lang: opts.lang,
+      log: this.#log,
+      webrtc: () => this.#loadWebRtc(),
       onListenerError: (err, event) => this.#log.error({ event, err }, 'an internal listener threw'),
     });
     this.#devices = new AVDeviceManager({ lang: opts.lang, log: this.#log, local: this.#local, onListenerError: onDeviceListenerError });
-    this.#deviceTest = new AVDeviceTest({ lang: opts.lang, log: this.#log, backend: () => this.#local.backend(), onListenerError: onDeviceListenerError });
-    this.#requests = new ContextRequests({ lang: opts.lang, requestTimeoutMs: opts.requestTimeoutMs, engine: () => this.#engine!, self: () => ({ identifier: this.#identifier!, tinyId: this.#tinyId! }) });
+    this.#deviceTest = new AVDeviceTest({
+      lang: opts.lang,
+      log: this.#log,
+      backend: () => this.#local.backend(),
+      onListenerError: onDeviceListenerError,
+    });
+    this.#requests = new ContextRequests({
+      lang: opts.lang,
+      requestTimeoutMs: opts.requestTimeoutMs,
+      engine: () => this.#engine!,
+      self: () => ({ identifier: this.#identifier!, tinyId: this.#tinyId! }),
+    });
   }
 
   /** 'stopped' | 'starting' | 'started' | 'stopping' | 'destroyed'. */
@@ -125,21 +149,25 @@ export class AVContext extends TypedEmitter<AVContextEvents> {
     return this.#call('start', async () => {
       this.#requireAlive();
       const p = validate.startParams(params, this.#lang);
-      await this.#guard.run('start', async () => {
-        this.#setState('starting');
-        const engine = this.#newEngine();
-        try {
-          const login = await engine.start({ identifier: p.identifier, userSig: p.userSig }, p.timeoutMs);
-          this.#identifier = p.identifier;
-          this.#tinyId = login.tinyId;
-          this.#setState('started');
-        } catch (err) {
-          if (this.#engine === engine) this.#engine = null;
-          await engine.stop(0);
-          this.#setState('stopped');
-          throw err;
-        }
-      }, { holds: this.#state === 'started' && `already started as ${this.#identifier}` });
+      await this.#guard.run(
+        'start',
+        async () => {
+          this.#setState('starting');
+          const engine = this.#newEngine();
+          try {
+            const login = await engine.start({ identifier: p.identifier, userSig: p.userSig }, p.timeoutMs);
+            this.#identifier = p.identifier;
+            this.#tinyId = login.tinyId;
+            this.#setState('started');
+          } catch (err) {
+            if (this.#engine === engine) this.#engine = null;
+            await engine.stop(0);
+            this.#setState('stopped');
+            throw err;
+          }
+        },
+        { holds: this.#state === 'started' && `already started as ${this.#identifier}` },
+      );
     });
   }
 
@@ -148,32 +176,50 @@ export class AVContext extends TypedEmitter<AVContextEvents> {
     return this.#call('stop', async () => {
       this.#requireAlive();
       if (this.#room && this.#room.state !== 'exited') {
-        throw avError(ErrorCode.AV_ERR_ROOM_NOT_EXITED, 'ROOM_NOT_EXITED', `room ${this.#room.roomId} is ${this.#room.state}; exit it before stopping`, this.#lang);
+        throw avError(
+          ErrorCode.AV_ERR_ROOM_NOT_EXITED,
+          'ROOM_NOT_EXITED',
+          `room ${this.#room.roomId} is ${this.#room.state}; exit it before stopping`,
+          this.#lang,
+        );
       }
       this.#requireNoDeviceTest('stop');
-      await this.#guard.run('stop', async () => {
-        this.#setState('stopping');
-        await this.#local.closeAll();
-        const engine = this.#engine;
-        this.#engine = null;
-        await engine?.stop(DEFAULTS.stopTimeoutMs);
-        this.#identifier = this.#tinyId = null;
-        this.#setState('stopped');
-      }, { holds: this.#state === 'stopped' && 'the context is already stopped' });
+      await this.#guard.run(
+        'stop',
+        async () => {
+          this.#setState('stopping');
+          await this.#local.closeAll();
+          const engine = this.#engine;
+          this.#engine = null;
+          await engine?.stop(DEFAULTS.stopTimeoutMs);
+          this.#identifier = this.#tinyId = null;
+          this.#setState('stopped');
+        },
+        { holds: this.#state === 'stopped' && 'the context is already stopped' },
+      );
     });
   }
 
   /** Releases the context for good (listeners too). 1102 unless stopped; 1003 when destroyed. */
   destroy(): Promise<void> {
     return this.#call('destroy', async () => {
-      await this.#guard.run('destroy', async () => {
-        if (this.#state !== 'stopped') {
-          throw avError(ErrorCode.AV_ERR_CONTEXT_NOT_STOPPED, 'CONTEXT_NOT_STOPPED', `the context is ${this.#state}; stop it before destroying`, this.#lang);
-        }
-        await this.#local.closeAll();
-        this.#setState('destroyed');
-        this.removeAllListeners();
-      }, { holds: this.#state === 'destroyed' && 'the context is already destroyed' });
+      await this.#guard.run(
+        'destroy',
+        async () => {
+          if (this.#state !== 'stopped') {
+            throw avError(
+              ErrorCode.AV_ERR_CONTEXT_NOT_STOPPED,
+              'CONTEXT_NOT_STOPPED',
+              `the context is ${this.#state}; stop it before destroying`,
+              this.#lang,
+            );
+          }
+          await this.#local.closeAll();
+          this.#setState('destroyed');
+          this.removeAllListeners();
+        },
+        { holds: this.#state === 'destroyed' && 'the context is already destroyed' },
+      );
     });
   }
 
@@ -188,14 +234,23 @@ export class AVContext extends TypedEmitter<AVContextEvents> {
       this.#requireNoDeviceTest('enterRoom');
       const current = this.#room;
       if (current && current.roomId !== p.roomId && (current.state === 'entering' || current.state === 'entered')) {
-        throw avError(ErrorCode.AV_ERR_ROOM_NOT_EXITED, 'IN_ANOTHER_ROOM', `already in room ${current.roomId} (${current.state}); one room at a time`, this.#lang);
+        throw avError(
+          ErrorCode.AV_ERR_ROOM_NOT_EXITED,
+          'IN_ANOTHER_ROOM',
+          `already in room ${current.roomId} (${current.state}); one room at a time`,
+          this.#lang,
+        );
       }
-      return this.#roomGuard.run('enterRoom', async () => {
-        const room = new AVRoom(this.#roomHost(), p);
-        this.#room = room;
-        await room._enter();
-        return room;
-      }, { holds: current?.state === 'entered' && current.roomId === p.roomId && `already in room ${p.roomId}` });
+      return this.#roomGuard.run(
+        'enterRoom',
+        async () => {
+          const room = new AVRoom(this.#roomHost(), p);
+          this.#room = room;
+          await room._enter();
+          return room;
+        },
+        { holds: current?.state === 'entered' && current.roomId === p.roomId && `already in room ${p.roomId}` },
+      );
     });
   }
 
@@ -258,7 +313,8 @@ export class AVContext extends TypedEmitter<AVContextEvents> {
   }
 
   #requireAlive(): void {
-    if (this.#state === 'destroyed') throw avError(ErrorCode.AV_ERR_CONTEXT_NOT_EXIST, 'CONTEXT_DESTROYED', 'the context is destroyed; create a new one', this.#lang);
+    if (this.#state === 'destroyed')
+      throw avError(ErrorCode.AV_ERR_CONTEXT_NOT_EXIST, 'CONTEXT_DESTROYED', 'the context is destroyed; create a new one', this.#lang);
   }
 
   #requireStarted(op: string): void {
@@ -269,7 +325,12 @@ export class AVContext extends TypedEmitter<AVContextEvents> {
 
   #requireNoDeviceTest(op: string): void {
     if (this.#deviceTest.state !== 'stopped') {
-      throw avError(ErrorCode.AV_ERR_DEVICE_TEST_NOT_STOPPED, 'DEVICE_TEST_RUNNING', `${op} is not allowed while the device test runs; stop it first`, this.#lang);
+      throw avError(
+        ErrorCode.AV_ERR_DEVICE_TEST_NOT_STOPPED,
+        'DEVICE_TEST_RUNNING',
+        `${op} is not allowed while the device test runs; stop it first`,
+        this.#lang,
+      );
     }
   }
 
@@ -295,19 +356,40 @@ export class AVContext extends TypedEmitter<AVContextEvents> {
 
   #newEngine(): SessionEngine {
     const engine = new SessionEngine({
-      serverUrl: this.#opts.serverUrl, sdkAppId: this.#opts.sdkAppId, terminal: this.#opts.terminal, lang: this.#lang,
-      logger: this.#log, reconnectTimeoutMs: this.#opts.reconnectTimeoutMs,
+      serverUrl: this.#opts.serverUrl,
+      sdkAppId: this.#opts.sdkAppId,
+      terminal: this.#opts.terminal,
+      lang: this.#lang,
+      logger: this.#log,
+      reconnectTimeoutMs: this.#opts.reconnectTimeoutMs,
       onListenerError: (err, event) => this.#log.error({ event, err }, 'an internal listener threw'),
     });
     this.#engine = engine;
-    const mine = <A extends unknown[]>(fn: (...args: A) => void) => (...args: A) => {
-      if (this.#engine === engine) fn(...args); // events of an engine we let go are stale
-    };
-    engine.on('connectionState', mine((state) => this.emit('connectionStateChanged', state)));
-    engine.on('serverEvent', mine((msg) => this.#onServerEvent(msg)));
-    engine.on('roomRestored', mine((snap) => this.#room?._restore(snap)));
-    engine.on('roomLost', mine((reason) => this.#room?._disconnect(reason)));
-    engine.on('ended', mine((reason) => this.#onEnded(reason)));
+    const mine =
+      <A extends unknown[]>(fn: (...args: A) => void) =>
+      (...args: A) => {
+        if (this.#engine === engine) fn(...args); // events of an engine we let go are stale
+      };
+    engine.on(
+      'connectionState',
+      mine((state) => this.emit('connectionStateChanged', state)),
+    );
+    engine.on(
+      'serverEvent',
+      mine((msg) => this.#onServerEvent(msg)),
+    );
+    engine.on(
+      'roomRestored',
+      mine((snap) => this.#room?._restore(snap)),
+    );
+    engine.on(
+      'roomLost',
+      mine((reason) => this.#room?._disconnect(reason)),
+    );
+    engine.on(
+      'ended',
+      mine((reason) => this.#onEnded(reason)),
+    );
     return engine;
   }
 

@@ -13,7 +13,10 @@ after(async () => {
 });
 
 async function rejectsWith(p: Promise<unknown>, code: number, sub?: string): Promise<AVError> {
-  const err = await p.then(() => assert.fail(`expected ${code}`), (e: unknown) => e);
+  const err = await p.then(
+    () => assert.fail(`expected ${code}`),
+    (e: unknown) => e,
+  );
   assert.ok(err instanceof AVError, String(err));
   assert.equal(err.code, code, err.message);
   if (sub !== undefined) assert.equal(err.detail?.code, sub, JSON.stringify(err.detail));
@@ -30,7 +33,15 @@ async function inRoomCtx(identifier: string): Promise<AVContext> {
 
 test('list: the four virtual devices', async () => {
   const list = await ctx.devices.list();
-  assert.deepEqual(list.map((d) => [d.id, d.kind]), [['virtual-camera', 'camera'], ['virtual-microphone', 'microphone'], ['null-speaker', 'speaker'], ['virtual-screen', 'screen']]);
+  assert.deepEqual(
+    list.map((d) => [d.id, d.kind]),
+    [
+      ['virtual-camera', 'camera'],
+      ['virtual-microphone', 'microphone'],
+      ['null-speaker', 'speaker'],
+      ['virtual-screen', 'screen'],
+    ],
+  );
 });
 
 test('per-device guard: 1001 same op, 1002 the other op, 1003 already on/off; other devices are independent', async () => {
@@ -82,11 +93,17 @@ test('device test: 1601 before start, preview tracks and mic level, 1602 for sto
   await rejectsWith(ctx.deviceTest.stop(), 1003);
 });
 
-test('in a room without the SEND bit (already while entering, by the bits asked for): 10003 with the server\'s sub-code, nothing opened', async () => {
+test("in a room without the SEND bit (already while entering, by the bits asked for): 10003 with the server's sub-code, nothing opened", async () => {
   const c = await inRoomCtx('audience');
   try {
     let answer!: () => void;
-    fake!.handle('room.enter', (p) => new Promise((r) => { answer = () => r({ roomId: p.roomId, roomType: p.roomType, authBits: p.authBits, role: '', members: [] }); }));
+    fake!.handle(
+      'room.enter',
+      (p) =>
+        new Promise((r) => {
+          answer = () => r({ roomId: p.roomId, roomType: p.roomType, authBits: p.authBits, role: '', members: [] });
+        }),
+    );
     const entering = c.enterRoom({ roomId: 3, authBits: AuthBits.AUDIENCE });
     const early = await rejectsWith(c.devices.enableCamera(true), 10003, 'AUTH_SEND_CAMERA_VIDEO_MISSING');
     assert.equal(early.meaning, 'No permission');
@@ -128,7 +145,10 @@ test('a publish the server refuses rejects with its error and turns the device b
     assert.equal(err.detail!.message, 'screen video is disabled on this server');
     assert.equal(c.devices.localTracks.screen, undefined);
     assert.deepEqual(c.devices.enabledDevices, {});
-    assert.deepEqual(fake!.requestsOf('media.publish').map((p) => (p as { source: string }).source), ['screen']);
+    assert.deepEqual(
+      fake!.requestsOf('media.publish').map((p) => (p as { source: string }).source),
+      ['screen'],
+    );
     await ctx.devices.enableScreen(true); // released
     await ctx.devices.enableScreen(false);
   } finally {

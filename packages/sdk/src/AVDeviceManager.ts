@@ -129,10 +129,14 @@ export class AVDeviceManager extends TypedEmitter<AVDeviceManagerEvents> {
       const holds = on
         ? !!current && (deviceId === undefined || current.info.id === deviceId) && `${kind} ${current.info.id} is already on`
         : !current && `${kind} is already off`;
-      await this.#guard(kind).run(`${name}(${on})`, async () => {
-        if (on) await this.#turnOn(kind, deviceId);
-        else await local.turnOff(kind);
-      }, { holds });
+      await this.#guard(kind).run(
+        `${name}(${on})`,
+        async () => {
+          if (on) await this.#turnOn(kind, deviceId);
+          else await local.turnOff(kind);
+        },
+        { holds },
+      );
     });
   }
 

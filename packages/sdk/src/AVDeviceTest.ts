@@ -57,9 +57,15 @@ export class AVDeviceTest extends TypedEmitter<AVDeviceTestEvents> {
 
   /** Starts the test. 1003 when it runs. */
   start(): Promise<void> {
-    return publicCall('deviceTest.start', this.#host, () => this.#guard.run('start', async () => {
-      this.#state = 'started';
-    }, { holds: this.#state === 'started' && 'the device test is already started' }));
+    return publicCall('deviceTest.start', this.#host, () =>
+      this.#guard.run(
+        'start',
+        async () => {
+          this.#state = 'started';
+        },
+        { holds: this.#state === 'started' && 'the device test is already started' },
+      ),
+    );
   }
 
   /** Opens (true) or closes (false) device `id` for the test. 1601 when not started; 1301 unknown id; 1003 already so. */
@@ -73,37 +79,50 @@ export class AVDeviceTest extends TypedEmitter<AVDeviceTestEvents> {
       const info = (await backend.list()).find((d) => d.id === id);
       if (!info) throw avError(ErrorCode.AV_ERR_DEVICE_NOT_EXIST, 'UNKNOWN_DEVICE', `no device with id ${id}`, lang, { deviceId: id });
       const current = this.#open.get(info.kind);
-      const holds = on ? current?.info.id === id && `${id} is already on in the device test` : current?.info.id !== id && `${id} is not on in the device test`;
-      await this.#guard.run(`enableDevice(${id}, ${on})`, async () => {
-        this.#requireStarted('enableDevice');
-        if (current) this.#close(info.kind);
-        if (!on) return;
-        const dev = await backend.open(info.kind, id);
-        if (this.#state !== 'started') {
-          dev.close();
-          return;
-        }
-        this.#open.set(info.kind, dev);
-        if (info.kind === 'microphone' && dev.track) {
-          this.#meter = backend.meter(dev.track, (level) => {
-            this.#level = level;
-            this.emit('micLevel', level);
-          });
-        }
-      }, { holds });
+      const holds = on
+        ? current?.info.id === id && `${id} is already on in the device test`
+        : current?.info.id !== id && `${id} is not on in the device test`;
+      await this.#guard.run(
+        `enableDevice(${id}, ${on})`,
+        async () => {
+          this.#requireStarted('enableDevice');
+          if (current) this.#close(info.kind);
+          if (!on) return;
+          const dev = await backend.open(info.kind, id);
+          if (this.#state !== 'started') {
+            dev.close();
+            return;
+          }
+          this.#open.set(info.kind, dev);
+          if (info.kind === 'microphone' && dev.track) {
+            this.#meter = backend.meter(dev.track, (level) => {
+              this.#level = level;
+              this.emit('micLevel', level);
+            });
+          }
+        },
+        { holds },
+      );
     });
   }
 
   /** Stops the test and closes its devices. 1003 when stopped. */
   stop(): Promise<void> {
-    return publicCall('deviceTest.stop', this.#host, () => this.#guard.run('stop', async () => {
-      for (const kind of [...this.#open.keys()]) this.#close(kind);
-      this.#state = 'stopped';
-    }, { holds: this.#state === 'stopped' && 'the device test is not running', preempts: ['start'] }));
+    return publicCall('deviceTest.stop', this.#host, () =>
+      this.#guard.run(
+        'stop',
+        async () => {
+          for (const kind of [...this.#open.keys()]) this.#close(kind);
+          this.#state = 'stopped';
+        },
+        { holds: this.#state === 'stopped' && 'the device test is not running', preempts: ['start'] },
+      ),
+    );
   }
 
   #requireStarted(op: string): void {
-    if (this.#state !== 'started') throw avError(ErrorCode.AV_ERR_DEVICE_TEST_NOT_EXIST, 'DEVICE_TEST_NOT_STARTED', `${op} needs a started device test`, this.#host.lang);
+    if (this.#state !== 'started')
+      throw avError(ErrorCode.AV_ERR_DEVICE_TEST_NOT_EXIST, 'DEVICE_TEST_NOT_STARTED', `${op} needs a started device test`, this.#host.lang);
   }
 
   #close(kind: DeviceKind): void {

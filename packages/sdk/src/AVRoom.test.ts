@@ -30,7 +30,17 @@ class FakeEngine implements RoomEngine {
 }
 
 function member(identifier: string, flags: Partial<MemberInfo> = {}): MemberInfo {
-  return { identifier, tinyId: '42', role: 'guest', terminal: 'node', authBits: 0xaa, hasAudio: false, hasCameraVideo: false, hasScreenVideo: false, ...flags };
+  return {
+    identifier,
+    tinyId: '42',
+    role: 'guest',
+    terminal: 'node',
+    authBits: 0xaa,
+    hasAudio: false,
+    hasCameraVideo: false,
+    hasScreenVideo: false,
+    ...flags,
+  };
 }
 function snapshot(members: MemberInfo[], authBits = 0xff): RoomSnapshot {
   return { roomId: 7, roomType: 'multi', authBits, role: 'LiveMaster', members };
@@ -41,8 +51,15 @@ function setup() {
   const guard = new OperationGuard<RoomOp>('room', 'en');
   let released = 0;
   const host: RoomHost = {
-    engine, guard, lang: 'en', log: noopLogger, requestTimeoutMs: 1000, onListenerError: () => {},
-    released: () => { released++; },
+    engine,
+    guard,
+    lang: 'en',
+    log: noopLogger,
+    requestTimeoutMs: 1000,
+    onListenerError: () => {},
+    released: () => {
+      released++;
+    },
   };
   const room = new AVRoom(host, enterParams({ roomId: 7, controlRole: 'LiveMaster' }, 'en'));
   const enter = guard.run('enterRoom', () => room._enter());
@@ -50,7 +67,10 @@ function setup() {
 }
 
 async function rejectsWith(p: Promise<unknown>, code: number): Promise<AVError> {
-  const err = await p.then(() => assert.fail(`expected ${code}`), (e: unknown) => e);
+  const err = await p.then(
+    () => assert.fail(`expected ${code}`),
+    (e: unknown) => e,
+  );
   assert.ok(err instanceof AVError, String(err));
   assert.equal(err.code, code, err.message);
   return err;
@@ -70,7 +90,9 @@ test('entering → entered: members, granted bits and role come from the snapsho
   const bob = room.endpoints.get('bob')!;
   assert.equal(bob.hasCameraVideo, true);
   assert.equal(bob.role, 'guest');
-  assert.throws(() => { (bob as unknown as { hasAudio: boolean }).hasAudio = true; }, TypeError);
+  assert.throws(() => {
+    (bob as unknown as { hasAudio: boolean }).hasAudio = true;
+  }, TypeError);
 });
 
 test('a failed enter leaves the room exited and releases it; no disconnected event', async () => {
@@ -154,9 +176,22 @@ test('endpoint events update members; unknown members are ignored', async () => 
   const events: [number, string[]][] = [];
   room.on('endpointsUpdate', (e, ids) => events.push([e, ids]));
   room._onServerEvent({ event: 'room.endpoints', data: { event: EndpointEvent.ENTER, members: [member('carol')] } });
-  room._onServerEvent({ event: 'room.endpoints', data: { event: EndpointEvent.HAS_AUDIO, members: [{ identifier: 'bob', tinyId: '42' }, { identifier: 'zed', tinyId: '9' }] } });
+  room._onServerEvent({
+    event: 'room.endpoints',
+    data: {
+      event: EndpointEvent.HAS_AUDIO,
+      members: [
+        { identifier: 'bob', tinyId: '42' },
+        { identifier: 'zed', tinyId: '9' },
+      ],
+    },
+  });
   room._onServerEvent({ event: 'room.endpoints', data: { event: EndpointEvent.EXIT, members: [{ identifier: 'carol', tinyId: '42' }] } });
-  assert.deepEqual(events, [[EndpointEvent.ENTER, ['carol']], [EndpointEvent.HAS_AUDIO, ['bob']], [EndpointEvent.EXIT, ['carol']]]);
+  assert.deepEqual(events, [
+    [EndpointEvent.ENTER, ['carol']],
+    [EndpointEvent.HAS_AUDIO, ['bob']],
+    [EndpointEvent.EXIT, ['carol']],
+  ]);
   assert.equal(room.endpoints.get('bob')!.hasAudio, true);
   assert.deepEqual([...room.endpoints.keys()], ['bob']);
 });
@@ -171,7 +206,11 @@ test('resume: the snapshot diff becomes endpoint events, endpoint objects are ke
   room.on('endpointsUpdate', (e, ids) => events.push([e, ids]));
   room.on('privilegeChanged', (b) => bits.push(b));
   room._restore(snapshot([member('bob', { hasCameraVideo: true }), member('dave')], 0x0a));
-  assert.deepEqual(events, [[EndpointEvent.EXIT, ['carol']], [EndpointEvent.ENTER, ['dave']], [EndpointEvent.HAS_CAMERA_VIDEO, ['bob']]]);
+  assert.deepEqual(events, [
+    [EndpointEvent.EXIT, ['carol']],
+    [EndpointEvent.ENTER, ['dave']],
+    [EndpointEvent.HAS_CAMERA_VIDEO, ['bob']],
+  ]);
   assert.equal(room.endpoints.get('bob'), bob);
   assert.equal(bob!.hasCameraVideo, true);
   assert.deepEqual([...room.endpoints.keys()].sort(), ['bob', 'dave']);
@@ -183,7 +222,9 @@ test('disconnect: exited, members gone, disconnected(reason) once; a throwing li
   engine.enters[0]!.resolve(snapshot([member('bob')]));
   await enter;
   const reasons: AVError[] = [];
-  room.on('disconnected', () => { throw new Error('app bug'); });
+  room.on('disconnected', () => {
+    throw new Error('app bug');
+  });
   room.on('disconnected', (r) => reasons.push(r));
   const reason = new AVError(10008, { code: 'SESSION_REPLACED', message: 'x' });
   room._disconnect(reason);
@@ -200,12 +241,21 @@ test('messages: sent as text or base64; received binary decoded', async () => {
   await enter;
   await room.sendMessage('hi', { to: 'bob' });
   await room.sendMessage(new Uint8Array([1, 2]));
-  assert.deepEqual(engine.requests.map((r) => r.params), [{ data: 'hi', binary: false, to: 'bob' }, { data: 'AQI=', binary: true }]);
+  assert.deepEqual(
+    engine.requests.map((r) => r.params),
+    [
+      { data: 'hi', binary: false, to: 'bob' },
+      { data: 'AQI=', binary: true },
+    ],
+  );
   const got: [string, string | Uint8Array][] = [];
   room.on('message', (from, data) => got.push([from, data]));
   room._onServerEvent({ event: 'room.message', data: { from: 'bob', data: 'AQI=', binary: true } });
   room._onServerEvent({ event: 'room.message', data: { from: 'bob', data: 'yo', binary: false } });
-  assert.deepEqual(got, [['bob', new Uint8Array([1, 2])], ['bob', 'yo']]);
+  assert.deepEqual(got, [
+    ['bob', new Uint8Array([1, 2])],
+    ['bob', 'yo'],
+  ]);
 });
 
 test('views: 1201, 1004, 1006, 1401, 1402, 1003 — and no fake success', async () => {

@@ -1,6 +1,13 @@
 import {
-  EndpointEvent, ErrorCode,
-  type AVError, type Lang, type MethodName, type ParamsOf, type ResultOf, type RoomSnapshot, type ServerEventData,
+  EndpointEvent,
+  ErrorCode,
+  type AVError,
+  type Lang,
+  type MethodName,
+  type ParamsOf,
+  type ResultOf,
+  type RoomSnapshot,
+  type ServerEventData,
 } from '@hudong/protocol';
 import { TypedEmitter } from './util/TypedEmitter.js';
 import { avError, errorFields, fromWire, toAVError } from './util/errors.js';
@@ -101,10 +108,18 @@ export class AVRoom extends TypedEmitter<AVRoomEvents> {
     this.#role = params.controlRole;
     this.#views = new OperationGuard('views', host.lang);
     const media = host.media;
-    this.#publisher = media ? new RoomPublisher({
-      lang: host.lang, log: host.log, roomId: params.roomId, local: media.local, request: this.#request,
-      webrtc: () => media.webrtc(), simulcast: media.simulcast, authBits: () => this.#authBits,
-    }) : null;
+    this.#publisher = media
+      ? new RoomPublisher({
+          lang: host.lang,
+          log: host.log,
+          roomId: params.roomId,
+          local: media.local,
+          request: this.#request,
+          webrtc: () => media.webrtc(),
+          simulcast: media.simulcast,
+          authBits: () => this.#authBits,
+        })
+      : null;
   }
 
   get roomId(): number {
@@ -138,7 +153,8 @@ export class AVRoom extends TypedEmitter<AVRoomEvents> {
   /** Leaves the room. 1002 while it is entering (the enter goes on; AVSDK: exit during enter is exclusive), 1003 when already exited. */
   exit(): Promise<void> {
     return publicCall('exit', this.#host, async () => {
-      if (this.#state === 'exited') throw avError(ErrorCode.AV_ERR_HAS_IN_THE_STATE, 'ALREADY_IN_STATE', `room ${this.roomId} is already exited`, this.#host.lang);
+      if (this.#state === 'exited')
+        throw avError(ErrorCode.AV_ERR_HAS_IN_THE_STATE, 'ALREADY_IN_STATE', `room ${this.roomId} is already exited`, this.#host.lang);
       return this._exit();
     });
   }
@@ -159,7 +175,11 @@ export class AVRoom extends TypedEmitter<AVRoomEvents> {
       this.#requireEntered('changeAuthority');
       const params = validate.authority(authBits, privilegeKey, this.#host.lang);
       await this.#host.guard.run('changeAuthority', async () => {
-        const res = await this.#host.engine.request('room.changeAuthority', params, { timeoutMs: this.#host.requestTimeoutMs, op: 'changeAuthority', retry: true });
+        const res = await this.#host.engine.request('room.changeAuthority', params, {
+          timeoutMs: this.#host.requestTimeoutMs,
+          op: 'changeAuthority',
+          retry: true,
+        });
         if (this.#state !== 'entered') return;
         this.#setAuthBits(res.authBits);
       });
@@ -174,14 +194,28 @@ export class AVRoom extends TypedEmitter<AVRoomEvents> {
       return this.#views.run('requestViewList', async () => {
         const { lang } = this.#host;
         if (views.length === 0) {
-          if (this.views.length === 0) throw avError(ErrorCode.AV_ERR_HAS_IN_THE_STATE, 'ALREADY_IN_STATE', 'the list is empty and nothing is viewed', lang);
+          if (this.views.length === 0)
+            throw avError(ErrorCode.AV_ERR_HAS_IN_THE_STATE, 'ALREADY_IN_STATE', 'the list is empty and nothing is viewed', lang);
         }
         for (const v of views) {
-          if (v.srcType === 'media') throw avError(ErrorCode.AV_ERR_NOT_IMPLEMENTED, 'MEDIA_SOURCE_NOT_IMPLEMENTED', `srcType 'media' (${v.identifier}) is not implemented`, lang);
+          if (v.srcType === 'media')
+            throw avError(
+              ErrorCode.AV_ERR_NOT_IMPLEMENTED,
+              'MEDIA_SOURCE_NOT_IMPLEMENTED',
+              `srcType 'media' (${v.identifier}) is not implemented`,
+              lang,
+            );
           const ep = this.#endpoints.get(v.identifier);
-          if (!ep) throw avError(ErrorCode.AV_ERR_ENDPOINT_NOT_EXIST, 'ENDPOINT_NOT_FOUND', `${v.identifier} is not in room ${this.roomId}`, lang, { identifier: v.identifier });
+          if (!ep)
+            throw avError(ErrorCode.AV_ERR_ENDPOINT_NOT_EXIST, 'ENDPOINT_NOT_FOUND', `${v.identifier} is not in room ${this.roomId}`, lang, {
+              identifier: v.identifier,
+            });
           const sends = v.srcType === 'camera' ? ep.hasCameraVideo : ep.hasScreenVideo;
-          if (!sends) throw avError(ErrorCode.AV_ERR_ENDPOINT_HAS_NOT_VIDEO, 'NO_VIDEO', `${v.identifier} sends no ${v.srcType} video`, lang, { identifier: v.identifier, srcType: v.srcType });
+          if (!sends)
+            throw avError(ErrorCode.AV_ERR_ENDPOINT_HAS_NOT_VIDEO, 'NO_VIDEO', `${v.identifier} sends no ${v.srcType} video`, lang, {
+              identifier: v.identifier,
+              srcType: v.srcType,
+            });
         }
         if (!this.#media) throw noWebRtc(lang);
         return this.#media.setViews(views as ViewSpec[]);
@@ -193,9 +227,13 @@ export class AVRoom extends TypedEmitter<AVRoomEvents> {
   cancelAllView(): Promise<void> {
     return publicCall('cancelAllView', this.#host, async () => {
       this.#requireEntered('cancelAllView');
-      await this.#views.run('cancelAllView', async () => {
-        await this.#media?.cancelAll();
-      }, { holds: this.views.length === 0 && 'nothing is viewed' });
+      await this.#views.run(
+        'cancelAllView',
+        async () => {
+          await this.#media?.cancelAll();
+        },
+        { holds: this.views.length === 0 && 'nothing is viewed' },
+      );
     });
   }
 
@@ -241,7 +279,11 @@ export class AVRoom extends TypedEmitter<AVRoomEvents> {
         this.#setAuthBits(msg.data.authBits);
         break;
       case 'media.publicationEnded':
-        this.#publisher?.publicationEnded(msg.data.source, msg.data.publicationId, toAVError(fromWire(msg.data.error, this.#host.lang), this.#host.lang));
+        this.#publisher?.publicationEnded(
+          msg.data.source,
+          msg.data.publicationId,
+          toAVError(fromWire(msg.data.error, this.#host.lang), this.#host.lang),
+        );
         break;
       case 'media.subscriptionEnded':
         this.#media?.subscriptionEnded(msg.data.subscriptionId, toAVError(fromWire(msg.data.error, this.#host.lang), this.#host.lang));
@@ -304,8 +346,12 @@ export class AVRoom extends TypedEmitter<AVRoomEvents> {
         this.#removeEndpoint(m.identifier);
         ids.push(m.identifier);
       } else {
-        const flag = event === EndpointEvent.HAS_CAMERA_VIDEO || event === EndpointEvent.NO_CAMERA_VIDEO ? 'hasCameraVideo'
-          : event === EndpointEvent.HAS_AUDIO || event === EndpointEvent.NO_AUDIO ? 'hasAudio' : 'hasScreenVideo';
+        const flag =
+          event === EndpointEvent.HAS_CAMERA_VIDEO || event === EndpointEvent.NO_CAMERA_VIDEO
+            ? 'hasCameraVideo'
+            : event === EndpointEvent.HAS_AUDIO || event === EndpointEvent.NO_AUDIO
+              ? 'hasAudio'
+              : 'hasScreenVideo';
         known[flag] = event === EndpointEvent.HAS_CAMERA_VIDEO || event === EndpointEvent.HAS_AUDIO || event === EndpointEvent.HAS_SCREEN_VIDEO;
         ids.push(m.identifier);
       }
@@ -360,12 +406,14 @@ export class AVRoom extends TypedEmitter<AVRoomEvents> {
     const ids = [...this.#endpoints.values()].filter((e) => e.hasCameraVideo).map((e) => e.identifier);
     if (ids.length === 0 || !this.#media) return;
     const list: ViewSpec[] = ids.map((identifier) => ({ identifier, srcType: 'camera', size: 'big' }));
-    this.#views.run('requestViewList', async () => this.#media?.setViews(list)).then(
-      () => {
-        if (this.#state === 'entered') this.emit('semiAutoRecvCameraVideo', ids);
-      },
-      (err: unknown) => this.#host.log.warn({ op: 'semiAutoRecvCameraVideo', ...errorFields(toAVError(err, this.#host.lang)) }, 'operation failed'),
-    );
+    this.#views
+      .run('requestViewList', async () => this.#media?.setViews(list))
+      .then(
+        () => {
+          if (this.#state === 'entered') this.emit('semiAutoRecvCameraVideo', ids);
+        },
+        (err: unknown) => this.#host.log.warn({ op: 'semiAutoRecvCameraVideo', ...errorFields(toAVError(err, this.#host.lang)) }, 'operation failed'),
+      );
   }
 
   #addEndpoint(s: EndpointState): void {
@@ -385,7 +433,12 @@ export class AVRoom extends TypedEmitter<AVRoomEvents> {
 
   #requireEntered(op: string): void {
     if (this.#state !== 'entered') {
-      throw avError(ErrorCode.AV_ERR_ROOM_NOT_EXIST, 'ROOM_NOT_ENTERED', `${op} needs an entered room; room ${this.roomId} is ${this.#state}`, this.#host.lang);
+      throw avError(
+        ErrorCode.AV_ERR_ROOM_NOT_EXIST,
+        'ROOM_NOT_ENTERED',
+        `${op} needs an entered room; room ${this.roomId} is ${this.#state}`,
+        this.#host.lang,
+      );
     }
   }
 

@@ -39,7 +39,8 @@ export class ContextRequests {
     } catch (err) {
       throw wrapFailure(ErrorCode.AV_ERR_INVITE_FAILED, err, lang);
     }
-    if (!res.accepted) throw avError(ErrorCode.AV_ERR_INVITE_FAILED, 'INVITE_REFUSED', `${a.to} refused the invite`, lang, { inviteId: res.inviteId });
+    if (!res.accepted)
+      throw avError(ErrorCode.AV_ERR_INVITE_FAILED, 'INVITE_REFUSED', `${a.to} refused the invite`, lang, { inviteId: res.inviteId });
     return { id: res.inviteId, from: this.#host.self().identifier, to: a.to, roomId: a.roomId };
   }
 
@@ -67,8 +68,17 @@ export class ContextRequests {
     const id = validate.identifier(identifier, lang);
     const self = this.#host.self();
     if (id === self.identifier) return self.tinyId;
-    return this.#mapOne(ErrorCode.AV_ERR_OPENID_TO_TINYID_FAILED, 'UNKNOWN_IDENTIFIER', `no tinyId is known for identifier ${id}`, async () =>
-      (await this.#host.engine().request('identity.toTinyIds', { identifiers: [id] }, { timeoutMs: this.#host.requestTimeoutMs, op: 'tinyIdOf', retry: true })).tinyIds[0]);
+    return this.#mapOne(
+      ErrorCode.AV_ERR_OPENID_TO_TINYID_FAILED,
+      'UNKNOWN_IDENTIFIER',
+      `no tinyId is known for identifier ${id}`,
+      async () =>
+        (
+          await this.#host
+            .engine()
+            .request('identity.toTinyIds', { identifiers: [id] }, { timeoutMs: this.#host.requestTimeoutMs, op: 'tinyIdOf', retry: true })
+        ).tinyIds[0],
+    );
   }
 
   async identifierOf(tinyId: string): Promise<string> {
@@ -76,14 +86,25 @@ export class ContextRequests {
     const tid = validate.tinyId(tinyId, lang);
     const self = this.#host.self();
     if (tid === self.tinyId) return self.identifier;
-    return this.#mapOne(ErrorCode.AV_ERR_TINYID_TO_OPENID_FAILED, 'UNKNOWN_TINYID', `no identifier is known for tinyId ${tid}`, async () =>
-      (await this.#host.engine().request('identity.toIdentifiers', { tinyIds: [tid] }, { timeoutMs: this.#host.requestTimeoutMs, op: 'identifierOf', retry: true })).identifiers[0]);
+    return this.#mapOne(
+      ErrorCode.AV_ERR_TINYID_TO_OPENID_FAILED,
+      'UNKNOWN_TINYID',
+      `no identifier is known for tinyId ${tid}`,
+      async () =>
+        (
+          await this.#host
+            .engine()
+            .request('identity.toIdentifiers', { tinyIds: [tid] }, { timeoutMs: this.#host.requestTimeoutMs, op: 'identifierOf', retry: true })
+        ).identifiers[0],
+    );
   }
 
   /** One identity mapping: a failed request and an unknown entry both become `code` (1501/1502). */
   async #mapOne(
     code: typeof ErrorCode.AV_ERR_OPENID_TO_TINYID_FAILED | typeof ErrorCode.AV_ERR_TINYID_TO_OPENID_FAILED,
-    unknownCode: string, unknownMessage: string, lookup: () => Promise<string | null | undefined>,
+    unknownCode: string,
+    unknownMessage: string,
+    lookup: () => Promise<string | null | undefined>,
   ): Promise<string> {
     const { lang } = this.#host;
     let found: string | null | undefined;

@@ -45,7 +45,13 @@ export class OperationGuard<Op extends string> {
     if (running.op === op) {
       return avError(ErrorCode.AV_ERR_REPEATED_OPERATION, 'IN_PROGRESS', `${op} is already in progress`, this.#lang, { operation: op });
     }
-    return avError(ErrorCode.AV_ERR_EXCLUSIVE_OPERATION, 'EXCLUSIVE', `${running.op} is in progress; ${op} must wait for it (${this.category} operations run one at a time)`, this.#lang, { operation: op, running: running.op });
+    return avError(
+      ErrorCode.AV_ERR_EXCLUSIVE_OPERATION,
+      'EXCLUSIVE',
+      `${running.op} is in progress; ${op} must wait for it (${this.category} operations run one at a time)`,
+      this.#lang,
+      { operation: op, running: running.op },
+    );
   }
 
   /**
@@ -59,7 +65,12 @@ export class OperationGuard<Op extends string> {
     if (opts.holds) return Promise.reject(avError(ErrorCode.AV_ERR_HAS_IN_THE_STATE, 'ALREADY_IN_STATE', opts.holds, this.#lang, { operation: op }));
     const previous = this.#running;
     if (previous) {
-      previous.abort.abort(avError(ErrorCode.AV_ERR_EXCLUSIVE_OPERATION, 'CANCELLED', `${op} cancelled ${previous.op}`, this.#lang, { operation: previous.op, cancelledBy: op }));
+      previous.abort.abort(
+        avError(ErrorCode.AV_ERR_EXCLUSIVE_OPERATION, 'CANCELLED', `${op} cancelled ${previous.op}`, this.#lang, {
+          operation: previous.op,
+          cancelledBy: op,
+        }),
+      );
     }
     const running: Running<Op> = { op, abort: new AbortController() };
     this.#running = running;

@@ -71,7 +71,11 @@ export class RoomMedia {
       entry.view.size = r.size;
     }
     const subscribed: string[] = [];
-    const opened = await Promise.allSettled(add.map((a) => ViewTransport.open(rtc!, { identifier: a.identifier, source: a.srcType, size: a.size }, this.#host.request, (id) => subscribed.push(id))));
+    const opened = await Promise.allSettled(
+      add.map((a) =>
+        ViewTransport.open(rtc!, { identifier: a.identifier, source: a.srcType, size: a.size }, this.#host.request, (id) => subscribed.push(id)),
+      ),
+    );
     const failed = opened.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed || this.#closed) {
       for (const r of opened) if (r.status === 'fulfilled') r.value.close();
@@ -148,20 +152,23 @@ export class RoomMedia {
       const target: ViewTarget = { identifier: entry.view.identifier, source: entry.view.srcType, size: entry.view.size };
       this.#webrtc()
         .then((rtc) => ViewTransport.open(rtc, target, this.#host.request))
-        .then((t) => {
-          if (this.#closed || this.#views.get(key) !== entry) {
-            t.close();
-            if (!this.#closed) void this.#unsubscribe(t.subscriptionId);
-            return;
-          }
-          entry.transport = t;
-          entry.view.track = t.track;
-          this.#subs.set(t.subscriptionId, { view: key });
-        }, (err: unknown) => {
-          if (this.#closed || this.#views.get(key) !== entry) return;
-          this.#views.delete(key);
-          this.#host.viewEnded(entry.view, toAVError(err, this.#host.lang));
-        });
+        .then(
+          (t) => {
+            if (this.#closed || this.#views.get(key) !== entry) {
+              t.close();
+              if (!this.#closed) void this.#unsubscribe(t.subscriptionId);
+              return;
+            }
+            entry.transport = t;
+            entry.view.track = t.track;
+            this.#subs.set(t.subscriptionId, { view: key });
+          },
+          (err: unknown) => {
+            if (this.#closed || this.#views.get(key) !== entry) return;
+            this.#views.delete(key);
+            this.#host.viewEnded(entry.view, toAVError(err, this.#host.lang));
+          },
+        );
     }
   }
 
@@ -205,25 +212,30 @@ export class RoomMedia {
     const live = () => !this.#closed && this.#audio.get(identifier) === entry;
     let subscriptionId: string | null = null;
     this.#webrtc()
-      .then((rtc) => ViewTransport.open(rtc, { identifier, source: 'audio', size: 'big' }, this.#host.request, (id) => {
-        subscriptionId = id;
-        if (live()) this.#subs.set(id, { audio: identifier });
-      }))
-      .then((t) => {
-        if (!live()) {
-          t.close();
-          if (!this.#closed) void this.#unsubscribe(t.subscriptionId);
-          return;
-        }
-        entry.transport = t;
-        entry.stopPlaying = this.#host.playAudio(t.track);
-        this.#host.endpoints().get(identifier)?._setAudioTrack(t.track);
-      }, (err: unknown) => {
-        if (subscriptionId) this.#subs.delete(subscriptionId);
-        if (live()) this.#audio.delete(identifier); // the next HAS_AUDIO tries again
-        if (subscriptionId && !this.#closed) void this.#unsubscribe(subscriptionId);
-        this.#host.log.warn({ identifier, ...errorFields(toAVError(err, this.#host.lang)) }, 'receiving audio failed');
-      });
+      .then((rtc) =>
+        ViewTransport.open(rtc, { identifier, source: 'audio', size: 'big' }, this.#host.request, (id) => {
+          subscriptionId = id;
+          if (live()) this.#subs.set(id, { audio: identifier });
+        }),
+      )
+      .then(
+        (t) => {
+          if (!live()) {
+            t.close();
+            if (!this.#closed) void this.#unsubscribe(t.subscriptionId);
+            return;
+          }
+          entry.transport = t;
+          entry.stopPlaying = this.#host.playAudio(t.track);
+          this.#host.endpoints().get(identifier)?._setAudioTrack(t.track);
+        },
+        (err: unknown) => {
+          if (subscriptionId) this.#subs.delete(subscriptionId);
+          if (live()) this.#audio.delete(identifier); // the next HAS_AUDIO tries again
+          if (subscriptionId && !this.#closed) void this.#unsubscribe(subscriptionId);
+          this.#host.log.warn({ identifier, ...errorFields(toAVError(err, this.#host.lang)) }, 'receiving audio failed');
+        },
+      );
   }
 
   #closeAudio(identifier: string, unsubscribe: boolean): void {

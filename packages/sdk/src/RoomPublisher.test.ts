@@ -69,7 +69,14 @@ class FakeMediaServer {
 }
 
 function fakeDevice(kind: DeviceKind): OpenedDevice & { closed: boolean } {
-  const dev = { info: { id: `fake-${kind}`, kind, label: kind }, track: { kind } as unknown as MediaStreamTrack, closed: false, close: () => { dev.closed = true; } };
+  const dev = {
+    info: { id: `fake-${kind}`, kind, label: kind },
+    track: { kind } as unknown as MediaStreamTrack,
+    closed: false,
+    close: () => {
+      dev.closed = true;
+    },
+  };
   return dev;
 }
 
@@ -82,7 +89,14 @@ function setup(bits: number) {
   local.on('publishFailed', (kind, reason) => reports.push(['publishFailed', kind, String(reason.detail?.code)]));
   const room = { bits };
   const publisher = new RoomPublisher({
-    lang: 'en', log: noopLogger, roomId: 7, local, request: server.request, webrtc: async () => rtc, simulcast: false, authBits: () => room.bits,
+    lang: 'en',
+    log: noopLogger,
+    roomId: 7,
+    local,
+    request: server.request,
+    webrtc: async () => rtc,
+    simulcast: false,
+    authBits: () => room.bits,
   });
   /** Closes the publisher; nothing that followed the devices threw. */
   const finish = () => {
@@ -121,14 +135,17 @@ test('publishes from start what is on and allowed; follows the devices and the a
   finish();
 });
 
-test('refusal: 10003 with the server\'s sub-code for each source the bits lack', () => {
+test("refusal: 10003 with the server's sub-code for each source the bits lack", () => {
   const { publisher, finish } = setup(AuthBits.AUDIENCE);
   const refused = (['camera', 'microphone', 'screen'] as const).map((k) => publisher.refusal(k));
-  assert.deepEqual(refused.map((e) => [e?.code, e?.detail?.code]), [
-    [ErrorCode.AV_ERR_SERVER_NO_PERMISSION, 'AUTH_SEND_CAMERA_VIDEO_MISSING'],
-    [ErrorCode.AV_ERR_SERVER_NO_PERMISSION, 'AUTH_SEND_AUDIO_MISSING'],
-    [ErrorCode.AV_ERR_SERVER_NO_PERMISSION, 'AUTH_SEND_SCREEN_VIDEO_MISSING'],
-  ]);
+  assert.deepEqual(
+    refused.map((e) => [e?.code, e?.detail?.code]),
+    [
+      [ErrorCode.AV_ERR_SERVER_NO_PERMISSION, 'AUTH_SEND_CAMERA_VIDEO_MISSING'],
+      [ErrorCode.AV_ERR_SERVER_NO_PERMISSION, 'AUTH_SEND_AUDIO_MISSING'],
+      [ErrorCode.AV_ERR_SERVER_NO_PERMISSION, 'AUTH_SEND_SCREEN_VIDEO_MISSING'],
+    ],
+  );
   assert.match(refused[0]!.detail!.message, /room 7 does not grant SEND_CAMERA_VIDEO \(auth bits 0xaa\)/);
   const granted = setup(AuthBits.DEFAULT);
   assert.equal(granted.publisher.refusal('screen'), null);
@@ -140,7 +157,10 @@ test('a refused publish is the error of whoever turned the device on, not publis
   const { server, local, publisher, room, reports, finish } = setup(AuthBits.DEFAULT);
   publisher.start();
   server.refuse = new AVError(ErrorCode.AV_ERR_SERVER_INVALID_ABILITY, { code: 'SCREEN_VIDEO_DISABLED', message: 'no screens here' });
-  await assert.rejects(local.turnOn('screen', fakeDevice('screen')), (e: unknown) => e instanceof AVError && e.detail?.code === 'SCREEN_VIDEO_DISABLED');
+  await assert.rejects(
+    local.turnOn('screen', fakeDevice('screen')),
+    (e: unknown) => e instanceof AVError && e.detail?.code === 'SCREEN_VIDEO_DISABLED',
+  );
   await settle();
   assert.deepEqual(reports, []);
 
@@ -163,8 +183,14 @@ test('transport failures: published again at once, 3 in a row then publishFailed
     await settle();
   }
   assert.equal(server.publishes.length, 4, 'the first and three republished ones; no fifth');
-  assert.deepEqual(reports.map(([e]) => e), ['publicationEnded', 'publicationEnded', 'publicationEnded', 'publicationEnded', 'publishFailed']);
-  assert.ok(FakePeerConnection.made.slice(-4).every((pc) => pc.closed), 'every ended transport is closed');
+  assert.deepEqual(
+    reports.map(([e]) => e),
+    ['publicationEnded', 'publicationEnded', 'publicationEnded', 'publicationEnded', 'publishFailed'],
+  );
+  assert.ok(
+    FakePeerConnection.made.slice(-4).every((pc) => pc.closed),
+    'every ended transport is closed',
+  );
 
   await local.turnOff('camera');
   assert.deepEqual(server.unpublishes, [], 'nothing was published to unpublish');
@@ -183,7 +209,11 @@ test('an ending that overtakes its publish is applied once the publish completes
   const on = local.turnOn('microphone', fakeDevice('microphone'));
   await settle();
   assert.equal(server.held.length, 1);
-  publisher.publicationEnded('audio', 'pub-1', new AVError(ErrorCode.AV_ERR_SERVER_NO_PERMISSION, { code: 'AUTH_SEND_AUDIO_MISSING', message: 'bit removed' }));
+  publisher.publicationEnded(
+    'audio',
+    'pub-1',
+    new AVError(ErrorCode.AV_ERR_SERVER_NO_PERMISSION, { code: 'AUTH_SEND_AUDIO_MISSING', message: 'bit removed' }),
+  );
   room.bits = AuthBits.DEFAULT & ~AuthBits.SEND_AUDIO;
   server.hold = false;
   server.held[0]!.resolve();

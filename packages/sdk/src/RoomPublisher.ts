@@ -175,7 +175,10 @@ export class RoomPublisher implements TrackSender {
       claimed: false,
     };
     this.#next.set(kind, run);
-    this.#queues.set(kind, run.done.catch(() => {}));
+    this.#queues.set(
+      kind,
+      run.done.catch(() => {}),
+    );
     run.done.catch((err: unknown) => {
       if (run.claimed) return;
       const e = toAVError(err, this.#host.lang);

@@ -6,14 +6,24 @@ import type { EndpointState } from './AVEndpoint.js';
 
 function member(identifier: string, flags: Partial<MemberInfo> = {}): MemberInfo {
   return {
-    identifier, tinyId: String(1000 + identifier.length), role: '', terminal: 'node', authBits: 0xff,
-    hasAudio: false, hasCameraVideo: false, hasScreenVideo: false, ...flags,
+    identifier,
+    tinyId: String(1000 + identifier.length),
+    role: '',
+    terminal: 'node',
+    authBits: 0xff,
+    hasAudio: false,
+    hasCameraVideo: false,
+    hasScreenVideo: false,
+    ...flags,
   };
 }
 const known = (...ms: MemberInfo[]): Map<string, EndpointState> => new Map(ms.map((m) => [m.identifier, toEndpointState(m)]));
 
 test('no difference → no events', () => {
-  assert.deepEqual(diffEndpoints(known(member('bob'), member('carol', { hasAudio: true })), [member('bob'), member('carol', { hasAudio: true })]), []);
+  assert.deepEqual(
+    diffEndpoints(known(member('bob'), member('carol', { hasAudio: true })), [member('bob'), member('carol', { hasAudio: true })]),
+    [],
+  );
 });
 
 test('members gone → EXIT, members new → ENTER, EXIT first', () => {
@@ -46,6 +56,12 @@ test('everyone left while we were away', () => {
 
 test('partial member info (EXIT events carry ids only) gets neutral defaults', () => {
   assert.deepEqual(toEndpointState({ identifier: 'x', tinyId: '7' }), {
-    identifier: 'x', tinyId: '7', hasAudio: false, hasCameraVideo: false, hasScreenVideo: false, role: '', terminal: '',
+    identifier: 'x',
+    tinyId: '7',
+    hasAudio: false,
+    hasCameraVideo: false,
+    hasScreenVideo: false,
+    role: '',
+    terminal: '',
   });
 });

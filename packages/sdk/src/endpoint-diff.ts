@@ -13,8 +13,13 @@ const FLAGS: readonly [Flag, EndpointEvent, EndpointEvent][] = [
 
 export function toEndpointState(m: Pick<MemberInfo, 'identifier' | 'tinyId'> & Partial<MemberInfo>): EndpointState {
   return {
-    identifier: m.identifier, tinyId: m.tinyId, hasAudio: m.hasAudio ?? false, hasCameraVideo: m.hasCameraVideo ?? false,
-    hasScreenVideo: m.hasScreenVideo ?? false, role: m.role ?? '', terminal: m.terminal ?? '',
+    identifier: m.identifier,
+    tinyId: m.tinyId,
+    hasAudio: m.hasAudio ?? false,
+    hasCameraVideo: m.hasCameraVideo ?? false,
+    hasScreenVideo: m.hasScreenVideo ?? false,
+    role: m.role ?? '',
+    terminal: m.terminal ?? '',
   };
 }
 

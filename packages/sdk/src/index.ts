@@ -13,8 +13,17 @@ export { readFrameNumber, writeFrameNumber } from './devices/frame-number.js';
 export { AVError, ErrorCode, AuthBits, EndpointEvent, authBitNames } from '@hudong/protocol';
 export type { AVErrorDetail, ErrorCodeName, ErrorCodeValue, Lang } from '@hudong/protocol';
 export type {
-  AVContextOptions, StartParams, EnterRoomParams, RoomType, VideoRecvMode, ViewRequest, AVView, Invitation,
-  AcceptedInvitation, InviteOptions, SendMessageOptions,
+  AVContextOptions,
+  StartParams,
+  EnterRoomParams,
+  RoomType,
+  VideoRecvMode,
+  ViewRequest,
+  AVView,
+  Invitation,
+  AcceptedInvitation,
+  InviteOptions,
+  SendMessageOptions,
 } from './options.js';
 export type { ConnectionState } from './engine/SessionEngine.js';
 export { createJsonLineLogger, noopLogger, type Logger, type LogLevel } from './util/logger.js';

@@ -11,7 +11,9 @@ import { FakeServer, fail } from './testing/FakeServer.js';
 import { readFrameNumber } from './devices/frame-number.js';
 import { gatheringComplete } from './engine/media/peer.js';
 
-const inNetns = Object.values(networkInterfaces()).flat().some((i) => i?.address === '127.0.0.2');
+const inNetns = Object.values(networkInterfaces())
+  .flat()
+  .some((i) => i?.address === '127.0.0.2');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 let fake: FakeServer | null = null;
@@ -41,13 +43,15 @@ async function relay(): Promise<FakeServer> {
     await pc.setLocalDescription(await pc.createAnswer());
     await gatheringComplete(pc);
     setTimeout(() => {
-      for (const c of f.live) if (c !== conn) c.event('room.endpoints', { event: HAS[p.source], members: [{ identifier: conn.identifier!, tinyId: '2' }] });
+      for (const c of f.live)
+        if (c !== conn) c.event('room.endpoints', { event: HAS[p.source], members: [{ identifier: conn.identifier!, tinyId: '2' }] });
     }, 300);
     return { publicationId: `${conn.identifier}/${p.source}`, sdp: pc.localDescription!.sdp, codec: p.source === 'audio' ? 'opus' : 'VP8' };
   });
   f.handle('media.unpublish', (p, conn) => {
     pubs.delete(`${conn.identifier}/${p.source}`);
-    for (const c of f.live) if (c !== conn) c.event('room.endpoints', { event: NO[p.source], members: [{ identifier: conn.identifier!, tinyId: '2' }] });
+    for (const c of f.live)
+      if (c !== conn) c.event('room.endpoints', { event: NO[p.source], members: [{ identifier: conn.identifier!, tinyId: '2' }] });
     return {};
   });
   f.handle('media.subscribe', async (p) => {
@@ -76,50 +80,57 @@ async function relay(): Promise<FakeServer> {
   return f;
 }
 
-test('camera and microphone: published on entry, viewed and decoded (frame numbers advance), audio received automatically, unpublished', { skip: !inNetns && 'needs netns-run (no loopback ICE in libwebrtc)' }, async () => {
-  fake = await relay();
-  const host = AVContext.create({ serverUrl: fake.url, sdkAppId: 1400000001, webrtc: wrtc });
-  const viewer = AVContext.create({ serverUrl: fake.url, sdkAppId: 1400000001 }); // found automatically
-  contexts.push(host, viewer);
-  await host.start({ identifier: 'host', userSig: 'x' });
-  await viewer.start({ identifier: 'viewer', userSig: 'x' });
-  await host.devices.enableCamera(true);
-  assert.ok(host.devices.localTracks.camera);
-  await host.enterRoom({ roomId: 1 });
-  fake.members = [{ identifier: 'host', tinyId: '2', role: '', terminal: 'node', authBits: 0xff, hasAudio: false, hasCameraVideo: true, hasScreenVideo: false }];
-  await sleep(500);
-  const room = await viewer.enterRoom({ roomId: 1 });
-  const [view] = await room.requestViewList([{ identifier: 'host', srcType: 'camera', size: 'big' }]);
-  assert.equal(view!.identifier, 'host');
-  const frames: { width: number; height: number; n: number }[] = [];
-  const sink = new wrtc.nonstandard.RTCVideoSink(view!.track);
-  sink.onframe = ({ frame }: { frame: { width: number; height: number; data: Uint8Array } }) => frames.push({ width: frame.width, height: frame.height, n: readFrameNumber(frame.data, frame.width) });
-  const deadline = Date.now() + 10_000;
-  while (frames.length < 30 && Date.now() < deadline) await sleep(100);
-  sink.stop();
-  assert.ok(frames.length >= 30, `decoded ${frames.length} frames`);
-  assert.equal(frames.at(-1)!.width, 640);
-  assert.equal(frames.at(-1)!.height, 480);
-  assert.ok(frames.at(-1)!.n > frames[5]!.n, `frame numbers advance ${frames[5]!.n} → ${frames.at(-1)!.n}`);
+test(
+  'camera and microphone: published on entry, viewed and decoded (frame numbers advance), audio received automatically, unpublished',
+  { skip: !inNetns && 'needs netns-run (no loopback ICE in libwebrtc)' },
+  async () => {
+    fake = await relay();
+    const host = AVContext.create({ serverUrl: fake.url, sdkAppId: 1400000001, webrtc: wrtc });
+    const viewer = AVContext.create({ serverUrl: fake.url, sdkAppId: 1400000001 }); // found automatically
+    contexts.push(host, viewer);
+    await host.start({ identifier: 'host', userSig: 'x' });
+    await viewer.start({ identifier: 'viewer', userSig: 'x' });
+    await host.devices.enableCamera(true);
+    assert.ok(host.devices.localTracks.camera);
+    await host.enterRoom({ roomId: 1 });
+    fake.members = [
+      { identifier: 'host', tinyId: '2', role: '', terminal: 'node', authBits: 0xff, hasAudio: false, hasCameraVideo: true, hasScreenVideo: false },
+    ];
+    await sleep(500);
+    const room = await viewer.enterRoom({ roomId: 1 });
+    const [view] = await room.requestViewList([{ identifier: 'host', srcType: 'camera', size: 'big' }]);
+    assert.equal(view!.identifier, 'host');
+    const frames: { width: number; height: number; n: number }[] = [];
+    const sink = new wrtc.nonstandard.RTCVideoSink(view!.track);
+    sink.onframe = ({ frame }: { frame: { width: number; height: number; data: Uint8Array } }) =>
+      frames.push({ width: frame.width, height: frame.height, n: readFrameNumber(frame.data, frame.width) });
+    const deadline = Date.now() + 10_000;
+    while (frames.length < 30 && Date.now() < deadline) await sleep(100);
+    sink.stop();
+    assert.ok(frames.length >= 30, `decoded ${frames.length} frames`);
+    assert.equal(frames.at(-1)!.width, 640);
+    assert.equal(frames.at(-1)!.height, 480);
+    assert.ok(frames.at(-1)!.n > frames[5]!.n, `frame numbers advance ${frames[5]!.n} → ${frames.at(-1)!.n}`);
 
-  await host.devices.enableMic(true);
-  const audioDeadline = Date.now() + 10_000;
-  while (!room.endpoints.get('host')?.audioTrack && Date.now() < audioDeadline) await sleep(50);
-  const audio = room.endpoints.get('host')?.audioTrack;
-  assert.ok(audio, 'audio is received automatically');
-  let peak = 0;
-  const aSink = new wrtc.nonstandard.RTCAudioSink(audio);
-  aSink.ondata = ({ samples }: { samples: Int16Array }) => {
-    for (const s of samples) peak = Math.max(peak, Math.abs(s));
-  };
-  await sleep(1500);
-  aSink.stop();
-  assert.ok(peak > 1000, `the tone is audible (peak ${peak})`);
+    await host.devices.enableMic(true);
+    const audioDeadline = Date.now() + 10_000;
+    while (!room.endpoints.get('host')?.audioTrack && Date.now() < audioDeadline) await sleep(50);
+    const audio = room.endpoints.get('host')?.audioTrack;
+    assert.ok(audio, 'audio is received automatically');
+    let peak = 0;
+    const aSink = new wrtc.nonstandard.RTCAudioSink(audio);
+    aSink.ondata = ({ samples }: { samples: Int16Array }) => {
+      for (const s of samples) peak = Math.max(peak, Math.abs(s));
+    };
+    await sleep(1500);
+    aSink.stop();
+    assert.ok(peak > 1000, `the tone is audible (peak ${peak})`);
 
-  const ended = new Promise<unknown>((resolve) => room.once('viewEnded', (v, reason) => resolve([v, reason])));
-  await host.devices.enableCamera(false);
-  assert.deepEqual(fake.requestsOf('media.unpublish'), [{ source: 'camera' }]);
-  assert.deepEqual(await ended, [view, null]);
-  assert.deepEqual(room.views, []);
-  assert.equal(host.devices.localTracks.camera, undefined);
-});
+    const ended = new Promise<unknown>((resolve) => room.once('viewEnded', (v, reason) => resolve([v, reason])));
+    await host.devices.enableCamera(false);
+    assert.deepEqual(fake.requestsOf('media.unpublish'), [{ source: 'camera' }]);
+    assert.deepEqual(await ended, [view, null]);
+    assert.deepEqual(room.views, []);
+    assert.equal(host.devices.localTracks.camera, undefined);
+  },
+);

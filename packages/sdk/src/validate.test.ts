@@ -23,7 +23,15 @@ function invalid(fn: () => unknown, argument: string, pattern?: RegExp): AVError
 test('enter params: defaults filled, input copied', () => {
   const input = { roomId: 1234 };
   const p = v.enterParams(input, 'en');
-  assert.deepEqual(p, { roomId: 1234, roomType: 'multi', authBits: AuthBits.DEFAULT, controlRole: '', createRoom: true, videoRecvMode: 'manual', timeoutMs: 30000 });
+  assert.deepEqual(p, {
+    roomId: 1234,
+    roomType: 'multi',
+    authBits: AuthBits.DEFAULT,
+    controlRole: '',
+    createRoom: true,
+    videoRecvMode: 'manual',
+    timeoutMs: 30000,
+  });
   assert.notEqual(p as unknown, input);
   assert.equal(v.enterParams({ roomId: 1, privilegeKey: 'k', roomType: 'pair', createRoom: false }, 'en').privilegeKey, 'k');
 });
@@ -68,13 +76,25 @@ test('context options', () => {
 });
 
 test('view list: shape, sources, sizes, duplicates', () => {
-  assert.deepEqual(v.viewList([{ identifier: 'bob', srcType: 'camera', size: 'big' }], 'en'), [{ identifier: 'bob', srcType: 'camera', size: 'big' }]);
+  assert.deepEqual(v.viewList([{ identifier: 'bob', srcType: 'camera', size: 'big' }], 'en'), [
+    { identifier: 'bob', srcType: 'camera', size: 'big' },
+  ]);
   assert.deepEqual(v.viewList([{ identifier: 'bob', srcType: 'media', size: 'small' }], 'en')[0]!.srcType, 'media'); // 1006 later, not 1004
   invalid(() => v.viewList('bob', 'en'), 'list');
   invalid(() => v.viewList([{ identifier: 'bob', srcType: 'mic', size: 'big' }], 'en'), 'list[0].srcType');
   invalid(() => v.viewList([{ identifier: 'bob', srcType: 'camera', size: 'huge' }], 'en'), 'list[0].size');
   invalid(() => v.viewList([{ srcType: 'camera', size: 'big' }], 'en'), 'list[0].identifier');
-  invalid(() => v.viewList([{ identifier: 'bob', srcType: 'camera', size: 'big' }, { identifier: 'bob', srcType: 'camera', size: 'small' }], 'en'), 'list[1]');
+  invalid(
+    () =>
+      v.viewList(
+        [
+          { identifier: 'bob', srcType: 'camera', size: 'big' },
+          { identifier: 'bob', srcType: 'camera', size: 'small' },
+        ],
+        'en',
+      ),
+    'list[1]',
+  );
 });
 
 test('messages: text, binary as base64, size bound by one frame', () => {

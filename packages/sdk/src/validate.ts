@@ -1,15 +1,20 @@
 import {
-  AuthBitsField, Identifier, MessageData, RoleField, RoomId, RoomType as RoomTypeSchema, SdkAppId, TerminalField, TinyId,
+  AuthBitsField,
+  Identifier,
+  MessageData,
+  RoleField,
+  RoomId,
+  RoomType as RoomTypeSchema,
+  SdkAppId,
+  TerminalField,
+  TinyId,
   type Lang,
 } from '@hudong/protocol';
 import { invalidArgument } from './util/errors.js';
 import { isLogger, noopLogger, type Logger } from './util/logger.js';
 import { bytesToBase64 } from './util/base64.js';
 import { normalizeWebRtc } from './engine/media/webrtc.js';
-import {
-  DEFAULTS, type AVContextOptions, type EnterRoomParams, type InviteOptions, type StartParams,
-  type ViewRequest,
-} from './options.js';
+import { DEFAULTS, type AVContextOptions, type EnterRoomParams, type InviteOptions, type StartParams, type ViewRequest } from './options.js';
 
 /**
  * Argument checks of the public API (1004, naming the argument), made with the protocol's own
@@ -39,7 +44,8 @@ function show(value: unknown): string {
 }
 
 function object(value: unknown, argument: string, lang: Lang): Record<string, unknown> {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw invalidArgument(argument, `must be an object (got ${show(value)})`, lang);
+  if (value === null || typeof value !== 'object' || Array.isArray(value))
+    throw invalidArgument(argument, `must be an object (got ${show(value)})`, lang);
   return value as Record<string, unknown>;
 }
 
@@ -50,7 +56,8 @@ function optional<T>(value: unknown, fallback: T, parse: (v: unknown) => T): T {
 const MAX_TIMER_MS = 0x7fffffff;
 export function timeoutMs(value: unknown, argument: string, fallback: number, lang: Lang): number {
   return optional(value, fallback, (v) => {
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > MAX_TIMER_MS) throw invalidArgument(argument, `must be an integer number of ms in 1..${MAX_TIMER_MS} (got ${show(v)})`, lang);
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > MAX_TIMER_MS)
+      throw invalidArgument(argument, `must be an integer number of ms in 1..${MAX_TIMER_MS} (got ${show(v)})`, lang);
     return v;
   });
 }
@@ -67,7 +74,8 @@ function boolean(value: unknown, argument: string, lang: Lang): boolean {
 
 function key(value: unknown, argument: string, lang: Lang): string | undefined {
   if (value === undefined) return undefined;
-  if (typeof value !== 'string' || value.length === 0 || value.length > 4096) throw invalidArgument(argument, `must be a non-empty string of at most 4096 characters (got ${show(value)})`, lang);
+  if (typeof value !== 'string' || value.length === 0 || value.length > 4096)
+    throw invalidArgument(argument, `must be a non-empty string of at most 4096 characters (got ${show(value)})`, lang);
   return value;
 }
 
@@ -79,7 +87,8 @@ export function contextOptions(options: unknown): ResolvedContextOptions {
   const lang: Lang = lang0 === 'zh' ? 'zh' : DEFAULTS.lang;
   const o = object(options, 'options', lang);
   if (o.lang !== undefined) oneOf(['en', 'zh'], o.lang, 'options.lang', lang);
-  if (typeof o.serverUrl !== 'string' || !/^wss?:\/\/[^\s]+$/i.test(o.serverUrl)) throw invalidArgument('options.serverUrl', `must be a ws:// or wss:// URL (got ${show(o.serverUrl)})`, lang);
+  if (typeof o.serverUrl !== 'string' || !/^wss?:\/\/[^\s]+$/i.test(o.serverUrl))
+    throw invalidArgument('options.serverUrl', `must be a ws:// or wss:// URL (got ${show(o.serverUrl)})`, lang);
   if (o.logger !== undefined && !isLogger(o.logger)) throw invalidArgument('options.logger', 'must have debug, info, warn and error methods', lang);
   const isBrowser = typeof process === 'undefined' || !process.versions?.node;
   return {
@@ -87,12 +96,14 @@ export function contextOptions(options: unknown): ResolvedContextOptions {
     sdkAppId: check(SdkAppId, o.sdkAppId, 'options.sdkAppId', lang),
     lang,
     reconnectTimeoutMs: optional(o.reconnectTimeoutMs, DEFAULTS.reconnectTimeoutMs, (v) => {
-      if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > MAX_TIMER_MS) throw invalidArgument('options.reconnectTimeoutMs', `must be an integer number of ms ≥ 0 (got ${show(v)})`, lang);
+      if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > MAX_TIMER_MS)
+        throw invalidArgument('options.reconnectTimeoutMs', `must be an integer number of ms ≥ 0 (got ${show(v)})`, lang);
       return v;
     }),
     logger: (o.logger as Logger | undefined) ?? noopLogger,
     webrtc: optional(o.webrtc, undefined as unknown, (v) => {
-      if (!normalizeWebRtc(v)) throw invalidArgument('options.webrtc', 'must be a WebRTC implementation with RTCPeerConnection (e.g. await import(\'@roamhq/wrtc\'))', lang);
+      if (!normalizeWebRtc(v))
+        throw invalidArgument('options.webrtc', "must be a WebRTC implementation with RTCPeerConnection (e.g. await import('@roamhq/wrtc'))", lang);
       return v;
     }),
     simulcast: optional(o.simulcast, DEFAULTS.simulcast as boolean, (v) => boolean(v, 'options.simulcast', lang)),
@@ -103,7 +114,8 @@ export function contextOptions(options: unknown): ResolvedContextOptions {
 
 export function startParams(params: unknown, lang: Lang): Required<StartParams> {
   const p = object(params, 'params', lang);
-  if (typeof p.userSig !== 'string' || p.userSig.length === 0 || p.userSig.length > 4096) throw invalidArgument('userSig', `must be a non-empty string of at most 4096 characters (got ${show(p.userSig)})`, lang);
+  if (typeof p.userSig !== 'string' || p.userSig.length === 0 || p.userSig.length > 4096)
+    throw invalidArgument('userSig', `must be a non-empty string of at most 4096 characters (got ${show(p.userSig)})`, lang);
   return {
     identifier: check(Identifier, p.identifier, 'identifier', lang),
     userSig: p.userSig,
@@ -157,7 +169,12 @@ export function viewList(list: unknown, lang: Lang): ViewRequest[] {
  */
 export const MAX_MESSAGE_WIRE_BYTES = 65536 - 512;
 
-export function message(data: unknown, opts: unknown, lang: Lang, defaultTimeoutMs: number): { data: string; binary: boolean; to?: string; timeoutMs: number } {
+export function message(
+  data: unknown,
+  opts: unknown,
+  lang: Lang,
+  defaultTimeoutMs: number,
+): { data: string; binary: boolean; to?: string; timeoutMs: number } {
   const o = opts === undefined ? {} : object(opts, 'options', lang);
   let text: string;
   let binary = false;
@@ -168,7 +185,8 @@ export function message(data: unknown, opts: unknown, lang: Lang, defaultTimeout
   } else throw invalidArgument('data', `must be a string or a Uint8Array (got ${show(data)})`, lang);
   check(MessageData, text, 'data', lang);
   const wireBytes = new TextEncoder().encode(JSON.stringify(text)).length;
-  if (wireBytes > MAX_MESSAGE_WIRE_BYTES) throw invalidArgument('data', `is ${wireBytes} bytes on the wire; at most ${MAX_MESSAGE_WIRE_BYTES} fit in one frame`, lang);
+  if (wireBytes > MAX_MESSAGE_WIRE_BYTES)
+    throw invalidArgument('data', `is ${wireBytes} bytes on the wire; at most ${MAX_MESSAGE_WIRE_BYTES} fit in one frame`, lang);
   const to = o.to === undefined ? undefined : check(Identifier, o.to, 'options.to', lang);
   return { data: text, binary, ...(to !== undefined ? { to } : {}), timeoutMs: timeoutMs(o.timeoutMs, 'options.timeoutMs', defaultTimeoutMs, lang) };
 }
@@ -176,12 +194,18 @@ export function message(data: unknown, opts: unknown, lang: Lang, defaultTimeout
 export function inviteArgs(to: unknown, opts: unknown, lang: Lang): { to: string; roomId: number; timeoutMs?: number } {
   const o = object(opts, 'options', lang) as Partial<InviteOptions>;
   const t = o.timeoutMs;
-  if (t !== undefined && (typeof t !== 'number' || !Number.isInteger(t) || t < 1000 || t > 300_000)) throw invalidArgument('options.timeoutMs', `must be an integer number of ms in 1000..300000 (got ${show(t)})`, lang);
-  return { to: check(Identifier, to, 'to', lang), roomId: check(RoomId, o.roomId, 'options.roomId', lang), ...(t !== undefined ? { timeoutMs: t } : {}) };
+  if (t !== undefined && (typeof t !== 'number' || !Number.isInteger(t) || t < 1000 || t > 300_000))
+    throw invalidArgument('options.timeoutMs', `must be an integer number of ms in 1000..300000 (got ${show(t)})`, lang);
+  return {
+    to: check(Identifier, to, 'to', lang),
+    roomId: check(RoomId, o.roomId, 'options.roomId', lang),
+    ...(t !== undefined ? { timeoutMs: t } : {}),
+  };
 }
 
 export function inviteId(id: unknown, lang: Lang): string {
-  if (typeof id !== 'string' || id.length === 0 || id.length > 64) throw invalidArgument('inviteId', `must be a non-empty string of at most 64 characters (got ${show(id)})`, lang);
+  if (typeof id !== 'string' || id.length === 0 || id.length > 64)
+    throw invalidArgument('inviteId', `must be a non-empty string of at most 64 characters (got ${show(id)})`, lang);
   return id;
 }
 

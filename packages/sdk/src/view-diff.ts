@@ -13,7 +13,10 @@ export function viewKey(v: { identifier: string; srcType: string }): string {
  * `requestViewList` takes the full set: what to subscribe (`add`), switch layer (`resize`, with the
  * new size), unsubscribe (`remove`), and leave alone (`keep`). Orders follow `wanted`, then `current`.
  */
-export function diffViews(current: readonly ViewSpec[], wanted: readonly ViewSpec[]): { add: ViewSpec[]; resize: ViewSpec[]; remove: ViewSpec[]; keep: ViewSpec[] } {
+export function diffViews(
+  current: readonly ViewSpec[],
+  wanted: readonly ViewSpec[],
+): { add: ViewSpec[]; resize: ViewSpec[]; remove: ViewSpec[]; keep: ViewSpec[] } {
   const now = new Map(current.map((v) => [viewKey(v), v]));
   const next = new Set(wanted.map(viewKey));
   const add: ViewSpec[] = [];

@@ -75,24 +75,44 @@ export class HudongServer {
     this.#sessions = new SessionRegistry(config.sessionGraceMs);
     this.#rooms = new RoomDirectory(config);
     this.#invites = new InviteManager(config.inviteTimeoutMs);
-    this.#media = new MediaRouter({ config, logger: this.#logger, engine: mediaEngine ?? new NdcEngine({ portRange: config.mediaPortRange, bindAddress: config.mediaAddress }) });
+    this.#media = new MediaRouter({
+      config,
+      logger: this.#logger,
+      engine: mediaEngine ?? new NdcEngine({ portRange: config.mediaPortRange, bindAddress: config.mediaAddress }),
+    });
     const services: Services = {
-      config, logger: this.#logger, store: this.#store, sessions: this.#sessions, rooms: this.#rooms, invites: this.#invites,
-      authority: new Authority(config), media: this.#media,
+      config,
+      logger: this.#logger,
+      store: this.#store,
+      sessions: this.#sessions,
+      rooms: this.#rooms,
+      invites: this.#invites,
+      authority: new Authority(config),
+      media: this.#media,
     };
     const metrics = new ServerMetrics({
-      connections: () => this.#connections.size, sessions: () => this.#sessions.size,
-      rooms: () => this.#rooms.roomCount, members: () => this.#rooms.memberCount,
-      publications: () => this.#media.publicationCount, subscriptions: () => this.#media.subscriptionCount,
+      connections: () => this.#connections.size,
+      sessions: () => this.#sessions.size,
+      rooms: () => this.#rooms.roomCount,
+      members: () => this.#rooms.memberCount,
+      publications: () => this.#media.publicationCount,
+      subscriptions: () => this.#media.subscriptionCount,
       media: this.#media.stats,
     });
     this.#dispatcher = new RequestDispatcher(handlers, services, metrics);
     this.#wireSessions();
-    this.#http = createHttpServer(createHttpHandler({
-      nodeId: config.nodeId, sdkAppId: config.sdkAppId, dev: config.dev, demoDir: config.demoDir, metrics, logger: this.#logger,
-      counts: () => ({ rooms: this.#rooms.roomCount, members: this.#rooms.memberCount }),
-      signUserSig: (identifier, expireSeconds) => this.userSig(identifier, expireSeconds),
-    }));
+    this.#http = createHttpServer(
+      createHttpHandler({
+        nodeId: config.nodeId,
+        sdkAppId: config.sdkAppId,
+        dev: config.dev,
+        demoDir: config.demoDir,
+        metrics,
+        logger: this.#logger,
+        counts: () => ({ rooms: this.#rooms.roomCount, members: this.#rooms.memberCount }),
+        signUserSig: (identifier, expireSeconds) => this.userSig(identifier, expireSeconds),
+      }),
+    );
     this.#wss = new WebSocketServer({ noServer: true, maxPayload: config.maxFrameBytes });
     this.#http.on('upgrade', (req, socket, head) => this.#upgrade(req, socket, head));
   }
@@ -122,8 +142,10 @@ export class HudongServer {
 
   stats(): ServerStats {
     return {
-      connections: this.#connections.size, sessions: this.#sessions.size,
-      rooms: this.#rooms.roomCount, members: this.#rooms.memberCount,
+      connections: this.#connections.size,
+      sessions: this.#sessions.size,
+      rooms: this.#rooms.roomCount,
+      members: this.#rooms.memberCount,
     };
   }
 
@@ -216,7 +238,9 @@ export class HudongServer {
   #accept(ws: WebSocket, req: IncomingMessage): void {
     const { ratePerSecond, rateBurst, maxBadFrames, heartbeatIntervalMs } = this.#config;
     const connection = new Connection<Session>(ws, {
-      sink: this.#dispatcher, logger: this.#logger, limits: { ratePerSecond, rateBurst, maxBadFrames, heartbeatIntervalMs },
+      sink: this.#dispatcher,
+      logger: this.#logger,
+      limits: { ratePerSecond, rateBurst, maxBadFrames, heartbeatIntervalMs },
     });
     this.#connections.add(connection);
     const remote = req.socket.remoteAddress;

@@ -91,7 +91,10 @@ export interface ServerOptions {
   mediaEngine?: MediaEngine;
 }
 
-type DefaultedOption = Exclude<keyof ServerOptions, 'logger' | 'secret' | 'dataDir' | 'nodeId' | 'demoDir' | 'mediaPortRange' | 'mediaAddress' | 'mediaEngine'>;
+type DefaultedOption = Exclude<
+  keyof ServerOptions,
+  'logger' | 'secret' | 'dataDir' | 'nodeId' | 'demoDir' | 'mediaPortRange' | 'mediaAddress' | 'mediaEngine'
+>;
 
 /** The defaults of `ServerOptions`, in one place. */
 export const SERVER_DEFAULTS: Readonly<Required<Pick<ServerOptions, DefaultedOption>>> = {
@@ -137,10 +140,22 @@ export interface ServerConfig extends Readonly<Omit<Required<Pick<ServerOptions,
 }
 
 const INTEGER_LIMITS = {
-  port: [0, 65535], sdkAppId: [1, 0xffffffff], maxFrameBytes: [1024, 64 * 1024 * 1024], ratePerSecond: [1, 1e6],
-  rateBurst: [1, 1e6], maxBadFrames: [1, 1e9], sessionGraceMs: [0, 864e5], heartbeatIntervalMs: [100, 36e5],
-  messageAckTimeoutMs: [1, 36e5], inviteTimeoutMs: [1000, 300_000], storeTimeoutMs: [0, 36e5], maxRooms: [0, 1e9],
-  maxMembers: [0, 1e9], maxMembersPerRoom: [1, 1e9], mediaConnectTimeoutMs: [100, 36e5], maxSimulcastLayers: [1, 16],
+  port: [0, 65535],
+  sdkAppId: [1, 0xffffffff],
+  maxFrameBytes: [1024, 64 * 1024 * 1024],
+  ratePerSecond: [1, 1e6],
+  rateBurst: [1, 1e6],
+  maxBadFrames: [1, 1e9],
+  sessionGraceMs: [0, 864e5],
+  heartbeatIntervalMs: [100, 36e5],
+  messageAckTimeoutMs: [1, 36e5],
+  inviteTimeoutMs: [1000, 300_000],
+  storeTimeoutMs: [0, 36e5],
+  maxRooms: [0, 1e9],
+  maxMembers: [0, 1e9],
+  maxMembersPerRoom: [1, 1e9],
+  mediaConnectTimeoutMs: [100, 36e5],
+  maxSimulcastLayers: [1, 16],
 } as const satisfies Partial<Record<keyof ServerOptions, readonly [number, number]>>;
 
 /** Applies the defaults; throws TypeError for an option out of range. */
@@ -166,7 +181,10 @@ export function resolveConfig(options: Omit<ServerOptions, 'logger' | 'mediaEngi
     throw new TypeError('option testDropRate must be a number in [0, 1]');
   }
   const range = options.mediaPortRange;
-  if (range !== undefined && !(Number.isInteger(range.min) && Number.isInteger(range.max) && range.min >= 1024 && range.min <= range.max && range.max <= 65535)) {
+  if (
+    range !== undefined &&
+    !(Number.isInteger(range.min) && Number.isInteger(range.max) && range.min >= 1024 && range.min <= range.max && range.max <= 65535)
+  ) {
     throw new TypeError('option mediaPortRange must be {min, max} with 1024 <= min <= max <= 65535');
   }
   if (options.mediaAddress !== undefined && !isIPv4(options.mediaAddress)) throw new TypeError('option mediaAddress must be an IPv4 address');
@@ -194,7 +212,9 @@ function devSecret(dataDir: string | undefined): string {
   try {
     const kept = readFileSync(file, 'utf8').trim();
     if (/^[0-9a-f]{64}$/.test(kept)) return kept;
-  } catch { /* first start */ }
+  } catch {
+    /* first start */
+  }
   const secret = randomBytes(32).toString('hex');
   mkdirSync(dirname(file), { recursive: true });
   writeFileSync(file, secret, { mode: 0o600 });

@@ -4,5 +4,12 @@ export { SERVER_DEFAULTS, type ServerOptions, type ServerConfig, type RoomTypeNa
 export { ServerError, type SubCode } from './errors.js';
 export { CloseCode } from './signal/CloseCode.js';
 export type { IdentityStore } from './identity/IdentityStore.js';
-export type { MediaEngine, PublisherTransport, SubscriberTransport, SubscriberTransportInit, TransportListener, TransportState } from './media/MediaEngine.js';
+export type {
+  MediaEngine,
+  PublisherTransport,
+  SubscriberTransport,
+  SubscriberTransportInit,
+  TransportListener,
+  TransportState,
+} from './media/MediaEngine.js';
 export { NdcEngine, type NdcEngineOptions } from './media/ndc/NdcEngine.js';

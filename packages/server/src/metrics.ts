@@ -36,7 +36,14 @@ export class ServerMetrics {
   constructor(sources: MetricSources) {
     const registers = [this.registry];
     const gauge = (name: string, help: string, read: () => number) =>
-      new Gauge({ name, help, registers, collect() { this.set(read()); } });
+      new Gauge({
+        name,
+        help,
+        registers,
+        collect() {
+          this.set(read());
+        },
+      });
     gauge('hudong_connections', 'Open signalling WebSocket connections', () => sources.connections());
     gauge('hudong_sessions', 'Logged-in sessions, including those in their reconnect grace', () => sources.sessions());
     gauge('hudong_rooms', 'Rooms open on this node', () => sources.rooms());
@@ -47,7 +54,9 @@ export class ServerMetrics {
       const media = sources.media;
       let reported = 0;
       new Counter({
-        name, help, registers,
+        name,
+        help,
+        registers,
         collect() {
           const value = media[field];
           if (value > reported) this.inc(value - reported);
@@ -56,12 +65,17 @@ export class ServerMetrics {
       });
     }
     this.#requests = new Counter({
-      name: 'hudong_requests_total', help: 'Requests answered, by method and server code ("0" for success)',
-      labelNames: ['method', 'code'], registers,
+      name: 'hudong_requests_total',
+      help: 'Requests answered, by method and server code ("0" for success)',
+      labelNames: ['method', 'code'],
+      registers,
     });
     this.#duration = new Histogram({
-      name: 'hudong_request_duration_seconds', help: 'Time from request frame to response, by method',
-      labelNames: ['method'], buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30], registers,
+      name: 'hudong_request_duration_seconds',
+      help: 'Time from request frame to response, by method',
+      labelNames: ['method'],
+      buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30],
+      registers,
     });
   }
 

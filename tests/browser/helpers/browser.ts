@@ -14,9 +14,17 @@ export const SCREENSHOT_DIR = fileURLToPath(new URL('../../../test-results/scree
 
 /** Exactly the flags the project runs Chromium with (see ../shared/reference/webrtc-notes.md). */
 export const CHROMIUM_ARGS = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync',
-  '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream', '--allow-loopback-in-peer-connection',
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--use-fake-device-for-media-stream',
+  '--use-fake-ui-for-media-stream',
+  '--allow-loopback-in-peer-connection',
 ];
 
 /**
@@ -83,7 +91,11 @@ export interface VideoStats {
 /** One Chromium process with a fresh profile; `close()` removes the profile. */
 export class Browser {
   readonly pages: Page[] = [];
-  private constructor(readonly name: string, readonly context: BrowserContext, readonly profileDir: string) {}
+  private constructor(
+    readonly name: string,
+    readonly context: BrowserContext,
+    readonly profileDir: string,
+  ) {}
 
   static async launch(name: string): Promise<Browser> {
     const profileDir = mkdtempSync(join(tmpdir(), `hudong-chromium-${name}-`));
@@ -138,7 +150,9 @@ export async function closeAll(...browsers: (Browser | undefined)[]): Promise<vo
   for (const b of browsers) {
     try {
       await b?.close();
-    } catch { /* already gone */ }
+    } catch {
+      /* already gone */
+    }
   }
 }
 
@@ -156,7 +170,13 @@ export function videoStats(page: Page, selector: string): Promise<VideoStats | n
 }
 
 /** What allVideos reports of one `<video>`. */
-export interface VideoInfo { testid: string | null; identifier: string | null; videoWidth: number; videoHeight: number; presentedFrames: number }
+export interface VideoInfo {
+  testid: string | null;
+  identifier: string | null;
+  videoWidth: number;
+  videoHeight: number;
+  presentedFrames: number;
+}
 
 /** Every `<video>` of the page, for failure messages and for finding one by size. */
 export function allVideos(page: Page): Promise<VideoInfo[]> {
@@ -194,11 +214,19 @@ export async function waitUntil<T>(what: string, probe: () => Promise<T> | T, ti
  * Waits until the video at `selector` has a size and is presenting frames, then checks that frames
  * keep rising over `overMs`. Returns the stats at the end. Throws with what the page had otherwise.
  */
-export async function waitForPlayingVideo(page: Page, selector: string, opts: { timeoutMs?: number; overMs?: number; width?: number } = {}): Promise<VideoStats> {
-  const first = await waitUntil(`${selector} to play${opts.width ? ` at width ${opts.width}` : ''}`, async () => {
-    const s = await videoStats(page, selector);
-    return s && s.videoWidth > 0 && (!opts.width || s.videoWidth === opts.width) && s.presentedFrames > 0 ? s : null;
-  }, opts.timeoutMs ?? 15_000).catch(async (err: Error) => {
+export async function waitForPlayingVideo(
+  page: Page,
+  selector: string,
+  opts: { timeoutMs?: number; overMs?: number; width?: number } = {},
+): Promise<VideoStats> {
+  const first = await waitUntil(
+    `${selector} to play${opts.width ? ` at width ${opts.width}` : ''}`,
+    async () => {
+      const s = await videoStats(page, selector);
+      return s && s.videoWidth > 0 && (!opts.width || s.videoWidth === opts.width) && s.presentedFrames > 0 ? s : null;
+    },
+    opts.timeoutMs ?? 15_000,
+  ).catch(async (err: Error) => {
     throw new Error(`${err.message}; videos on the page: ${JSON.stringify(await allVideos(page).catch(() => 'n/a'))}`);
   });
   await sleep(opts.overMs ?? 1000);

@@ -18,7 +18,11 @@ export const stageVideo = (identifier: string, src: 'camera' | 'screen' = 'camer
 export const byTestId = (id: string) => `[data-testid="${id}"]`;
 
 /** Opens the demo with its lobby prefilled and waits until the page has wired itself up. */
-export async function demoPage(browser: Browser, params: { id?: string; room?: number; role?: 'host' | 'audience'; lang?: 'en' | 'zh' }, srv: ServerProcess): Promise<Page> {
+export async function demoPage(
+  browser: Browser,
+  params: { id?: string; room?: number; role?: 'host' | 'audience'; lang?: 'en' | 'zh' },
+  srv: ServerProcess,
+): Promise<Page> {
   const q = new URLSearchParams({ lang: params.lang ?? 'en' });
   if (params.id) q.set('id', params.id);
   if (params.room) q.set('room', String(params.room));
@@ -45,30 +49,48 @@ export async function enter(page: Page): Promise<void> {
   });
 }
 
-export interface ErrorPanel { visible: boolean; code: string; name: string; meaning: string; cause: string; suggestion: string }
+export interface ErrorPanel {
+  visible: boolean;
+  code: string;
+  name: string;
+  meaning: string;
+  cause: string;
+  suggestion: string;
+}
 export async function errorPanel(page: Page): Promise<ErrorPanel> {
   const text = (id: string) => page.textContent(`${byTestId('error-panel')} ${byTestId(id)}`).then((t) => (t ?? '').trim());
   return {
     visible: await page.isVisible(byTestId('error-panel')),
-    code: await text('error-code'), name: await text('error-name'), meaning: await text('error-meaning'),
-    cause: await text('error-cause'), suggestion: await text('error-suggestion'),
+    code: await text('error-code'),
+    name: await text('error-name'),
+    meaning: await text('error-meaning'),
+    cause: await text('error-cause'),
+    suggestion: await text('error-suggestion'),
   };
 }
 
 export async function waitForError(page: Page, code: number, timeoutMs = 10_000): Promise<ErrorPanel> {
   let last: ErrorPanel | undefined;
   try {
-    return await waitUntil(`error panel with ${code}`, async () => {
-      last = await errorPanel(page);
-      return last.visible && last.code === String(code) ? last : null;
-    }, timeoutMs, 50);
+    return await waitUntil(
+      `error panel with ${code}`,
+      async () => {
+        last = await errorPanel(page);
+        return last.visible && last.code === String(code) ? last : null;
+      },
+      timeoutMs,
+      50,
+    );
   } catch {
     throw new Error(`no error ${code} in the panel within ${timeoutMs} ms; panel: ${JSON.stringify(last)}`);
   }
 }
 
 /** A host page that entered `roomId` (camera on) and an audience page in the same room. */
-export async function liveRoom(srv: ServerProcess, label: string): Promise<{ host: Page; audience: Page; hostId: string; audienceId: string; browsers: Browser[] }> {
+export async function liveRoom(
+  srv: ServerProcess,
+  label: string,
+): Promise<{ host: Page; audience: Page; hostId: string; audienceId: string; browsers: Browser[] }> {
   const browsers: Browser[] = [];
   try {
     const roomId = uniqueRoomId();
@@ -88,7 +110,10 @@ export async function liveRoom(srv: ServerProcess, label: string): Promise<{ hos
 }
 
 /** Two lobbies logged in as caller and callee, ready to call. */
-export async function callPair(srv: ServerProcess, label: string): Promise<{ caller: Page; callee: Page; callerId: string; calleeId: string; browsers: Browser[] }> {
+export async function callPair(
+  srv: ServerProcess,
+  label: string,
+): Promise<{ caller: Page; callee: Page; callerId: string; calleeId: string; browsers: Browser[] }> {
   const browsers = [await Browser.launch(`${label}-caller`), await Browser.launch(`${label}-callee`)];
   try {
     const callerId = uniqueId(`${label}-caller`);
@@ -106,4 +131,3 @@ export async function callPair(srv: ServerProcess, label: string): Promise<{ cal
     throw err;
   }
 }
-

@@ -54,8 +54,13 @@ export function explainLog(text: string): { findings: Finding[]; unreadable: num
 
 export function formatFinding(f: Finding, lang: Lang): string {
   const e = f.entry;
-  const ids = Object.entries(f.context).map(([k, v]) => `${k}=${String(v)}`).join(' ');
-  const out = [`line ${f.line}${f.time ? ` ${f.time}` : ''}${f.msg ? ` "${f.msg}"` : ''}${ids ? ` [${ids}]` : ''}`, `  ${e.code} ${e.name}: ${e.meaning[lang]}`];
+  const ids = Object.entries(f.context)
+    .map(([k, v]) => `${k}=${String(v)}`)
+    .join(' ');
+  const out = [
+    `line ${f.line}${f.time ? ` ${f.time}` : ''}${f.msg ? ` "${f.msg}"` : ''}${ids ? ` [${ids}]` : ''}`,
+    `  ${e.code} ${e.name}: ${e.meaning[lang]}`,
+  ];
   if (f.detail) out.push(`  backend sub-code: ${String(f.detail.code)} — ${String(f.detail.message)}`);
   out.push(`  cause: ${e.cause[lang]}`, `  suggestion: ${e.suggestion[lang]}`);
   return out.join('\n');
@@ -74,10 +79,22 @@ export function run(argv: string[]): string {
   }
   const { findings, unreadable } = explainLog(text);
   if (flags.json) {
-    return JSON.stringify(findings.map((f) => ({
-      line: f.line, time: f.time, msg: f.msg, code: f.entry.code, name: f.entry.name, detail: f.detail, context: f.context,
-      meaning: f.entry.meaning[lang], cause: f.entry.cause[lang], suggestion: f.entry.suggestion[lang],
-    })), null, 2);
+    return JSON.stringify(
+      findings.map((f) => ({
+        line: f.line,
+        time: f.time,
+        msg: f.msg,
+        code: f.entry.code,
+        name: f.entry.name,
+        detail: f.detail,
+        context: f.context,
+        meaning: f.entry.meaning[lang],
+        cause: f.entry.cause[lang],
+        suggestion: f.entry.suggestion[lang],
+      })),
+      null,
+      2,
+    );
   }
   const summary = `${findings.length} error(s) found${unreadable ? `, ${unreadable} line(s) were not JSON` : ''}`;
   return [...findings.map((f) => formatFinding(f, lang)), summary].join('\n\n');

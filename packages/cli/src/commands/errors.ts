@@ -18,15 +18,25 @@ export function run(argv: string[]): string {
     });
   }
   if (flags.json) {
-    return JSON.stringify(entries.map((e) => ({
-      code: e.code, name: e.name, meaning: e.meaning, cause: e.cause, suggestion: e.suggestion, side: e.side,
-    })), null, 2);
+    return JSON.stringify(
+      entries.map((e) => ({
+        code: e.code,
+        name: e.name,
+        meaning: e.meaning,
+        cause: e.cause,
+        suggestion: e.suggestion,
+        side: e.side,
+      })),
+      null,
+      2,
+    );
   }
   return entries.map((e) => formatEntry(e, lang)).join('\n\n');
 }
 
 export function formatEntry(e: ErrorEntry, lang: Lang): string {
-  const label = lang === 'zh' ? { meaning: '含义', cause: '原因', suggestion: '建议' } : { meaning: 'meaning', cause: 'cause', suggestion: 'suggestion' };
+  const label =
+    lang === 'zh' ? { meaning: '含义', cause: '原因', suggestion: '建议' } : { meaning: 'meaning', cause: 'cause', suggestion: 'suggestion' };
   return [
     `${e.code} ${e.name} (${e.side})`,
     `  ${label.meaning}: ${e.meaning[lang]}`,

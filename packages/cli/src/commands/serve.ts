@@ -13,8 +13,14 @@ export const usage = `hudong serve [--port 7000] [--host 127.0.0.1] [--sdk-app-i
 
 export async function run(argv: string[]): Promise<string | undefined> {
   const { values, flags } = parse(argv, {
-    port: { type: 'string' }, host: { type: 'string' }, 'sdk-app-id': { type: 'string' }, secret: { type: 'string' },
-    redis: { type: 'string' }, 'data-dir': { type: 'string' }, dev: { type: 'boolean' }, config: { type: 'string' },
+    port: { type: 'string' },
+    host: { type: 'string' },
+    'sdk-app-id': { type: 'string' },
+    secret: { type: 'string' },
+    redis: { type: 'string' },
+    'data-dir': { type: 'string' },
+    dev: { type: 'boolean' },
+    config: { type: 'string' },
     'log-level': { type: 'string' },
   });
   if (flags.help) return usage;

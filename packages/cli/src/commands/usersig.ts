@@ -7,7 +7,10 @@ export const usage = `hudong usersig --sdk-app-id N --secret KEY --identifier ID
 
 export function run(argv: string[]): string {
   const { values, flags } = parse(argv, {
-    'sdk-app-id': { type: 'string' }, secret: { type: 'string' }, identifier: { type: 'string' }, expire: { type: 'string' },
+    'sdk-app-id': { type: 'string' },
+    secret: { type: 'string' },
+    identifier: { type: 'string' },
+    expire: { type: 'string' },
   });
   if (flags.help) return usage;
   return signUserSig({

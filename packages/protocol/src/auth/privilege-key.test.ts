@@ -5,10 +5,15 @@ import { signUserSig } from './usersig.js';
 import { decodePrivilegeBuffer, encodePrivilegeBuffer, signPrivilegeKey, verifyPrivilegeKey } from './privilege-key.js';
 
 const require = createRequire(import.meta.url);
-const TLSSigAPIv2 = require('tls-sig-api-v2') as { Api: new (appId: number, key: string) => {
-  genPrivateMapKey(id: string, expire: number, roomId: number, map: number): string;
-  genPrivateMapKeyWithStringRoomID(id: string, expire: number, room: string, map: number): string;
-} };
+const TLSSigAPIv2 = require('tls-sig-api-v2') as {
+  Api: new (
+    appId: number,
+    key: string,
+  ) => {
+    genPrivateMapKey(id: string, expire: number, roomId: number, map: number): string;
+    genPrivateMapKeyWithStringRoomID(id: string, expire: number, room: string, map: number): string;
+  };
+};
 
 const APP = 1400000001;
 const KEY = 'privkey-secret';
@@ -33,8 +38,19 @@ test('string-room keys (version 1) from tls-sig-api-v2 decode', () => {
 
 test('our buffer layout is byte-identical to the package for the same inputs', () => {
   const ours = encodePrivilegeBuffer({ identifier: 'carol', sdkAppId: APP, roomId: 1234, expireAt: 0x01020304, privilegeMap: 0xff, accountType: 0 });
-  assert.equal(ours.toString('hex'), '00' + '0005' + Buffer.from('carol').toString('hex') + APP.toString(16).padStart(8, '0') + '000004d2' + '01020304' + '000000ff' + '00000000');
-  assert.deepEqual(decodePrivilegeBuffer(ours), { version: 0, identifier: 'carol', sdkAppId: APP, roomId: 1234, expireAt: 0x01020304, privilegeMap: 0xff, accountType: 0 });
+  assert.equal(
+    ours.toString('hex'),
+    '00' + '0005' + Buffer.from('carol').toString('hex') + APP.toString(16).padStart(8, '0') + '000004d2' + '01020304' + '000000ff' + '00000000',
+  );
+  assert.deepEqual(decodePrivilegeBuffer(ours), {
+    version: 0,
+    identifier: 'carol',
+    sdkAppId: APP,
+    roomId: 1234,
+    expireAt: 0x01020304,
+    privilegeMap: 0xff,
+    accountType: 0,
+  });
 });
 
 test('wrong room, wrong identifier, wrong app, expired, forged and plain sigs are refused by name', () => {

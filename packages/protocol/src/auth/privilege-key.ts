@@ -41,7 +41,9 @@ export function encodePrivilegeBuffer(b: Omit<PrivilegeBuffer, 'version' | 'room
 }
 
 export function decodePrivilegeBuffer(buf: Buffer): PrivilegeBuffer {
-  const fail = (why: string): never => { throw new SigError('PRIVKEY_MALFORMED', `privilege key buffer ${why}`); };
+  const fail = (why: string): never => {
+    throw new SigError('PRIVKEY_MALFORMED', `privilege key buffer ${why}`);
+  };
   if (buf.length < 3) fail('is shorter than its header');
   const version = buf.readUInt8(0);
   if (version > 1) fail(`has unknown version ${version}`);
@@ -72,8 +74,12 @@ export function signPrivilegeKey(opts: PrivilegeKeyOptions): string {
   const now = opts.now ?? Math.floor(Date.now() / 1000);
   const expireSeconds = opts.expireSeconds ?? 86400;
   const userBuf = encodePrivilegeBuffer({
-    identifier: opts.identifier, sdkAppId: opts.sdkAppId, roomId: opts.roomId,
-    expireAt: now + expireSeconds, privilegeMap: opts.privilegeMap, accountType: 0,
+    identifier: opts.identifier,
+    sdkAppId: opts.sdkAppId,
+    roomId: opts.roomId,
+    expireAt: now + expireSeconds,
+    privilegeMap: opts.privilegeMap,
+    accountType: 0,
   });
   return signUserSig({ sdkAppId: opts.sdkAppId, secret: opts.secret, identifier: opts.identifier, expireSeconds, userBuf, now });
 }

@@ -6,10 +6,15 @@ import { signUserSig, verifyUserSig } from './usersig.js';
 import { escapeBase64, unescapeBase64 } from './base64url.js';
 
 const require = createRequire(import.meta.url);
-const TLSSigAPIv2 = require('tls-sig-api-v2') as { Api: new (appId: number, key: string) => {
-  genUserSig(id: string, expire: number): string;
-  genPrivateMapKey(id: string, expire: number, roomId: number, map: number): string;
-} };
+const TLSSigAPIv2 = require('tls-sig-api-v2') as {
+  Api: new (
+    appId: number,
+    key: string,
+  ) => {
+    genUserSig(id: string, expire: number): string;
+    genPrivateMapKey(id: string, expire: number, roomId: number, map: number): string;
+  };
+};
 
 const APP = 1400000001;
 const KEY = '5bd2850fff3ecb11d7c805251c51ee463a25727bddc2385f3fa8bfee1bb93b5e';
@@ -46,7 +51,10 @@ test('refusals name the failed check', () => {
   const old = signUserSig({ ...expected, expireSeconds: 60, now: 1_000_000 });
   assert.throws(() => verifyUserSig(old, expected), { name: 'SigError', reason: 'USERSIG_EXPIRED' });
   const pkgExpired = new TLSSigAPIv2.Api(APP, KEY).genUserSig('alice', 1);
-  assert.throws(() => verifyUserSig(pkgExpired, { ...expected, now: Math.floor(Date.now() / 1000) + 5 }), { name: 'SigError', reason: 'USERSIG_EXPIRED' });
+  assert.throws(() => verifyUserSig(pkgExpired, { ...expected, now: Math.floor(Date.now() / 1000) + 5 }), {
+    name: 'SigError',
+    reason: 'USERSIG_EXPIRED',
+  });
 });
 
 test('a tampered document with a copied signature is refused as forged', () => {

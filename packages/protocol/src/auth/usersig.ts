@@ -12,16 +12,16 @@ export type SigRejection =
   | 'USERSIG_WRONG_IDENTIFIER';
 
 export class SigError extends Error {
-  constructor(readonly reason: SigRejection | PrivilegeKeyRejection, message: string) {
+  constructor(
+    readonly reason: SigRejection | PrivilegeKeyRejection,
+    message: string,
+  ) {
     super(message);
     this.name = 'SigError';
   }
 }
 
-export type PrivilegeKeyRejection =
-  | 'PRIVKEY_MALFORMED'
-  | 'PRIVKEY_WRONG_ROOM'
-  | 'PRIVKEY_EXPIRED';
+export type PrivilegeKeyRejection = 'PRIVKEY_MALFORMED' | 'PRIVKEY_WRONG_ROOM' | 'PRIVKEY_EXPIRED';
 
 export interface SignOptions {
   sdkAppId: number;
@@ -82,10 +82,7 @@ export function signUserSig(opts: SignOptions): string {
  * Checks a UserSig against the app's key and the identifier it is presented for.
  * Throws SigError naming the first check that failed.
  */
-export function verifyUserSig(
-  sig: string,
-  expected: { sdkAppId: number; secret: string; identifier: string; now?: number },
-): VerifiedSig {
+export function verifyUserSig(sig: string, expected: { sdkAppId: number; secret: string; identifier: string; now?: number }): VerifiedSig {
   const doc = decodeSigDoc(sig);
   if (doc['TLS.ver'] !== '2.0') {
     throw new SigError('USERSIG_VERSION_UNSUPPORTED', `UserSig version ${String(doc['TLS.ver'])} is not supported (want 2.0)`);
@@ -105,7 +102,10 @@ export function verifyUserSig(
   const now = expected.now ?? Math.floor(Date.now() / 1000);
   const expiresAt = doc['TLS.time'] + doc['TLS.expire'];
   if (now > expiresAt) {
-    throw new SigError('USERSIG_EXPIRED', `UserSig expired at ${new Date(expiresAt * 1000).toISOString()} (issued ${new Date(doc['TLS.time'] * 1000).toISOString()}, lifetime ${doc['TLS.expire']} s)`);
+    throw new SigError(
+      'USERSIG_EXPIRED',
+      `UserSig expired at ${new Date(expiresAt * 1000).toISOString()} (issued ${new Date(doc['TLS.time'] * 1000).toISOString()}, lifetime ${doc['TLS.expire']} s)`,
+    );
   }
   return {
     identifier: doc['TLS.identifier'],
@@ -125,10 +125,14 @@ function decodeSigDoc(sig: string): SigDoc {
   }
   const doc = parsed as Partial<SigDoc> | null;
   if (
-    !doc || typeof doc !== 'object' ||
-    typeof doc['TLS.identifier'] !== 'string' || !Number.isInteger(doc['TLS.sdkappid']) ||
-    !Number.isInteger(doc['TLS.time']) || !Number.isInteger(doc['TLS.expire']) ||
-    typeof doc['TLS.sig'] !== 'string' || (doc['TLS.userbuf'] !== undefined && typeof doc['TLS.userbuf'] !== 'string')
+    !doc ||
+    typeof doc !== 'object' ||
+    typeof doc['TLS.identifier'] !== 'string' ||
+    !Number.isInteger(doc['TLS.sdkappid']) ||
+    !Number.isInteger(doc['TLS.time']) ||
+    !Number.isInteger(doc['TLS.expire']) ||
+    typeof doc['TLS.sig'] !== 'string' ||
+    (doc['TLS.userbuf'] !== undefined && typeof doc['TLS.userbuf'] !== 'string')
   ) {
     throw new SigError('USERSIG_MALFORMED', 'UserSig lacks one of TLS.identifier, TLS.sdkappid, TLS.time, TLS.expire, TLS.sig');
   }

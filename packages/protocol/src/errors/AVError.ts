@@ -52,8 +52,12 @@ export class AVError extends Error {
   static describe(code: number, lang: Lang = 'en') {
     const entry = entryOf(code);
     return {
-      code: entry.code, codeName: entry.name, side: entry.side,
-      meaning: entry.meaning[lang], cause: entry.cause[lang], suggestion: entry.suggestion[lang],
+      code: entry.code,
+      codeName: entry.name,
+      side: entry.side,
+      meaning: entry.meaning[lang],
+      cause: entry.cause[lang],
+      suggestion: entry.suggestion[lang],
     };
   }
 

@@ -14,7 +14,11 @@ function specRows(): { name: string; code: number; meaning: string; suggestion: 
     .split('\n')
     .filter((line) => /^\|AV_ERR_/.test(line.trim()))
     .map((line) => {
-      const cells = line.trim().replace(/^\|/, '').split('|').map((c) => c.trim());
+      const cells = line
+        .trim()
+        .replace(/^\|/, '')
+        .split('|')
+        .map((c) => c.trim());
       return { name: cells[0]!, code: Number(cells[1]), meaning: cells[2]!, suggestion: cells[4]! };
     });
 }

@@ -15,9 +15,7 @@ const ResponseEnvelope = z.union([
 const EventEnvelope = z.object({ type: z.literal('event'), event: z.string(), data: z.unknown() });
 const ServerEnvelope = z.union([ResponseEnvelope, EventEnvelope]);
 
-export type ClientMessage =
-  | { type: 'request'; id: number; method: MethodName; params: unknown }
-  | { type: 'ack'; id: number };
+export type ClientMessage = { type: 'request'; id: number; method: MethodName; params: unknown } | { type: 'ack'; id: number };
 export type ServerMessage = z.infer<typeof ServerEnvelope>;
 
 /** Why a frame could not be used; the server turns it into 10002 / 10007 with this as detail. */
@@ -42,7 +40,10 @@ function parseJson(text: string): unknown {
 }
 
 function describeIssues(error: z.ZodError): string {
-  return error.issues.slice(0, 5).map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
+  return error.issues
+    .slice(0, 5)
+    .map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`)
+    .join('; ');
 }
 
 /** Server side: one frame from a client, envelope only (params are checked by `parseParams`). */

@@ -7,7 +7,10 @@ export const PROTOCOL_VERSION = 1;
 // eslint-disable-next-line no-control-regex -- control characters are exactly what the pattern refuses
 export const Identifier = z.string().regex(/^[^\s\u0000-\u001f\u007f]{1,128}$/u, 'identifier must be 1–128 printable characters without whitespace');
 /** uint64 as a decimal string. */
-export const TinyId = z.string().regex(/^(0|[1-9][0-9]{0,19})$/, 'tinyId must be a uint64 decimal string').refine((s) => /^[0-9]+$/.test(s) && BigInt(s) < 2n ** 64n, 'tinyId exceeds uint64');
+export const TinyId = z
+  .string()
+  .regex(/^(0|[1-9][0-9]{0,19})$/, 'tinyId must be a uint64 decimal string')
+  .refine((s) => /^[0-9]+$/.test(s) && BigInt(s) < 2n ** 64n, 'tinyId exceeds uint64');
 /** uint32 app room id (AVSDK relation_id); 0 is not a room. */
 export const RoomId = z.number().int().min(1).max(0xffffffff);
 export const RoomType = z.enum(['multi', 'pair']);
@@ -29,7 +32,10 @@ export type MediaSource = z.infer<typeof MediaSource>;
 export const ViewSize = z.enum(['big', 'small']);
 export type ViewSize = z.infer<typeof ViewSize>;
 /** A complete SDP (ICE candidates gathered in it: no trickle). */
-export const Sdp = z.string().min(1).max(32 * 1024);
+export const Sdp = z
+  .string()
+  .min(1)
+  .max(32 * 1024);
 /** Codec names as in SDP rtpmap (`VP8`, `H264`, `opus`), compared case-insensitively. */
 export const CodecName = z.string().min(1).max(32);
 

@@ -1,7 +1,19 @@
 import { z } from 'zod';
 import {
-  AuthBitsField, CodecName, Identifier, MediaSource, MessageData, RoleField, RoomId, RoomSnapshot, RoomType,
-  SdkAppId, Sdp, TerminalField, TinyId, ViewSize,
+  AuthBitsField,
+  CodecName,
+  Identifier,
+  MediaSource,
+  MessageData,
+  RoleField,
+  RoomId,
+  RoomSnapshot,
+  RoomType,
+  SdkAppId,
+  Sdp,
+  TerminalField,
+  TinyId,
+  ViewSize,
 } from './fields.js';
 
 const Empty = z.object({});

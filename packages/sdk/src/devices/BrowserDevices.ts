@@ -39,11 +39,14 @@ export class BrowserDevices implements DeviceBackend {
     if (kind === 'speaker') return { info, close: () => {} };
     let stream: MediaStream;
     try {
-      stream = kind === 'screen'
-        ? await this.#media().getDisplayMedia({ video: true, audio: false })
-        : await this.#media().getUserMedia(kind === 'camera'
-          ? { video: info.id === 'default' ? true : { deviceId: { exact: info.id } }, audio: false }
-          : { audio: info.id === 'default' ? true : { deviceId: { exact: info.id } }, video: false });
+      stream =
+        kind === 'screen'
+          ? await this.#media().getDisplayMedia({ video: true, audio: false })
+          : await this.#media().getUserMedia(
+              kind === 'camera'
+                ? { video: info.id === 'default' ? true : { deviceId: { exact: info.id } }, audio: false }
+                : { audio: info.id === 'default' ? true : { deviceId: { exact: info.id } }, video: false },
+            );
     } catch (err) {
       throw this.#mapError(err, kind, deviceId);
     }
@@ -78,12 +81,19 @@ export class BrowserDevices implements DeviceBackend {
 
   #media(): MediaDevices {
     const md = (globalThis as { navigator?: { mediaDevices?: MediaDevices } }).navigator?.mediaDevices;
-    if (!md) throw avError(ErrorCode.AV_ERR_DEVICE_NOT_EXIST, 'NO_MEDIA_DEVICES', 'navigator.mediaDevices is not available (an insecure page?)', this.#lang);
+    if (!md)
+      throw avError(ErrorCode.AV_ERR_DEVICE_NOT_EXIST, 'NO_MEDIA_DEVICES', 'navigator.mediaDevices is not available (an insecure page?)', this.#lang);
     return md;
   }
 
   #unknown(kind: DeviceKind, deviceId: string | undefined) {
-    return avError(ErrorCode.AV_ERR_DEVICE_NOT_EXIST, 'UNKNOWN_DEVICE', deviceId === undefined ? `no ${kind} is available` : `no ${kind} with id ${deviceId}`, this.#lang, { deviceId, kind });
+    return avError(
+      ErrorCode.AV_ERR_DEVICE_NOT_EXIST,
+      'UNKNOWN_DEVICE',
+      deviceId === undefined ? `no ${kind} is available` : `no ${kind} with id ${deviceId}`,
+      this.#lang,
+      { deviceId, kind },
+    );
   }
 
   #mapError(err: unknown, kind: DeviceKind, deviceId: string | undefined) {
@@ -93,7 +103,10 @@ export class BrowserDevices implements DeviceBackend {
       return avError(ErrorCode.AV_ERR_DEVICE_NOT_EXIST, name, `${kind} ${deviceId ?? '(default)'}: ${message}`, this.#lang, { deviceId, kind });
     }
     if (name === 'NotReadableError' || name === 'AbortError') {
-      return avError(ErrorCode.AV_ERR_RESOURCE_IS_OCCUPIED, name, `${kind} ${deviceId ?? '(default)'} is in use elsewhere (${message})`, this.#lang, { deviceId, kind });
+      return avError(ErrorCode.AV_ERR_RESOURCE_IS_OCCUPIED, name, `${kind} ${deviceId ?? '(default)'} is in use elsewhere (${message})`, this.#lang, {
+        deviceId,
+        kind,
+      });
     }
     return avError(ErrorCode.AV_ERR_FAILED, name, `opening the ${kind} failed (${message})`, this.#lang, { deviceId, kind });
   }

@@ -43,7 +43,10 @@ export class NodeVirtualDevices implements DeviceBackend {
     if (kind === 'speaker') return { info: { ...info }, close: () => {} };
     const release = await acquireDeviceLock(info.id, this.#lang);
     try {
-      const { track, stop } = kind === 'microphone' ? this.#tone() : this.#pattern(kind === 'camera' ? 640 : 1280, kind === 'camera' ? 480 : 720, kind === 'camera' ? 30 : 15, kind === 'screen');
+      const { track, stop } =
+        kind === 'microphone'
+          ? this.#tone()
+          : this.#pattern(kind === 'camera' ? 640 : 1280, kind === 'camera' ? 480 : 720, kind === 'camera' ? 30 : 15, kind === 'screen');
       let closed = false;
       return {
         info: { ...info },
@@ -87,7 +90,7 @@ export class NodeVirtualDevices implements DeviceBackend {
     const source = new this.#ns.RTCVideoSource({ isScreencast });
     const track = source.createTrack();
     const ySize = width * height;
-    const data = new Uint8Array(ySize * 3 / 2);
+    const data = new Uint8Array((ySize * 3) / 2);
     data.fill(128, ySize); // neutral chroma
     const background = isScreencast ? 180 : 60;
     const barWidth = 40;

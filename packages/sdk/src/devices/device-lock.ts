@@ -15,8 +15,11 @@ const PATH = 'node:path';
 
 let mods: Promise<{ fs: Fs; os: Os; path: Path }> | null = null;
 function nodeModules(): Promise<{ fs: Fs; os: Os; path: Path }> {
-  mods ??= Promise.all([import(/* @vite-ignore */ FS), import(/* @vite-ignore */ OS), import(/* @vite-ignore */ PATH)])
-    .then(([fs, os, path]) => ({ fs: fs as Fs, os: os as Os, path: path as Path }));
+  mods ??= Promise.all([import(/* @vite-ignore */ FS), import(/* @vite-ignore */ OS), import(/* @vite-ignore */ PATH)]).then(([fs, os, path]) => ({
+    fs: fs as Fs,
+    os: os as Os,
+    path: path as Path,
+  }));
   return mods;
 }
 

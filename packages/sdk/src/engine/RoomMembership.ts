@@ -193,6 +193,12 @@ export class RoomMembership {
     this.#intent = null;
     intent.result.reject(err);
     const sent = intent.request;
-    if (sent) this.#cleanup = this.#cleanup.then(() => sent.then(() => this.#deps.sendExit(ENTER_WIRE_SLACK_MS), () => {}));
+    if (sent)
+      this.#cleanup = this.#cleanup.then(() =>
+        sent.then(
+          () => this.#deps.sendExit(ENTER_WIRE_SLACK_MS),
+          () => {},
+        ),
+      );
   }
 }

@@ -1,6 +1,12 @@
 import {
-  ErrorCode, PROTOCOL_VERSION,
-  type AVError, type Lang, type MethodName, type ParamsOf, type ResultOf, type RoomSnapshot,
+  ErrorCode,
+  PROTOCOL_VERSION,
+  type AVError,
+  type Lang,
+  type MethodName,
+  type ParamsOf,
+  type ResultOf,
+  type RoomSnapshot,
 } from '@hudong/protocol';
 import { TypedEmitter } from '../util/TypedEmitter.js';
 import { avError, fromWire, isConnectionLost, timeoutError } from '../util/errors.js';
@@ -45,7 +51,11 @@ export interface RequestOptions {
 }
 
 /** Server codes that make retrying a login pointless: the answer would not change. */
-const FATAL_LOGIN_CODES: ReadonlySet<number> = new Set([ErrorCode.AV_ERR_SERVER_INVALID_ARGUMENT, ErrorCode.AV_ERR_SERVER_NO_PERMISSION, ErrorCode.AV_ERR_SERVER_INVALID_ABILITY]);
+const FATAL_LOGIN_CODES: ReadonlySet<number> = new Set([
+  ErrorCode.AV_ERR_SERVER_INVALID_ARGUMENT,
+  ErrorCode.AV_ERR_SERVER_NO_PERMISSION,
+  ErrorCode.AV_ERR_SERVER_INVALID_ABILITY,
+]);
 /** One reconnect attempt (connect + login + restore) never waits longer than this. */
 const ATTEMPT_CAP_MS = 10_000;
 
@@ -149,8 +159,12 @@ export class SessionEngine extends TypedEmitter<SessionEngineEvents> {
   #loginParams(resumeToken: string | undefined): ParamsOf<'login'> {
     const { identifier, userSig } = this.#identity!;
     return {
-      protocolVersion: PROTOCOL_VERSION, sdkAppId: this.#opts.sdkAppId, identifier, userSig,
-      terminal: this.#opts.terminal, ...(resumeToken ? { resumeToken } : {}),
+      protocolVersion: PROTOCOL_VERSION,
+      sdkAppId: this.#opts.sdkAppId,
+      identifier,
+      userSig,
+      terminal: this.#opts.terminal,
+      ...(resumeToken ? { resumeToken } : {}),
     };
   }
 
@@ -208,7 +222,8 @@ export class SessionEngine extends TypedEmitter<SessionEngineEvents> {
         this.#attach(signal, login);
         logger.info({ attempt, resumed: login.resumed, roomId: login.room?.roomId ?? null }, 'logged in again');
         await this.#room.restore(login, signal, budget);
-        if (this.#state !== 'reconnecting' || signal.closed) throw avError(ErrorCode.AV_ERR_FAILED, 'CONNECTION_LOST', 'lost again while restoring', lang);
+        if (this.#state !== 'reconnecting' || signal.closed)
+          throw avError(ErrorCode.AV_ERR_FAILED, 'CONNECTION_LOST', 'lost again while restoring', lang);
         this.#attempt = null;
         this.#setState('connected');
         return;

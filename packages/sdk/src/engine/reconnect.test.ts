@@ -29,10 +29,23 @@ afterEach(async () => {
 });
 
 function member(identifier: string, flags: Partial<MemberInfo> = {}): MemberInfo {
-  return { identifier, tinyId: String(500 + identifier.length), role: '', terminal: 'node', authBits: 0xff, hasAudio: false, hasCameraVideo: false, hasScreenVideo: false, ...flags };
+  return {
+    identifier,
+    tinyId: String(500 + identifier.length),
+    role: '',
+    terminal: 'node',
+    authBits: 0xff,
+    hasAudio: false,
+    hasCameraVideo: false,
+    hasScreenVideo: false,
+    ...flags,
+  };
 }
 
-async function inRoom(reconnectTimeoutMs = 5000, enter: Parameters<AVContext['enterRoom']>[0] = { roomId: 21 }): Promise<{ ctx: AVContext; room: AVRoom }> {
+async function inRoom(
+  reconnectTimeoutMs = 5000,
+  enter: Parameters<AVContext['enterRoom']>[0] = { roomId: 21 },
+): Promise<{ ctx: AVContext; room: AVRoom }> {
   const ctx = AVContext.create({ serverUrl: fake.url, sdkAppId: 1400000001, reconnectTimeoutMs });
   contexts.push(ctx);
   await ctx.start({ identifier: `r${++n}`, userSig: 'sig' });
@@ -77,7 +90,11 @@ test('heartbeat silence → reconnect with resumeToken; resumed room continues, 
   const logins = fake.requestsOf('login') as { resumeToken?: string }[];
   assert.equal(logins.at(-1)!.resumeToken, firstToken);
   assert.equal(room.state, 'entered');
-  assert.deepEqual(events, [[EndpointEvent.EXIT, ['bob']], [EndpointEvent.ENTER, ['dave']], [EndpointEvent.HAS_AUDIO, ['carol']]]);
+  assert.deepEqual(events, [
+    [EndpointEvent.EXIT, ['bob']],
+    [EndpointEvent.ENTER, ['dave']],
+    [EndpointEvent.HAS_AUDIO, ['carol']],
+  ]);
   assert.equal(fake.requestsOf('room.enter').length, 1, 'resumed: no second enter');
   assert.equal(ctx.state, 'started');
 });
@@ -94,7 +111,10 @@ test('not resumed → enter again with the original params (createRoom as given)
   const [first, second] = fake.requestsOf('room.enter');
   assert.deepEqual(second, first);
   assert.deepEqual(second, { roomId: 22, roomType: 'multi', authBits: 0x2a, controlRole: 'Guest', createRoom: false });
-  assert.deepEqual(events, [[EndpointEvent.EXIT, ['bob']], [EndpointEvent.ENTER, ['erin']]]);
+  assert.deepEqual(events, [
+    [EndpointEvent.EXIT, ['bob']],
+    [EndpointEvent.ENTER, ['erin']],
+  ]);
   assert.equal(room.state, 'entered');
 });
 
@@ -119,8 +139,14 @@ test('server gone past reconnectTimeoutMs → 1005 RECONNECT_TIMEOUT; room exite
   const roomReasons: AVError[] = [];
   const ctxReasons: AVError[] = [];
   const order: string[] = [];
-  room.on('disconnected', (r) => { roomReasons.push(r); order.push(`room:${ctx.state}`); });
-  ctx.on('disconnected', (r) => { ctxReasons.push(r); order.push('ctx'); });
+  room.on('disconnected', (r) => {
+    roomReasons.push(r);
+    order.push(`room:${ctx.state}`);
+  });
+  ctx.on('disconnected', (r) => {
+    ctxReasons.push(r);
+    order.push('ctx');
+  });
   fake.refuse(true);
   fake.dropAll();
   const t0 = Date.now();
@@ -163,10 +189,16 @@ test('requests made while reconnecting wait for the reconnect (within their own 
   await waitFor(() => ctx.connectionState === 'reconnecting');
   const sending = room.sendMessage('after the outage', { timeoutMs: 5000 });
   const tooShort = room.sendMessage('impatient', { timeoutMs: 100 });
-  await assert.rejects(tooShort, (e: unknown) => e instanceof AVError && e.code === 1005 && e.detail?.message === 'sendMessage got no answer within 100 ms');
+  await assert.rejects(
+    tooShort,
+    (e: unknown) => e instanceof AVError && e.code === 1005 && e.detail?.message === 'sendMessage got no answer within 100 ms',
+  );
   setTimeout(() => fake.refuse(false), 300);
   await sending;
-  assert.deepEqual(fake.requestsOf('room.message').map((p) => (p as { data: string }).data), ['after the outage']);
+  assert.deepEqual(
+    fake.requestsOf('room.message').map((p) => (p as { data: string }).data),
+    ['after the outage'],
+  );
   assert.equal(room.state, 'entered');
 });
 

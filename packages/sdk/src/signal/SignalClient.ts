@@ -1,6 +1,17 @@
 import {
-  encodeAck, encodeRequest, parseEvent, parseResult, parseServerMessage, ErrorCode,
-  type AVError, type Lang, type MethodName, type ParamsOf, type ResultOf, type ServerEventData, type ServerEventName,
+  encodeAck,
+  encodeRequest,
+  parseEvent,
+  parseResult,
+  parseServerMessage,
+  ErrorCode,
+  type AVError,
+  type Lang,
+  type MethodName,
+  type ParamsOf,
+  type ResultOf,
+  type ServerEventData,
+  type ServerEventName,
 } from '@hudong/protocol';
 import { TypedEmitter } from '../util/TypedEmitter.js';
 import { avError, connectionLostError, fromWire, timeoutError } from '../util/errors.js';
@@ -52,7 +63,13 @@ export class SignalClient extends TypedEmitter<SignalClientEvents> {
   #lastSeen = Date.now();
 
   /** Opens a connection; see `openWebSocket` for how that fails. */
-  static async connect(url: string, timeoutMs: number, onTimeout: () => AVError, opts: SignalClientOptions, abort?: AbortSignal): Promise<SignalClient> {
+  static async connect(
+    url: string,
+    timeoutMs: number,
+    onTimeout: () => AVError,
+    opts: SignalClientOptions,
+    abort?: AbortSignal,
+  ): Promise<SignalClient> {
     const ws = await openWebSocket(url, timeoutMs, onTimeout, opts.lang, abort);
     return new SignalClient(ws, opts);
   }
@@ -79,10 +96,13 @@ export class SignalClient extends TypedEmitter<SignalClientEvents> {
     if (this.#closed) return Promise.reject(connectionLostError(method, lang));
     const id = this.#nextId++;
     return new Promise<ResultOf<M>>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.#pending.delete(id);
-        reject(onTimeout ? onTimeout() : timeoutError(method, timeoutMs, lang));
-      }, Math.max(0, timeoutMs));
+      const timer = setTimeout(
+        () => {
+          this.#pending.delete(id);
+          reject(onTimeout ? onTimeout() : timeoutError(method, timeoutMs, lang));
+        },
+        Math.max(0, timeoutMs),
+      );
       this.#pending.set(id, { method, resolve: resolve as (r: unknown) => void, reject, timer });
       try {
         this.#ws.send(encodeRequest(id, method, params));

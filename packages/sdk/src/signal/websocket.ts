@@ -44,7 +44,13 @@ function webSocketCtor(lang: Lang): Promise<WebSocketCtor> {
  * `CONNECT_FAILED` when it cannot be opened, with `onTimeout()` when it takes longer than
  * `timeoutMs`, or with the abort reason when `abort` fires first.
  */
-export async function openWebSocket(url: string, timeoutMs: number, onTimeout: () => AVError, lang: Lang, abort?: AbortSignal): Promise<WebSocketLike> {
+export async function openWebSocket(
+  url: string,
+  timeoutMs: number,
+  onTimeout: () => AVError,
+  lang: Lang,
+  abort?: AbortSignal,
+): Promise<WebSocketLike> {
   const Ctor = await webSocketCtor(lang);
   if (abort?.aborted) throw abort.reason;
   let ws: WebSocketLike;
@@ -89,6 +95,7 @@ function socketErrorDetail(ev: unknown, url: string): AVErrorDetail {
   type E = { code?: unknown; message?: unknown; cause?: { code?: unknown; message?: unknown }; errors?: { code?: unknown }[] };
   const e = ((ev as { error?: unknown })?.error ?? undefined) as E | undefined;
   const code = [e?.code, e?.cause?.code, e?.errors?.[0]?.code].find((c) => typeof c === 'string') as string | undefined;
-  const message = [e?.message, e?.cause?.message, (ev as { message?: unknown })?.message].find((m) => typeof m === 'string' && m.length > 0) as string | undefined;
+  const message = [e?.message, e?.cause?.message, (ev as { message?: unknown })?.message].find((m) => typeof m === 'string' && m.length > 0) as
+    string | undefined;
   return { code: code ?? 'CONNECT_FAILED', message: message ?? `${code ?? 'could not connect'}: ${url}` };
 }

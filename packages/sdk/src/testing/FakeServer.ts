@@ -7,8 +7,17 @@ import { createServer, type Server, type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import {
-  encodeError, encodeEvent, encodeResult, parseClientMessage, parseParams,
-  type MethodName, type ParsedParamsOf, type RoomSnapshot, type ServerEventData, type ServerEventName, type WireError,
+  encodeError,
+  encodeEvent,
+  encodeResult,
+  parseClientMessage,
+  parseParams,
+  type MethodName,
+  type ParsedParamsOf,
+  type RoomSnapshot,
+  type ServerEventData,
+  type ServerEventName,
+  type WireError,
 } from '@hudong/protocol';
 
 export class WireFailure {
@@ -155,7 +164,14 @@ export class FakeServer {
         this.sessions.set(session.token, session);
         conn.identifier = p.identifier;
         conn.session = session;
-        return { tinyId: '1001', sessionToken: session.token, node: 'fake', heartbeatIntervalMs: this.heartbeatIntervalMs, resumed, room: resumed ? session.room : null };
+        return {
+          tinyId: '1001',
+          sessionToken: session.token,
+          node: 'fake',
+          heartbeatIntervalMs: this.heartbeatIntervalMs,
+          resumed,
+          room: resumed ? session.room : null,
+        };
       },
       ping: () => ({}),
       logout: () => ({}),

@@ -13,7 +13,9 @@ test('a throwing listener is reported and the others still run', () => {
   const reported: unknown[] = [];
   const e = new E((err) => reported.push(err));
   const seen: number[] = [];
-  e.on('ping', () => { throw new Error('app bug'); });
+  e.on('ping', () => {
+    throw new Error('app bug');
+  });
   e.on('ping', (n) => seen.push(n));
   assert.equal(e.fire('ping', 1), true);
   assert.deepEqual(seen, [1]);
@@ -21,12 +23,16 @@ test('a throwing listener is reported and the others still run', () => {
 });
 
 test('once fires once; off removes; a throwing reporter is contained', () => {
-  const e = new E(() => { throw new Error('reporter broken'); });
+  const e = new E(() => {
+    throw new Error('reporter broken');
+  });
   const seen: number[] = [];
   const l = (n: number) => seen.push(n);
   e.once('ping', l);
   e.on('ping', (n) => seen.push(n * 10));
-  e.on('other', () => { throw new Error('x'); });
+  e.on('other', () => {
+    throw new Error('x');
+  });
   e.fire('ping', 1);
   e.fire('ping', 2);
   assert.deepEqual(seen, [1, 10, 20]);
@@ -44,7 +50,10 @@ test('a listener removed by an earlier listener during emit still runs this time
   const e = new E();
   const seen: string[] = [];
   const b = () => seen.push('b');
-  e.on('other', () => { seen.push('a'); e.off('other', b); });
+  e.on('other', () => {
+    seen.push('a');
+    e.off('other', b);
+  });
   e.on('other', b);
   e.fire('other');
   e.fire('other');

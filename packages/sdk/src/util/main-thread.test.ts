@@ -39,7 +39,9 @@ if (!isMainThread) {
     await worker.terminate();
     assert.equal(out.onMainThread, false);
     assert.deepEqual(out.create, {
-      code: 1007, codeName: 'AV_ERR_NOT_IN_MAIN_THREAD', lang: 'zh',
+      code: 1007,
+      codeName: 'AV_ERR_NOT_IN_MAIN_THREAD',
+      lang: 'zh',
       detail: { code: 'NOT_MAIN_THREAD', message: 'AVContext.create was called from a worker thread; call the SDK from the main thread' },
     });
     assert.equal(out.assert, 1007);

@@ -10,9 +10,7 @@ import { avError } from './errors.js';
  */
 const isNode = typeof process !== 'undefined' && !!process.versions?.node;
 const WORKER_THREADS = 'node:worker_threads';
-const nodeMainThread: boolean = isNode
-  ? ((await import(/* @vite-ignore */ WORKER_THREADS)) as { isMainThread: boolean }).isMainThread
-  : true;
+const nodeMainThread: boolean = isNode ? ((await import(/* @vite-ignore */ WORKER_THREADS)) as { isMainThread: boolean }).isMainThread : true;
 
 function inBrowserWorker(): boolean {
   const g = globalThis as { WorkerGlobalScope?: unknown; self?: unknown };
@@ -27,6 +25,11 @@ export function onMainThread(): boolean {
 /** Throws 1007 off the main thread. */
 export function assertMainThread(op: string, lang: Lang): void {
   if (!onMainThread()) {
-    throw avError(ErrorCode.AV_ERR_NOT_IN_MAIN_THREAD, 'NOT_MAIN_THREAD', `${op} was called from a worker thread; call the SDK from the main thread`, lang);
+    throw avError(
+      ErrorCode.AV_ERR_NOT_IN_MAIN_THREAD,
+      'NOT_MAIN_THREAD',
+      `${op} was called from a worker thread; call the SDK from the main thread`,
+      lang,
+    );
   }
 }

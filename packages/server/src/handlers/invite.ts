@@ -6,8 +6,7 @@ export const send: Handler<'invite.send'> = (ctx, { to, roomId, timeoutMs }) => 
   return invites.send(sessionOf(ctx), sessions.get(to), to, roomId, timeoutMs);
 };
 
-export const accept: Handler<'invite.accept'> = (ctx, { inviteId }) =>
-  ctx.services.invites.accept(sessionOf(ctx), inviteId);
+export const accept: Handler<'invite.accept'> = (ctx, { inviteId }) => ctx.services.invites.accept(sessionOf(ctx), inviteId);
 
 export const refuse: Handler<'invite.refuse'> = (ctx, { inviteId }) => {
   ctx.services.invites.refuse(sessionOf(ctx), inviteId);

@@ -4,16 +4,14 @@ import { sessionOf, type Handler, type RequestContext } from './types.js';
 /** The caller's membership; 10006 NOT_IN_ROOM comes before any media check. */
 const viewer = (ctx: RequestContext) => memberOf(sessionOf(ctx));
 
-export const publish: Handler<'media.publish'> = (ctx, { source, sdp }) =>
-  ctx.services.media.publish(viewer(ctx), source, sdp);
+export const publish: Handler<'media.publish'> = (ctx, { source, sdp }) => ctx.services.media.publish(viewer(ctx), source, sdp);
 
 export const unpublish: Handler<'media.unpublish'> = (ctx, { source }) => {
   ctx.services.media.unpublish(viewer(ctx), source);
   return {};
 };
 
-export const subscribe: Handler<'media.subscribe'> = (ctx, params) =>
-  ctx.services.media.subscribe(viewer(ctx), params);
+export const subscribe: Handler<'media.subscribe'> = (ctx, params) => ctx.services.media.subscribe(viewer(ctx), params);
 
 export const answer: Handler<'media.answer'> = (ctx, { subscriptionId, sdp }) => {
   ctx.services.media.answer(viewer(ctx), subscriptionId, sdp);

@@ -21,8 +21,12 @@ export const changeAuthority: Handler<'room.changeAuthority'> = (ctx, params) =>
   const session = sessionOf(ctx);
   const member = memberOf(session);
   const { authBits, privilegeKey } = ctx.services.authority.forChange({
-    identifier: session.identifier, roomId: member.room.roomId, authBits: params.authBits,
-    privilegeKey: params.privilegeKey, role: member.role, heldKey: member.privilegeKey,
+    identifier: session.identifier,
+    roomId: member.room.roomId,
+    authBits: params.authBits,
+    privilegeKey: params.privilegeKey,
+    role: member.role,
+    heldKey: member.privilegeKey,
   });
   member.setAuthority(authBits, privilegeKey);
   return { authBits };

@@ -7,7 +7,10 @@ import { sessionOf, type Handler, type RequestContext } from './types.js';
 export const login: Handler<'login'> = async ({ connection, services }, params) => {
   const { config, store, sessions, logger } = services;
   if (params.protocolVersion !== PROTOCOL_VERSION) {
-    throw new ServerError('PROTOCOL_VERSION_UNSUPPORTED', `protocol version ${params.protocolVersion} is not supported; this server speaks ${PROTOCOL_VERSION}`);
+    throw new ServerError(
+      'PROTOCOL_VERSION_UNSUPPORTED',
+      `protocol version ${params.protocolVersion} is not supported; this server speaks ${PROTOCOL_VERSION}`,
+    );
   }
   refuseSecondLogin(connection);
   if (params.sdkAppId !== config.sdkAppId) {
@@ -22,8 +25,7 @@ export const login: Handler<'login'> = async ({ connection, services }, params) 
   // The store may have taken a while: the client may be gone, or a concurrent login on it may have won.
   if (connection.closed) throw new ServerError('INTERNAL', 'the connection closed while the login was in progress');
   refuseSecondLogin(connection);
-  const { session, resumed } = sessions.login(
-    { identifier: params.identifier, tinyId, terminal: params.terminal }, connection, params.resumeToken);
+  const { session, resumed } = sessions.login({ identifier: params.identifier, tinyId, terminal: params.terminal }, connection, params.resumeToken);
   connection.session = session;
   const member = resumed ? session.member : null;
   logger.info({ conn: connection.id, identifier: session.identifier, tinyId, resumed, roomId: member?.room.roomId ?? null }, 'logged in');

@@ -23,7 +23,10 @@ export async function devUserSig(req: IncomingMessage, res: ServerResponse, sdkA
   const { identifier, expireSeconds } = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
   const id = Identifier.safeParse(identifier);
   if (!id.success) return sendJson(res, 400, { error: `identifier: ${id.error.issues[0]?.message ?? 'invalid'}` });
-  if (expireSeconds !== undefined && (!Number.isInteger(expireSeconds) || (expireSeconds as number) < 1 || (expireSeconds as number) > MAX_EXPIRE_SECONDS)) {
+  if (
+    expireSeconds !== undefined &&
+    (!Number.isInteger(expireSeconds) || (expireSeconds as number) < 1 || (expireSeconds as number) > MAX_EXPIRE_SECONDS)
+  ) {
     return sendJson(res, 400, { error: `expireSeconds must be an integer in [1, ${MAX_EXPIRE_SECONDS}]` });
   }
   sendJson(res, 200, { sdkAppId, userSig: sign(id.data, expireSeconds as number | undefined) });

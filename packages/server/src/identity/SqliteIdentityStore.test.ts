@@ -97,6 +97,9 @@ describe('SqliteIdentityStore', () => {
 
   it('refuses to open a file that is not a database', () => {
     writeFileSync(file, randomBytes(4096));
-    assert.throws(() => open(), (err) => assertStoreError(err, 10001, 'STORE_FAILED', 'SQLITE_NOTADB'));
+    assert.throws(
+      () => open(),
+      (err) => assertStoreError(err, 10001, 'STORE_FAILED', 'SQLITE_NOTADB'),
+    );
   });
 });

@@ -22,13 +22,25 @@ describe('deriveTinyId', () => {
 describe('allocateTinyId', () => {
   it('takes the derived id when free or already its own', () => {
     const derived = deriveTinyId(1, 'alice').toString();
-    assert.equal(allocateTinyId(1, 'alice', () => undefined), derived);
-    assert.equal(allocateTinyId(1, 'alice', () => 'alice'), derived);
+    assert.equal(
+      allocateTinyId(1, 'alice', () => undefined),
+      derived,
+    );
+    assert.equal(
+      allocateTinyId(1, 'alice', () => 'alice'),
+      derived,
+    );
   });
 
   it('probes +1 past ids held by other identifiers', () => {
     const derived = deriveTinyId(1, 'alice');
-    const owners = new Map([[derived.toString(), 'bob'], [(derived + 1n).toString(), 'carol']]);
-    assert.equal(allocateTinyId(1, 'alice', (t) => owners.get(t)), (derived + 2n).toString());
+    const owners = new Map([
+      [derived.toString(), 'bob'],
+      [(derived + 1n).toString(), 'carol'],
+    ]);
+    assert.equal(
+      allocateTinyId(1, 'alice', (t) => owners.get(t)),
+      (derived + 2n).toString(),
+    );
   });
 });

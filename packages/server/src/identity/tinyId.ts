@@ -15,11 +15,7 @@ export function deriveTinyId(sdkAppId: number, identifier: string): bigint {
  * The tinyId for `identifier`: its derived candidate, or the next free one (+1, wrapping within
  * 63 bits) when another identifier already holds it. `ownerOf` looks a tinyId up in the store.
  */
-export function allocateTinyId(
-  sdkAppId: number,
-  identifier: string,
-  ownerOf: (tinyId: string) => string | undefined,
-): string {
+export function allocateTinyId(sdkAppId: number, identifier: string, ownerOf: (tinyId: string) => string | undefined): string {
   let candidate = deriveTinyId(sdkAppId, identifier);
   for (;;) {
     const tinyId = candidate.toString();

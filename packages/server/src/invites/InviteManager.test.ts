@@ -6,13 +6,23 @@ import { Session, type SessionTransport } from '../session/Session.js';
 import { InviteManager } from './InviteManager.js';
 
 /** What these tests read of the invite events (invite.received, invite.cancelled). */
-interface InviteEventData { inviteId: string; from?: string; roomId?: number; expiresAt?: number; error?: WireError }
+interface InviteEventData {
+  inviteId: string;
+  from?: string;
+  roomId?: number;
+  expiresAt?: number;
+  error?: WireError;
+}
 
 class FakeTransport implements SessionTransport {
   closed = false;
   readonly events: { event: string; data: InviteEventData }[] = [];
-  send(text: string): void { this.events.push(JSON.parse(text)); }
-  close(): void { this.closed = true; }
+  send(text: string): void {
+    this.events.push(JSON.parse(text));
+  }
+  close(): void {
+    this.closed = true;
+  }
 }
 
 function session(identifier: string): { session: Session; transport: FakeTransport } {

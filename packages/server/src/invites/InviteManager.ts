@@ -37,18 +37,31 @@ export class InviteManager {
    * Sends an invite to `to` (the invitee's current session, if any). Settles when the invitee answers
    * (`accepted`), or fails with INVITE_EXPIRED, INVITEE_OFFLINE or INVITER_GONE.
    */
-  send(from: Session, to: Session | undefined, toIdentifier: string, roomId: number, timeoutMs = this.#defaultTimeoutMs): Promise<{ inviteId: string; accepted: boolean }> {
+  send(
+    from: Session,
+    to: Session | undefined,
+    toIdentifier: string,
+    roomId: number,
+    timeoutMs = this.#defaultTimeoutMs,
+  ): Promise<{ inviteId: string; accepted: boolean }> {
     if (!to || !to.connected) throw new ServerError('INVITEE_OFFLINE', `"${toIdentifier}" is not logged in`);
     if (to === from) throw new ServerError('INVITE_SELF', 'cannot invite oneself');
     for (const other of this.#invites.values()) {
       if (other.state === 'pending' && ((other.from === from && other.to === to) || (other.from === to && other.to === from))) {
-        throw new ServerError('INVITE_PENDING', `invite ${other.id} between "${other.from.identifier}" and "${other.to.identifier}" is still pending`);
+        throw new ServerError(
+          'INVITE_PENDING',
+          `invite ${other.id} between "${other.from.identifier}" and "${other.to.identifier}" is still pending`,
+        );
       }
     }
     const id = randomBytes(9).toString('base64url');
     return new Promise((resolve, reject) => {
       const invite: Invite = {
-        id, from, to, roomId, state: 'pending',
+        id,
+        from,
+        to,
+        roomId,
+        state: 'pending',
         timer: setTimeout(() => this.#expire(invite, timeoutMs), timeoutMs),
         resolve: (accepted) => resolve({ inviteId: id, accepted }),
         reject,
@@ -83,9 +96,11 @@ export class InviteManager {
   /** The invitee's session ended: its pending invites cannot be answered any more. */
   inviteeGone(session: Session): void {
     for (const invite of this.#pending((i) => i.to === session)) {
-      this.#cancel(invite,
+      this.#cancel(
+        invite,
         new ServerError('INVITEE_OFFLINE', `"${session.identifier}" went offline before answering invite ${invite.id}`),
-        new ServerError('INVITE_NOT_FOUND', `invite ${invite.id} was withdrawn when the session it was sent to ended`));
+        new ServerError('INVITE_NOT_FOUND', `invite ${invite.id} was withdrawn when the session it was sent to ended`),
+      );
     }
   }
 
@@ -100,10 +115,15 @@ export class InviteManager {
     if (!invite) throw new ServerError('INVITE_NOT_FOUND', `no invite ${inviteId}`);
     if (invite.to.identifier !== by.identifier) throw new ServerError('INVITE_NOT_YOURS', `invite ${inviteId} is addressed to someone else`);
     switch (invite.state) {
-      case 'pending': return invite;
-      case 'accepted': case 'refused': throw new ServerError('INVITE_ANSWERED', `invite ${inviteId} was already ${invite.state}`);
-      case 'expired': throw new ServerError('INVITE_EXPIRED', `invite ${inviteId} expired`);
-      case 'cancelled': throw invite.lateAnswer!;
+      case 'pending':
+        return invite;
+      case 'accepted':
+      case 'refused':
+        throw new ServerError('INVITE_ANSWERED', `invite ${inviteId} was already ${invite.state}`);
+      case 'expired':
+        throw new ServerError('INVITE_EXPIRED', `invite ${inviteId} expired`);
+      case 'cancelled':
+        throw invite.lateAnswer!;
     }
   }
 

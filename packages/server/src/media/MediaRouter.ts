@@ -13,18 +13,36 @@ import type { Subscription } from './Subscription.js';
 /** Per source: its kind, the bits that allow sending / receiving it, and its endpoint events. */
 const SOURCES = {
   audio: {
-    kind: 'audio', send: AuthBits.SEND_AUDIO, recv: AuthBits.RECV_AUDIO, has: EndpointEvent.HAS_AUDIO, no: EndpointEvent.NO_AUDIO,
-    sendMissing: 'AUTH_SEND_AUDIO_MISSING', recvMissing: 'AUTH_RECV_AUDIO_MISSING',
+    kind: 'audio',
+    send: AuthBits.SEND_AUDIO,
+    recv: AuthBits.RECV_AUDIO,
+    has: EndpointEvent.HAS_AUDIO,
+    no: EndpointEvent.NO_AUDIO,
+    sendMissing: 'AUTH_SEND_AUDIO_MISSING',
+    recvMissing: 'AUTH_RECV_AUDIO_MISSING',
   },
   camera: {
-    kind: 'video', send: AuthBits.SEND_CAMERA_VIDEO, recv: AuthBits.RECV_CAMERA_VIDEO, has: EndpointEvent.HAS_CAMERA_VIDEO,
-    no: EndpointEvent.NO_CAMERA_VIDEO, sendMissing: 'AUTH_SEND_CAMERA_VIDEO_MISSING', recvMissing: 'AUTH_RECV_CAMERA_VIDEO_MISSING',
+    kind: 'video',
+    send: AuthBits.SEND_CAMERA_VIDEO,
+    recv: AuthBits.RECV_CAMERA_VIDEO,
+    has: EndpointEvent.HAS_CAMERA_VIDEO,
+    no: EndpointEvent.NO_CAMERA_VIDEO,
+    sendMissing: 'AUTH_SEND_CAMERA_VIDEO_MISSING',
+    recvMissing: 'AUTH_RECV_CAMERA_VIDEO_MISSING',
   },
   screen: {
-    kind: 'video', send: AuthBits.SEND_SCREEN_VIDEO, recv: AuthBits.RECV_SCREEN_VIDEO, has: EndpointEvent.HAS_SCREEN_VIDEO,
-    no: EndpointEvent.NO_SCREEN_VIDEO, sendMissing: 'AUTH_SEND_SCREEN_VIDEO_MISSING', recvMissing: 'AUTH_RECV_SCREEN_VIDEO_MISSING',
+    kind: 'video',
+    send: AuthBits.SEND_SCREEN_VIDEO,
+    recv: AuthBits.RECV_SCREEN_VIDEO,
+    has: EndpointEvent.HAS_SCREEN_VIDEO,
+    no: EndpointEvent.NO_SCREEN_VIDEO,
+    sendMissing: 'AUTH_SEND_SCREEN_VIDEO_MISSING',
+    recvMissing: 'AUTH_RECV_SCREEN_VIDEO_MISSING',
   },
-} as const satisfies Record<MediaSource, { kind: MediaKind; send: number; recv: number; has: number; no: number; sendMissing: SubCode; recvMissing: SubCode }>;
+} as const satisfies Record<
+  MediaSource,
+  { kind: MediaKind; send: number; recv: number; has: number; no: number; sendMissing: SubCode; recvMissing: SubCode }
+>;
 
 /**
  * A member's media, gone with the member: the publications it owns (each owning its views), and
@@ -78,7 +96,8 @@ export class MediaRouter {
   /** media.publish: answers the member's offer; a source published again replaces the old transport. */
   async publish(member: Member, source: MediaSource, sdp: string): Promise<{ publicationId: string; sdp: string; codec: string }> {
     const spec = SOURCES[source];
-    if (!(member.authBits & spec.send)) throw new ServerError(spec.sendMissing, `publishing ${source} needs the auth bit 0x${spec.send.toString(16)}`);
+    if (!(member.authBits & spec.send))
+      throw new ServerError(spec.sendMissing, `publishing ${source} needs the auth bit 0x${spec.send.toString(16)}`);
     if (source === 'screen' && !this.#config.screenVideo) throw new ServerError('SCREEN_VIDEO_DISABLED', 'screen video is disabled on this server');
     let offer;
     try {
@@ -107,7 +126,13 @@ export class MediaRouter {
     }
     const answer = completePublisherAnswer(transport.answer, offer);
     const publication = new Publication({
-      id, member, source, offer, transport, stats: this.stats, connectTimeoutMs: this.#config.mediaConnectTimeoutMs,
+      id,
+      member,
+      source,
+      offer,
+      transport,
+      stats: this.stats,
+      connectTimeoutMs: this.#config.mediaConnectTimeoutMs,
       logger: this.#logger.child({ identifier: member.identifier, roomId: member.room.roomId, source, publication: id }),
     });
     const media = this.#mediaOf(member);
@@ -116,7 +141,10 @@ export class MediaRouter {
     replaced?.close('replaced');
     this.#publicationCount++;
     this.#watchPublication(media, publication);
-    this.#logger.info({ identifier: member.identifier, roomId: member.room.roomId, source, publication: id, codec: offer.codec.name, rids: offer.rids }, 'publishing');
+    this.#logger.info(
+      { identifier: member.identifier, roomId: member.room.roomId, source, publication: id, codec: offer.codec.name, rids: offer.rids },
+      'publishing',
+    );
     return { publicationId: id, sdp: answer, codec: offer.codec.name };
   }
 
@@ -126,13 +154,16 @@ export class MediaRouter {
   }
 
   /** media.subscribe: a new transport offering the publication to the viewer. */
-  async subscribe(viewer: Member, params: { identifier: string; source: MediaSource; size: ViewSize; codecs?: string[] | undefined }):
-    Promise<{ subscriptionId: string; sdp: string; codec: string }> {
+  async subscribe(
+    viewer: Member,
+    params: { identifier: string; source: MediaSource; size: ViewSize; codecs?: string[] | undefined },
+  ): Promise<{ subscriptionId: string; sdp: string; codec: string }> {
     const spec = SOURCES[params.source];
     if (!(viewer.authBits & spec.recv)) {
       throw new ServerError(spec.recvMissing, `viewing ${params.source} needs the auth bit 0x${spec.recv.toString(16)}`);
     }
-    if (params.source === 'screen' && !this.#config.screenVideo) throw new ServerError('SCREEN_VIDEO_DISABLED', 'screen video is disabled on this server');
+    if (params.source === 'screen' && !this.#config.screenVideo)
+      throw new ServerError('SCREEN_VIDEO_DISABLED', 'screen video is disabled on this server');
     const publisher = viewer.room.member(params.identifier);
     if (!publisher) throw new ServerError('MEMBER_NOT_FOUND', `"${params.identifier}" is not in room ${viewer.room.roomId}`);
     const publication = this.#members.get(publisher)?.publications.get(params.source);
@@ -158,8 +189,14 @@ export class MediaRouter {
       throw new ServerError('NOT_PUBLISHING', `"${params.identifier}" stopped publishing ${params.source}`);
     }
     const subscription = publication.subscribe({
-      id, viewer, size: params.size, transport, ssrc, stats: this.stats,
-      dropRate: this.#config.testDropRate, connectTimeoutMs: this.#config.mediaConnectTimeoutMs,
+      id,
+      viewer,
+      size: params.size,
+      transport,
+      ssrc,
+      stats: this.stats,
+      dropRate: this.#config.testDropRate,
+      connectTimeoutMs: this.#config.mediaConnectTimeoutMs,
       logger: this.#logger.child({ identifier: viewer.identifier, publisher: params.identifier, source: params.source, subscription: id }),
     });
     const media = this.#mediaOf(viewer);
@@ -230,7 +267,10 @@ export class MediaRouter {
       if (publication.live && !media.publications.has(source) && member.setSending(source, false)) {
         member.room.broadcast('room.endpoints', { event: spec.no, members: [member.info()] }, member);
       }
-      this.#logger.info({ identifier: member.identifier, roomId: member.room.roomId, source, publication: publication.id, reason }, 'publication ended');
+      this.#logger.info(
+        { identifier: member.identifier, roomId: member.room.roomId, source, publication: publication.id, reason },
+        'publication ended',
+      );
     });
   }
 
@@ -239,7 +279,8 @@ export class MediaRouter {
     if (!media) return;
     for (const [source, publication] of [...media.publications]) {
       const spec = SOURCES[source];
-      if (!(bits & spec.send)) publication.close('send bit removed', new ServerError(spec.sendMissing, `the auth bit 0x${spec.send.toString(16)} was removed`));
+      if (!(bits & spec.send))
+        publication.close('send bit removed', new ServerError(spec.sendMissing, `the auth bit 0x${spec.send.toString(16)} was removed`));
     }
     for (const subscription of [...media.views.values()]) {
       const spec = SOURCES[subscription.publication.source];

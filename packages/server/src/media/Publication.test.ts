@@ -78,8 +78,14 @@ describe('Publication', () => {
   function publish(stats = new MediaStats()) {
     const transport = new FakeTransport();
     const publication = new Publication({
-      id: 'p1', member: { identifier: 'alice' } as Member, source: 'camera', offer, transport, stats,
-      logger: logger.child({ identifier: 'alice', publication: 'p1' }), connectTimeoutMs: 60_000,
+      id: 'p1',
+      member: { identifier: 'alice' } as Member,
+      source: 'camera',
+      offer,
+      transport,
+      stats,
+      logger: logger.child({ identifier: 'alice', publication: 'p1' }),
+      connectTimeoutMs: 60_000,
     });
     open.push(publication);
     const ended: { reason: string; error: ServerError | null }[] = [];
@@ -91,8 +97,15 @@ describe('Publication', () => {
   function view(publication: Publication, id: string, stats = new MediaStats()) {
     const transport = new FakeTransport();
     const subscription = publication.subscribe({
-      id, viewer: { identifier: `viewer-${id}` } as Member, size: 'big', transport, ssrc: 0x5eed, stats, dropRate: 0,
-      connectTimeoutMs: 60_000, logger: logger.child({ subscription: id }),
+      id,
+      viewer: { identifier: `viewer-${id}` } as Member,
+      size: 'big',
+      transport,
+      ssrc: 0x5eed,
+      stats,
+      dropRate: 0,
+      connectTimeoutMs: 60_000,
+      logger: logger.child({ subscription: id }),
     });
     const ended: (ServerError | null)[] = [];
     subscription.on('close', (error) => ended.push(error));
@@ -112,8 +125,10 @@ describe('Publication', () => {
     publication.close('unpublished');
     assert.deepEqual(order, ['s1', 's2', 'publication']);
     for (const { ended: viewEnded, transport: viewTransport } of [a, b]) {
-      assert.deepEqual(viewEnded.map((e) => [e?.code, e?.detail.code, e?.detail.message]),
-        [[10010, 'NOT_PUBLISHING', '"alice" stopped publishing camera (unpublished)']]);
+      assert.deepEqual(
+        viewEnded.map((e) => [e?.code, e?.detail.code, e?.detail.message]),
+        [[10010, 'NOT_PUBLISHING', '"alice" stopped publishing camera (unpublished)']],
+      );
       assert.equal(viewTransport.closed, true);
     }
     assert.equal(publication.subscriptionCount, 0);
@@ -145,9 +160,14 @@ describe('Publication', () => {
     transport.listener!.onPacket(vp8(1, true));
     await sleep(1300); // receiver reports go out every second
     assert.equal(publication.closed, true);
-    assert.deepEqual(ended.map((e) => [e.reason, e.error?.code, e.error?.detail.code, e.error?.detail.message]),
-      [['internal error', 10001, 'INTERNAL', "the publication's receiver report failed: engine exploded"]]);
-    assert.deepEqual(viewer.ended.map((e) => e?.detail.message), ['"alice" stopped publishing camera (internal error)']);
+    assert.deepEqual(
+      ended.map((e) => [e.reason, e.error?.code, e.error?.detail.code, e.error?.detail.message]),
+      [['internal error', 10001, 'INTERNAL', "the publication's receiver report failed: engine exploded"]],
+    );
+    assert.deepEqual(
+      viewer.ended.map((e) => e?.detail.message),
+      ['"alice" stopped publishing camera (internal error)'],
+    );
     const [line] = logs;
     assert.deepEqual([line?.identifier, line?.publication, line?.msg], ['alice', 'p1', 'publication receiver report failed; ending the publication']);
     assert.match(String((line?.err as { stack?: string })?.stack), /RangeError: engine exploded/);
@@ -156,7 +176,12 @@ describe('Publication', () => {
   it('a throw while handling a packet ends the publication, not the process', () => {
     const stats = new MediaStats();
     const { publication, transport, ended } = publish(stats);
-    Object.defineProperty(stats, 'rtpReceived', { get: () => 0, set: () => { throw new TypeError('counter broke'); } });
+    Object.defineProperty(stats, 'rtpReceived', {
+      get: () => 0,
+      set: () => {
+        throw new TypeError('counter broke');
+      },
+    });
     assert.doesNotThrow(() => transport.listener!.onPacket(vp8(1, true)));
     assert.equal(publication.closed, true);
     assert.equal(ended[0]?.error?.detail.message, "the publication's packet handling failed: counter broke");
@@ -170,13 +195,18 @@ describe('Publication', () => {
     broken.transport.failOn = () => true;
     transport.listener!.onPacket(vp8(1, true));
     transport.listener!.onPacket(vp8(2, false));
-    assert.deepEqual(broken.ended.map((e) => [e?.code, e?.detail.code, e?.detail.message]),
-      [[10001, 'INTERNAL', "the view's forwarding failed: engine exploded"]]);
+    assert.deepEqual(
+      broken.ended.map((e) => [e?.code, e?.detail.code, e?.detail.message]),
+      [[10001, 'INTERNAL', "the view's forwarding failed: engine exploded"]],
+    );
     assert.equal(fine.transport.sent.length, 2, 'the next view still got both packets');
     assert.equal(publication.closed, false);
     assert.deepEqual(ended, []);
     assert.equal(publication.subscriptionCount, 1);
-    assert.deepEqual(logs.map((l) => [l.subscription, l.msg]), [['s1', 'view forwarding failed; ending the view']]);
+    assert.deepEqual(
+      logs.map((l) => [l.subscription, l.msg]),
+      [['s1', 'view forwarding failed; ending the view']],
+    );
   });
 
   it("a keyframe request that throws in a view's work is the publication's failure", () => {
@@ -193,7 +223,12 @@ describe('Publication', () => {
     const viewer = view(publication, 's1');
     const stats = new MediaStats();
     const other = view(publication, 's2', stats);
-    Object.defineProperty(stats, 'nackReceived', { get: () => 0, set: () => { throw new Error('nack counter broke'); } });
+    Object.defineProperty(stats, 'nackReceived', {
+      get: () => 0,
+      set: () => {
+        throw new Error('nack counter broke');
+      },
+    });
     const nack = Buffer.from([0x81, 205, 0, 3, 0, 0, 0, 1, 0, 0, 0x5e, 0xed, 0, 1, 0, 0]);
     assert.doesNotThrow(() => other.transport.listener!.onPacket(nack));
     assert.equal(other.ended[0]?.detail.message, "the view's RTCP handling failed: nack counter broke");
@@ -204,14 +239,23 @@ describe('Publication', () => {
   it('the connect timer now lives in the publication: not connected in time → TRANSPORT_TIMEOUT', async () => {
     const transport = new FakeTransport();
     const publication = new Publication({
-      id: 'p2', member: { identifier: 'bob' } as Member, source: 'camera', offer, transport, stats: new MediaStats(), logger, connectTimeoutMs: 50,
+      id: 'p2',
+      member: { identifier: 'bob' } as Member,
+      source: 'camera',
+      offer,
+      transport,
+      stats: new MediaStats(),
+      logger,
+      connectTimeoutMs: 50,
     });
     open.push(publication);
     const ended: (ServerError | null)[] = [];
     publication.on('close', (_reason, error) => ended.push(error));
     await sleep(120);
-    assert.deepEqual(ended.map((e) => [e?.code, e?.detail.code, e?.detail.message]),
-      [[10004, 'TRANSPORT_TIMEOUT', 'the publication did not connect within 50 ms']]);
+    assert.deepEqual(
+      ended.map((e) => [e?.code, e?.detail.code, e?.detail.message]),
+      [[10004, 'TRANSPORT_TIMEOUT', 'the publication did not connect within 50 ms']],
+    );
     const connected = publish().publication;
     await sleep(120);
     assert.equal(connected.closed, false, 'a connected one is left alone');

@@ -7,8 +7,22 @@ import { internalFailure } from './failure.js';
 import type { PublisherTransport, TransportListener, TransportState } from './MediaEngine.js';
 import type { MediaStats } from './MediaStats.js';
 import {
-  BandwidthEstimator, KeyframeThrottle, NackGenerator, ReceptionStats, RetransmissionBuffer, RtpHeader, buildFir, buildNack, buildPli,
-  buildReceiverReport, buildRemb, isH264Keyframe, isRtcp, isVp8Keyframe, parseRtcp, type SourceClock,
+  BandwidthEstimator,
+  KeyframeThrottle,
+  NackGenerator,
+  ReceptionStats,
+  RetransmissionBuffer,
+  RtpHeader,
+  buildFir,
+  buildNack,
+  buildPli,
+  buildReceiverReport,
+  buildRemb,
+  isH264Keyframe,
+  isRtcp,
+  isVp8Keyframe,
+  parseRtcp,
+  type SourceClock,
 } from './rtp/index.js';
 import type { PublisherOffer } from './sdp.js';
 import { Subscription, type SubscriptionInit } from './Subscription.js';
@@ -276,8 +290,14 @@ export class Publication extends SafeEmitter<PublicationEvents> implements Trans
     }
     const { ssrc } = packet;
     const layer: Layer = {
-      ssrc, index, rid, store: new RetransmissionBuffer(STORE_PACKETS), nacks: new NackGenerator(),
-      keyframes: new KeyframeThrottle(500), clock: undefined, reception: new ReceptionStats(ssrc, this.offer.codec.clockRate),
+      ssrc,
+      index,
+      rid,
+      store: new RetransmissionBuffer(STORE_PACKETS),
+      nacks: new NackGenerator(),
+      keyframes: new KeyframeThrottle(500),
+      clock: undefined,
+      reception: new ReceptionStats(ssrc, this.offer.codec.clockRate),
     };
     this.#layers[index] = layer;
     this.#bySsrc.set(ssrc, layer);

@@ -8,7 +8,14 @@ import type { SubscriberTransport, TransportListener, TransportState } from './M
 import type { MediaStats } from './MediaStats.js';
 import type { Publication, PublishedLayer } from './Publication.js';
 import {
-  SenderReportGenerator, SentHistory, SeqRewriter, SimulcastSelector, Vp8Rewriter, parseRtcp, rewriteRtpHeader, type RtpHeader,
+  SenderReportGenerator,
+  SentHistory,
+  SeqRewriter,
+  SimulcastSelector,
+  Vp8Rewriter,
+  parseRtcp,
+  rewriteRtpHeader,
+  type RtpHeader,
 } from './rtp/index.js';
 import { answeredPayloadType } from './sdp.js';
 
@@ -84,7 +91,10 @@ export class Subscription extends SafeEmitter<SubscriptionEvents> implements Tra
     this.#seq = new SeqRewriter(codec.clockRate);
     this.#sr = new SenderReportGenerator(init.ssrc, codec.clockRate);
     if (init.publication.simulcast) {
-      this.#selector = new SimulcastSelector(init.publication.layerRids.map((rid) => ({ rid })), { wanted: init.size });
+      this.#selector = new SimulcastSelector(
+        init.publication.layerRids.map((rid) => ({ rid })),
+        { wanted: init.size },
+      );
       if (codec.name.toUpperCase() === 'VP8') this.#vp8 = new Vp8Rewriter();
     }
     this.#sent = new SentHistory(HISTORY, this.#vp8 !== undefined);

@@ -2,7 +2,14 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parse } from 'sdp-transform';
 import {
-  answeredPayloadType, chooseCodec, codecsOf, completePublisherAnswer, mungePublisherOffer, orderRids, SdpError, type SdpCodec,
+  answeredPayloadType,
+  chooseCodec,
+  codecsOf,
+  completePublisherAnswer,
+  mungePublisherOffer,
+  orderRids,
+  SdpError,
+  type SdpCodec,
 } from './sdp.js';
 import { sdpFixture as fixture } from '../../../../tests/fixtures/sdp.js';
 
@@ -26,8 +33,15 @@ const codecsIn = (sdp: string) => codecsOf(parse(sdp).media[0]!);
  * and every input line but the m-line and those `dropped` must be there (attribute order is free).
  */
 function assertRewritten(input: string, output: string, dropped: (line: string) => boolean): void {
-  const expected = linesOf(input).filter((l) => !l.startsWith('m=') && !dropped(l)).sort();
-  assert.deepEqual(linesOf(output).filter((l) => !l.startsWith('m=')).sort(), expected);
+  const expected = linesOf(input)
+    .filter((l) => !l.startsWith('m=') && !dropped(l))
+    .sort();
+  assert.deepEqual(
+    linesOf(output)
+      .filter((l) => !l.startsWith('m='))
+      .sort(),
+    expected,
+  );
   assert.ok(output.endsWith('\r\n') && !output.includes('\r\n\r\n'));
 }
 
@@ -52,15 +66,33 @@ describe('sdp', () => {
     assert.deepEqual(offer.codec, { pt: 96, name: 'VP8', clockRate: 90000, channels: undefined, fmtp: '' });
     const lines = linesOf(offer.sdp);
     assert.ok(lines.includes('m=video 40085 UDP/TLS/RTP/SAVPF 96'));
-    assert.deepEqual(lines.filter((l) => l.startsWith('a=rtpmap')), ['a=rtpmap:96 VP8/90000']);
-    assert.deepEqual(lines.filter((l) => l.startsWith('a=rtcp-fb')).sort(),
-      ['a=rtcp-fb:96 ccm fir', 'a=rtcp-fb:96 goog-remb', 'a=rtcp-fb:96 nack', 'a=rtcp-fb:96 nack pli']);
-    assert.deepEqual(lines.filter((l) => l.startsWith('a=extmap:')).map((l) => l.split(' ')[0]), ['a=extmap:9', 'a=extmap:10', 'a=extmap:11']);
+    assert.deepEqual(
+      lines.filter((l) => l.startsWith('a=rtpmap')),
+      ['a=rtpmap:96 VP8/90000'],
+    );
+    assert.deepEqual(lines.filter((l) => l.startsWith('a=rtcp-fb')).sort(), [
+      'a=rtcp-fb:96 ccm fir',
+      'a=rtcp-fb:96 goog-remb',
+      'a=rtcp-fb:96 nack',
+      'a=rtcp-fb:96 nack pli',
+    ]);
+    assert.deepEqual(
+      lines.filter((l) => l.startsWith('a=extmap:')).map((l) => l.split(' ')[0]),
+      ['a=extmap:9', 'a=extmap:10', 'a=extmap:11'],
+    );
     assert.deepEqual(offer.extIds, { mid: 9, rid: 10 });
     assert.deepEqual([offer.rids, offer.simulcast], [[], undefined]);
     // 3656694496 is the RTX SSRC of the FID group; the candidates, ICE and DTLS lines stay as they were.
-    assertRewritten(WRTC_CAMERA, offer.sdp, (l) => otherPayloadType(96)(l) || l === 'a=rtcp-fb:96 transport-cc' ||
-      /^a=extmap:[1-8] /.test(l) || l.startsWith('a=ssrc-group:FID') || l.startsWith('a=ssrc:3656694496 '));
+    assertRewritten(
+      WRTC_CAMERA,
+      offer.sdp,
+      (l) =>
+        otherPayloadType(96)(l) ||
+        l === 'a=rtcp-fb:96 transport-cc' ||
+        /^a=extmap:[1-8] /.test(l) ||
+        l.startsWith('a=ssrc-group:FID') ||
+        l.startsWith('a=ssrc:3656694496 '),
+    );
     assertRtpmapFirst(offer.sdp);
   });
 
@@ -69,8 +101,7 @@ describe('sdp', () => {
     assert.deepEqual(offer.codec, { pt: 111, name: 'opus', clockRate: 48000, channels: 2, fmtp: 'minptime=10;useinbandfec=1' });
     assert.match(offer.sdp, /\r\nm=audio 59024 UDP\/TLS\/RTP\/SAVPF 111\r\n/);
     assert.deepEqual(offer.extIds, { mid: 4, rid: undefined });
-    assertRewritten(WRTC_MICROPHONE, offer.sdp,
-      (l) => otherPayloadType(111)(l) || l === 'a=rtcp-fb:111 transport-cc' || /^a=extmap:[1-3] /.test(l));
+    assertRewritten(WRTC_MICROPHONE, offer.sdp, (l) => otherPayloadType(111)(l) || l === 'a=rtcp-fb:111 transport-cc' || /^a=extmap:[1-3] /.test(l));
     assertRtpmapFirst(offer.sdp);
   });
 
@@ -80,8 +111,11 @@ describe('sdp', () => {
     assert.deepEqual([offer.rids, offer.simulcast], [['l', 'h'], 'l;h']);
     assert.deepEqual(offer.extIds, { mid: 9, rid: 10 });
     // Unknown attributes (a=rtcp-xr) pass through sdp-transform as they were.
-    assertRewritten(CHROMIUM_SIMULCAST, offer.sdp, (l) => otherPayloadType(96)(l) || l === 'a=rtcp-fb:96 transport-cc' ||
-      /^a=extmap:([1-8]|1[34]) /.test(l));
+    assertRewritten(
+      CHROMIUM_SIMULCAST,
+      offer.sdp,
+      (l) => otherPayloadType(96)(l) || l === 'a=rtcp-fb:96 transport-cc' || /^a=extmap:([1-8]|1[34]) /.test(l),
+    );
     assertRtpmapFirst(offer.sdp);
     assert.deepEqual(orderRids(['h', 'm', 'l']), ['l', 'm', 'h']);
     assert.deepEqual(orderRids(['f', 'h', 'q']), ['q', 'h', 'f']);
@@ -91,12 +125,18 @@ describe('sdp', () => {
   it('answers every offered rid with recv, whether libdatachannel echoed them as send or left them out', () => {
     const offer = mungePublisherOffer(CHROMIUM_SIMULCAST, 'video', ['VP8'])!;
     const echoed = NDC_SIMULCAST_ANSWER;
-    assert.match(echoed, /a=rid:l send\r\na=rid:h send\r\na=simulcast:send l;h\r\n/, 'libdatachannel 0.24 echoes the direction: Chromium then sends nothing');
+    assert.match(
+      echoed,
+      /a=rid:l send\r\na=rid:h send\r\na=simulcast:send l;h\r\n/,
+      'libdatachannel 0.24 echoes the direction: Chromium then sends nothing',
+    );
     const completed = completePublisherAnswer(echoed, offer);
     assert.match(completed, /a=rid:l recv\r\na=rid:h recv\r\na=simulcast:recv l;h\r\n/);
     // The rest is as libdatachannel wrote it, but for the space sdp-transform writes after msid-semantic (as Chromium does).
     const ridOrSimulcast = /a=(rid|simulcast):[^\r]*\r\n/g;
-    assertRewritten(echoed.replace('a=msid-semantic:WMS', 'a=msid-semantic: WMS'), completed.replace(ridOrSimulcast, ''), (l) => /^a=(rid|simulcast):/.test(l));
+    assertRewritten(echoed.replace('a=msid-semantic:WMS', 'a=msid-semantic: WMS'), completed.replace(ridOrSimulcast, ''), (l) =>
+      /^a=(rid|simulcast):/.test(l),
+    );
     assert.equal(completePublisherAnswer(completed, offer), completed, 'idempotent');
     const left = echoed.replace(ridOrSimulcast, '');
     assert.equal(completePublisherAnswer(left, offer), completed);
@@ -112,16 +152,35 @@ describe('sdp', () => {
     assert.equal(chooseCodec('video', codecs, ['AV2']), undefined);
     const h264Codec = (pt: number, fmtp: string): SdpCodec => ({ pt, name: 'H264', clockRate: 90000, channels: undefined, fmtp });
     assert.equal(chooseCodec('video', [h264Codec(104, 'packetization-mode=0;profile-level-id=42e01f')], ['H264']), undefined);
-    assert.equal(chooseCodec('video', [h264Codec(116, 'packetization-mode=1;profile-level-id=4d001f'), h264Codec(102, 'Packetization-Mode=1; Profile-Level-Id=42E01F')], ['H264'])?.pt,
-      102, 'fmtp names and values in any case');
-    assert.equal(chooseCodec('video', [h264Codec(116, 'packetization-mode=1;profile-level-id=4d001f')], ['H264'])?.pt, 116, 'another profile rather than none');
+    assert.equal(
+      chooseCodec(
+        'video',
+        [h264Codec(116, 'packetization-mode=1;profile-level-id=4d001f'), h264Codec(102, 'Packetization-Mode=1; Profile-Level-Id=42E01F')],
+        ['H264'],
+      )?.pt,
+      102,
+      'fmtp names and values in any case',
+    );
+    assert.equal(
+      chooseCodec('video', [h264Codec(116, 'packetization-mode=1;profile-level-id=4d001f')], ['H264'])?.pt,
+      116,
+      'another profile rather than none',
+    );
     assert.equal(chooseCodec('audio', codecsIn(WRTC_MICROPHONE), [])?.pt, 111);
 
     const offer = mungePublisherOffer(CHROMIUM_H264, 'video', ['H264'])!;
     assert.equal(offer.codec.pt, 108);
     // Its RTX SSRC (3252408887, FID group) goes with the RTX payload type; the media SSRC lines stay.
-    assertRewritten(CHROMIUM_H264, offer.sdp, (l) => otherPayloadType(108)(l) || l === 'a=rtcp-fb:108 transport-cc' ||
-      /^a=extmap:[1-8] /.test(l) || l.startsWith('a=ssrc-group:FID') || l.startsWith('a=ssrc:3252408887 '));
+    assertRewritten(
+      CHROMIUM_H264,
+      offer.sdp,
+      (l) =>
+        otherPayloadType(108)(l) ||
+        l === 'a=rtcp-fb:108 transport-cc' ||
+        /^a=extmap:[1-8] /.test(l) ||
+        l.startsWith('a=ssrc-group:FID') ||
+        l.startsWith('a=ssrc:3252408887 '),
+    );
     assert.match(offer.sdp, /\r\nm=video \d+ UDP\/TLS\/RTP\/SAVPF 108\r\n/);
     assert.match(offer.sdp, /\r\na=ssrc:3389985516 cname:/);
     assertRtpmapFirst(offer.sdp);
@@ -130,7 +189,10 @@ describe('sdp', () => {
 
   it('refuses what the SFU cannot use with an SdpError that says why', () => {
     const refused = (sdp: string, kind: 'audio' | 'video', message: RegExp) =>
-      assert.throws(() => mungePublisherOffer(sdp, kind, ['VP8']), (err) => err instanceof SdpError && message.test(err.message));
+      assert.throws(
+        () => mungePublisherOffer(sdp, kind, ['VP8']),
+        (err) => err instanceof SdpError && message.test(err.message),
+      );
     refused('', 'video', /no "v=0"/);
     refused('nonsense', 'video', /no "v=0"/);
     refused('v=0\r\n', 'video', /one m-section, this one has 0/);

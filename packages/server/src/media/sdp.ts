@@ -58,12 +58,22 @@ function writeSdp(session: SessionDescription): string {
 export function codecsOf(media: MediaDescription): SdpCodec[] {
   // A malformed m-line still opens a section, with none of its fields.
   if (!media.type) throw new SdpError('an m-line reads "m=<media> <port> <proto> <payload types>"');
-  const pts = [...new Set(String(media.payloads ?? '').split(' ').filter(Boolean).map(Number))];
+  const pts = [
+    ...new Set(
+      String(media.payloads ?? '')
+        .split(' ')
+        .filter(Boolean)
+        .map(Number),
+    ),
+  ];
   return pts.map((pt) => {
-    if (!Number.isInteger(pt) || pt < 0 || pt > 127) throw new SdpError(`bad payload type in m=${media.type} ${media.port} ${media.protocol} ${media.payloads}`);
+    if (!Number.isInteger(pt) || pt < 0 || pt > 127)
+      throw new SdpError(`bad payload type in m=${media.type} ${media.port} ${media.protocol} ${media.payloads}`);
     const rtp = media.rtp.find((r) => r.payload === pt);
     return {
-      pt, name: rtp?.codec ?? '', clockRate: rtp?.rate ?? 0,
+      pt,
+      name: rtp?.codec ?? '',
+      clockRate: rtp?.rate ?? 0,
       channels: rtp?.encoding === undefined ? undefined : Number(rtp.encoding),
       fmtp: media.fmtp.find((f) => f.payload === pt)?.config ?? '',
     };
@@ -135,7 +145,9 @@ export function mungePublisherOffer(sdp: string, kind: MediaKind, preference: re
   media.payloads = String(codec.pt);
   media.rtp = media.rtp.filter((r) => isCodec(r.payload));
   media.fmtp = media.fmtp.filter((f) => isCodec(f.payload));
-  media.rtcpFb = media.rtcpFb?.filter((fb) => (fb.payload === '*' || isCodec(fb.payload)) && KEPT_FEEDBACK.has(fb.subtype ? `${fb.type} ${fb.subtype}` : fb.type));
+  media.rtcpFb = media.rtcpFb?.filter(
+    (fb) => (fb.payload === '*' || isCodec(fb.payload)) && KEPT_FEEDBACK.has(fb.subtype ? `${fb.type} ${fb.subtype}` : fb.type),
+  );
   delete media.rtcpFbTrrInt;
   media.ext = media.ext?.filter((e) => KEPT_EXTENSIONS.has(e.uri));
   // RTX went with its payload type: its SSRC (the second of each FID group) goes too.
@@ -147,7 +159,9 @@ export function mungePublisherOffer(sdp: string, kind: MediaKind, preference: re
   const extId = (uri: string) => media.ext?.find((e) => e.uri === uri)?.value;
   const { simulcast } = media;
   return {
-    sdp: writeSdp(session), kind, codec,
+    sdp: writeSdp(session),
+    kind,
+    codec,
     extIds: { mid: extId(EXT_MID), rid: extId(EXT_RID) },
     rids: orderRids((media.rids ?? []).filter((r) => r.direction === 'send').map((r) => String(r.id))),
     simulcast: simulcast?.dir1 === 'send' ? simulcast.list1 : simulcast?.dir2 === 'send' ? simulcast.list2 : undefined,
@@ -161,9 +175,8 @@ export function mungePublisherOffer(sdp: string, kind: MediaKind, preference: re
  */
 export function orderRids(rids: readonly string[]): string[] {
   const set = new Set(rids);
-  const rankTable: Record<string, number> = set.has('f') || set.has('q')
-    ? { q: 0, h: 1, f: 2 }
-    : set.has('l') || set.has('m') ? { l: 0, m: 1, h: 2 } : {};
+  const rankTable: Record<string, number> =
+    set.has('f') || set.has('q') ? { q: 0, h: 1, f: 2 } : set.has('l') || set.has('m') ? { l: 0, m: 1, h: 2 } : {};
   return rids
     .map((id, index) => ({ id, rank: rankTable[id] ?? 10 + index }))
     .sort((a, b) => a.rank - b.rank)

@@ -47,8 +47,10 @@ export class Authority {
       const allowed = this.#keyBits(key, request.identifier, request.roomId);
       const excess = request.authBits & ~allowed;
       if (excess) {
-        throw new ServerError('AUTH_BITS_EXCEED_KEY',
-          `auth bits 0x${hex(request.authBits)} exceed the privilege key's 0x${hex(allowed)} (extra 0x${hex(excess)})`);
+        throw new ServerError(
+          'AUTH_BITS_EXCEED_KEY',
+          `auth bits 0x${hex(request.authBits)} exceed the privilege key's 0x${hex(allowed)} (extra 0x${hex(excess)})`,
+        );
       }
     }
     return { authBits: request.authBits & this.#roleBound(request.role), privilegeKey: key };

@@ -15,8 +15,14 @@ type TestOccupant = Occupant & { member: Member | null; events: [string, unknown
 
 function occupant(identifier: string): TestOccupant {
   const o: TestOccupant = {
-    identifier, tinyId: String(identifier.length), terminal: 'test', member: null, events: [],
-    send<E extends ServerEventName>(event: E, data: ServerEventData<E>) { o.events.push([event, data]); },
+    identifier,
+    tinyId: String(identifier.length),
+    terminal: 'test',
+    member: null,
+    events: [],
+    send<E extends ServerEventName>(event: E, data: ServerEventData<E>) {
+      o.events.push([event, data]);
+    },
   };
   return o;
 }
@@ -55,7 +61,9 @@ describe('room admission (docs/protocol.md room.enter steps 1–6)', () => {
   function enter(who: TestOccupant, p = params()): Member {
     const member = admit(policy, who, p);
     who.member = member;
-    member.on('close', () => { if (who.member === member) who.member = null; });
+    member.on('close', () => {
+      if (who.member === member) who.member = null;
+    });
     return member;
   }
 
@@ -71,7 +79,10 @@ describe('room admission (docs/protocol.md room.enter steps 1–6)', () => {
     assert.deepEqual(alice.events, [['room.endpoints', { event: EndpointEvent.ENTER, members: [b.info()] }]]);
     assert.deepEqual(bob.events, []);
     assert.deepEqual(b.room.snapshotFor(b).members, [a.info()]);
-    assert.deepEqual(a.room.snapshotFor(a).members.map((m) => m.identifier), ['bob']);
+    assert.deepEqual(
+      a.room.snapshotFor(a).members.map((m) => m.identifier),
+      ['bob'],
+    );
   });
 
   it('EXIT on leaving; the room closes with its last member', () => {
@@ -126,7 +137,11 @@ describe('room admission (docs/protocol.md room.enter steps 1–6)', () => {
   });
 
   it('a key without CREATE_ROOM narrows the bits before step 4 checks them', () => {
-    expectSubCode(() => admit(policy, occupant('alice'), params({ privilegeKey: key('alice', 100, AuthBits.AUDIENCE) })), 10003, 'AUTH_CREATE_ROOM_MISSING');
+    expectSubCode(
+      () => admit(policy, occupant('alice'), params({ privilegeKey: key('alice', 100, AuthBits.AUDIENCE) })),
+      10003,
+      'AUTH_CREATE_ROOM_MISSING',
+    );
   });
 
   it('step 5 (room present) in order: ROOM_TYPE_MISMATCH, AUTH_JOIN_ROOM_MISSING, PAIR_ROOM_FULL, ROOM_FULL, NODE_MEMBER_LIMIT', () => {
@@ -135,7 +150,11 @@ describe('room admission (docs/protocol.md room.enter steps 1–6)', () => {
     enter(occupant('p2'), params({ roomId: 1, roomType: 'pair' }));
     const alice = occupant('alice');
     expectSubCode(() => admit(policy, alice, params({ roomId: 1, roomType: 'multi', authBits: 0 })), 10002, 'ROOM_TYPE_MISMATCH');
-    expectSubCode(() => admit(policy, alice, params({ roomId: 1, roomType: 'pair', authBits: AuthBits.CREATE_ROOM })), 10003, 'AUTH_JOIN_ROOM_MISSING');
+    expectSubCode(
+      () => admit(policy, alice, params({ roomId: 1, roomType: 'pair', authBits: AuthBits.CREATE_ROOM })),
+      10003,
+      'AUTH_JOIN_ROOM_MISSING',
+    );
     expectSubCode(() => admit(policy, alice, params({ roomId: 1, roomType: 'pair' })), 10005, 'PAIR_ROOM_FULL');
 
     enter(occupant('m1'), params({ roomId: 2 }));
@@ -183,7 +202,10 @@ describe('Authority.forChange (room.changeAuthority)', () => {
   it('bits beyond the given key → AUTH_BITS_EXCEED_KEY; within it the key is kept', () => {
     const k = key('alice', 100, AuthBits.AUDIENCE);
     expectSubCode(() => authority.forChange({ ...base, privilegeKey: k, authBits: 0xff }), 10003, 'AUTH_BITS_EXCEED_KEY');
-    assert.deepEqual(authority.forChange({ ...base, privilegeKey: k, authBits: AuthBits.JOIN_ROOM }), { authBits: AuthBits.JOIN_ROOM, privilegeKey: k });
+    assert.deepEqual(authority.forChange({ ...base, privilegeKey: k, authBits: AuthBits.JOIN_ROOM }), {
+      authBits: AuthBits.JOIN_ROOM,
+      privilegeKey: k,
+    });
   });
 
   it('no key given: checked against the key the member entered with', () => {

@@ -27,14 +27,24 @@ export function admit(policy: AdmissionPolicy, occupant: Occupant, params: Parse
     throw new ServerError('IN_ANOTHER_ROOM', `already in room ${current.room.roomId}; exit it before entering room ${params.roomId}`);
   }
   if (!policy.roomTypes.includes(params.roomType)) {
-    throw new ServerError('ROOM_TYPE_DISABLED', `room type "${params.roomType}" is not offered by this server (offered: ${policy.roomTypes.join(', ')})`);
+    throw new ServerError(
+      'ROOM_TYPE_DISABLED',
+      `room type "${params.roomType}" is not offered by this server (offered: ${policy.roomTypes.join(', ')})`,
+    );
   }
   const { authBits, privilegeKey } = policy.authority.forEnter({
-    identifier: occupant.identifier, roomId: params.roomId, authBits: params.authBits,
-    privilegeKey: params.privilegeKey, role: params.controlRole,
+    identifier: occupant.identifier,
+    roomId: params.roomId,
+    authBits: params.authBits,
+    privilegeKey: params.privilegeKey,
+    role: params.controlRole,
   });
   return policy.directory.enter(occupant, {
-    roomId: params.roomId, roomType: params.roomType, createRoom: params.createRoom,
-    authBits, role: params.controlRole, privilegeKey,
+    roomId: params.roomId,
+    roomType: params.roomType,
+    createRoom: params.createRoom,
+    authBits,
+    role: params.controlRole,
+    privilegeKey,
   });
 }

@@ -85,8 +85,10 @@ export class Session extends SafeEmitter<SessionEvents> implements MemberOwner {
 
   /** Sends a one-to-one room message with an `ackId`; settles when the client acks it. */
   sendAcked(message: RoomMessage, timeoutMs: number): Promise<void> {
-    const { ackId, acked } = this.#acks.expect(timeoutMs, () =>
-      new ServerError('DELIVERY_TIMEOUT', `${this.identifier} did not acknowledge the message within ${timeoutMs} ms`));
+    const { ackId, acked } = this.#acks.expect(
+      timeoutMs,
+      () => new ServerError('DELIVERY_TIMEOUT', `${this.identifier} did not acknowledge the message within ${timeoutMs} ms`),
+    );
     this.send('room.message', { ...message, ackId });
     return acked;
   }

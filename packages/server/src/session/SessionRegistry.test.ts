@@ -16,7 +16,10 @@ class FakeTransport implements SessionTransport {
   readonly frames: { event: string; data: Record<string, unknown> }[] = [];
   closeCode: number | undefined;
 
-  constructor(readonly name: string, private readonly timeline: string[]) {}
+  constructor(
+    readonly name: string,
+    private readonly timeline: string[],
+  ) {}
 
   send(text: string): void {
     const frame = JSON.parse(text);
@@ -35,7 +38,10 @@ class FakeTransport implements SessionTransport {
 function observer(timeline: string[]): MemberOwner & { events: [string, unknown][] } {
   const events: [string, unknown][] = [];
   return {
-    identifier: 'watcher', tinyId: '1', terminal: 'test', events,
+    identifier: 'watcher',
+    tinyId: '1',
+    terminal: 'test',
+    events,
     send<E extends ServerEventName>(event: E, data: ServerEventData<E>) {
       events.push([event, data]);
       timeline.push(`watcher ← ${event} ${(data as { event?: number }).event ?? ''}`.trim());
@@ -88,7 +94,9 @@ describe('SessionRegistry', () => {
       'login returned',
     ]);
     const replaced = oldTransport.frames[0]!;
-    assert.deepEqual(replaced.data, { error: { code: 10008, detail: { code: 'SESSION_REPLACED', message: '"alice" logged in on another connection' } } });
+    assert.deepEqual(replaced.data, {
+      error: { code: 10008, detail: { code: 'SESSION_REPLACED', message: '"alice" logged in on another connection' } },
+    });
     assert.equal(rooms.memberCount, 1);
   });
 
@@ -160,6 +168,9 @@ describe('SessionRegistry', () => {
     registry.login({ ...identity, identifier: 'bob' }, new FakeTransport('b', timeline));
     registry.close();
     assert.equal(registry.size, 0);
-    assert.deepEqual(timeline.filter((l) => l.includes('ended')), ['alice ended shutdown', 'bob ended shutdown']);
+    assert.deepEqual(
+      timeline.filter((l) => l.includes('ended')),
+      ['alice ended shutdown', 'bob ended shutdown'],
+    );
   });
 });

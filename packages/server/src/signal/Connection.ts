@@ -150,7 +150,11 @@ export class Connection<S extends LinkedSession = LinkedSession> extends SafeEmi
     if (verdict === 'close') return this.close(CloseCode.RATE_LIMITED, 'stayed over the rate limit');
     if (isBinary) {
       if (verdict === 'limited') return this.#rateLimited(null, null);
-      return this.#badFrame({ reqId: null, method: null, error: new ServerError('NOT_JSON', 'binary frames are not accepted; send JSON text frames') });
+      return this.#badFrame({
+        reqId: null,
+        method: null,
+        error: new ServerError('NOT_JSON', 'binary frames are not accepted; send JSON text frames'),
+      });
     }
     const text = rawText(data);
     let message: ClientMessage;
@@ -168,10 +172,19 @@ export class Connection<S extends LinkedSession = LinkedSession> extends SafeEmi
     if (message.type === 'ack') return this.session?.acknowledge(message.id);
     const { id, method } = message;
     if (this.#inFlight.has(id)) {
-      return this.#sink.reject(this, { reqId: id, method, error: new ServerError('DUPLICATE_REQUEST_ID', `request id ${id} is still in flight on this connection`) });
+      return this.#sink.reject(this, {
+        reqId: id,
+        method,
+        error: new ServerError('DUPLICATE_REQUEST_ID', `request id ${id} is still in flight on this connection`),
+      });
     }
     if (!this.session && method !== 'login' && method !== 'ping') {
-      return this.#sink.reject(this, { reqId: id, method, params: message.params, error: new ServerError('NOT_LOGGED_IN', `${method} needs a login first`) });
+      return this.#sink.reject(this, {
+        reqId: id,
+        method,
+        params: message.params,
+        error: new ServerError('NOT_LOGGED_IN', `${method} needs a login first`),
+      });
     }
     let request: ParsedRequest;
     try {
@@ -180,7 +193,8 @@ export class Connection<S extends LinkedSession = LinkedSession> extends SafeEmi
       return this.#badFrame({ reqId: id, method, params: message.params, error: ServerError.from(err) });
     }
     this.#inFlight.add(id);
-    this.#sink.handle(this, request)
+    this.#sink
+      .handle(this, request)
       .catch((err: unknown) => this.#logger.error({ conn: this.id, reqId: id, method, err }, 'request handling failed'))
       .finally(() => this.#inFlight.delete(id));
   }

@@ -5,7 +5,12 @@ import { TokenBucket } from './TokenBucket.js';
 
 function fakeClock() {
   let now = 0;
-  return { now: () => now, advance: (ms: number) => { now += ms; } };
+  return {
+    now: () => now,
+    advance: (ms: number) => {
+      now += ms;
+    },
+  };
 }
 
 describe('TokenBucket', () => {

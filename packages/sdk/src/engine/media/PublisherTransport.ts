@@ -56,7 +56,13 @@ export class PublisherTransport {
   }
 
   /** Offers, publishes and applies the answer. Rejects with the server's AVError unchanged. */
-  static async publish(rtc: WebRtc, source: MediaSource, track: MediaStreamTrack, request: MediaRequest, opts: PublishOptions = {}): Promise<PublisherTransport> {
+  static async publish(
+    rtc: WebRtc,
+    source: MediaSource,
+    track: MediaStreamTrack,
+    request: MediaRequest,
+    opts: PublishOptions = {},
+  ): Promise<PublisherTransport> {
     const pc = new rtc.RTCPeerConnection({ bundlePolicy: 'max-bundle' });
     try {
       const init: RTCRtpTransceiverInit = { direction: 'sendonly' };

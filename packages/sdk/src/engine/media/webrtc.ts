@@ -60,6 +60,9 @@ export function loadWebRtc(given: unknown): Promise<WebRtc | null> {
   const browser = browserWebRtc();
   if (browser) return Promise.resolve(browser);
   if (!isNode) return Promise.resolve(null);
-  autoLoaded ??= import(/* @vite-ignore */ WRTC).then((m: unknown) => normalizeWebRtc(m), () => null);
+  autoLoaded ??= import(/* @vite-ignore */ WRTC).then(
+    (m: unknown) => normalizeWebRtc(m),
+    () => null,
+  );
   return autoLoaded;
 }

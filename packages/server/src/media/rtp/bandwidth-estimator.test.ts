@@ -6,8 +6,10 @@ import { BandwidthEstimator } from './bandwidth-estimator.js';
  * Feeds `packetsPerSecond` packets of `size` bytes from `fromMs` to `toMs` (exclusive) on one SSRC,
  * skipping the seqs for which `lose(seq)` is true; returns the next seq.
  */
-function feed(e: BandwidthEstimator, o: { fromMs: number; toMs: number; seq: number; pps?: number; size?: number;
-  lose?: (seq: number) => boolean; ssrc?: number }): number {
+function feed(
+  e: BandwidthEstimator,
+  o: { fromMs: number; toMs: number; seq: number; pps?: number; size?: number; lose?: (seq: number) => boolean; ssrc?: number },
+): number {
   const { pps = 160, size = 1200, ssrc = 1 } = o;
   let seq = o.seq;
   for (let t = o.fromMs; t < o.toMs; t += 1000 / pps, seq = (seq + 1) & 0xffff) {
@@ -51,7 +53,7 @@ test('cuts by half the loss above 10 %, and reports a big drop at once', () => {
   // 40 packets in 250 ms, every third lost: 13 of 40 = 32.5 %.
   feed(e, { fromMs: 0, toMs: 250, seq: 0, lose: (s) => s % 3 === 1 });
   e.onPacket(1, 40, 1200, 250); // closes the window
-  near(e.estimate, 1_500_000 * (1 - 0.5 * 13 / 40), 0.0001);
+  near(e.estimate, 1_500_000 * (1 - (0.5 * 13) / 40), 0.0001);
   assert.equal(e.rembDue(251), Math.round(e.estimate), 'a drop over 10 % does not wait');
 });
 
@@ -101,7 +103,7 @@ test('too few packets extend the window instead of judging on them', () => {
   assert.equal(e.estimate, 1_500_000);
 });
 
-test('a restart of a stream\'s sequence numbers is not loss', () => {
+test("a restart of a stream's sequence numbers is not loss", () => {
   const e = new BandwidthEstimator();
   feed(e, { fromMs: 0, toMs: 200, seq: 0 });
   feed(e, { fromMs: 200, toMs: 1001, seq: 20_000 });

@@ -11,7 +11,9 @@ export interface BandwidthEstimatorOptions {
 }
 
 const DEFAULTS: Required<BandwidthEstimatorOptions> = {
-  startBitrate: 1_500_000, minBitrate: 100_000, maxBitrate: 2_500_000,
+  startBitrate: 1_500_000,
+  minBitrate: 100_000,
+  maxBitrate: 2_500_000,
 };
 /** Evaluation period, and the REMB period. */
 const INTERVAL_MS = 250;

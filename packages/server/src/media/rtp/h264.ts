@@ -20,7 +20,7 @@ export function isKeyframe(payload: Buffer): boolean {
   }
   if (type === STAP_A) {
     // 16-bit NALU size, then the NAL unit, repeated.
-    for (let at = 1; at + 2 < payload.length; ) {
+    for (let at = 1; at + 2 < payload.length;) {
       const size = payload.readUInt16BE(at);
       if (size === 0 || at + 2 + size > payload.length) return false;
       if (startsKeyframe(payload[at + 2]! & 0x1f)) return true;

@@ -1,8 +1,20 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  KeyframeThrottle, RetransmissionBuffer, RtpHeader, SenderReportGenerator, SentHistory, SeqRewriter, SimulcastSelector,
-  Vp8Rewriter, buildNack, isVp8Keyframe, msToNtp, parseRtcp, parseVp8Descriptor, rewriteRtpHeader,
+  KeyframeThrottle,
+  RetransmissionBuffer,
+  RtpHeader,
+  SenderReportGenerator,
+  SentHistory,
+  SeqRewriter,
+  SimulcastSelector,
+  Vp8Rewriter,
+  buildNack,
+  isVp8Keyframe,
+  msToNtp,
+  parseRtcp,
+  parseVp8Descriptor,
+  rewriteRtpHeader,
 } from './index.js';
 
 const RID_EXT = 10;

@@ -4,12 +4,20 @@
  */
 export { RtpHeader, isRtcp, rewriteRtpHeader } from './rtp-header.js';
 export {
-  parseRtcp, type RtcpItem, type SenderReport, type ReceiverReport, type ReportBlock, type Bye, type Nack,
-  type TransportCc, type Pli, type Fir, type FirEntry, type Remb,
+  parseRtcp,
+  type RtcpItem,
+  type SenderReport,
+  type ReceiverReport,
+  type ReportBlock,
+  type Bye,
+  type Nack,
+  type TransportCc,
+  type Pli,
+  type Fir,
+  type FirEntry,
+  type Remb,
 } from './rtcp.js';
-export {
-  buildNack, buildPli, buildFir, buildRemb, buildSenderReport, buildReceiverReport, type SenderReportInit,
-} from './rtcp-builders.js';
+export { buildNack, buildPli, buildFir, buildRemb, buildSenderReport, buildReceiverReport, type SenderReportInit } from './rtcp-builders.js';
 export { seqDelta, SeqUnwrapper } from './seq-math.js';
 export { SeqRewriter, type RewrittenSeq } from './seq-rewriter.js';
 export { RetransmissionBuffer } from './retransmission-buffer.js';
@@ -22,5 +30,9 @@ export { SentHistory, type SentOriginal } from './sent-history.js';
 export { Vp8Rewriter, parseVp8Descriptor, isKeyframe as isVp8Keyframe, type Vp8Descriptor } from './vp8.js';
 export { isKeyframe as isH264Keyframe } from './h264.js';
 export {
-  SimulcastSelector, type SelectorDecision, type SimulcastLayer, type SimulcastSelectorOptions, type WantedLayer,
+  SimulcastSelector,
+  type SelectorDecision,
+  type SimulcastLayer,
+  type SimulcastSelectorOptions,
+  type WantedLayer,
 } from './simulcast-selector.js';

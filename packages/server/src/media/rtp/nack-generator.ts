@@ -15,7 +15,11 @@ export interface NackGeneratorOptions {
 }
 
 const DEFAULTS: Required<NackGeneratorOptions> = {
-  reorderMs: 10, rttMs: 100, maxRetries: 10, maxAgeMs: 1000, maxMissing: 500,
+  reorderMs: 10,
+  rttMs: 100,
+  maxRetries: 10,
+  maxAgeMs: 1000,
+  maxMissing: 500,
 };
 
 interface Missing {

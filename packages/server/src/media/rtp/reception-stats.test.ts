@@ -42,7 +42,12 @@ describe('ReceptionStats', () => {
 
   it('jitter: zero on a perfectly paced stream, ~|d|/16 steps when one packet is late, across a timestamp wrap', () => {
     const steady = new ReceptionStats(1, 90000);
-    feed(steady, Array.from({ length: 30 }, (_, i) => i), 0, 0xffffffff - 30000); // RTP timestamps wrap mid-way
+    feed(
+      steady,
+      Array.from({ length: 30 }, (_, i) => i),
+      0,
+      0xffffffff - 30000,
+    ); // RTP timestamps wrap mid-way
     assert.equal(steady.report(1000, undefined)!.jitter, 0);
 
     const late = new ReceptionStats(1, 90000);

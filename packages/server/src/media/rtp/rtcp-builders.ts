@@ -1,7 +1,5 @@
 import { seqDelta } from './seq-math.js';
-import {
-  FeedbackFormat, REMB_ID, REPORT_BLOCK_LENGTH, RtcpPacketType, type FirEntry, type ReportBlock, type SenderReport,
-} from './rtcp.js';
+import { FeedbackFormat, REMB_ID, REPORT_BLOCK_LENGTH, RtcpPacketType, type FirEntry, type ReportBlock, type SenderReport } from './rtcp.js';
 
 /**
  * Builders for the RTCP an SFU sends; each returns one packet (reports with more than 31 blocks:

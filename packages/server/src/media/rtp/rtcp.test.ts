@@ -7,17 +7,43 @@ const SENDER = [0x00, 0x00, 0x00, 0x01];
 const MEDIA = [0x11, 0x22, 0x33, 0x44];
 
 const block: ReportBlock = {
-  ssrc: 0xaabbccdd, fractionLost: 0x10, packetsLost: -1, highestSeq: 0x00010005,
-  jitter: 0x20, lastSr: 0x7e808000, delaySinceLastSr: 0x00010000,
+  ssrc: 0xaabbccdd,
+  fractionLost: 0x10,
+  packetsLost: -1,
+  highestSeq: 0x00010005,
+  jitter: 0x20,
+  lastSr: 0x7e808000,
+  delaySinceLastSr: 0x00010000,
 };
 const blockBytes = [
-  0xaa, 0xbb, 0xcc, 0xdd, 0x10, 0xff, 0xff, 0xff, 0x00, 0x01, 0x00, 0x05,
-  0x00, 0x00, 0x00, 0x20, 0x7e, 0x80, 0x80, 0x00, 0x00, 0x01, 0x00, 0x00,
+  0xaa, 0xbb, 0xcc, 0xdd, 0x10, 0xff, 0xff, 0xff, 0x00, 0x01, 0x00, 0x05, 0x00, 0x00, 0x00, 0x20, 0x7e, 0x80, 0x80, 0x00, 0x00, 0x01, 0x00, 0x00,
 ];
 const srBytes = [
-  0x81, 200, 0x00, 0x0c, ...MEDIA,
-  0x83, 0xaa, 0x7e, 0x80, 0x80, 0x00, 0x00, 0x00, // NTP
-  0x00, 0x00, 0x10, 0x00, 0x00, 0x00, 0x00, 0x0a, 0x00, 0x00, 0x03, 0xe8, // rtp ts, packets, octets
+  0x81,
+  200,
+  0x00,
+  0x0c,
+  ...MEDIA,
+  0x83,
+  0xaa,
+  0x7e,
+  0x80,
+  0x80,
+  0x00,
+  0x00,
+  0x00, // NTP
+  0x00,
+  0x00,
+  0x10,
+  0x00,
+  0x00,
+  0x00,
+  0x00,
+  0x0a,
+  0x00,
+  0x00,
+  0x03,
+  0xe8, // rtp ts, packets, octets
   ...blockBytes,
 ];
 const sdesBytes = [0x81, 202, 0x00, 0x02, ...MEDIA, 0x01, 0x00, 0x00, 0x00]; // CNAME empty
@@ -26,8 +52,13 @@ const pliBytes = [0x81, 206, 0x00, 0x02, ...SENDER, ...MEDIA];
 test('parses SR with report blocks; builds the same bytes', () => {
   const [sr] = parseRtcp(Buffer.from(srBytes));
   const expected = {
-    type: 'sr', ssrc: 0x11223344, ntp: 0x83aa7e8080000000n, rtpTimestamp: 0x1000,
-    packetCount: 10, octetCount: 1000, reports: [block],
+    type: 'sr',
+    ssrc: 0x11223344,
+    ntp: 0x83aa7e8080000000n,
+    rtpTimestamp: 0x1000,
+    packetCount: 10,
+    octetCount: 1000,
+    reports: [block],
   };
   assert.deepEqual(sr, expected);
   const { type: _, ...init } = expected;
@@ -48,16 +79,24 @@ test('RR round trip with exact bytes', () => {
 
 test('compound SR + SDES + PLI: SDES is skipped', () => {
   const items = parseRtcp(Buffer.from([...srBytes, ...sdesBytes, ...pliBytes]));
-  assert.deepEqual(items.map((i) => i.type), ['sr', 'pli']);
+  assert.deepEqual(
+    items.map((i) => i.type),
+    ['sr', 'pli'],
+  );
   assert.deepEqual(items[1], { type: 'pli', senderSsrc: 1, mediaSsrc: 0x11223344 });
   assert.deepEqual([...buildPli(1, 0x11223344)], pliBytes);
 });
 
 test('NACK expands PID/BLP, including across the wrap', () => {
   const buf = Buffer.from([0x81, 205, 0x00, 0x04, ...SENDER, ...MEDIA, 0x00, 0x64, 0x00, 0x05, 0xff, 0xff, 0x80, 0x01]);
-  assert.deepEqual(parseRtcp(buf), [{
-    type: 'nack', senderSsrc: 1, mediaSsrc: 0x11223344, seqs: [100, 101, 103, 65535, 0, 15],
-  }]);
+  assert.deepEqual(parseRtcp(buf), [
+    {
+      type: 'nack',
+      senderSsrc: 1,
+      mediaSsrc: 0x11223344,
+      seqs: [100, 101, 103, 65535, 0, 15],
+    },
+  ]);
 });
 
 test('buildNack packs wrap-aware into PID/BLP pairs', () => {
@@ -85,9 +124,7 @@ test('REMB encodes exponent/mantissa with exact bytes and rounds down', () => {
   const bytes = [0x8f, 206, 0x00, 0x05, ...SENDER, 0, 0, 0, 0, 0x52, 0x45, 0x4d, 0x42, 0x01, 0x0e, 0xdc, 0x6c, ...MEDIA];
   assert.deepEqual([...buildRemb(1, 1_500_000, [0x11223344])], bytes);
   assert.deepEqual([...buildRemb(1, 1_500_007, [0x11223344])], bytes);
-  assert.deepEqual(parseRtcp(Buffer.from(bytes)), [
-    { type: 'remb', senderSsrc: 1, bitrate: 1_500_000, ssrcs: [0x11223344] },
-  ]);
+  assert.deepEqual(parseRtcp(Buffer.from(bytes)), [{ type: 'remb', senderSsrc: 1, bitrate: 1_500_000, ssrcs: [0x11223344] }]);
   const [small] = parseRtcp(buildRemb(1, 30_000, []));
   assert.deepEqual(small, { type: 'remb', senderSsrc: 1, bitrate: 30_000, ssrcs: [] });
   const [huge] = parseRtcp(buildRemb(1, 2 ** 40, [1, 2]));
@@ -116,11 +153,17 @@ test('padding is excluded from the body', () => {
 
 test('truncated or damaged input returns what parsed before the damage', () => {
   const compound = Buffer.from([...srBytes, ...pliBytes]);
-  assert.deepEqual(parseRtcp(compound.subarray(0, compound.length - 1)).map((i) => i.type), ['sr']);
+  assert.deepEqual(
+    parseRtcp(compound.subarray(0, compound.length - 1)).map((i) => i.type),
+    ['sr'],
+  );
   assert.deepEqual(parseRtcp(compound.subarray(0, 30)), []);
   const badVersion = Buffer.from([...pliBytes, ...srBytes]);
   badVersion[pliBytes.length] = 0x41;
-  assert.deepEqual(parseRtcp(badVersion).map((i) => i.type), ['pli']);
+  assert.deepEqual(
+    parseRtcp(badVersion).map((i) => i.type),
+    ['pli'],
+  );
   // SR claiming 2 report blocks but carrying 1: keeps the one.
   const shortSr = Buffer.from(srBytes);
   shortSr[0] = 0x82;
@@ -130,7 +173,10 @@ test('truncated or damaged input returns what parsed before the damage', () => {
   remb[16] = 3;
   assert.deepEqual(parseRtcp(remb), [{ type: 'remb', senderSsrc: 1, bitrate: 100_000, ssrcs: [9] }]);
   // A feedback packet too short for its sender/media SSRCs is skipped, later ones still parse.
-  assert.deepEqual(parseRtcp(Buffer.from([0x81, 206, 0, 1, ...SENDER, ...pliBytes])).map((i) => i.type), ['pli']);
+  assert.deepEqual(
+    parseRtcp(Buffer.from([0x81, 206, 0, 1, ...SENDER, ...pliBytes])).map((i) => i.type),
+    ['pli'],
+  );
   assert.deepEqual(parseRtcp(Buffer.alloc(0)), []);
 });
 
@@ -150,11 +196,25 @@ test('never throws on garbage', () => {
 
 test('more than 31 report blocks are split over several RR packets of one compound, in order', () => {
   const blocks = (n: number) => Array.from({ length: n }, (_, i) => ({ ...block, ssrc: i + 1, highestSeq: 1000 + i }));
-  for (const [n, counts] of [[0, [0]], [31, [31]], [32, [31, 1]], [62, [31, 31]], [70, [31, 31, 8]]] as const) {
+  for (const [n, counts] of [
+    [0, [0]],
+    [31, [31]],
+    [32, [31, 1]],
+    [62, [31, 31]],
+    [70, [31, 31, 8]],
+  ] as const) {
     const compound = buildReceiverReport(0x5eed, blocks(n));
     const items = parseRtcp(compound);
-    assert.deepEqual(items.map((i) => (i.type === 'rr' ? [i.ssrc, i.reports.length] : i.type)), counts.map((c) => [0x5eed, c]), `${n} blocks`);
-    assert.deepEqual(items.flatMap((i) => (i.type === 'rr' ? i.reports : [])), blocks(n), `${n} blocks, in order`);
+    assert.deepEqual(
+      items.map((i) => (i.type === 'rr' ? [i.ssrc, i.reports.length] : i.type)),
+      counts.map((c) => [0x5eed, c]),
+      `${n} blocks`,
+    );
+    assert.deepEqual(
+      items.flatMap((i) => (i.type === 'rr' ? i.reports : [])),
+      blocks(n),
+      `${n} blocks, in order`,
+    );
     assert.equal(compound.length, counts.length * 8 + n * 24);
     for (let at = 0, k = 0; at < compound.length; k++) {
       assert.equal(compound[at]! & 0x1f, counts[k], 'each packet counts its own blocks');
@@ -166,7 +226,16 @@ test('more than 31 report blocks are split over several RR packets of one compou
 test('an SR with more than 31 report blocks continues in an RR of the same SSRC', () => {
   const reports = Array.from({ length: 40 }, (_, i) => ({ ...block, ssrc: i + 1 }));
   const items = parseRtcp(buildSenderReport({ ssrc: 9, ntp: 1n << 32n, rtpTimestamp: 2, packetCount: 3, octetCount: 4, reports }));
-  assert.deepEqual(items.map((i) => [i.type, 'reports' in i ? i.reports.length : -1]), [['sr', 31], ['rr', 9]]);
+  assert.deepEqual(
+    items.map((i) => [i.type, 'reports' in i ? i.reports.length : -1]),
+    [
+      ['sr', 31],
+      ['rr', 9],
+    ],
+  );
   assert.ok(items[1]?.type === 'rr' && items[1].ssrc === 9);
-  assert.deepEqual(items.flatMap((i) => ('reports' in i ? i.reports : [])), reports);
+  assert.deepEqual(
+    items.flatMap((i) => ('reports' in i ? i.reports : [])),
+    reports,
+  );
 });

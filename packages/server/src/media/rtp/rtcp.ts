@@ -43,21 +43,54 @@ export interface SenderReport {
 }
 
 /** Receiver report (RFC 3550 §6.4.2). */
-export interface ReceiverReport { type: 'rr'; ssrc: number; reports: ReportBlock[] }
+export interface ReceiverReport {
+  type: 'rr';
+  ssrc: number;
+  reports: ReportBlock[];
+}
 /** BYE (RFC 3550 §6.6): these sources are leaving. */
-export interface Bye { type: 'bye'; ssrcs: number[] }
+export interface Bye {
+  type: 'bye';
+  ssrcs: number[];
+}
 /** Generic NACK, with its PID/BLP pairs expanded to the sequence numbers they name. */
-export interface Nack { type: 'nack'; senderSsrc: number; mediaSsrc: number; seqs: number[] }
+export interface Nack {
+  type: 'nack';
+  senderSsrc: number;
+  mediaSsrc: number;
+  seqs: number[];
+}
 /** Transport-wide congestion control feedback: recognised only; `raw` views the whole RTCP packet. */
-export interface TransportCc { type: 'transport-cc'; senderSsrc: number; mediaSsrc: number; raw: Buffer }
+export interface TransportCc {
+  type: 'transport-cc';
+  senderSsrc: number;
+  mediaSsrc: number;
+  raw: Buffer;
+}
 /** Picture Loss Indication (RFC 4585 §6.3.1): `mediaSsrc` needs a keyframe. */
-export interface Pli { type: 'pli'; senderSsrc: number; mediaSsrc: number }
+export interface Pli {
+  type: 'pli';
+  senderSsrc: number;
+  mediaSsrc: number;
+}
 /** One FIR target and its command sequence number. */
-export interface FirEntry { ssrc: number; seqNr: number }
+export interface FirEntry {
+  ssrc: number;
+  seqNr: number;
+}
 /** Full Intra Request (RFC 5104 §4.3.1). */
-export interface Fir { type: 'fir'; senderSsrc: number; entries: FirEntry[] }
+export interface Fir {
+  type: 'fir';
+  senderSsrc: number;
+  entries: FirEntry[];
+}
 /** Receiver-estimated maximum bitrate in bits per second, applying to `ssrcs`. */
-export interface Remb { type: 'remb'; senderSsrc: number; bitrate: number; ssrcs: number[] }
+export interface Remb {
+  type: 'remb';
+  senderSsrc: number;
+  bitrate: number;
+  ssrcs: number[];
+}
 
 /** Every RTCP item {@link parseRtcp} reports. SDES, APP and unknown types are skipped. */
 export type RtcpItem = SenderReport | ReceiverReport | Bye | Nack | TransportCc | Pli | Fir | Remb;
@@ -89,7 +122,14 @@ export function parseRtcp(buf: Buffer): RtcpItem[] {
 }
 
 /** One packet of a compound: `bodyEnd` excludes padding, `count` is the RC/SC/FMT field. */
-interface Span { buf: Buffer; start: number; bodyEnd: number; end: number; count: number; type: number }
+interface Span {
+  buf: Buffer;
+  start: number;
+  bodyEnd: number;
+  end: number;
+  count: number;
+  type: number;
+}
 
 function parseOne(p: Span): RtcpItem | undefined {
   const { buf, start, bodyEnd, count } = p;
@@ -99,8 +139,13 @@ function parseOne(p: Span): RtcpItem | undefined {
     case RtcpPacketType.SR:
       if (length < 28) return undefined;
       return {
-        type: 'sr', ssrc: u32(4), ntp: buf.readBigUInt64BE(start + 8), rtpTimestamp: u32(16),
-        packetCount: u32(20), octetCount: u32(24), reports: parseReportBlocks(buf, start + 28, bodyEnd, count),
+        type: 'sr',
+        ssrc: u32(4),
+        ntp: buf.readBigUInt64BE(start + 8),
+        rtpTimestamp: u32(16),
+        packetCount: u32(20),
+        octetCount: u32(24),
+        reports: parseReportBlocks(buf, start + 28, bodyEnd, count),
       };
     case RtcpPacketType.RR:
       if (length < 8) return undefined;
@@ -153,9 +198,13 @@ function parseReportBlocks(buf: Buffer, at: number, bodyEnd: number, count: numb
   const blocks: ReportBlock[] = [];
   for (let i = 0; i < count && at + REPORT_BLOCK_LENGTH <= bodyEnd; i++, at += REPORT_BLOCK_LENGTH) {
     blocks.push({
-      ssrc: buf.readUInt32BE(at), fractionLost: buf[at + 4]!, packetsLost: buf.readIntBE(at + 5, 3),
-      highestSeq: buf.readUInt32BE(at + 8), jitter: buf.readUInt32BE(at + 12),
-      lastSr: buf.readUInt32BE(at + 16), delaySinceLastSr: buf.readUInt32BE(at + 20),
+      ssrc: buf.readUInt32BE(at),
+      fractionLost: buf[at + 4]!,
+      packetsLost: buf.readIntBE(at + 5, 3),
+      highestSeq: buf.readUInt32BE(at + 8),
+      jitter: buf.readUInt32BE(at + 12),
+      lastSr: buf.readUInt32BE(at + 16),
+      delaySinceLastSr: buf.readUInt32BE(at + 20),
     });
   }
   return blocks;

@@ -33,15 +33,47 @@ test('builds an SR with translated RTP time and counts (exact bytes)', () => {
   // 1 s after the publisher's SR arrived: +90000 ticks, then +500 into the output space.
   const sr = gen.build(source, 500, 6000);
   const ntpSeconds = 1_700_000_001 + 2_208_988_800;
-  assert.deepEqual([...sr], [
-    0x80, 200, 0x00, 0x06, 0x01, 0x02, 0x03, 0x04,
-    (ntpSeconds >>> 24) & 0xff, (ntpSeconds >>> 16) & 0xff, (ntpSeconds >>> 8) & 0xff, ntpSeconds & 0xff, 0, 0, 0, 0,
-    0x00, 0x01, 0x65, 0x6c, // 1000 + 90000 + 500 = 91500
-    0, 0, 0, 3, 0, 0, 0x04, 0xb0,
-  ]);
+  assert.deepEqual(
+    [...sr],
+    [
+      0x80,
+      200,
+      0x00,
+      0x06,
+      0x01,
+      0x02,
+      0x03,
+      0x04,
+      (ntpSeconds >>> 24) & 0xff,
+      (ntpSeconds >>> 16) & 0xff,
+      (ntpSeconds >>> 8) & 0xff,
+      ntpSeconds & 0xff,
+      0,
+      0,
+      0,
+      0,
+      0x00,
+      0x01,
+      0x65,
+      0x6c, // 1000 + 90000 + 500 = 91500
+      0,
+      0,
+      0,
+      3,
+      0,
+      0,
+      0x04,
+      0xb0,
+    ],
+  );
   assert.deepEqual(srOf(sr), {
-    type: 'sr', ssrc: 0x01020304, ntp: msToNtp(1_700_000_001_000), rtpTimestamp: 91500,
-    packetCount: 3, octetCount: 1200, reports: [],
+    type: 'sr',
+    ssrc: 0x01020304,
+    ntp: msToNtp(1_700_000_001_000),
+    rtpTimestamp: 91500,
+    packetCount: 3,
+    octetCount: 1200,
+    reports: [],
   });
 });
 
@@ -60,8 +92,8 @@ test('audio and video SRs of one publisher keep their relative timing', () => {
   const a = srOf(new SenderReportGenerator(1, 48000).build(audio, 7, 1100));
   const v = srOf(new SenderReportGenerator(2, 90000).build(video, 11, 1100));
   // Map each back to the publisher's media time at NTP 10 s; both must give the same instant.
-  const audioAt10s = a.rtpTimestamp - 7 - ((ntpToMs(a.ntp) - 10_000) * 48);
-  const videoAt10s = v.rtpTimestamp - 11 - ((ntpToMs(v.ntp) - 10_000) * 90);
+  const audioAt10s = a.rtpTimestamp - 7 - (ntpToMs(a.ntp) - 10_000) * 48;
+  const videoAt10s = v.rtpTimestamp - 11 - (ntpToMs(v.ntp) - 10_000) * 90;
   assert.ok(Math.abs(audioAt10s - 48_000) <= 1);
   assert.ok(Math.abs(videoAt10s - 90_000) <= 1);
 });

@@ -51,8 +51,10 @@ test('input and output sequence numbers wrap at 16 bits', () => {
   const r = new SeqRewriter(90000);
   r.rewrite(A, 65534, 0, 0);
   assert.equal(r.rewrite(B, 65530, 0, 0)?.seq, 65535); // offset +5
-  assert.deepEqual([65531, 65532, 65533, 65535, 65534, 0, 1].map((s) => r.rewrite(B, s, 0, 0)?.seq),
-    [0, 1, 2, 4, 3, 5, 6]);
+  assert.deepEqual(
+    [65531, 65532, 65533, 65535, 65534, 0, 1].map((s) => r.rewrite(B, s, 0, 0)?.seq),
+    [0, 1, 2, 4, 3, 5, 6],
+  );
   assert.equal(r.rewrite(B, 65529, 0, 0), undefined, 'before the switch point, across the wrap');
 });
 

@@ -5,8 +5,7 @@ import { SimulcastSelector, type SelectorDecision } from './simulcast-selector.j
 const Q = 1;
 const H = 2;
 const F = 3;
-const decision = (forward: boolean, switched = false, needKeyframe = false): SelectorDecision =>
-  ({ forward, switched, needKeyframe });
+const decision = (forward: boolean, switched = false, needKeyframe = false): SelectorDecision => ({ forward, switched, needKeyframe });
 
 /** Selector over rid layers q < h < f, with all three already bound and seen at `nowMs`. */
 function started(nowMs = 0, wanted: 'big' | 'small' = 'big') {

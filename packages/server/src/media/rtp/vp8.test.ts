@@ -10,16 +10,32 @@ const short = (pictureId: number, tl0: number) => Buffer.from([0x90, 0xc0, pictu
 
 test('parses every descriptor field', () => {
   assert.deepEqual(parseVp8Descriptor(full()), {
-    headerLength: 6, nonReference: false, startOfPartition: true, partitionIndex: 0,
-    pictureId: 0x123, pictureIdBits: 15, pictureIdOffset: 2, tl0PicIdx: 5, tl0PicIdxOffset: 4,
-    tid: 1, layerSync: true, keyIdx: 5,
+    headerLength: 6,
+    nonReference: false,
+    startOfPartition: true,
+    partitionIndex: 0,
+    pictureId: 0x123,
+    pictureIdBits: 15,
+    pictureIdOffset: 2,
+    tl0PicIdx: 5,
+    tl0PicIdxOffset: 4,
+    tid: 1,
+    layerSync: true,
+    keyIdx: 5,
   });
 });
 
 test('parses a 7-bit PictureID, K without T, and the minimal descriptor', () => {
   assert.deepEqual(parseVp8Descriptor(short(0x45, 9)), {
-    headerLength: 4, nonReference: false, startOfPartition: true, partitionIndex: 0,
-    pictureId: 0x45, pictureIdBits: 7, pictureIdOffset: 2, tl0PicIdx: 9, tl0PicIdxOffset: 3,
+    headerLength: 4,
+    nonReference: false,
+    startOfPartition: true,
+    partitionIndex: 0,
+    pictureId: 0x45,
+    pictureIdBits: 7,
+    pictureIdOffset: 2,
+    tl0PicIdx: 9,
+    tl0PicIdxOffset: 3,
   });
   const kOnly = parseVp8Descriptor(Buffer.from([0xa3, 0x10, 0xe7, 0x00]))!;
   assert.equal(kOnly.nonReference, true);
@@ -28,7 +44,10 @@ test('parses a 7-bit PictureID, K without T, and the minimal descriptor', () => 
   assert.equal(kOnly.tid, undefined);
   assert.equal(kOnly.headerLength, 3);
   assert.deepEqual(parseVp8Descriptor(Buffer.from([0x10, 0x00])), {
-    headerLength: 1, nonReference: false, startOfPartition: true, partitionIndex: 0,
+    headerLength: 1,
+    nonReference: false,
+    startOfPartition: true,
+    partitionIndex: 0,
   });
 });
 

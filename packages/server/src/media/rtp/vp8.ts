@@ -78,8 +78,9 @@ export function parseVp8Descriptor(payload: Buffer): Vp8Descriptor | undefined {
  */
 export function isKeyframe(payload: Buffer): boolean {
   const d = parseVp8Descriptor(payload);
-  return d !== undefined && d.startOfPartition && d.partitionIndex === 0 &&
-    d.headerLength < payload.length && (payload[d.headerLength]! & 0x01) === 0;
+  return (
+    d !== undefined && d.startOfPartition && d.partitionIndex === 0 && d.headerLength < payload.length && (payload[d.headerLength]! & 0x01) === 0
+  );
 }
 
 /** Signed distance `a - b` modulo 2^bits. */
