@@ -6,6 +6,7 @@ import { OperationGuard } from './OperationGuard.js';
 import { noopLogger } from './util/logger.js';
 import { deferred, type Deferred } from './util/timers.js';
 import { enterParams } from './validate.js';
+import { memberInfo as member } from './testing/member-info.js';
 
 /** A room engine whose answers the test controls. */
 class FakeEngine implements RoomEngine {
@@ -29,19 +30,6 @@ class FakeEngine implements RoomEngine {
   }
 }
 
-function member(identifier: string, flags: Partial<MemberInfo> = {}): MemberInfo {
-  return {
-    identifier,
-    tinyId: '42',
-    role: 'guest',
-    terminal: 'node',
-    authBits: 0xaa,
-    hasAudio: false,
-    hasCameraVideo: false,
-    hasScreenVideo: false,
-    ...flags,
-  };
-}
 function snapshot(members: MemberInfo[], authBits = 0xff): RoomSnapshot {
   return { roomId: 7, roomType: 'multi', authBits, role: 'LiveMaster', members };
 }
@@ -81,7 +69,7 @@ test('entering → entered: members, granted bits and role come from the snapsho
   const { engine, room, enter } = setup();
   assert.equal(room.state, 'entering');
   await rejectsWith(room.sendMessage('too early'), 1201);
-  engine.enters[0]!.resolve(snapshot([member('bob', { hasCameraVideo: true })], 0x2a));
+  engine.enters[0]!.resolve(snapshot([member('bob', { hasCameraVideo: true, role: 'guest' })], 0x2a));
   await enter;
   assert.equal(room.state, 'entered');
   assert.equal(room.authBits, 0x2a);

@@ -3,20 +3,8 @@ import assert from 'node:assert/strict';
 import { EndpointEvent, type MemberInfo } from '@hudong/protocol';
 import { diffEndpoints, toEndpointState } from './endpoint-diff.js';
 import type { EndpointState } from './AVEndpoint.js';
+import { memberInfo as member } from './testing/member-info.js';
 
-function member(identifier: string, flags: Partial<MemberInfo> = {}): MemberInfo {
-  return {
-    identifier,
-    tinyId: String(1000 + identifier.length),
-    role: '',
-    terminal: 'node',
-    authBits: 0xff,
-    hasAudio: false,
-    hasCameraVideo: false,
-    hasScreenVideo: false,
-    ...flags,
-  };
-}
 const known = (...ms: MemberInfo[]): Map<string, EndpointState> => new Map(ms.map((m) => [m.identifier, toEndpointState(m)]));
 
 test('no difference → no events', () => {

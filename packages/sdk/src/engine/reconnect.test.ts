@@ -5,6 +5,7 @@ import { AVContext } from '../AVContext.js';
 import type { AVRoom } from '../AVRoom.js';
 import { FakeServer, fail } from '../testing/FakeServer.js';
 import { BACKOFF_MAX_MS, nextBackoff, BACKOFF_INITIAL_MS } from './backoff.js';
+import { memberInfo as member } from '../testing/member-info.js';
 
 /**
  * Reconnect behaviour against a scripted peer: heartbeat loss, resume, re-enter, give-up, replaced.
@@ -28,19 +29,6 @@ afterEach(async () => {
   await fake.close();
 });
 
-function member(identifier: string, flags: Partial<MemberInfo> = {}): MemberInfo {
-  return {
-    identifier,
-    tinyId: String(500 + identifier.length),
-    role: '',
-    terminal: 'node',
-    authBits: 0xff,
-    hasAudio: false,
-    hasCameraVideo: false,
-    hasScreenVideo: false,
-    ...flags,
-  };
-}
 
 async function inRoom(
   reconnectTimeoutMs = 5000,
