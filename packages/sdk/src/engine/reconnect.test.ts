@@ -29,7 +29,6 @@ afterEach(async () => {
   await fake.close();
 });
 
-
 async function inRoom(
   reconnectTimeoutMs = 5000,
   enter: Parameters<AVContext['enterRoom']>[0] = { roomId: 21 },
