@@ -1,6 +1,6 @@
 import { test, afterEach, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { AVError, EndpointEvent, type MemberInfo } from '@hudong/protocol';
+import { AVError, EndpointEvent } from '@hudong/protocol';
 import { AVContext } from '../AVContext.js';
 import type { AVRoom } from '../AVRoom.js';
 import { FakeServer, fail } from '../testing/FakeServer.js';
