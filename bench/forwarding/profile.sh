@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Where the server's CPU per forwarded packet goes: runs the Hudong-only forwarding bench at one N and
+# records the server process with perf (call graphs; JS frames named through --perf-basic-prof) while
+# it forwards, then prints the cost by library and the top symbols. Run from the repo root as root,
+# after `npm run build`; needs perf (apt-get install -y linux-perf).
+#   bash bench/forwarding/profile.sh [N=100] [SECONDS=15]
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+n=${1:-100}
+secs=${2:-15}
+out=test-results/profile
+mkdir -p "$out"
+export NODE_OPTIONS="--perf-basic-prof-only-functions"
+bash ../shared/tools/netns-run node --import tsx bench/forwarding/run.ts --only hudong --n "$n" --warmup 20 --settle 8 --seconds $((secs + 20)) \
+  >"$out/bench.out" 2>"$out/bench.log" &
+bench=$!
+until pid=$(grep -oP 'hudong started, pid \K\d+' "$out/bench.log" 2>/dev/null); do sleep 0.5; done
+until grep -q "hudong N=$n: $n subscribers" "$out/bench.log"; do sleep 0.5; done
+sleep 14 # settle, and the first seconds of the measure window
+echo "profiling server pid $pid for $secs s at N=$n" >&2
+perf stat -e task-clock,context-switches,cpu-migrations -p "$pid" -- sleep "$secs" 2>"$out/stat.txt" &
+perf record -F 999 -g -p "$pid" -o "$out/perf.data" -- sleep "$secs" 2>/dev/null
+wait "$bench" || true
+grep -E "N=$n:" "$out/bench.log" | tail -1
+cat "$out/stat.txt"
+report() { perf report -i "$out/perf.data" --no-children -g none --stdio "$@" 2>/dev/null | grep -E '^ +[0-9]' | head -"$rows" || true; }
+echo "== by thread (self time)"; rows=12 report --sort comm
+echo "== by library (self time)"; rows=12 report --sort dso
+echo "== top symbols (self time)"; rows=45 report --sort dso,sym
+echo "perf data: $out/perf.data" >&2
