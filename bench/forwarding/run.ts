@@ -14,7 +14,8 @@ import { cpus, networkInterfaces } from 'node:os';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { cpuMeter } from '../lib/cpu.js';
-import { formatBlock, formatRatios, type Row } from './table.js';
+import { footprint, type Footprint } from '../lib/footprint.js';
+import { formatBlock, formatFootprint, formatRatios, type Row } from './table.js';
 import { startHudong } from './hudong.js';
 import { startJanus, JANUS_URL } from './janus.js';
 import type { PublisherStats } from './publisher.js';
@@ -136,7 +137,7 @@ function snapshot(workers: Child[]): Promise<WorkerSnap[]> {
  * Rates over each worker's own interval between its two snapshots (a worker busy with a backlog
  * answers late, so the runner's clock would misdate its counts); CPU is the server's over the window.
  */
-function row(n: number, a: WorkerSnap[], b: WorkerSnap[], cpuFraction: number): Row {
+function row(n: number, a: WorkerSnap[], b: WorkerSnap[], cpuFraction: number, held: Footprint): Row {
   const zero: SubSnap = { received: 0, bytes: 0, keyframes: 0, mediaReceived: 0, mediaSpan: 0 };
   let pktsPerSec = 0,
     bitsPerSec = 0,
@@ -168,6 +169,7 @@ function row(n: number, a: WorkerSnap[], b: WorkerSnap[], cpuFraction: number): 
     lossPct: span ? (100 * lost) / span : NaN,
     kbpsPerSub: receiving ? bitsPerSec / 1000 / receiving : 0,
     keyframes: first(b) - first(a),
+    ...held,
   };
 }
 
@@ -232,7 +234,7 @@ async function runTarget(target: 'hudong' | 'janus', pub: Child, workers: Child[
       const subsCpu = wMeters.reduce((t, m) => t + m().fraction, 0),
         pubCpu = pMeter().fraction;
       const [p1, f1, b] = await Promise.all([pub.call<PublisherStats>({ cmd: 'stats' }, 'stats'), serverCount(), snapshot(workers)]);
-      const r = row(have, a, b, cpu.fraction);
+      const r = row(have, a, b, cpu.fraction, footprint(pid));
       const subs = b.flatMap((w) => w.subs);
       const tally = (f: (s: SubSnap) => string) =>
         Object.entries(subs.reduce<Record<string, number>>((t, s) => ((t[f(s)] = (t[f(s)] ?? 0) + 1), t), {}))
@@ -291,7 +293,7 @@ pub.proc.send({ cmd: 'stop' });
 workers.forEach((w) => w.proc.kill());
 
 const out: string[] = [`Forwarding, one 640x360 VP8 publisher; measure ${SECONDS} s per step; keyframe request every ${KF || '–'} s`];
-if (results.hudong) out.push(formatBlock('Hudong', results.hudong));
+if (results.hudong) out.push(formatBlock('Hudong', results.hudong), formatFootprint('Hudong', results.hudong));
 if (results.janus) out.push(formatBlock('Janus 1.1.2 (VideoRoom)', results.janus));
 if (results.hudong && results.janus) out.push(formatRatios(results.hudong, results.janus));
 for (const w of lagWarnings) out.push(`WARNING ${w}`);

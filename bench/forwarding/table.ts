@@ -1,4 +1,6 @@
 // The result table: one block per SFU, then the ratios.
+import { markdownTable } from '../lib/table.js';
+
 export interface Row {
   n: number; // subscribers connected
   receiving: number; // subscribers that received packets during the window
@@ -9,6 +11,9 @@ export interface Row {
   lossPct: number; // from RTP sequence gaps, all subscribers
   kbpsPerSub: number; // mean received bitrate of one subscriber
   keyframes: number; // VP8 keyframes seen by the first subscriber in the window
+  rssMiB: number; // server resident memory at the end of the window
+  fds: number; // server file descriptors then
+  sockets: number; // of those, sockets
 }
 
 const HEAD = ['N', 'recv', 'server CPU %', 'fwd pkts/s', 'µs CPU/pkt', 'pkts/s per core', 'sub loss %', 'marginal µs/pkt', 'kbps/sub', 'keyframes'];
@@ -37,9 +42,24 @@ export function formatBlock(title: string, rows: Row[]): string {
     fmt(r.kbpsPerSub, 0),
     String(r.keyframes),
   ]);
-  const widths = HEAD.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
-  const line = (cells: string[]) => '| ' + cells.map((c, i) => c.padStart(widths[i]!)).join(' | ') + ' |';
-  return [`### ${title}`, line(HEAD), '|' + widths.map((w) => '-'.repeat(w + 2)).join('|') + '|', ...body.map(line)].join('\n');
+  return markdownTable(`### ${title}`, HEAD, body);
+}
+
+/** What the server holds per subscriber: each row against the block's first (smallest N). */
+export function formatFootprint(title: string, rows: Row[]): string {
+  const head = ['N', 'server RSS MiB', 'fds', 'sockets', 'RSS KiB/sub', 'fds/sub', 'sockets/sub'];
+  const base = rows[0]!;
+  const per = (r: Row, v: number, b: number, scale = 1) => (r === base ? NaN : ((v - b) * scale) / (r.n - base.n));
+  const body = rows.map((r) => [
+    String(r.n),
+    fmt(r.rssMiB, 1),
+    String(r.fds),
+    String(r.sockets),
+    fmt(per(r, r.rssMiB, base.rssMiB, 1024), 0),
+    fmt(per(r, r.fds, base.fds), 2),
+    fmt(per(r, r.sockets, base.sockets), 2),
+  ]);
+  return markdownTable(`### ${title}: what the server holds`, head, body);
 }
 
 export function formatRatios(ours: Row[], ref: Row[]): string {
@@ -49,12 +69,5 @@ export function formatRatios(ours: Row[], ref: Row[]): string {
     const m = marginalUs(ours, o) / marginalUs(ref, j ?? o);
     return j ? [[String(o.n), fmt(o.usPerPkt / j.usPerPkt, 2), fmt(m, 2), fmt(o.pktsPerCore, 0), fmt(j.pktsPerCore, 0)]] : [];
   });
-  const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
-  const line = (cells: string[]) => '| ' + cells.map((c, i) => c.padStart(widths[i]!)).join(' | ') + ' |';
-  return [
-    '### Hudong vs Janus (below 1 = Hudong spends less CPU per packet)',
-    line(head),
-    '|' + widths.map((w) => '-'.repeat(w + 2)).join('|') + '|',
-    ...body.map(line),
-  ].join('\n');
+  return markdownTable('### Hudong vs Janus (below 1 = Hudong spends less CPU per packet)', head, body);
 }
