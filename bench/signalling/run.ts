@@ -1,11 +1,12 @@
 // bench/signalling: enterRoom latency over 1,000 joins, and what one node holds per member.
 // Real server process, real SDK clients over real WebSockets on loopback. Prints a table.
-//   npm run bench:signalling [-- --joins 1000 --members 5000 --rooms 100]
+//   npm run bench:signalling [-- --joins 1000 --members 5000 --rooms 100 --cpu-prof DIR]
+// --cpu-prof DIR: the server writes a V8 CPU profile there when it stops (open it in Chrome DevTools).
 import { parseArgs } from 'node:util';
-import { readFileSync } from 'node:fs';
 import { AVContext } from '@hudong/sdk';
 import { ServerProcess, TEST_APP_ID, userSigFor } from '../../tests/helpers/server.js';
 import { cpuMeter } from '../lib/cpu.js';
+import { footprint } from '../lib/footprint.js';
 import { summarize } from '../lib/stats.js';
 
 const { values } = parseArgs({
@@ -14,6 +15,7 @@ const { values } = parseArgs({
     members: { type: 'string', default: '5000' },
     rooms: { type: 'string', default: '100' },
     concurrency: { type: 'string', default: '50' },
+    'cpu-prof': { type: 'string' },
   },
 });
 const JOINS = Number(values.joins);
@@ -21,16 +23,14 @@ const MEMBERS = Number(values.members);
 const ROOMS = Number(values.rooms);
 const CONCURRENCY = Number(values.concurrency);
 
-function rssBytes(pid: number): number {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) * 1024 : NaN;
-}
+const rssBytes = (pid: number) => footprint(pid).rssMiB * 1024 * 1024;
 async function inBatches<T>(items: T[], size: number, fn: (item: T) => Promise<void>): Promise<void> {
   for (let i = 0; i < items.length; i += size) await Promise.all(items.slice(i, i + size).map(fn));
 }
 
 const server = await new ServerProcess({
   config: { maxMembersPerRoom: 100_000, maxMembers: 1_000_000, ratePerSecond: 1000, rateBurst: 1000 },
+  nodeArgs: values['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', values['cpu-prof']] : [],
 }).start();
 const pid = server.pid!;
 const contexts: AVContext[] = [];

@@ -130,6 +130,8 @@ process.on('exit', () => {
 export interface ServerProcessOptions extends TestServerOptions {
   /** More `hudong serve` flags (e.g. `--dev`); flags win over `config`. */
   extraArgs?: string[];
+  /** Flags for node itself (e.g. `--cpu-prof`, which NODE_OPTIONS does not take). */
+  nodeArgs?: string[];
 }
 
 /** A real `hudong serve` process. */
@@ -156,6 +158,7 @@ export class ServerProcess extends TestServer {
     writeFileSync(configPath, JSON.stringify(this.options.config ?? {}));
     const dataDir = this.dataDir;
     const args = [
+      ...(this.options.nodeArgs ?? []),
       HUDONG_BIN,
       'serve',
       '--host',
