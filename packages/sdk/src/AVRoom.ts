@@ -371,7 +371,7 @@ export class AVRoom extends TypedEmitter<AVRoomEvents> {
       else if (event === EndpointEvent.NO_SCREEN_VIDEO) media.dropViews(id, 'screen');
       else if (event === EndpointEvent.EXIT) media.dropViews(id);
     }
-    media.syncAudio();
+    media.syncAudio(ids);
   }
 
   #setAuthBits(bits: number): void {

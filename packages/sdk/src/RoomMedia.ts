@@ -124,16 +124,21 @@ export class RoomMedia {
     }
   }
 
-  /** Receive audio from exactly the members that send it, while we hold RECV_AUDIO. */
-  syncAudio(): void {
+  /**
+   * Receive audio from exactly the members that send it, while we hold RECV_AUDIO. `only`: the
+   * members an endpoint event named — nobody else changed, and a big room must not pay for a scan of
+   * every member on each event.
+   */
+  syncAudio(only?: readonly string[]): void {
     if (this.#closed) return;
     const allowed = (this.#host.authBits() & AuthBits.RECV_AUDIO) !== 0;
     const eps = this.#host.endpoints();
-    for (const id of [...this.#audio.keys()]) {
-      if (!allowed || !eps.get(id)?.hasAudio) this.#closeAudio(id, true);
+    const ids = only ?? new Set([...this.#audio.keys(), ...eps.keys()]);
+    for (const id of ids) {
+      const wanted = allowed && eps.get(id)?.hasAudio === true;
+      if (!wanted && this.#audio.has(id)) this.#closeAudio(id, true);
+      else if (wanted && !this.#audio.has(id)) this.#openAudio(id);
     }
-    if (!allowed) return;
-    for (const [id, ep] of eps) if (ep.hasAudio && !this.#audio.has(id)) this.#openAudio(id);
   }
 
   /**

@@ -8,6 +8,8 @@ export interface MemberOwner {
   readonly tinyId: string;
   readonly terminal: string;
   send<E extends ServerEventName>(event: E, data: ServerEventData<E>): void;
+  /** An event already encoded to UTF-8 (sent as a text frame): a room broadcast is serialized once for all recipients. */
+  sendEncoded(frame: Buffer): void;
 }
 
 /** What a member may do in its room, and the privilege key that bounds it (if any). */

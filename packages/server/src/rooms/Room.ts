@@ -1,4 +1,4 @@
-import { EndpointEvent, type RoomSnapshot, type ServerEventData, type ServerEventName } from '@hudong/protocol';
+import { EndpointEvent, encodeEvent, type RoomSnapshot, type ServerEventData, type ServerEventName } from '@hudong/protocol';
 import type { RoomTypeName } from '../config.js';
 import { SafeEmitter } from '../util/SafeEmitter.js';
 import { Member, type MemberGrant, type MemberOwner } from './Member.js';
@@ -49,9 +49,11 @@ export class Room extends SafeEmitter<RoomEvents> {
     };
   }
 
+  /** One event to every member but `except`: encoded once, the same bytes to each. */
   broadcast<E extends ServerEventName>(event: E, data: ServerEventData<E>, except?: Member): void {
+    let frame: Buffer | undefined;
     for (const member of this.#members.values()) {
-      if (member !== except) member.owner.send(event, data);
+      if (member !== except) member.owner.sendEncoded((frame ??= Buffer.from(encodeEvent(event, data))));
     }
   }
 

@@ -23,6 +23,10 @@ function occupant(identifier: string): TestOccupant {
     send<E extends ServerEventName>(event: E, data: ServerEventData<E>) {
       o.events.push([event, data]);
     },
+    sendEncoded(frame: Buffer) {
+      const { event, data } = JSON.parse(String(frame)) as { event: ServerEventName; data: unknown };
+      o.events.push([event, data]);
+    },
   };
   return o;
 }

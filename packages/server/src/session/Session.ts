@@ -9,7 +9,8 @@ import { PendingAcks } from './PendingAcks.js';
 /** What a session needs of a client connection. */
 export interface SessionTransport {
   readonly closed: boolean;
-  send(text: string): void;
+  /** A text frame: a string, or its UTF-8 bytes (shared by every recipient of a broadcast). */
+  send(text: string | Buffer): void;
   close(code: number, reason: string): void;
 }
 
@@ -81,6 +82,11 @@ export class Session extends SafeEmitter<SessionEvents> implements MemberOwner {
   /** Pushes an event; dropped while disconnected (a resumed client gets a room snapshot instead). */
   send<E extends ServerEventName>(event: E, data: ServerEventData<E>): void {
     if (this.connected) this.#transport!.send(encodeEvent(event, data));
+  }
+
+  /** Pushes an event encoded by the caller (a room broadcast); dropped while disconnected, like `send`. */
+  sendEncoded(frame: Buffer): void {
+    if (this.connected) this.#transport!.send(frame);
   }
 
   /** Sends a one-to-one room message with an `ackId`; settles when the client acks it. */

@@ -21,8 +21,8 @@ class FakeTransport implements SessionTransport {
     private readonly timeline: string[],
   ) {}
 
-  send(text: string): void {
-    const frame = JSON.parse(text);
+  send(text: string | Buffer): void {
+    const frame = JSON.parse(String(text));
     this.frames.push(frame);
     this.timeline.push(`${this.name} ← ${frame.event}`);
   }
@@ -45,6 +45,10 @@ function observer(timeline: string[]): MemberOwner & { events: [string, unknown]
     send<E extends ServerEventName>(event: E, data: ServerEventData<E>) {
       events.push([event, data]);
       timeline.push(`watcher ← ${event} ${(data as { event?: number }).event ?? ''}`.trim());
+    },
+    sendEncoded(frame: Buffer) {
+      const { event, data } = JSON.parse(String(frame)) as { event: ServerEventName; data: ServerEventData<ServerEventName> };
+      this.send(event, data);
     },
   };
 }

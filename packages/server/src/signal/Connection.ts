@@ -103,9 +103,10 @@ export class Connection<S extends LinkedSession = LinkedSession> extends SafeEmi
     return this.#socketClosed;
   }
 
-  send(text: string): void {
+  send(text: string | Buffer): void {
     if (this.#closed || this.#ws.readyState !== WebSocket.OPEN) return;
-    this.#ws.send(text);
+    // A Buffer is the UTF-8 of an encoded event: a text frame, not binary.
+    this.#ws.send(text, { binary: false });
   }
 
   /** Starts the closing handshake; the connection counts as closed from now on. Idempotent. */
