@@ -75,7 +75,8 @@ describe('Publication', () => {
     assert.deepEqual(uncaught, [], 'nothing escaped to the event loop');
   });
 
-  function publish(stats = new MediaStats()) {
+  /** A publication on a fake transport, connected unless `connected: false`. */
+  function publish({ stats = new MediaStats(), connectTimeoutMs = 60_000, connected = true } = {}) {
     const transport = new FakeTransport();
     const publication = new Publication({
       id: 'p1',
@@ -85,12 +86,12 @@ describe('Publication', () => {
       transport,
       stats,
       logger: logger.child({ identifier: 'alice', publication: 'p1' }),
-      connectTimeoutMs: 60_000,
+      connectTimeoutMs,
     });
     open.push(publication);
     const ended: { reason: string; error: ServerError | null }[] = [];
     publication.on('close', (reason, error) => ended.push({ reason, error }));
-    publication.onState('connected');
+    if (connected) publication.onState('connected');
     return { publication, transport, ended, stats };
   }
 
@@ -175,7 +176,7 @@ describe('Publication', () => {
 
   it('a throw while handling a packet ends the publication, not the process', () => {
     const stats = new MediaStats();
-    const { publication, transport, ended } = publish(stats);
+    const { publication, transport, ended } = publish({ stats });
     Object.defineProperty(stats, 'rtpReceived', {
       get: () => 0,
       set: () => {
@@ -237,23 +238,10 @@ describe('Publication', () => {
   });
 
   it('the connect timer now lives in the publication: not connected in time → TRANSPORT_TIMEOUT', async () => {
-    const transport = new FakeTransport();
-    const publication = new Publication({
-      id: 'p2',
-      member: { identifier: 'bob' } as Member,
-      source: 'camera',
-      offer,
-      transport,
-      stats: new MediaStats(),
-      logger,
-      connectTimeoutMs: 50,
-    });
-    open.push(publication);
-    const ended: (ServerError | null)[] = [];
-    publication.on('close', (_reason, error) => ended.push(error));
+    const { ended } = publish({ connectTimeoutMs: 50, connected: false });
     await sleep(120);
     assert.deepEqual(
-      ended.map((e) => [e?.code, e?.detail.code, e?.detail.message]),
+      ended.map(({ error: e }) => [e?.code, e?.detail.code, e?.detail.message]),
       [[10004, 'TRANSPORT_TIMEOUT', 'the publication did not connect within 50 ms']],
     );
     const connected = publish().publication;
