@@ -10,7 +10,8 @@ const NODE_GLOBALS = Object.fromEntries(
 );
 
 export default tseslint.config(
-  { ignores: ['**/node_modules/**', '**/dist/**', '**/dist-browser/**'] },
+  // What .gitignore lists (eslint does not read it): installs, builds, test and server output.
+  { ignores: ['**/node_modules/**', '**/dist/**', '**/dist-browser/**', 'test-results/**', '.data/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
