@@ -102,8 +102,7 @@ export class Publication extends SafeEmitter<PublicationEvents> implements Trans
   readonly #bySsrc = new Map<number, Layer>();
   /** The one header view of this publication: every received packet is parsed into it, once. */
   readonly #packet = new RtpHeader();
-  readonly #subscriptions = new Map<string, Subscription>();
-  /** The views packets go to; replaced (not changed) when one comes or goes, so a loop over it is not disturbed. */
+  /** Its views, which packets go to; replaced (not changed) when one comes or goes, so a loop over it is not disturbed. */
   #fanout: readonly Subscription[] = [];
   #mediaSsrcs: number[] = [];
   readonly #timer: NodeJS.Timeout;
@@ -154,17 +153,15 @@ export class Publication extends SafeEmitter<PublicationEvents> implements Trans
   }
 
   get subscriptionCount(): number {
-    return this.#subscriptions.size;
+    return this.#fanout.length;
   }
 
   /** A new view of this publication, owned by it: it ends when the view closes or the publication does. */
   subscribe(init: Omit<SubscriptionInit, 'publication'>): Subscription {
     if (this.#closed) throw new Error(`publication ${this.id} is closed`);
     const subscription = new Subscription({ ...init, publication: this });
-    this.#subscriptions.set(subscription.id, subscription);
     this.#fanout = [...this.#fanout, subscription];
     subscription.on('close', () => {
-      this.#subscriptions.delete(subscription.id);
       this.#fanout = this.#fanout.filter((s) => s !== subscription);
     });
     return subscription;
@@ -226,7 +223,7 @@ export class Publication extends SafeEmitter<PublicationEvents> implements Trans
     clearInterval(this.#timer);
     clearTimeout(this.#connectTimer);
     this.#transport.close();
-    for (const subscription of [...this.#subscriptions.values()]) subscription.publicationClosed(reason);
+    for (const subscription of this.#fanout) subscription.publicationClosed(reason);
     this.safeEmit('close', reason, error);
   }
 
