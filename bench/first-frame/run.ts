@@ -15,7 +15,8 @@
 import { parseArgs } from 'node:util';
 import type { Page } from 'playwright-core';
 import { ServerProcess, TEST_APP_ID, userSigFor } from '../../tests/helpers/server.js';
-import { Browser, closeAll, firstFrameAt, waitUntil } from '../../tests/browser/helpers/browser.js';
+import { Browser, closeAll, firstFrameAt } from '../../tests/browser/helpers/browser.js';
+import { waitUntil } from '../../tests/helpers/wait-until.js';
 import { summarize } from '../lib/stats.js';
 
 const { values } = parseArgs({

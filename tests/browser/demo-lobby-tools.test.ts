@@ -5,7 +5,8 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { ServerProcess } from '../helpers/server.js';
 import { uniqueId, uniqueRoomId } from '../helpers/clients.js';
-import { Browser, closeAll, screenshot, waitForPlayingVideo, waitUntil } from './helpers/browser.js';
+import { Browser, closeAll, screenshot, waitForPlayingVideo } from './helpers/browser.js';
+import { waitUntil } from '../helpers/wait-until.js';
 import { assertDemoBuilt, byTestId, demoPage, errorPanel, waitForBadge, waitForError } from './helpers/demo.js';
 
 let server: ServerProcess;

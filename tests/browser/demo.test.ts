@@ -9,7 +9,8 @@ import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
 import { ServerProcess } from '../helpers/server.js';
 import { uniqueId } from '../helpers/clients.js';
-import { Browser, closeAll, screenshot, waitForPlayingVideo, waitUntil } from './helpers/browser.js';
+import { Browser, closeAll, screenshot, waitForPlayingVideo } from './helpers/browser.js';
+import { waitUntil } from '../helpers/wait-until.js';
 import { assertDemoBuilt, byTestId, demoPage, liveRoom, stageVideo, waitForBadge } from './helpers/demo.js';
 
 let server: ServerProcess;

@@ -12,6 +12,7 @@ import { createInterface } from 'node:readline';
 import { Writable } from 'node:stream';
 import { signUserSig } from '@hudong/protocol/auth';
 import type { HudongServer, ServerOptions } from '@hudong/server';
+import { waitUntil } from './wait-until.js';
 
 export const TEST_APP_ID = 1400000001;
 export const TEST_SECRET = 'hudong-test-secret-0123456789abcdef';
@@ -91,14 +92,8 @@ abstract class TestServer {
   }
 
   /** Log lines arrive a little after the response they describe: wait for one. */
-  async waitForLog(predicate: (line: LogLine) => boolean, timeoutMs = 3000): Promise<LogLine> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const found = this.logs.find(predicate);
-      if (found) return found;
-      if (Date.now() > deadline) throw new Error(`no matching server log line within ${timeoutMs} ms`);
-      await new Promise((r) => setTimeout(r, 20));
-    }
+  waitForLog(predicate: (line: LogLine) => boolean, timeoutMs = 3000): Promise<LogLine> {
+    return waitUntil('a matching server log line', () => this.logs.find(predicate), timeoutMs, 20);
   }
 
   /** The temp directory, made by the first start() and kept across restarts until stop(). */

@@ -4,7 +4,8 @@ import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
 import type { ServerProcess } from '../../helpers/server.js';
 import { uniqueId, uniqueRoomId } from '../../helpers/clients.js';
-import { Browser, closeAll, waitUntil } from './browser.js';
+import { Browser, closeAll } from './browser.js';
+import { waitUntil } from '../../helpers/wait-until.js';
 
 export const DEMO_INDEX = fileURLToPath(new URL('../../../apps/demo/dist/index.html', import.meta.url));
 
