@@ -4,15 +4,14 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { AVError } from '@hudong/sdk';
-import { ServerProcess } from '../helpers/server.js';
+import type { ServerProcess } from '../helpers/server.js';
 import { dispose, startedContext, uniqueId } from '../helpers/clients.js';
 import { Browser, closeAll, screenshot, waitForPlayingVideo } from './helpers/browser.js';
-import { assertDemoBuilt, byTestId, callPair, demoPage, stageVideo, waitForBadge, waitForError } from './helpers/demo.js';
+import { byTestId, callPair, demoPage, stageVideo, waitForBadge, waitForError, startDemoServer } from './helpers/demo.js';
 
 let server: ServerProcess;
 before(async () => {
-  assertDemoBuilt();
-  server = await new ServerProcess({ extraArgs: ['--dev'] }).start();
+  server = await startDemoServer();
 });
 after(async () => {
   await server?.stop();

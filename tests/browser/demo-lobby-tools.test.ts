@@ -3,16 +3,15 @@
 // Chinese, switched to English in place. Runs in the loopback namespace like the other browser files.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { ServerProcess } from '../helpers/server.js';
+import type { ServerProcess } from '../helpers/server.js';
 import { uniqueId, uniqueRoomId } from '../helpers/clients.js';
 import { Browser, closeAll, screenshot, waitForPlayingVideo } from './helpers/browser.js';
 import { waitUntil } from '../helpers/wait-until.js';
-import { assertDemoBuilt, byTestId, demoPage, errorPanel, waitForBadge, waitForError } from './helpers/demo.js';
+import { byTestId, demoPage, errorPanel, waitForBadge, waitForError, startDemoServer } from './helpers/demo.js';
 
 let server: ServerProcess;
 before(async () => {
-  assertDemoBuilt();
-  server = await new ServerProcess({ extraArgs: ['--dev'] }).start();
+  server = await startDemoServer();
 });
 after(async () => {
   await server?.stop();

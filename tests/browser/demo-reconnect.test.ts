@@ -1,17 +1,14 @@
 // The demo page (apps/demo) in real Chromium across a server crash: `hudong serve --dev` is killed
 // (SIGKILL) and started again on the same port; the badge goes reconnecting → connected and the
 // audience's stage video plays again. Screenshots: test-results/screenshots/demo-reconnect*.png.
-import { test, before } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ServerProcess } from '../helpers/server.js';
 import { uniqueId, uniqueRoomId } from '../helpers/clients.js';
 import { Browser, closeAll, screenshot, videoStats, waitForPlayingVideo } from './helpers/browser.js';
-import { assertDemoBuilt, badge, byTestId, demoPage, enter, stageVideo, waitForBadge } from './helpers/demo.js';
-
-before(() => assertDemoBuilt());
+import { badge, byTestId, demoPage, enter, stageVideo, waitForBadge, startDemoServer } from './helpers/demo.js';
 
 test('the server is killed and restarted: the badge shows reconnecting, then connected, and video comes back', async () => {
-  const own = await new ServerProcess({ extraArgs: ['--dev'] }).start();
+  const own = await startDemoServer();
   const browsers = [await Browser.launch('restart-host'), await Browser.launch('restart-audience')];
   try {
     const roomId = uniqueRoomId();

@@ -7,17 +7,16 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
-import { ServerProcess } from '../helpers/server.js';
+import type { ServerProcess } from '../helpers/server.js';
 import { uniqueId } from '../helpers/clients.js';
 import { Browser, closeAll, screenshot, waitForPlayingVideo } from './helpers/browser.js';
 import { waitUntil } from '../helpers/wait-until.js';
-import { assertDemoBuilt, byTestId, demoPage, liveRoom, stageVideo, waitForBadge } from './helpers/demo.js';
+import { byTestId, demoPage, liveRoom, stageVideo, waitForBadge, startDemoServer } from './helpers/demo.js';
 
 let server: ServerProcess;
 let room: Awaited<ReturnType<typeof liveRoom>> | undefined;
 before(async () => {
-  assertDemoBuilt();
-  server = await new ServerProcess({ extraArgs: ['--dev'] }).start();
+  server = await startDemoServer();
 });
 after(async () => {
   await closeAll(...(room?.browsers ?? []));
