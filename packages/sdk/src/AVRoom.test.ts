@@ -265,3 +265,23 @@ test('views: 1201, 1004, 1006, 1401, 1402, 1003 — and no fake success', async 
   assert.equal(err.detail?.code, 'NO_WEBRTC');
   await tick();
 });
+
+test('events read together with the enter answer (before _enter resumes) are applied after the snapshot, in order', async () => {
+  const { engine, room, enter } = setup();
+  const updates: [number, string[]][] = [];
+  room.on('endpointsUpdate', (event, ids) => updates.push([event, ids]));
+  engine.enters[0]!.resolve(snapshot([member('bob')]));
+  // Same tick as the answer, as when one socket read carries both frames.
+  room._onServerEvent({
+    event: 'room.endpoints',
+    data: { event: EndpointEvent.HAS_CAMERA_VIDEO, members: [member('bob', { hasCameraVideo: true })] },
+  });
+  room._onServerEvent({ event: 'room.endpoints', data: { event: EndpointEvent.ENTER, members: [member('carol')] } });
+  await enter;
+  assert.equal(room.endpoints.get('bob')?.hasCameraVideo, true);
+  assert.deepEqual([...room.endpoints.keys()], ['bob', 'carol']);
+  assert.deepEqual(updates, [
+    [EndpointEvent.HAS_CAMERA_VIDEO, ['bob']],
+    [EndpointEvent.ENTER, ['carol']],
+  ]);
+});

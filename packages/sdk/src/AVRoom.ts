@@ -29,6 +29,8 @@ import type { MediaRequest } from './engine/media/peer.js';
 import type { WebRtc } from './engine/media/webrtc.js';
 import type { ViewSpec } from './view-diff.js';
 
+const MAX_EARLY_EVENTS = 256;
+
 export type AVRoomState = 'entering' | 'entered' | 'exiting' | 'exited';
 /** Operations of the room category (AVSDK: EnterRoom/ExitRoom, plus ChangeAuthority). */
 export type RoomOp = 'enterRoom' | 'exitRoom' | 'changeAuthority';
@@ -98,6 +100,11 @@ export class AVRoom extends TypedEmitter<AVRoomEvents> {
   #publisher: RoomPublisher | null;
   /** Why the room was lost while its enter was still running (that enter then rejects with it). */
   #lostWhileEntering: AVError | null = null;
+  /**
+   * Events that arrived after the server's enter answer but before `_enter` resumed: one socket read
+   * can carry both frames, and the handler runs before the awaiting code. Newer than the snapshot.
+   */
+  #earlyEvents: ServerEventMessage[] = [];
 
   /** @internal Created by `AVContext.enterRoom`. */
   constructor(host: RoomHost, params: ResolvedEnterParams) {
@@ -249,9 +256,12 @@ export class AVRoom extends TypedEmitter<AVRoomEvents> {
       this.#role = snap.role;
       for (const m of snap.members) this.#addEndpoint(toEndpointState(m));
       this.#setState('entered');
+      const early = this.#earlyEvents.splice(0);
+      for (const msg of early) this._onServerEvent(msg);
       this.#startMedia();
       if (videoRecvMode === 'semi-auto') this.#semiAuto();
     } catch (err) {
+      this.#earlyEvents.length = 0;
       if (this.#state === 'entering') this.#finish();
       throw err;
     }
@@ -268,6 +278,11 @@ export class AVRoom extends TypedEmitter<AVRoomEvents> {
 
   /** @internal A room-scoped server event. */
   _onServerEvent(msg: ServerEventMessage): void {
+    if (this.#state === 'entering') {
+      // Only the frames read together with the answer can land here; the cap is a guard, not a limit users meet.
+      if (this.#earlyEvents.length < MAX_EARLY_EVENTS) this.#earlyEvents.push(msg);
+      return;
+    }
     if (this.#state !== 'entered') return;
     switch (msg.event) {
       case 'room.endpoints':
