@@ -98,9 +98,11 @@ function answerOffer(name: string, offer: string): Promise<{ sub: Sub; answer: s
 async function addHudong(url: string, publisher: string, name: string): Promise<Sub> {
   const { client, members } = await joinHudong(url, name);
   await waitForCamera(client, members, publisher);
-  const r = await client.call('media.subscribe', { identifier: publisher, source: 'camera', size: 'big', codecs: ['VP8'] });
-  const { sub, answer } = await answerOffer(name, r.sdp);
-  await client.call('media.answer', { subscriptionId: r.subscriptionId, sdp: answer });
+  const offered = client.event('media.subscriberOffer', 10_000);
+  await client.call('media.subscribe', { identifier: publisher, source: 'camera', size: 'big', codecs: ['VP8'] });
+  const { data: offer } = await offered;
+  const { sub, answer } = await answerOffer(name, offer.sdp);
+  await client.call('media.subscriberAnswer', { connectionId: offer.connectionId, revision: offer.revision, sdp: answer });
   sub.close = () => (sub.pc.close(), client.close());
   Object.defineProperty(sub, 'ended', {
     get: () => {

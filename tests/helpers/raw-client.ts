@@ -81,6 +81,7 @@ export class RawClient {
   /** Methods of requests in flight, by id: their results are checked against the method's schema. */
   readonly #methods = new Map<number, MethodName>();
   #wake: (() => void)[] = [];
+  readonly #eventListeners = new Map<string, ((data: unknown) => void)[]>();
   #nextId = 1;
   #violation: Error | undefined;
   #isClosed = false;
@@ -162,6 +163,13 @@ export class RawClient {
     return this.waitFor((f): f is ResponseFrame => f.type === 'response' && f.id === id, timeoutMs, `response ${id}`);
   }
 
+  /** Calls `listener` for every event `name` from now on (besides keeping it in `frames`). */
+  onEvent<E extends ServerEventName>(name: E, listener: (data: ServerEventData<E>) => void): void {
+    const listeners = this.#eventListeners.get(name) ?? [];
+    listeners.push(listener as (data: unknown) => void);
+    this.#eventListeners.set(name, listeners);
+  }
+
   /** The next event `name` not yet returned. */
   event<E extends ServerEventName>(name: E, timeoutMs = this.#waitMs): Promise<EventFrame<E>> {
     return this.waitFor((f): f is EventFrame<E> => f.type === 'event' && f.event === name, timeoutMs, `event ${name}`);
@@ -217,6 +225,7 @@ export class RawClient {
       if (frame.type === 'event') {
         const { data } = parseEvent(frame.event, frame.data);
         if (this.#autoAck && 'ackId' in data && typeof data.ackId === 'number') this.ack(data.ackId);
+        for (const listener of this.#eventListeners.get(frame.event) ?? []) listener(data);
       } else if (typeof frame.id === 'number') {
         const method = this.#methods.get(frame.id);
         this.#methods.delete(frame.id);

@@ -16,14 +16,21 @@ export class RtpReceiver {
     this.#pc = pc;
   }
 
+  /**
+   * One view as the only one on the client's receive connection: subscribes, then answers the
+   * server's offer with node-datachannel and counts the RTP of that one m-section.
+   */
   static async subscribe(raw: RawClient, identifier: string, source: 'camera' | 'screen' | 'audio'): Promise<RtpReceiver> {
+    const offered = raw.event('media.subscriberOffer', 10_000);
     const res = await raw.request('media.subscribe', { identifier, source, size: 'big', codecs: ['VP8', 'H264', 'opus'] });
     if (!res.ok) throw new Error(`media.subscribe failed: ${JSON.stringify(res.error)}`);
+    const { data: offer } = await offered;
     // libjuice gathers no candidates on loopback-range interfaces unless bound to one; neither would
     // the server's (libdatachannel) side, so this end announces 127.0.0.1 itself, as libwebrtc would.
     const pc = new ndc.PeerConnection(`rx-${identifier}`, { iceServers: [], bindAddress: '127.0.0.1' });
     const receiver = new RtpReceiver(pc);
     pc.onTrack((track) => {
+      if (track.mid() !== res.result.mid) return;
       receiver.#track = track;
       track.onMessage((buf) => {
         if (isRtcp(buf)) return;
@@ -34,9 +41,9 @@ export class RtpReceiver {
     const answer = new Promise<string>((resolve) =>
       pc.onGatheringStateChange((state) => state === 'complete' && resolve(pc.localDescription()!.sdp)),
     );
-    pc.setRemoteDescription(res.result.sdp, 'offer');
-    const done = await raw.request('media.answer', { subscriptionId: res.result.subscriptionId, sdp: await answer });
-    if (!done.ok) throw new Error(`media.answer failed: ${JSON.stringify(done.error)}`);
+    pc.setRemoteDescription(offer.sdp, 'offer');
+    const done = await raw.request('media.subscriberAnswer', { connectionId: offer.connectionId, revision: offer.revision, sdp: await answer });
+    if (!done.ok) throw new Error(`media.subscriberAnswer failed: ${JSON.stringify(done.error)}`);
     return receiver;
   }
 

@@ -98,38 +98,103 @@ export class WrtcPublisher {
   }
 }
 
-/** A viewing peer: answers the server's offer and decodes what arrives. */
+/**
+ * A client's one receive connection, as the SDK keeps it: answers every `media.subscriberOffer`
+ * in order (a new connection id replaces the peer) and hands out the track of an m-section.
+ */
+export class WrtcReceiveConnection {
+  static readonly #byClient = new WeakMap<RawClient, WrtcReceiveConnection>();
+  readonly #client: RawClient;
+  #pc: RTCPeerConnection | null = null;
+  #connectionId = '';
+  #queue: Promise<void> = Promise.resolve();
+  /** Offers applied so far (tests count renegotiations). */
+  offersApplied = 0;
+
+  private constructor(client: RawClient) {
+    this.#client = client;
+    client.onEvent('media.subscriberOffer', (offer) => {
+      this.#queue = this.#queue.then(() => this.#apply(offer));
+    });
+  }
+
+  static of(client: RawClient): WrtcReceiveConnection {
+    let connection = WrtcReceiveConnection.#byClient.get(client);
+    if (!connection) {
+      connection = new WrtcReceiveConnection(client);
+      WrtcReceiveConnection.#byClient.set(client, connection);
+    }
+    return connection;
+  }
+
+  get pc(): RTCPeerConnection | null {
+    return this.#pc;
+  }
+
+  /** The track of m-section `mid` of connection `connectionId`, once an offer carrying it was applied. */
+  async track(connectionId: string, mid: string, timeoutMs = 10_000): Promise<MediaStreamTrack> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const track = this.#connectionId === connectionId ? this.#pc?.getTransceivers().find((t) => t.mid === mid)?.receiver.track : undefined;
+      if (track) return track;
+      if (Date.now() > deadline) throw new Error(`m-section ${mid} was not offered within ${timeoutMs} ms`);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+  }
+
+  close(): void {
+    this.#pc?.close();
+    this.#pc = null;
+  }
+
+  async #apply(offer: { connectionId: string; revision: number; sdp: string }): Promise<void> {
+    if (offer.connectionId !== this.#connectionId) {
+      this.#pc?.close();
+      this.#pc = new RTCPeerConnection();
+      this.#connectionId = offer.connectionId;
+    }
+    const pc = this.#pc!;
+    await pc.setRemoteDescription({ type: 'offer', sdp: offer.sdp });
+    await pc.setLocalDescription(await pc.createAnswer());
+    await gathered(pc);
+    this.offersApplied++;
+    const done = await this.#client.request('media.subscriberAnswer', {
+      connectionId: offer.connectionId,
+      revision: offer.revision,
+      sdp: pc.localDescription!.sdp,
+    });
+    if (!done.ok) throw new Error(`media.subscriberAnswer failed: ${JSON.stringify(done.error)}`);
+  }
+}
+
+/** A viewing peer: one view on the client's receive connection, decoding what arrives. */
 export class WrtcViewer {
-  readonly pc: RTCPeerConnection;
   readonly subscriptionId: string;
+  readonly mid: string;
+  readonly connection: WrtcReceiveConnection;
   #video: FrameCounter | undefined;
   #audio: SampleCounter | undefined;
 
-  private constructor(pc: RTCPeerConnection, subscriptionId: string) {
-    this.pc = pc;
+  private constructor(connection: WrtcReceiveConnection, subscriptionId: string, mid: string) {
+    this.connection = connection;
     this.subscriptionId = subscriptionId;
+    this.mid = mid;
   }
 
-  /** media.subscribe → answer → media.answer. */
+  /** media.subscribe, then the m-section's track from the client's receive connection. */
   static async view(
     client: RawClient,
     identifier: string,
     source: 'camera' | 'screen' | 'audio',
     size: 'big' | 'small' = 'big',
   ): Promise<WrtcViewer> {
+    const connection = WrtcReceiveConnection.of(client);
     const res = await client.request('media.subscribe', { identifier, source, size }, 10_000);
     if (!res.ok) throw new Error(`media.subscribe failed: ${JSON.stringify(res.error)}`);
-    const pc = new RTCPeerConnection();
-    const viewer = new WrtcViewer(pc, res.result.subscriptionId);
-    pc.ontrack = ({ track }) => {
-      if (track.kind === 'video') viewer.#video = new FrameCounter(track);
-      else viewer.#audio = new SampleCounter(track);
-    };
-    await pc.setRemoteDescription({ type: 'offer', sdp: res.result.sdp });
-    await pc.setLocalDescription(await pc.createAnswer());
-    await gathered(pc);
-    const done = await client.request('media.answer', { subscriptionId: viewer.subscriptionId, sdp: pc.localDescription!.sdp });
-    if (!done.ok) throw new Error(`media.answer failed: ${JSON.stringify(done.error)}`);
+    const viewer = new WrtcViewer(connection, res.result.subscriptionId, res.result.mid);
+    const track = await connection.track(res.result.connectionId, res.result.mid);
+    if (track.kind === 'video') viewer.#video = new FrameCounter(track);
+    else viewer.#audio = new SampleCounter(track);
     return viewer;
   }
 
@@ -154,9 +219,9 @@ export class WrtcViewer {
     return this.#video.waitFor(n, timeoutMs);
   }
 
+  /** Stops counting; the receive connection stays (other views may be on it). */
   close(): void {
     this.#video?.stop();
     this.#audio?.stop();
-    this.pc.close();
   }
 }

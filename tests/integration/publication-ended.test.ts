@@ -6,7 +6,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { AuthBits, AVError, EndpointEvent, ErrorCode, type AVContext } from '@hudong/sdk';
-import { NdcEngine, type MediaEngine, type PublisherTransport, type SubscriberTransportInit, type TransportListener } from '@hudong/server';
+import { NdcEngine, type MediaEngine, type PublisherTransport, type TransportListener } from '@hudong/server';
 import { InProcessServer } from '../helpers/server.js';
 import { dispose, nextEvent } from '../helpers/clients.js';
 import { FrameCounter, endpointEvent, hostAndViewer } from '../helpers/media.js';
@@ -43,8 +43,8 @@ class CuttableEngine implements MediaEngine {
     };
   }
 
-  createSubscriberTransport(init: SubscriberTransportInit) {
-    return this.#inner.createSubscriberTransport(init);
+  createSubscriberTransport(id: string) {
+    return this.#inner.createSubscriberTransport(id);
   }
 
   close(): void {

@@ -5,7 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { AVError, EndpointEvent, ErrorCode } from '@hudong/sdk';
-import { NdcEngine, type MediaEngine, type PublisherTransport, type SubscriberTransportInit } from '@hudong/server';
+import { NdcEngine, type MediaEngine, type PublisherTransport } from '@hudong/server';
 import { InProcessServer, ServerProcess } from '../helpers/server.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { dispose, nextEvent, uniqueId, uniqueRoomId } from '../helpers/clients.js';
@@ -97,8 +97,8 @@ class ReportBreakingEngine implements MediaEngine {
     };
   }
 
-  createSubscriberTransport(init: SubscriberTransportInit) {
-    return this.#inner.createSubscriberTransport(init);
+  createSubscriberTransport(id: string) {
+    return this.#inner.createSubscriberTransport(id);
   }
 
   close(): void {

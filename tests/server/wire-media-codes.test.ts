@@ -41,7 +41,8 @@ describe('media codes', () => {
       ['media.publish', { source: 'camera', sdp: WRTC_VIDEO_OFFER }],
       ['media.unpublish', { source: 'camera' }],
       ['media.subscribe', { identifier: 'x', source: 'camera' }],
-      ['media.answer', { subscriptionId: 's1', sdp: 'v=0' }],
+      ['media.subscriberAnswer', { connectionId: 'c1', revision: 1, sdp: 'v=0' }],
+      ['media.subscriberReset', {}],
       ['media.setLayer', { subscriptionId: 's1', size: 'small' }],
       ['media.unsubscribe', { subscriptionId: 's1' }],
     ] as const) {
@@ -82,15 +83,32 @@ describe('media codes', () => {
       10011,
       'NO_COMMON_CODEC',
     ]);
+    const first = await audience.request('media.subscribe', { identifier: 'codes-host', source: 'camera', codecs: ['vp8'] }, 10_000);
+    assert.equal(first.ok, true, JSON.stringify(first.error));
+    assert.equal(first.result.codec, 'VP8');
+    assert.equal(first.result.mid, '0', 'the first view opens the receive connection on m-section 0');
+    const offer = await audience.event('media.subscriberOffer', 5000);
+    assert.equal(offer.data.revision, 1);
+    assert.match(offer.data.sdp, /a=sendonly/);
+    assert.match(offer.data.sdp, /VP8\/90000/);
+    // An unusable answer ends the receive connection, and the view on it says why.
+    const { connectionId } = offer.data;
+    assert.deepEqual(codeOf(await audience.request('media.subscriberAnswer', { connectionId, revision: 1, sdp: 'garbage' })), [10002, 'BAD_SDP']);
+    const badAnswer = await audience.event('media.subscriptionEnded', 5000);
+    assert.deepEqual(
+      [badAnswer.data.subscriptionId, badAnswer.data.error.code, badAnswer.data.error.detail.code],
+      [first.result.subscriptionId, 10002, 'BAD_SDP'],
+    );
+    assert.deepEqual(
+      codeOf(await audience.request('media.subscriberAnswer', { connectionId, revision: 1, sdp: 'v=0' })),
+      [10002, 'BAD_SDP'],
+      'nothing waits',
+    );
+    // The next view opens a new connection.
     const view = await audience.request('media.subscribe', { identifier: 'codes-host', source: 'camera', codecs: ['vp8'] }, 10_000);
     assert.equal(view.ok, true, JSON.stringify(view.error));
-    assert.equal(view.result.codec, 'VP8');
-    assert.match(view.result.sdp, /a=sendonly/);
-    assert.match(view.result.sdp, /VP8\/90000/);
-    assert.deepEqual(codeOf(await audience.request('media.answer', { subscriptionId: view.result.subscriptionId, sdp: 'garbage' })), [
-      10002,
-      'BAD_SDP',
-    ]);
+    const second = await audience.event('media.subscriberOffer', 5000);
+    assert.notEqual(second.data.connectionId, connectionId);
     assert.equal((await audience.request('media.setLayer', { subscriptionId: view.result.subscriptionId, size: 'small' })).ok, true);
     // Another member's view is not yours.
     assert.deepEqual(codeOf(await deaf.request('media.unsubscribe', { subscriptionId: view.result.subscriptionId })), [
@@ -99,7 +117,6 @@ describe('media codes', () => {
     ]);
     assert.equal((await audience.request('media.unsubscribe', { subscriptionId: view.result.subscriptionId })).ok, true);
     for (const [method, params] of [
-      ['media.answer', { subscriptionId: view.result.subscriptionId, sdp: 'v=0' }],
       ['media.setLayer', { subscriptionId: 'nope', size: 'big' }],
       ['media.unsubscribe', { subscriptionId: view.result.subscriptionId }],
     ] as const) {

@@ -300,6 +300,9 @@ export class AVRoom extends TypedEmitter<AVRoomEvents> {
           toAVError(fromWire(msg.data.error, this.#host.lang), this.#host.lang),
         );
         break;
+      case 'media.subscriberOffer':
+        this.#media?.subscriberOffer(msg.data);
+        break;
       case 'media.subscriptionEnded':
         this.#media?.subscriptionEnded(msg.data.subscriptionId, toAVError(fromWire(msg.data.error, this.#host.lang), this.#host.lang));
         break;

@@ -1,7 +1,8 @@
-import { AuthBits, type AVError, type Lang } from '@hudong/protocol';
+import { AuthBits, type AVError, type Lang, type ServerEventData } from '@hudong/protocol';
 import { errorFields, toAVError } from './util/errors.js';
 import type { Logger } from './util/logger.js';
-import { ViewTransport, type ViewTarget } from './engine/media/ViewTransport.js';
+import { RemoteView, type ViewTarget } from './engine/media/RemoteView.js';
+import { SubscriberConnection } from './engine/media/SubscriberConnection.js';
 import type { MediaRequest } from './engine/media/peer.js';
 import type { WebRtc } from './engine/media/webrtc.js';
 import { noWebRtc } from './devices/backend.js';
@@ -25,17 +26,18 @@ export interface RoomMediaHost {
 
 interface ViewEntry {
   view: AVView;
-  transport: ViewTransport;
+  remote: RemoteView;
 }
 
 interface AudioEntry {
-  transport: ViewTransport | null;
+  remote: RemoteView | null;
   stopPlaying: (() => void) | null;
 }
 
 /**
  * The receiving side of one room: the video views of `requestViewList` and the audio received
- * automatically from every member that sends it. One ViewTransport per view; `close` ends them all.
+ * automatically from every member that sends it, all on the room's one receive connection (one
+ * RemoteView per view); `close` ends them all.
  */
 export class RoomMedia {
   #host: RoomMediaHost;
@@ -43,6 +45,7 @@ export class RoomMedia {
   #audio = new Map<string, AudioEntry>();
   /** subscriptionId → what it carries, for `media.subscriptionEnded`. */
   #subs = new Map<string, { view: string } | { audio: string }>();
+  #connection: Promise<SubscriberConnection> | null = null;
   #closed = false;
 
   constructor(host: RoomMediaHost) {
@@ -62,18 +65,18 @@ export class RoomMedia {
   async setViews(list: readonly ViewSpec[]): Promise<AVView[]> {
     const current: ViewSpec[] = this.views.map(({ identifier, srcType, size }) => ({ identifier, srcType, size }));
     const { add, resize, remove } = diffViews(current, list);
-    const rtc = add.length > 0 ? await this.#webrtc() : null;
+    const connection = add.length > 0 ? await this.#receiveConnection() : null;
     for (const r of remove) await this.#removeView(viewKey(r), true);
     for (const r of resize) {
       const entry = this.#views.get(viewKey(r));
       if (!entry) continue;
-      await this.#host.request('media.setLayer', { subscriptionId: entry.transport.subscriptionId, size: r.size });
+      await this.#host.request('media.setLayer', { subscriptionId: entry.remote.subscriptionId, size: r.size });
       entry.view.size = r.size;
     }
     const subscribed: string[] = [];
     const opened = await Promise.allSettled(
       add.map((a) =>
-        ViewTransport.open(rtc!, { identifier: a.identifier, source: a.srcType, size: a.size }, this.#host.request, (id) => subscribed.push(id)),
+        RemoteView.open(connection!, { identifier: a.identifier, source: a.srcType, size: a.size }, this.#host.request, (id) => subscribed.push(id)),
       ),
     );
     const failed = opened.find((r): r is PromiseRejectedResult => r.status === 'rejected');
@@ -83,10 +86,10 @@ export class RoomMedia {
       throw failed ? failed.reason : toAVError(new Error('the room was left while views were opening'), this.#host.lang);
     }
     for (const r of opened) {
-      const t = (r as PromiseFulfilledResult<ViewTransport>).value;
+      const t = (r as PromiseFulfilledResult<RemoteView>).value;
       const key = viewKey({ identifier: t.target.identifier, srcType: t.target.source });
       const view: AVView = { identifier: t.target.identifier, srcType: t.target.source as 'camera' | 'screen', size: t.target.size, track: t.track };
-      this.#views.set(key, { view, transport: t });
+      this.#views.set(key, { view, remote: t });
       this.#subs.set(t.subscriptionId, { view: key });
     }
     // Keep the map in list order, so `views` reads like the last request.
@@ -141,22 +144,49 @@ export class RoomMedia {
     }
   }
 
+  /** An offer for the receive connection (made on the first one). */
+  subscriberOffer(offer: ServerEventData<'media.subscriberOffer'>): void {
+    if (this.#closed) return;
+    this.#receiveConnection().then(
+      (c) => c.offer(offer),
+      (err: unknown) => this.#host.log.warn({ ...errorFields(toAVError(err, this.#host.lang)) }, 'no WebRTC to receive with'),
+    );
+  }
+
   /**
-   * After a reconnect the server's transports are gone or stale: open every view again (each
-   * AVView keeps its object; its `track` is replaced) and receive audio afresh.
+   * After a reconnect the receive connection is rebuilt: the server drops its end
+   * (`media.subscriberReset`, every view on it), then every view is opened again (each AVView keeps
+   * its object; its `track` is replaced) and audio is received afresh.
    */
   restore(): void {
     if (this.#closed) return;
-    for (const id of [...this.#audio.keys()]) this.#closeAudio(id, true);
+    const stale = this.#connection;
+    this.#connection = null;
+    void stale?.then(
+      (c) => c.close(),
+      () => {},
+    );
+    for (const id of [...this.#audio.keys()]) this.#closeAudio(id, false);
+    for (const entry of this.#views.values()) {
+      this.#subs.delete(entry.remote.subscriptionId);
+      entry.remote.close();
+    }
+    this.#host.request('media.subscriberReset', {}).then(
+      () => this.#reopen(),
+      (err: unknown) => {
+        this.#host.log.warn({ ...errorFields(toAVError(err, this.#host.lang)) }, 'media.subscriberReset failed; opening views anyway');
+        this.#reopen();
+      },
+    );
+  }
+
+  #reopen(): void {
+    if (this.#closed) return;
     this.syncAudio();
     for (const [key, entry] of this.#views) {
-      const old = entry.transport;
-      this.#subs.delete(old.subscriptionId);
-      old.close();
-      void this.#unsubscribe(old.subscriptionId);
       const target: ViewTarget = { identifier: entry.view.identifier, source: entry.view.srcType, size: entry.view.size };
-      this.#webrtc()
-        .then((rtc) => ViewTransport.open(rtc, target, this.#host.request))
+      this.#receiveConnection()
+        .then((connection) => RemoteView.open(connection, target, this.#host.request))
         .then(
           (t) => {
             if (this.#closed || this.#views.get(key) !== entry) {
@@ -164,7 +194,7 @@ export class RoomMedia {
               if (!this.#closed) void this.#unsubscribe(t.subscriptionId);
               return;
             }
-            entry.transport = t;
+            entry.remote = t;
             entry.view.track = t.track;
             this.#subs.set(t.subscriptionId, { view: key });
           },
@@ -181,25 +211,38 @@ export class RoomMedia {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    for (const e of this.#views.values()) e.transport.close();
+    for (const e of this.#views.values()) e.remote.close();
     this.#views.clear();
     for (const id of [...this.#audio.keys()]) this.#closeAudio(id, false);
     this.#subs.clear();
+    void this.#connection?.then(
+      (c) => c.close(),
+      () => {},
+    );
+    this.#connection = null;
   }
 
-  async #webrtc(): Promise<WebRtc> {
-    const rtc = await this.#host.webrtc();
-    if (!rtc) throw noWebRtc(this.#host.lang);
-    return rtc;
+  #receiveConnection(): Promise<SubscriberConnection> {
+    if (this.#connection) return this.#connection;
+    const connection = this.#host.webrtc().then((rtc) => {
+      if (!rtc) throw noWebRtc(this.#host.lang);
+      return new SubscriberConnection(rtc, this.#host.request, this.#host.log);
+    });
+    this.#connection = connection;
+    // A failed load is not kept: the next view tries again.
+    connection.catch(() => {
+      if (this.#connection === connection) this.#connection = null;
+    });
+    return connection;
   }
 
   async #removeView(key: string, unsubscribe: boolean): Promise<void> {
     const e = this.#views.get(key);
     if (!e) return;
     this.#views.delete(key);
-    this.#subs.delete(e.transport.subscriptionId);
-    e.transport.close();
-    if (unsubscribe) await this.#unsubscribe(e.transport.subscriptionId);
+    this.#subs.delete(e.remote.subscriptionId);
+    e.remote.close();
+    if (unsubscribe) await this.#unsubscribe(e.remote.subscriptionId);
   }
 
   async #unsubscribe(subscriptionId: string): Promise<void> {
@@ -212,13 +255,13 @@ export class RoomMedia {
   }
 
   #openAudio(identifier: string): void {
-    const entry: AudioEntry = { transport: null, stopPlaying: null };
+    const entry: AudioEntry = { remote: null, stopPlaying: null };
     this.#audio.set(identifier, entry);
     const live = () => !this.#closed && this.#audio.get(identifier) === entry;
     let subscriptionId: string | null = null;
-    this.#webrtc()
-      .then((rtc) =>
-        ViewTransport.open(rtc, { identifier, source: 'audio', size: 'big' }, this.#host.request, (id) => {
+    this.#receiveConnection()
+      .then((connection) =>
+        RemoteView.open(connection, { identifier, source: 'audio', size: 'big' }, this.#host.request, (id) => {
           subscriptionId = id;
           if (live()) this.#subs.set(id, { audio: identifier });
         }),
@@ -230,7 +273,7 @@ export class RoomMedia {
             if (!this.#closed) void this.#unsubscribe(t.subscriptionId);
             return;
           }
-          entry.transport = t;
+          entry.remote = t;
           entry.stopPlaying = this.#host.playAudio(t.track);
           this.#host.endpoints().get(identifier)?._setAudioTrack(t.track);
         },
@@ -249,7 +292,7 @@ export class RoomMedia {
     this.#audio.delete(identifier);
     entry.stopPlaying?.();
     this.#host.endpoints().get(identifier)?._setAudioTrack(null);
-    const t = entry.transport;
+    const t = entry.remote;
     if (!t) return; // still opening: its completion sees the entry gone and undoes it
     this.#subs.delete(t.subscriptionId);
     t.close();

@@ -54,27 +54,42 @@ async function relay(): Promise<FakeServer> {
       if (c !== conn) c.event('room.endpoints', { event: NO[p.source], members: [{ identifier: conn.identifier!, tinyId: '2' }] });
     return {};
   });
-  f.handle('media.subscribe', async (p) => {
+  // One receive connection per viewer, offered by the relay as the real server does; one offer at a time.
+  const downlinks = new Map<unknown, { pc: RTCPeerConnection; revision: number; queue: Promise<unknown>; answered: (() => void) | null }>();
+  f.handle('media.subscribe', async (p, conn) => {
     const track = pubs.get(`${p.identifier}/${p.source}`);
     if (!track) return fail(10010, 'NOT_PUBLISHING');
-    const pc = new wrtc.RTCPeerConnection();
-    pcs.push(pc);
-    pc.addTransceiver(track, { direction: 'sendonly' });
-    await pc.setLocalDescription(await pc.createOffer());
-    await gatheringComplete(pc);
+    let down = downlinks.get(conn);
+    if (!down) {
+      down = { pc: new wrtc.RTCPeerConnection(), revision: 0, queue: Promise.resolve(), answered: null };
+      pcs.push(down.pc);
+      downlinks.set(conn, down);
+    }
+    const d = down;
+    const negotiated = d.queue.then(async () => {
+      const transceiver = d.pc.addTransceiver(track, { direction: 'sendonly' });
+      await d.pc.setLocalDescription(await d.pc.createOffer());
+      await gatheringComplete(d.pc);
+      const answered = new Promise<void>((resolve) => (d.answered = resolve));
+      conn.event('media.subscriberOffer', { connectionId: 'c1', revision: ++d.revision, sdp: d.pc.localDescription!.sdp });
+      await answered;
+      return transceiver.mid!;
+    });
+    d.queue = negotiated;
+    const mid = await negotiated;
     const id = `sub-${subs.size + 1}`;
-    subs.set(id, pc);
-    return { subscriptionId: id, sdp: pc.localDescription!.sdp, codec: p.source === 'audio' ? 'opus' : 'VP8' };
+    subs.set(id, d.pc);
+    return { subscriptionId: id, connectionId: 'c1', mid, codec: p.source === 'audio' ? 'opus' : 'VP8' };
   });
-  f.handle('media.answer', async (p) => {
-    const pc = subs.get(p.subscriptionId);
-    if (!pc) return fail(10010, 'SUBSCRIPTION_NOT_FOUND');
-    await pc.setRemoteDescription({ type: 'answer', sdp: p.sdp });
+  f.handle('media.subscriberAnswer', async (p, conn) => {
+    const down = downlinks.get(conn);
+    if (!down) return fail(10002, 'BAD_SDP');
+    await down.pc.setRemoteDescription({ type: 'answer', sdp: p.sdp });
+    down.answered?.();
     return {};
   });
   f.handle('media.setLayer', () => ({}));
   f.handle('media.unsubscribe', (p) => {
-    subs.get(p.subscriptionId)?.close();
     return subs.delete(p.subscriptionId) ? {} : fail(10010, 'SUBSCRIPTION_NOT_FOUND');
   });
   return f;

@@ -8,7 +8,8 @@ export type {
   MediaEngine,
   PublisherTransport,
   SubscriberTransport,
-  SubscriberTransportInit,
+  SlotInit,
+  SlotTransport,
   TransportListener,
   TransportState,
 } from './media/MediaEngine.js';

@@ -23,6 +23,12 @@ export const ServerEvents = {
   'invite.received': z.object({ inviteId: z.string(), from: Identifier, roomId: RoomId, expiresAt: z.number() }),
   /** An invite addressed to the caller was withdrawn or expired before it was answered. */
   'invite.cancelled': z.object({ inviteId: z.string(), error: WireError }),
+  /**
+   * An offer for the caller's receive connection (the server adds m-sections as views need them;
+   * one offer in flight at a time, answered with `media.subscriberAnswer`). A new `connectionId`
+   * means a new connection: the client drops the old one.
+   */
+  'media.subscriberOffer': z.object({ connectionId: z.string(), revision: z.number().int(), sdp: z.string() }),
   /** A view ended without being asked: its publisher stopped or left, or its transport failed. */
   'media.subscriptionEnded': z.object({ subscriptionId: z.string(), error: WireError }),
   /**

@@ -91,8 +91,9 @@ export const Methods = {
   },
   'media.unpublish': { params: z.object({ source: MediaSource }), result: Empty },
   /**
-   * View one member's source: the server answers with an offer (one sendonly m-line) for a new
-   * transport; the client completes it with `media.answer`. `codecs`: what the client can decode.
+   * View one member's source on the caller's one receive connection (`connectionId`). The server puts
+   * the view on an m-section (`mid`): a free one of the same kind and codec, or a new one, which it
+   * then offers with `media.subscriberOffer`. `codecs`: what the client can decode.
    */
   'media.subscribe': {
     params: z.object({
@@ -101,9 +102,15 @@ export const Methods = {
       size: ViewSize.default('big'),
       codecs: z.array(CodecName).max(16).optional(),
     }),
-    result: z.object({ subscriptionId: z.string(), sdp: Sdp, codec: CodecName }),
+    result: z.object({ subscriptionId: z.string(), connectionId: z.string(), mid: z.string(), codec: CodecName }),
   },
-  'media.answer': { params: z.object({ subscriptionId: z.string().max(64), sdp: Sdp }), result: Empty },
+  /** The client's answer to `media.subscriberOffer` `revision` (candidates gathered). */
+  'media.subscriberAnswer': { params: z.object({ connectionId: z.string().max(64), revision: z.number().int().min(1), sdp: Sdp }), result: Empty },
+  /**
+   * Drop the caller's receive connection and every view on it (no `media.subscriptionEnded`): after a
+   * reconnect the client starts a fresh one. Idempotent.
+   */
+  'media.subscriberReset': { params: z.object({}), result: Empty },
   /** Switch a view between simulcast layers without renegotiating. */
   'media.setLayer': { params: z.object({ subscriptionId: z.string().max(64), size: ViewSize }), result: Empty },
   'media.unsubscribe': { params: z.object({ subscriptionId: z.string().max(64) }), result: Empty },

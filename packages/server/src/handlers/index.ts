@@ -22,7 +22,8 @@ export const handlers: HandlerTable = {
   'media.publish': media.publish,
   'media.unpublish': media.unpublish,
   'media.subscribe': media.subscribe,
-  'media.answer': media.answer,
+  'media.subscriberAnswer': media.subscriberAnswer,
+  'media.subscriberReset': media.subscriberReset,
   'media.setLayer': media.setLayer,
   'media.unsubscribe': media.unsubscribe,
 };

@@ -13,8 +13,13 @@ export const unpublish: Handler<'media.unpublish'> = (ctx, { source }) => {
 
 export const subscribe: Handler<'media.subscribe'> = (ctx, params) => ctx.services.media.subscribe(viewer(ctx), params);
 
-export const answer: Handler<'media.answer'> = (ctx, { subscriptionId, sdp }) => {
-  ctx.services.media.answer(viewer(ctx), subscriptionId, sdp);
+export const subscriberAnswer: Handler<'media.subscriberAnswer'> = (ctx, { connectionId, revision, sdp }) => {
+  ctx.services.media.subscriberAnswer(viewer(ctx), connectionId, revision, sdp);
+  return {};
+};
+
+export const subscriberReset: Handler<'media.subscriberReset'> = (ctx) => {
+  ctx.services.media.subscriberReset(viewer(ctx));
   return {};
 };
 

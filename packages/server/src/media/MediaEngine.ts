@@ -28,21 +28,39 @@ export interface PublisherTransport extends Transport {
   readonly answer: string;
 }
 
-/** The server's end of a view: it offered one sendonly m-section and waits for the client's answer. */
-export interface SubscriberTransport extends Transport {
-  readonly offer: string;
-  /** Throws when the engine cannot use the answer. */
-  setAnswer(sdp: string): void;
+/** One sendonly m-section of a subscriber connection: one outgoing stream and the viewer's RTCP for it. */
+export interface SlotTransport extends Transport {
+  readonly mid: string;
+  /** The track is open: packets sent now reach the viewer. `onState('connected')` follows when it opens later. */
+  readonly open: boolean;
 }
 
-export interface SubscriberTransportInit {
-  id: string;
+export interface SlotInit {
   kind: MediaKind;
-  /** The publication's codec (name, payload type, clock rate, fmtp). */
+  /** The codec (name, payload type, clock rate, fmtp) the m-section offers. */
   codec: SdpCodec;
-  /** SSRC of the one stream the server sends on this transport. */
+  /** SSRC of the one stream the server sends on this m-section. */
   ssrc: number;
   cname: string;
+}
+
+/**
+ * The server's end of a member's receive connection: the server offers, one sendonly m-section
+ * per slot. Slots are only ever added (libdatachannel closes the whole connection when its first
+ * m-section goes, and never reuses a mid), so the SFU re-points free slots to new views instead.
+ */
+export interface SubscriberTransport {
+  readonly id: string;
+  /** Adds an m-section, negotiated by the next `createOffer`. */
+  addSlot(init: SlotInit): SlotTransport;
+  /** The offer for every slot so far; the first waits for ICE gathering (no trickle). */
+  createOffer(): Promise<string>;
+  /** Throws SdpError when the engine cannot use the answer. */
+  setAnswer(sdp: string): void;
+  /** The connection's state (not a slot's): `failed`/`closed` end every view on it. */
+  onState(listener: (state: TransportState) => void): void;
+  /** Idempotent and never throws; no state callback follows. */
+  close(): void;
 }
 
 /**
@@ -52,6 +70,6 @@ export interface SubscriberTransportInit {
 export interface MediaEngine {
   /** Answers a (munged) publisher offer once ICE gathering completes. Throws SdpError for an unusable offer. */
   createPublisherTransport(id: string, offer: string): Promise<PublisherTransport>;
-  createSubscriberTransport(init: SubscriberTransportInit): Promise<SubscriberTransport>;
+  createSubscriberTransport(id: string): SubscriberTransport;
   close(): void;
 }

@@ -1,9 +1,9 @@
-import { randomInt } from 'node:crypto';
 import { AuthBits, EndpointEvent, type MediaSource, type ViewSize } from '@hudong/protocol';
 import type { ServerConfig } from '../config.js';
 import { ServerError, type SubCode } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Member } from '../rooms/Member.js';
+import { Downlink } from './Downlink.js';
 import type { MediaEngine } from './MediaEngine.js';
 import { MediaStats } from './MediaStats.js';
 import { Publication } from './Publication.js';
@@ -45,12 +45,14 @@ const SOURCES = {
 >;
 
 /**
- * A member's media, gone with the member: the publications it owns (each owning its views), and
- * an index of the views it watches (owned by other members' publications) for its requests by id.
+ * A member's media, gone with the member: the publications it owns (each owning its views), an
+ * index of the views it watches (owned by other members' publications) for its requests by id,
+ * and its receive connection, which those views ride on.
  */
 interface MemberMedia {
   publications: Map<MediaSource, Publication>;
   views: Map<string, Subscription>;
+  downlink: Downlink | null;
 }
 
 export interface MediaRouterOptions {
@@ -153,11 +155,11 @@ export class MediaRouter {
     this.#members.get(member)?.publications.get(source)?.close('unpublished');
   }
 
-  /** media.subscribe: a new transport offering the publication to the viewer. */
+  /** media.subscribe: the publication on a slot of the viewer's receive connection (offered next if new). */
   async subscribe(
     viewer: Member,
     params: { identifier: string; source: MediaSource; size: ViewSize; codecs?: string[] | undefined },
-  ): Promise<{ subscriptionId: string; sdp: string; codec: string }> {
+  ): Promise<{ subscriptionId: string; connectionId: string; mid: string; codec: string }> {
     const spec = SOURCES[params.source];
     if (!(viewer.authBits & spec.recv)) {
       throw new ServerError(spec.recvMissing, `viewing ${params.source} needs the auth bit 0x${spec.recv.toString(16)}`);
@@ -168,38 +170,25 @@ export class MediaRouter {
     if (!publisher) throw new ServerError('MEMBER_NOT_FOUND', `"${params.identifier}" is not in room ${viewer.room.roomId}`);
     const publication = this.#members.get(publisher)?.publications.get(params.source);
     if (!publication) throw new ServerError('NOT_PUBLISHING', `"${params.identifier}" does not publish ${params.source}`);
-    const { codec, kind } = publication.offer;
+    const { codec } = publication.offer;
     if (params.codecs && !params.codecs.some((c) => c.toLowerCase() === codec.name.toLowerCase())) {
       throw new ServerError('NO_COMMON_CODEC', `the publication is ${codec.name}, which is not among the codecs given (${params.codecs.join(', ')})`);
     }
+    if (viewer.closed || this.#closed) throw new ServerError('NOT_IN_ROOM', 'left the room while subscribing');
     const id = `s${this.#nextId++}`;
-    const ssrc = randomInt(2, 0xffffffff);
-    let transport;
-    try {
-      transport = await this.#engine.createSubscriberTransport({ id, kind, codec, ssrc, cname: `${params.identifier}-${params.source}` });
-    } catch (err) {
-      throw new ServerError('INTERNAL', `could not create the view's transport: ${err instanceof Error ? err.message : String(err)}`);
-    }
-    if (viewer.closed || this.#closed) {
-      transport.close();
-      throw new ServerError('NOT_IN_ROOM', 'left the room while subscribing');
-    }
-    if (publication.closed) {
-      transport.close();
-      throw new ServerError('NOT_PUBLISHING', `"${params.identifier}" stopped publishing ${params.source}`);
-    }
+    const media = this.#mediaOf(viewer);
+    const downlink = this.#downlinkOf(viewer, media);
     const subscription = publication.subscribe({
       id,
       viewer,
       size: params.size,
-      transport,
-      ssrc,
+      downlink,
+      cname: `${params.identifier}-${params.source}`,
       stats: this.stats,
       dropRate: this.#config.testDropRate,
       connectTimeoutMs: this.#config.mediaConnectTimeoutMs,
       logger: this.#logger.child({ identifier: viewer.identifier, publisher: params.identifier, source: params.source, subscription: id }),
     });
-    const media = this.#mediaOf(viewer);
     media.views.set(id, subscription);
     this.#subscriptionCount++;
     subscription.on('close', (error) => {
@@ -208,12 +197,24 @@ export class MediaRouter {
       if (error && !viewer.closed) viewer.owner.send('media.subscriptionEnded', { subscriptionId: id, error: error.toWire() });
       this.#logger.debug({ identifier: viewer.identifier, subscription: id, reason: error?.detail.code ?? 'unsubscribed' }, 'view ended');
     });
-    this.#logger.debug({ identifier: viewer.identifier, publisher: params.identifier, source: params.source, subscription: id }, 'viewing');
-    return { subscriptionId: id, sdp: subscription.offer, codec: codec.name };
+    subscription.start();
+    this.#logger.debug(
+      { identifier: viewer.identifier, publisher: params.identifier, source: params.source, subscription: id, mid: subscription.mid },
+      'viewing',
+    );
+    return { subscriptionId: id, connectionId: downlink.id, mid: subscription.mid, codec: codec.name };
   }
 
-  answer(viewer: Member, subscriptionId: string, sdp: string): void {
-    this.#subscriptionOf(viewer, subscriptionId).setAnswer(sdp);
+  /** media.subscriberAnswer: completes the offer in flight on the viewer's receive connection. */
+  subscriberAnswer(viewer: Member, connectionId: string, revision: number, sdp: string): void {
+    const downlink = this.#members.get(viewer)?.downlink;
+    if (!downlink) throw new ServerError('BAD_SDP', `no receive connection ${connectionId} waits for an answer`);
+    downlink.answer(connectionId, revision, sdp);
+  }
+
+  /** media.subscriberReset: the viewer starts afresh; its views end without being reported. */
+  subscriberReset(viewer: Member): void {
+    this.#members.get(viewer)?.downlink?.close(null);
   }
 
   setLayer(viewer: Member, subscriptionId: string, size: ViewSize): void {
@@ -232,6 +233,26 @@ export class MediaRouter {
     this.#engine.close();
   }
 
+  /** The viewer's receive connection, made on its first view; a closed one is replaced by the next view. */
+  #downlinkOf(viewer: Member, media: MemberMedia): Downlink {
+    if (media.downlink && !media.downlink.closed) return media.downlink;
+    const id = `c${this.#nextId++}`;
+    const downlink = new Downlink(
+      {
+        id,
+        member: viewer,
+        engine: this.#engine,
+        answerTimeoutMs: this.#config.mediaConnectTimeoutMs,
+        logger: this.#logger.child({ identifier: viewer.identifier, connection: id }),
+      },
+      () => {
+        if (media.downlink === downlink) media.downlink = null;
+      },
+    );
+    media.downlink = downlink;
+    return downlink;
+  }
+
   #subscriptionOf(viewer: Member, id: string): Subscription {
     const subscription = this.#members.get(viewer)?.views.get(id);
     if (!subscription) throw new ServerError('SUBSCRIPTION_NOT_FOUND', `no view "${id}"`);
@@ -241,7 +262,7 @@ export class MediaRouter {
   #mediaOf(member: Member): MemberMedia {
     let media = this.#members.get(member);
     if (!media) {
-      media = { publications: new Map(), views: new Map() };
+      media = { publications: new Map(), views: new Map(), downlink: null };
       this.#members.set(member, media);
       member.on('close', () => this.#memberGone(member));
       member.on('authority', (bits) => this.#authorityChanged(member, bits));
@@ -292,6 +313,7 @@ export class MediaRouter {
     const media = this.#members.get(member);
     if (!media) return;
     for (const subscription of [...media.views.values()]) subscription.close(null);
+    media.downlink?.close(null);
     for (const publication of [...media.publications.values()]) publication.close('member left');
     this.#members.delete(member);
   }

@@ -7,7 +7,8 @@ import { pino } from 'pino';
 import type { ServerError } from '../errors.js';
 import type { Member } from '../rooms/Member.js';
 import { sdpFixture } from '../../../../tests/fixtures/sdp.js';
-import type { PublisherTransport, SubscriberTransport, TransportListener } from './MediaEngine.js';
+import { Downlink } from './Downlink.js';
+import type { MediaEngine, PublisherTransport, SlotInit, SlotTransport, SubscriberTransport, TransportListener } from './MediaEngine.js';
 import { MediaStats } from './MediaStats.js';
 import { Publication } from './Publication.js';
 import { mungePublisherOffer } from './sdp.js';
@@ -16,10 +17,11 @@ import type { Subscription } from './Subscription.js';
 const offer = mungePublisherOffer(sdpFixture('wrtc-camera-offer'), 'video', ['VP8'])!;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** A transport that records what is sent; `failOn` makes `send` throw for the packets it matches. */
-class FakeTransport implements PublisherTransport, SubscriberTransport {
+/** A transport (or a slot) that records what is sent; `failOn` makes `send` throw for the packets it matches. */
+class FakeTransport implements PublisherTransport, SlotTransport {
   readonly answer = '';
-  readonly offer = '';
+  readonly mid = '0';
+  readonly open = true;
   readonly sent: Buffer[] = [];
   listener: TransportListener | undefined;
   closed = false;
@@ -33,10 +35,24 @@ class FakeTransport implements PublisherTransport, SubscriberTransport {
   setListener(listener: TransportListener): void {
     this.listener = listener;
   }
-  setAnswer(): void {}
   close(): void {
     this.closed = true;
   }
+}
+
+/** A viewer's receive connection whose one slot is a FakeTransport, open from the start. */
+class FakeSubscriberTransport implements SubscriberTransport {
+  readonly id = 'c1';
+  readonly slot = new FakeTransport();
+  addSlot(_init: SlotInit): SlotTransport {
+    return this.slot;
+  }
+  createOffer(): Promise<string> {
+    return Promise.resolve('v=0');
+  }
+  setAnswer(): void {}
+  onState(): void {}
+  close(): void {}
 }
 
 /** A VP8 packet of `ssrc`; `key` makes it the first packet of a keyframe. */
@@ -96,13 +112,17 @@ describe('Publication', () => {
   }
 
   function view(publication: Publication, id: string, stats = new MediaStats()) {
-    const transport = new FakeTransport();
+    const connection = new FakeSubscriberTransport();
+    const transport = connection.slot;
+    const viewer = { identifier: `viewer-${id}`, owner: { send() {} } } as unknown as Member;
+    const engine = { createSubscriberTransport: () => connection } as unknown as MediaEngine;
+    const downlink = new Downlink({ id: 'c1', member: viewer, engine, answerTimeoutMs: 60_000, logger }, () => {});
     const subscription = publication.subscribe({
       id,
-      viewer: { identifier: `viewer-${id}` } as Member,
+      viewer,
       size: 'big',
-      transport,
-      ssrc: 0x5eed,
+      downlink,
+      cname: `cname-${id}`,
       stats,
       dropRate: 0,
       connectTimeoutMs: 60_000,
@@ -125,12 +145,12 @@ describe('Publication', () => {
     assert.equal(publication.subscriptionCount, 2);
     publication.close('unpublished');
     assert.deepEqual(order, ['s1', 's2', 'publication']);
-    for (const { ended: viewEnded, transport: viewTransport } of [a, b]) {
+    for (const { ended: viewEnded, transport: slot, subscription } of [a, b]) {
       assert.deepEqual(
         viewEnded.map((e) => [e?.code, e?.detail.code, e?.detail.message]),
         [[10010, 'NOT_PUBLISHING', '"alice" stopped publishing camera (unpublished)']],
       );
-      assert.equal(viewTransport.closed, true);
+      assert.notEqual(slot.listener, subscription, 'its slot no longer delivers to it (released for the next view)');
     }
     assert.equal(publication.subscriptionCount, 0);
     assert.deepEqual(ended, [{ reason: 'unpublished', error: null }]);

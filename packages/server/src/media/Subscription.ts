@@ -4,20 +4,11 @@ import type { Logger } from '../logger.js';
 import type { Member } from '../rooms/Member.js';
 import { SafeEmitter } from '../util/SafeEmitter.js';
 import { internalFailure } from './failure.js';
-import type { SubscriberTransport, TransportListener, TransportState } from './MediaEngine.js';
+import type { Downlink, Slot, SlotOccupant } from './Downlink.js';
+import type { TransportState } from './MediaEngine.js';
 import type { MediaStats } from './MediaStats.js';
 import type { Publication, PublishedLayer } from './Publication.js';
-import {
-  SenderReportGenerator,
-  SentHistory,
-  SeqRewriter,
-  SimulcastSelector,
-  Vp8Rewriter,
-  parseRtcp,
-  rewriteRtpHeader,
-  type RtpHeader,
-} from './rtp/index.js';
-import { answeredPayloadType } from './sdp.js';
+import { SentHistory, SimulcastSelector, Vp8Rewriter, parseRtcp, rewriteRtpHeader, type RtpHeader } from './rtp/index.js';
 
 /** Sent packets remembered for NACKs; a power of two. */
 const HISTORY = 1024;
@@ -36,8 +27,10 @@ export interface SubscriptionInit {
   viewer: Member;
   publication: Publication;
   size: ViewSize;
-  transport: SubscriberTransport;
-  ssrc: number;
+  /** The viewer's receive connection; the view takes a slot on it. */
+  downlink: Downlink;
+  /** Names the stream to the viewer (RTCP CNAME and msid). */
+  cname: string;
   stats: MediaStats;
   dropRate: number;
   connectTimeoutMs: number;
@@ -46,25 +39,23 @@ export interface SubscriptionInit {
 }
 
 /**
- * One view: one viewer receiving one publication on its own transport. Owned by the publication
- * (`Publication.subscribe`); the viewer's member media only indexes it. Keeps that viewer's
- * rewriting state (layer choice, SSRC/PT/seq/timestamp, VP8 picture ids), answers its NACKs from
- * the publication's packet store, relays its keyframe requests and sends it sender reports. Two
- * ways to end: `close` (the viewer's side) and `publicationClosed` (the parent went away).
+ * One view: one viewer receiving one publication on a slot of the viewer's receive connection.
+ * Owned by the publication (`Publication.subscribe`); the viewer's member media only indexes it.
+ * Keeps that viewer's rewriting state (layer choice, PT, VP8 picture ids; SSRC, seq and timestamps
+ * continue the slot's), answers its NACKs from the publication's packet store, relays its keyframe
+ * requests and sends it sender reports. Two ways to end: `close` (the viewer's side, including its
+ * connection failing) and `publicationClosed` (the parent went away).
  */
-export class Subscription extends SafeEmitter<SubscriptionEvents> implements TransportListener {
+export class Subscription extends SafeEmitter<SubscriptionEvents> implements SlotOccupant {
   readonly id: string;
   readonly viewer: Member;
   readonly publication: Publication;
-  readonly #transport: SubscriberTransport;
+  readonly #downlink: Downlink;
+  readonly #slot: Slot;
   readonly #stats: MediaStats;
   readonly #logger: Logger;
   readonly #dropRate: number;
-  readonly #ssrc: number;
-  #pt: number;
   readonly #isVideo: boolean;
-  readonly #seq: SeqRewriter;
-  readonly #sr: SenderReportGenerator;
   readonly #selector: SimulcastSelector | undefined;
   readonly #vp8: Vp8Rewriter | undefined;
   /** Video without simulcast: nothing is forwarded before the first keyframe (it cannot be decoded). */
@@ -79,17 +70,13 @@ export class Subscription extends SafeEmitter<SubscriptionEvents> implements Tra
     this.id = init.id;
     this.viewer = init.viewer;
     this.publication = init.publication;
-    this.#transport = init.transport;
+    this.#downlink = init.downlink;
     this.#stats = init.stats;
     this.#logger = init.logger;
     this.#dropRate = init.dropRate;
-    this.#ssrc = init.ssrc;
     const { codec, kind } = init.publication.offer;
-    this.#pt = codec.pt;
     this.#isVideo = kind === 'video';
     this.#started = !this.#isVideo;
-    this.#seq = new SeqRewriter(codec.clockRate);
-    this.#sr = new SenderReportGenerator(init.ssrc, codec.clockRate);
     if (init.publication.simulcast) {
       this.#selector = new SimulcastSelector(
         init.publication.layerRids.map((rid) => ({ rid })),
@@ -98,7 +85,7 @@ export class Subscription extends SafeEmitter<SubscriptionEvents> implements Tra
       if (codec.name.toUpperCase() === 'VP8') this.#vp8 = new Vp8Rewriter();
     }
     this.#sent = new SentHistory(HISTORY, this.#vp8 !== undefined);
-    init.transport.setListener(this);
+    this.#slot = init.downlink.place(this, kind, codec, init.cname);
     this.#connectTimer = setTimeout(() => {
       this.close(new ServerError('TRANSPORT_TIMEOUT', `the view did not connect within ${init.connectTimeoutMs} ms`));
     }, init.connectTimeoutMs);
@@ -109,21 +96,14 @@ export class Subscription extends SafeEmitter<SubscriptionEvents> implements Tra
     return this.#closed;
   }
 
-  get offer(): string {
-    return this.#transport.offer;
+  /** The m-section of the viewer's receive connection this view is on. */
+  get mid(): string {
+    return this.#slot.mid;
   }
 
-  /** Completes the transport with the viewer's answer; throws ServerError BAD_SDP. */
-  setAnswer(sdp: string): void {
-    let pt: number | undefined;
-    try {
-      pt = answeredPayloadType(sdp, this.publication.offer.codec.name);
-      this.#transport.setAnswer(sdp);
-    } catch (err) {
-      throw new ServerError('BAD_SDP', `the answer is not usable: ${err instanceof Error ? err.message : String(err)}`);
-    }
-    if (pt === undefined) throw new ServerError('BAD_SDP', `the answer does not accept ${this.publication.offer.codec.name}`);
-    this.#pt = pt;
+  /** A slot already open (a free one reused) carries the view at once; a new one after its negotiation. */
+  start(): void {
+    if (this.#slot.transport.open) this.onState('connected');
   }
 
   /** Switches between simulcast layers (on the new layer's next keyframe); a no-op without simulcast. */
@@ -162,18 +142,19 @@ export class Subscription extends SafeEmitter<SubscriptionEvents> implements Tra
         }
         this.#started = true;
       }
-      const out = this.#seq.rewrite(ssrc, packet.seq, packet.timestamp, nowMs);
+      const slot = this.#slot;
+      const out = slot.seq.rewrite(ssrc, packet.seq, packet.timestamp, nowMs);
       if (!out) return;
       const buf = packet.buffer;
       if (this.#vp8 && payloadLength > 0) this.#vp8.rewrite(ssrc, buf.subarray(payloadOffset, payloadOffset + payloadLength));
-      rewriteRtpHeader(buf, this.#pt, out.seq, out.timestamp, this.#ssrc);
+      rewriteRtpHeader(buf, slot.pt, out.seq, out.timestamp, slot.ssrc);
       this.#sent.record(buf, layer.index, packet.seq, payloadOffset, payloadLength);
-      this.#sr.onPacketSent(payloadLength);
+      slot.senderReports.onPacketSent(payloadLength);
       if (this.#dropRate > 0 && Math.random() < this.#dropRate) {
         this.#stats.rtpDroppedByTest++;
         return;
       }
-      if (this.#transport.send(buf)) this.#stats.rtpForwarded++;
+      if (slot.transport.send(buf)) this.#stats.rtpForwarded++;
     } catch (err) {
       this.#fail('forwarding', err);
     }
@@ -207,10 +188,11 @@ export class Subscription extends SafeEmitter<SubscriptionEvents> implements Tra
   sendSenderReport(nowMs: number): void {
     if (!this.#connected) return;
     try {
-      const source = this.#seq.sourceSsrc;
+      const { seq, senderReports, transport } = this.#slot;
+      const source = seq.sourceSsrc;
       const clock = source === undefined ? undefined : this.publication.clockOf(source);
       if (!clock) return;
-      this.#transport.send(this.#sr.build(clock, this.#seq.timestampOffset, nowMs));
+      transport.send(senderReports.build(clock, seq.timestampOffset, nowMs));
     } catch (err) {
       this.#fail('sender report', err);
     }
@@ -222,8 +204,13 @@ export class Subscription extends SafeEmitter<SubscriptionEvents> implements Tra
     this.#closed = true;
     this.#connected = false;
     clearTimeout(this.#connectTimer);
-    this.#transport.close();
+    this.#downlink.release(this.#slot, this);
     this.safeEmit('close', error);
+  }
+
+  /** The viewer's receive connection failed or was reset: the view ends with it. */
+  connectionClosed(error: ServerError | null): void {
+    this.close(error);
   }
 
   /** Its publication ended (unpublished, replaced, failed, its member left): the viewer is told NOT_PUBLISHING. */
@@ -245,6 +232,6 @@ export class Subscription extends SafeEmitter<SubscriptionEvents> implements Tra
     const buf = this.publication.scratch.subarray(0, stored.length);
     stored.copy(buf);
     this.#sent.restore(buf, outSeq);
-    if (this.#transport.send(buf)) this.#stats.rtpRetransmitted++;
+    if (this.#slot.transport.send(buf)) this.#stats.rtpRetransmitted++;
   }
 }

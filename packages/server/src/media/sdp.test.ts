@@ -205,12 +205,16 @@ describe('sdp', () => {
     assert.equal(mungePublisherOffer(WRTC_CAMERA.replace(/VP8\/90000/g, 'VP7/90000'), 'video', ['VP8']), undefined, 'nothing in common is no error');
   });
 
-  it('reads the payload type a viewer answered, and refuses a rejected m-section', () => {
-    assert.equal(answeredPayloadType(CHROMIUM_H264_ANSWER, 'h264'), 108);
-    assert.equal(answeredPayloadType(CHROMIUM_H264_ANSWER, 'VP8'), undefined);
-    assert.equal(answeredPayloadType('v=0\r\ns=-\r\nm=video 9 UDP/TLS/RTP/SAVPF 120\r\na=rtpmap:120 VP8/90000\r\n', 'VP8'), 120);
-    assert.throws(() => answeredPayloadType(CHROMIUM_H264_ANSWER.replace(/m=video \d+/, 'm=video 0'), 'H264'), /rejects the m-section/);
-    assert.throws(() => answeredPayloadType('garbage', 'VP8'), SdpError);
-    assert.throws(() => answeredPayloadType('v=0', 'VP8'), /no m-section/);
+  it('reads the payload type a viewer answered on one m-section, and refuses a rejected or missing one', () => {
+    assert.equal(answeredPayloadType(CHROMIUM_H264_ANSWER, '0', 'h264'), 108);
+    assert.equal(answeredPayloadType(CHROMIUM_H264_ANSWER, '0', 'VP8'), undefined);
+    const two =
+      'v=0\r\ns=-\r\nm=video 9 UDP/TLS/RTP/SAVPF 120\r\na=mid:0\r\na=rtpmap:120 VP8/90000\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=mid:1\r\na=rtpmap:111 opus/48000/2\r\n';
+    assert.equal(answeredPayloadType(two, '0', 'VP8'), 120);
+    assert.equal(answeredPayloadType(two, '1', 'opus'), 111);
+    assert.throws(() => answeredPayloadType(two, '2', 'opus'), /no m-section 2/);
+    assert.throws(() => answeredPayloadType(CHROMIUM_H264_ANSWER.replace(/m=video \d+/, 'm=video 0'), '0', 'H264'), /rejects m-section 0/);
+    assert.throws(() => answeredPayloadType('garbage', '0', 'VP8'), SdpError);
+    assert.throws(() => answeredPayloadType('v=0', '0', 'VP8'), /no m-section/);
   });
 });

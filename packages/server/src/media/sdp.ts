@@ -199,10 +199,10 @@ export function completePublisherAnswer(answer: string, offer: PublisherOffer): 
   return writeSdp(session);
 }
 
-/** The payload type the answer gives `codecName` (a subscriber may renumber). */
-export function answeredPayloadType(answer: string, codecName: string): number | undefined {
-  const media = parseSdp(answer).media[0];
-  if (!media) throw new SdpError('the answer has no m-section');
-  if (media.port === 0) throw new SdpError('the answer rejects the m-section (port 0)');
+/** The payload type the answer gives `codecName` on m-section `mid` (a subscriber may renumber). */
+export function answeredPayloadType(answer: string, mid: string, codecName: string): number | undefined {
+  const media = parseSdp(answer).media.find((m) => String(m.mid) === mid);
+  if (!media) throw new SdpError(`the answer has no m-section ${mid}`);
+  if (media.port === 0) throw new SdpError(`the answer rejects m-section ${mid} (port 0)`);
   return codecsOf(media).find((c) => c.name.toLowerCase() === codecName.toLowerCase())?.pt;
 }

@@ -1,0 +1,136 @@
+import type { ServerEventData } from '@hudong/protocol';
+import type { Logger } from '../../util/logger.js';
+import type { WebRtc } from './webrtc.js';
+import { closeQuietly, connectedOrAfter, gatheringComplete, type MediaRequest } from './peer.js';
+
+type Offer = ServerEventData<'media.subscriberOffer'>;
+
+/** How long a view waits for its m-section to be offered, and then for the connection to come up. */
+const OFFER_WAIT_MS = 10_000;
+const CONNECT_WAIT_MS = 5000;
+
+interface Waiter {
+  connectionId: string;
+  mid: string;
+  resolve: (track: MediaStreamTrack) => void;
+  reject: (err: Error) => void;
+  timer: ReturnType<typeof setTimeout>;
+}
+
+/**
+ * A room's one receive connection: every view and every received audio arrives on it, one
+ * m-section (mid) each. The server offers (`media.subscriberOffer`) and we answer, one offer at a
+ * time in arrival order; a new `connectionId` means the server started a new connection, and the
+ * old one is dropped. Views get a clone of their m-section's track, so ending a view (or an app
+ * stopping its track) never stops the m-section, which the server reuses for later views.
+ */
+export class SubscriberConnection {
+  readonly #rtc: WebRtc;
+  readonly #request: MediaRequest;
+  readonly #log: Logger;
+  #pc: RTCPeerConnection | null = null;
+  #connectionId: string | null = null;
+  /** Offers are applied one after another: each waits for the previous one's answer to be sent. */
+  #queue: Promise<void> = Promise.resolve();
+  #waiters: Waiter[] = [];
+  #closed = false;
+
+  constructor(rtc: WebRtc, request: MediaRequest, log: Logger) {
+    this.#rtc = rtc;
+    this.#request = request;
+    this.#log = log;
+  }
+
+  /** An offer from the server; applied after the ones before it. */
+  offer(offer: Offer): void {
+    this.#queue = this.#queue.then(() => this.#apply(offer));
+  }
+
+  /**
+   * A new track of m-section `mid` of connection `connectionId` once an applied offer has it and the
+   * connection is up (or after 5 s: the server reports a connection that never comes up). Rejects
+   * when that connection is dropped or replaced.
+   */
+  async track(connectionId: string, mid: string): Promise<MediaStreamTrack> {
+    const shared = (connectionId === this.#connectionId && this.#trackOf(mid)) || (await this.#offered(connectionId, mid));
+    if (this.#pc) await connectedOrAfter(this.#pc, CONNECT_WAIT_MS);
+    if (shared.readyState === 'ended') throw new Error(`the receive connection dropped m-section ${mid}`);
+    return shared.clone();
+  }
+
+  /** Drops the connection (a reconnect starts a new one). Idempotent. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#drop(new Error('the receive connection was closed'));
+  }
+
+  async #apply(offer: Offer): Promise<void> {
+    if (this.#closed) return;
+    if (offer.connectionId !== this.#connectionId) {
+      if (this.#pc)
+        this.#drop(new Error(`the server replaced receive connection ${this.#connectionId} with ${offer.connectionId}`), offer.connectionId);
+      this.#connectionId = offer.connectionId;
+      this.#pc = new this.#rtc.RTCPeerConnection({ bundlePolicy: 'max-bundle' });
+    }
+    const pc = this.#pc!;
+    try {
+      await pc.setRemoteDescription({ type: 'offer', sdp: offer.sdp });
+      this.#settleWaiters();
+      await pc.setLocalDescription(await pc.createAnswer());
+      await gatheringComplete(pc);
+      if (this.#pc !== pc) return;
+      await this.#request('media.subscriberAnswer', {
+        connectionId: offer.connectionId,
+        revision: offer.revision,
+        sdp: pc.localDescription?.sdp ?? '',
+      });
+    } catch (err) {
+      // The server ends the views of an offer never answered (10004) or answered unusably (10002).
+      this.#log.warn({ connectionId: offer.connectionId, revision: offer.revision, err: String(err) }, 'answering the receive connection failed');
+    }
+  }
+
+  #trackOf(mid: string): MediaStreamTrack | undefined {
+    return this.#pc?.getTransceivers().find((t) => t.mid === mid)?.receiver.track;
+  }
+
+  #offered(connectionId: string, mid: string): Promise<MediaStreamTrack> {
+    if (this.#closed) return Promise.reject(new Error('the receive connection was closed'));
+    return new Promise((resolve, reject) => {
+      const waiter: Waiter = {
+        connectionId,
+        mid,
+        resolve,
+        reject,
+        timer: setTimeout(() => {
+          this.#waiters = this.#waiters.filter((w) => w !== waiter);
+          reject(new Error(`m-section ${mid} was not offered within ${OFFER_WAIT_MS} ms`));
+        }, OFFER_WAIT_MS),
+      };
+      this.#waiters.push(waiter);
+    });
+  }
+
+  #settleWaiters(): void {
+    this.#waiters = this.#waiters.filter((w) => {
+      const track = w.connectionId === this.#connectionId && this.#trackOf(w.mid);
+      if (!track) return true;
+      clearTimeout(w.timer);
+      w.resolve(track);
+      return false;
+    });
+  }
+
+  /** Closes the peer; its waiters fail (those for `next`, the connection taking over, go on waiting). */
+  #drop(reason: Error, next?: string): void {
+    this.#waiters = this.#waiters.filter((w) => {
+      if (w.connectionId === next) return true;
+      clearTimeout(w.timer);
+      w.reject(reason);
+      return false;
+    });
+    if (this.#pc) closeQuietly(this.#pc);
+    this.#pc = null;
+  }
+}

@@ -1,0 +1,218 @@
+import { randomInt } from 'node:crypto';
+import { ServerError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import type { Member } from '../rooms/Member.js';
+import type { MediaEngine, SlotTransport, SubscriberTransport, TransportListener } from './MediaEngine.js';
+import { SenderReportGenerator, SeqRewriter } from './rtp/index.js';
+import { answeredPayloadType, type MediaKind, type SdpCodec } from './sdp.js';
+
+const DETACHED: TransportListener = { onPacket() {}, onState() {} };
+
+/** What a slot's occupant is told when the whole connection goes. */
+export interface SlotOccupant extends TransportListener {
+  /** The connection failed or was dropped (`error` null: the viewer reset it). */
+  connectionClosed(error: ServerError | null): void;
+}
+
+/**
+ * One sendonly m-section of a member's receive connection, carrying one view at a time. Its SSRC,
+ * sequence numbers and timestamps belong to the slot, not to the view: a view that takes over a
+ * free slot continues them (to the receiver it is a source switch, like a simulcast layer change).
+ */
+export class Slot {
+  readonly transport: SlotTransport;
+  readonly kind: MediaKind;
+  readonly codec: SdpCodec;
+  readonly ssrc: number;
+  readonly seq: SeqRewriter;
+  readonly senderReports: SenderReportGenerator;
+  /** The viewer's payload type for the codec, from its answer (the offered one until then). */
+  pt: number;
+  occupant: SlotOccupant | null = null;
+  /** Offered and answered: a view placed here now is received without renegotiating. */
+  negotiated = false;
+
+  constructor(transport: SlotTransport, kind: MediaKind, codec: SdpCodec, ssrc: number) {
+    this.transport = transport;
+    this.kind = kind;
+    this.codec = codec;
+    this.ssrc = ssrc;
+    this.pt = codec.pt;
+    this.seq = new SeqRewriter(codec.clockRate);
+    this.senderReports = new SenderReportGenerator(ssrc, codec.clockRate);
+  }
+
+  get mid(): string {
+    return this.transport.mid;
+  }
+
+  /** Its view ended: the slot waits for the next view of the same kind and codec. */
+  release(occupant: SlotOccupant): void {
+    if (this.occupant !== occupant) return;
+    this.occupant = null;
+    this.transport.setListener(DETACHED);
+  }
+}
+
+export interface DownlinkInit {
+  id: string;
+  member: Member;
+  engine: MediaEngine;
+  /** How long an offer may wait for its answer before the connection is given up (10004 TRANSPORT_TIMEOUT). */
+  answerTimeoutMs: number;
+  logger: Logger;
+}
+
+const slotKey = (kind: MediaKind, codec: SdpCodec) => `${kind} ${codec.name.toLowerCase()} ${codec.fmtp}`;
+
+/**
+ * A member's one receive connection: every view and every received audio of that member travels on
+ * it, each on a slot. The server offers (libdatachannel renegotiates reliably only from one side),
+ * one offer in flight at a time: slots added meanwhile go into the next offer, which follows the
+ * answer. Views reuse free slots of their kind and codec, so a view that replaces another costs no
+ * negotiation at all, and the SDP stays as large as the most views ever open at once.
+ *
+ * A failed negotiation (an answer that does not come, or cannot be used) or a failed connection
+ * closes the downlink: every view on it ends with the code saying why, never silently.
+ */
+export class Downlink {
+  readonly id: string;
+  readonly #member: Member;
+  readonly #transport: SubscriberTransport;
+  readonly #logger: Logger;
+  readonly #answerTimeoutMs: number;
+  readonly #slots: Slot[] = [];
+  readonly #free = new Map<string, Slot[]>();
+  #revision = 0;
+  /** The slots the offer in flight carries, and its timer; null when none is in flight. */
+  #inFlight: { revision: number; slots: Slot[]; timer: NodeJS.Timeout } | null = null;
+  #offerScheduled = false;
+  #closed = false;
+  readonly #onClose: () => void;
+
+  constructor(init: DownlinkInit, onClose: () => void) {
+    this.id = init.id;
+    this.#member = init.member;
+    this.#logger = init.logger;
+    this.#answerTimeoutMs = init.answerTimeoutMs;
+    this.#onClose = onClose;
+    this.#transport = init.engine.createSubscriberTransport(init.id);
+    this.#transport.onState((state) => {
+      if (state === 'failed' || state === 'closed') this.close(new ServerError('TRANSPORT_FAILED', `the receive connection ${state}`));
+    });
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  get slotCount(): number {
+    return this.#slots.length;
+  }
+
+  /**
+   * A slot for a view of `codec`: a free one if there is one, else a new m-section offered next
+   * (coalesced with the other views asked for in the same turn of the event loop).
+   */
+  place(occupant: SlotOccupant, kind: MediaKind, codec: SdpCodec, cname: string): Slot {
+    const key = slotKey(kind, codec);
+    let slot = this.#free.get(key)?.pop();
+    if (!slot) {
+      const ssrc = randomInt(2, 0xffffffff);
+      slot = new Slot(this.#transport.addSlot({ kind, codec, ssrc, cname }), kind, codec, ssrc);
+      this.#slots.push(slot);
+      this.#scheduleOffer();
+    }
+    slot.occupant = occupant;
+    slot.transport.setListener(occupant);
+    return slot;
+  }
+
+  /** The view on `slot` ended: it is free for the next view of its kind and codec. */
+  release(slot: Slot, occupant: SlotOccupant): void {
+    if (slot.occupant !== occupant) return;
+    slot.release(occupant);
+    if (this.#closed) return;
+    const key = slotKey(slot.kind, slot.codec);
+    const free = this.#free.get(key);
+    if (free) free.push(slot);
+    else this.#free.set(key, [slot]);
+  }
+
+  /** media.subscriberAnswer. Throws BAD_SDP (after closing the downlink) for an answer it cannot use. */
+  answer(connectionId: string, revision: number, sdp: string): void {
+    const inFlight = this.#inFlight;
+    if (connectionId !== this.id || !inFlight || revision !== inFlight.revision) {
+      throw new ServerError(
+        'BAD_SDP',
+        `no offer ${revision} of connection ${connectionId} waits for an answer (${inFlight ? `waiting: ${this.id} #${inFlight.revision}` : 'none waits'})`,
+      );
+    }
+    clearTimeout(inFlight.timer);
+    this.#inFlight = null;
+    try {
+      for (const slot of inFlight.slots) {
+        const pt = answeredPayloadType(sdp, slot.mid, slot.codec.name);
+        if (pt === undefined) throw new Error(`m-section ${slot.mid} does not accept ${slot.codec.name}`);
+        slot.pt = pt;
+      }
+      this.#transport.setAnswer(sdp);
+    } catch (err) {
+      const error = new ServerError('BAD_SDP', `the answer to offer ${revision} is not usable: ${err instanceof Error ? err.message : String(err)}`);
+      this.close(error);
+      throw error;
+    }
+    for (const slot of inFlight.slots) slot.negotiated = true;
+    if (this.#slots.some((s) => !s.negotiated)) this.#scheduleOffer();
+  }
+
+  /** Ends the connection and every view on it with `error` (null: the viewer asked). Idempotent. */
+  close(error: ServerError | null): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.#inFlight) clearTimeout(this.#inFlight.timer);
+    this.#inFlight = null;
+    this.#transport.close();
+    for (const slot of this.#slots) slot.occupant?.connectionClosed(error);
+    this.#free.clear();
+    if (error) this.#logger.warn({ connection: this.id, code: error.detail.code, message: error.message }, 'receive connection closed');
+    this.#onClose();
+  }
+
+  #scheduleOffer(): void {
+    if (this.#offerScheduled || this.#inFlight || this.#closed) return;
+    this.#offerScheduled = true;
+    setImmediate(() => {
+      this.#offerScheduled = false;
+      void this.#offer();
+    });
+  }
+
+  async #offer(): Promise<void> {
+    if (this.#closed || this.#inFlight) return;
+    const slots = this.#slots.filter((s) => !s.negotiated);
+    if (slots.length === 0) return;
+    const revision = ++this.#revision;
+    const timer = setTimeout(() => {
+      this.close(
+        new ServerError('TRANSPORT_TIMEOUT', `offer ${revision} of the receive connection was not answered within ${this.#answerTimeoutMs} ms`),
+      );
+    }, this.#answerTimeoutMs);
+    timer.unref();
+    this.#inFlight = { revision, slots, timer };
+    let sdp: string;
+    try {
+      sdp = await this.#transport.createOffer();
+    } catch (err) {
+      this.close(
+        new ServerError(
+          'INTERNAL',
+          `could not make offer ${revision} of the receive connection: ${err instanceof Error ? err.message : String(err)}`,
+        ),
+      );
+      return;
+    }
+    if (this.#closed) return;
+    this.#member.owner.send('media.subscriberOffer', { connectionId: this.id, revision, sdp });
+  }
+}
