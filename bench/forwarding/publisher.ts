@@ -102,7 +102,7 @@ async function connect(target: string, url: string, identifier: string): Promise
   if (target === 'hudong') {
     hudong = (await joinHudong(url, identifier)).client;
     const r = await hudong.call('media.publish', { source: 'camera', sdp });
-    await pc!.setRemoteDescription({ type: 'answer', sdp: capped(r.sdp) });
+    await pc!.setRemoteDescription({ type: 'answer', sdp: capped(r.sdp!) });
     await flowing();
     send({ type: 'connected', identifier });
   } else {

@@ -72,7 +72,7 @@ describe('media codes', () => {
     const published = await host.request('media.publish', { source: 'camera', sdp: WRTC_VIDEO_OFFER }, 10_000);
     assert.equal(published.ok, true, JSON.stringify(published.error));
     assert.equal(published.result.codec, 'VP8');
-    assert.match(published.result.sdp, /^v=0/);
+    assert.match(published.result.sdp ?? '', /^v=0/);
     const audio = await host.request('media.publish', { source: 'audio', sdp: WRTC_AUDIO_OFFER }, 10_000);
     assert.equal(audio.result.codec, 'opus');
     assert.deepEqual(codeOf(await deaf.request('media.subscribe', { identifier: 'codes-host', source: 'audio' })), [

@@ -45,7 +45,7 @@ describe('media through the SFU (wrtc ↔ node-datachannel)', () => {
     closers.push(() => camera.close());
     assert.equal(response.ok, true, JSON.stringify(response.error));
     assert.equal(response.result.codec, 'VP8');
-    assert.doesNotMatch(response.result.sdp, /transport-cc/);
+    assert.doesNotMatch(response.result.sdp ?? '', /transport-cc/);
     const { publisher: mic, response: micResponse } = await WrtcPublisher.publish(host, 'audio');
     closers.push(() => mic.close());
     assert.equal(micResponse.result.codec, 'opus');

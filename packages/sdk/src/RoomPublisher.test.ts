@@ -13,7 +13,17 @@ import type { WebRtc } from './engine/media/webrtc.js';
 import { noopLogger } from './util/logger.js';
 import { deferred, type Deferred } from './util/timers.js';
 
-/** Enough of RTCPeerConnection for PublisherTransport: an offer at once, gathering already complete. */
+/** Enough of a transceiver: its mid comes with the next local description. */
+class FakeTransceiver {
+  mid: string | null = null;
+  sender = { track: null as MediaStreamTrack | null, replaceTrack: async (t: MediaStreamTrack | null) => void (this.sender.track = t) };
+  constructor(track: MediaStreamTrack) {
+    this.sender.track = track;
+  }
+  stop(): void {}
+}
+
+/** Enough of RTCPeerConnection for the send connections: an offer at once, gathering already complete. */
 class FakePeerConnection extends EventTarget {
   static made: FakePeerConnection[] = [];
   connectionState = 'new';
@@ -21,18 +31,28 @@ class FakePeerConnection extends EventTarget {
   iceGatheringState = 'complete';
   localDescription: { type: string; sdp: string } | null = null;
   closed = false;
+  transceivers: FakeTransceiver[] = [];
+  signalingState = 'stable';
   constructor() {
     super();
     FakePeerConnection.made.push(this);
   }
-  addTransceiver(): void {}
+  addTransceiver(track: MediaStreamTrack): FakeTransceiver {
+    const transceiver = new FakeTransceiver(track);
+    this.transceivers.push(transceiver);
+    return transceiver;
+  }
   async createOffer() {
     return { type: 'offer', sdp: 'v=0 fake offer' };
   }
   async setLocalDescription(d: { type: string; sdp: string }) {
     this.localDescription = d;
+    this.signalingState = d.type === 'offer' ? 'have-local-offer' : 'stable';
+    this.transceivers.forEach((t, i) => (t.mid ??= String(i)));
   }
-  async setRemoteDescription() {}
+  async setRemoteDescription() {
+    this.signalingState = 'stable';
+  }
   async getStats() {
     return new Map([['o', { type: 'outbound-rtp', packetsSent: 7 }]]);
   }

@@ -1,7 +1,8 @@
 import { AuthBits, ErrorCode, type AVError, type Lang, type MediaSource } from '@hudong/protocol';
 import { avError, errorFields, toAVError } from './util/errors.js';
 import type { Logger } from './util/logger.js';
-import { PublisherTransport, type PublisherStats } from './engine/media/PublisherTransport.js';
+import { PublisherConnection } from './engine/media/PublisherConnection.js';
+import { PublisherTransport, type PublishedSource, type PublisherStats } from './engine/media/PublisherTransport.js';
 import type { MediaRequest } from './engine/media/peer.js';
 import type { WebRtc } from './engine/media/webrtc.js';
 import { noWebRtc } from './devices/backend.js';
@@ -45,7 +46,8 @@ interface Run {
 
 /**
  * The sending side of one room: publishes the track of every device that is on and whose SEND bit
- * the room grants, one PublisherTransport per source, from entry (`start`) until the room is
+ * the room grants — on the room's one send connection (PublisherConnection), or a simulcast camera
+ * on a connection of its own (PublisherTransport) — from entry (`start`) until the room is
  * exited (`close`). It follows the devices (`track` events of LocalMedia) and the auth bits,
  * publishes again after a transport failure (up to 3 in a row) and after a reconnect (`restore`).
  * Attached to the devices from `enterRoom` on, so that an enable the room's bits rule out is
@@ -55,7 +57,8 @@ export class RoomPublisher implements TrackSender {
   #host: RoomPublisherHost;
   #started = false;
   #closed = false;
-  #published = new Map<SendKind, PublisherTransport>();
+  #published = new Map<SendKind, PublishedSource>();
+  #connection: PublisherConnection | null = null;
   /** Reconciles of a kind run one after another… */
   #queues = new Map<SendKind, Promise<void>>();
   /** …and the one not started yet serves every change until it starts (it reads the state then). */
@@ -116,6 +119,7 @@ export class RoomPublisher implements TrackSender {
     this.#published.delete(kind);
     cur.close();
     this.#host.log.warn({ kind, publicationId, ...errorFields(reason) }, 'the server ended a publication');
+    if (reason.code === ErrorCode.AV_ERR_SERVER_TIMEOUT && !(cur instanceof PublisherTransport)) this.#resetConnection(kind);
     this.#host.local.report('publicationEnded', kind, reason);
     if (reason.code !== ErrorCode.AV_ERR_SERVER_TIMEOUT) return; // the SEND bit: the new bits decide
     const since = cur.connectedSince;
@@ -157,6 +161,22 @@ export class RoomPublisher implements TrackSender {
     this.#epoch++;
     for (const t of this.#published.values()) t.close();
     this.#published.clear();
+    this.#connection?.reset();
+  }
+
+  /**
+   * The send connection failed under `failed`'s publication: a new one replaces it (the server's end
+   * follows the new name and drops the old one's publications unreported), so every other source
+   * on it is published again there.
+   */
+  #resetConnection(failed: SendKind): void {
+    this.#connection?.reset();
+    for (const [kind, published] of [...this.#published]) {
+      if (kind === failed || published instanceof PublisherTransport) continue;
+      this.#published.delete(kind);
+      published.close();
+      this.#follow(kind);
+    }
   }
 
   #followAll(): void {
@@ -203,7 +223,10 @@ export class RoomPublisher implements TrackSender {
     const rtc = await this.#host.webrtc();
     if (!rtc) throw noWebRtc(this.#host.lang);
     if (this.#epoch !== epoch) return; // reconnected or exited meanwhile: the reconcile queued then decides
-    const transport = await PublisherTransport.publish(rtc, source, track!, this.#host.request, { simulcast: this.#host.simulcast });
+    const transport =
+      kind === 'camera' && this.#host.simulcast
+        ? await PublisherTransport.publish(rtc, source, track!, this.#host.request, { simulcast: true })
+        : await (this.#connection ??= new PublisherConnection(rtc, this.#host.request)).publish(source, track!);
     if (this.#epoch !== epoch || this.#host.local.track(kind) !== track) {
       transport.close(); // things changed meanwhile; the reconcile queued by that change decides the rest
       if (this.#epoch === epoch) await this.#unpublish(source);

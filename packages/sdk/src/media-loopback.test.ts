@@ -35,18 +35,29 @@ async function relay(): Promise<FakeServer> {
   const subs = new Map<string, RTCPeerConnection>();
   const HAS = { audio: EndpointEvent.HAS_AUDIO, camera: EndpointEvent.HAS_CAMERA_VIDEO, screen: EndpointEvent.HAS_SCREEN_VIDEO };
   const NO = { audio: EndpointEvent.NO_AUDIO, camera: EndpointEvent.NO_CAMERA_VIDEO, screen: EndpointEvent.NO_SCREEN_VIDEO };
+  // One send connection per publisher, as the real server keeps it: renegotiated when a source is added.
+  const uplinks = new Map<unknown, RTCPeerConnection>();
   f.handle('media.publish', async (p, conn) => {
-    const pc = new wrtc.RTCPeerConnection();
-    pcs.push(pc);
-    await pc.setRemoteDescription({ type: 'offer', sdp: p.sdp });
-    pubs.set(`${conn.identifier}/${p.source}`, pc.getTransceivers()[0]!.receiver.track);
-    await pc.setLocalDescription(await pc.createAnswer());
-    await gatheringComplete(pc);
+    let pc = uplinks.get(conn);
+    if (!pc || p.sdp) {
+      if (!pc) {
+        pc = new wrtc.RTCPeerConnection();
+        pcs.push(pc);
+        uplinks.set(conn, pc);
+      }
+      await pc.setRemoteDescription({ type: 'offer', sdp: p.sdp! });
+      await pc.setLocalDescription(await pc.createAnswer());
+      await gatheringComplete(pc);
+    }
+    const transceiver = pc.getTransceivers().find((t) => t.mid === p.mid);
+    if (!transceiver) return fail(10002, 'BAD_SDP');
+    pubs.set(`${conn.identifier}/${p.source}`, transceiver.receiver.track);
     setTimeout(() => {
       for (const c of f.live)
         if (c !== conn) c.event('room.endpoints', { event: HAS[p.source], members: [{ identifier: conn.identifier!, tinyId: '2' }] });
     }, 300);
-    return { publicationId: `${conn.identifier}/${p.source}`, sdp: pc.localDescription!.sdp, codec: p.source === 'audio' ? 'opus' : 'VP8' };
+    const answer = p.sdp ? { sdp: pc.localDescription!.sdp } : {};
+    return { publicationId: `${conn.identifier}/${p.source}`, ...answer, codec: p.source === 'audio' ? 'opus' : 'VP8' };
   });
   f.handle('media.unpublish', (p, conn) => {
     pubs.delete(`${conn.identifier}/${p.source}`);

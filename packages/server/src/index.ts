@@ -9,7 +9,7 @@ export type {
   PublisherTransport,
   SubscriberTransport,
   SlotInit,
-  SlotTransport,
+  TrackTransport,
   TransportListener,
   TransportState,
 } from './media/MediaEngine.js';

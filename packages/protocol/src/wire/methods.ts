@@ -82,12 +82,27 @@ export const Methods = {
   'invite.accept': { params: z.object({ inviteId: z.string().max(64) }), result: z.object({ from: Identifier, roomId: RoomId }) },
   'invite.refuse': { params: z.object({ inviteId: z.string().max(64) }), result: Empty },
   /**
-   * Publish one source: `sdp` is the client's offer (one sendonly m-line, candidates gathered).
-   * The answer keeps only what the SFU forwards. Publishing a source again replaces the old transport.
+   * Publish one source. On the caller's send connection (`connectionId`, the client's name for it):
+   * the source goes on m-section `mid`; `sdp` is the connection's whole offer when it changed (a
+   * new m-section, or a new connection: another `connectionId` replaces the old one), left out when
+   * `mid` was negotiated already (publishing a source again on its m-section). Without
+   * `connectionId` the source gets a connection of its own and `sdp` (one sendonly m-section) is
+   * needed: the way for simulcast, whose layers libdatachannel routes only on a connection of their
+   * own. Candidates gathered. The answer (`sdp`, when an offer was given) keeps only what the SFU
+   * forwards. Publishing a source again replaces its publication.
    */
   'media.publish': {
-    params: z.object({ source: MediaSource, sdp: Sdp }),
-    result: z.object({ publicationId: z.string(), sdp: Sdp, codec: CodecName }),
+    params: z
+      .object({
+        source: MediaSource,
+        sdp: Sdp.optional(),
+        connectionId: z.string().min(1).max(64).optional(),
+        mid: z.string().min(1).max(32).optional(),
+      })
+      .refine((p) => (p.connectionId === undefined ? p.sdp !== undefined : p.mid !== undefined), {
+        message: 'a connection of its own needs sdp; a shared connection (connectionId) needs mid',
+      }),
+    result: z.object({ publicationId: z.string(), sdp: Sdp.optional(), codec: CodecName }),
   },
   'media.unpublish': { params: z.object({ source: MediaSource }), result: Empty },
   /**

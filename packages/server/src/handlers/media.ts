@@ -4,7 +4,7 @@ import { sessionOf, type Handler, type RequestContext } from './types.js';
 /** The caller's membership; 10006 NOT_IN_ROOM comes before any media check. */
 const viewer = (ctx: RequestContext) => memberOf(sessionOf(ctx));
 
-export const publish: Handler<'media.publish'> = (ctx, { source, sdp }) => ctx.services.media.publish(viewer(ctx), source, sdp);
+export const publish: Handler<'media.publish'> = (ctx, { source, ...params }) => ctx.services.media.publish(viewer(ctx), source, params);
 
 export const unpublish: Handler<'media.unpublish'> = (ctx, { source }) => {
   ctx.services.media.unpublish(viewer(ctx), source);

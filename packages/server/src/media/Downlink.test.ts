@@ -6,14 +6,14 @@ import { pino } from 'pino';
 import type { ServerError } from '../errors.js';
 import type { Member } from '../rooms/Member.js';
 import { Downlink, type SlotOccupant } from './Downlink.js';
-import type { MediaEngine, SlotInit, SlotTransport, SubscriberTransport, TransportListener, TransportState } from './MediaEngine.js';
+import type { MediaEngine, SlotInit, TrackTransport, SubscriberTransport, TransportListener, TransportState } from './MediaEngine.js';
 import type { SdpCodec } from './sdp.js';
 
 const VP8: SdpCodec = { pt: 96, name: 'VP8', clockRate: 90000, channels: undefined, fmtp: '' };
 const OPUS: SdpCodec = { pt: 111, name: 'opus', clockRate: 48000, channels: 2, fmtp: 'minptime=10;useinbandfec=1' };
 const tick = () => new Promise((resolve) => setImmediate(resolve));
 
-class FakeSlot implements SlotTransport {
+class FakeSlot implements TrackTransport {
   listener: TransportListener | undefined;
   open = false;
   constructor(
@@ -35,7 +35,7 @@ class FakeConnection implements SubscriberTransport {
   answers: string[] = [];
   closed = false;
   stateListener: (state: TransportState) => void = () => {};
-  addSlot(init: SlotInit): SlotTransport {
+  addSlot(init: SlotInit): TrackTransport {
     const slot = new FakeSlot(String(this.slots.length), init);
     this.slots.push(slot);
     return slot;

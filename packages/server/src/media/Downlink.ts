@@ -2,7 +2,7 @@ import { randomInt } from 'node:crypto';
 import { ServerError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Member } from '../rooms/Member.js';
-import type { MediaEngine, SlotTransport, SubscriberTransport, TransportListener } from './MediaEngine.js';
+import type { MediaEngine, TrackTransport, SubscriberTransport, TransportListener } from './MediaEngine.js';
 import { SenderReportGenerator, SeqRewriter } from './rtp/index.js';
 import { answeredPayloadType, type MediaKind, type SdpCodec } from './sdp.js';
 
@@ -20,7 +20,7 @@ export interface SlotOccupant extends TransportListener {
  * free slot continues them (to the receiver it is a source switch, like a simulcast layer change).
  */
 export class Slot {
-  readonly transport: SlotTransport;
+  readonly transport: TrackTransport;
   readonly kind: MediaKind;
   readonly codec: SdpCodec;
   readonly ssrc: number;
@@ -32,7 +32,7 @@ export class Slot {
   /** Offered and answered: a view placed here now is received without renegotiating. */
   negotiated = false;
 
-  constructor(transport: SlotTransport, kind: MediaKind, codec: SdpCodec, ssrc: number) {
+  constructor(transport: TrackTransport, kind: MediaKind, codec: SdpCodec, ssrc: number) {
     this.transport = transport;
     this.kind = kind;
     this.codec = codec;

@@ -15,24 +15,35 @@ export interface TransportListener {
   onState(state: TransportState): void;
 }
 
-interface Transport {
+/**
+ * One m-section of a connection: a publisher's incoming stream (with the RTCP the SFU sends back),
+ * or one slot of a viewer's receive connection (one outgoing stream and the viewer's RTCP for it).
+ */
+export interface TrackTransport {
+  readonly mid: string;
+  /** The track is open: packets sent now go out. `onState('connected')` follows when it opens later. */
+  readonly open: boolean;
   /** Sends an RTP or RTCP packet (copied synchronously); false when it could not be sent. */
   send(buf: Buffer): boolean;
   setListener(listener: TransportListener): void;
-  /** Idempotent and never throws; no `onState('closed')` follows a close the SFU asked for. */
+  /** Detaches the listener; the m-section stays (its connection decides its life). Never throws. */
   close(): void;
 }
 
-/** The server's end of a publisher's transport: it answered the client's offer. */
-export interface PublisherTransport extends Transport {
-  readonly answer: string;
-}
-
-/** One sendonly m-section of a subscriber connection: one outgoing stream and the viewer's RTCP for it. */
-export interface SlotTransport extends Transport {
-  readonly mid: string;
-  /** The track is open: packets sent now reach the viewer. `onState('connected')` follows when it opens later. */
-  readonly open: boolean;
+/**
+ * The server's end of a publisher's send connection: the client offers (first and renegotiated
+ * offers alike), the server answers; one track per m-section.
+ */
+export interface PublisherTransport {
+  readonly id: string;
+  /** Applies the client's (munged) offer and resolves with the answer. Throws SdpError for an unusable offer. */
+  negotiate(offer: string): Promise<string>;
+  /** The track of m-section `mid` of the last negotiated offer (its packets flow once the native side has it). */
+  track(mid: string): TrackTransport;
+  /** The connection's state (not a track's): `failed`/`closed` end every publication on it. */
+  onState(listener: (state: TransportState) => void): void;
+  /** Idempotent and never throws; no state callback follows. */
+  close(): void;
 }
 
 export interface SlotInit {
@@ -52,7 +63,7 @@ export interface SlotInit {
 export interface SubscriberTransport {
   readonly id: string;
   /** Adds an m-section, negotiated by the next `createOffer`. */
-  addSlot(init: SlotInit): SlotTransport;
+  addSlot(init: SlotInit): TrackTransport;
   /** The offer for every slot so far; the first waits for ICE gathering (no trickle). */
   createOffer(): Promise<string>;
   /** Throws SdpError when the engine cannot use the answer. */
@@ -68,8 +79,7 @@ export interface SubscriberTransport {
  * above it. The one implementation is node-datachannel (`ndc/`); a test double can stand in.
  */
 export interface MediaEngine {
-  /** Answers a (munged) publisher offer once ICE gathering completes. Throws SdpError for an unusable offer. */
-  createPublisherTransport(id: string, offer: string): Promise<PublisherTransport>;
+  createPublisherTransport(id: string): PublisherTransport;
   createSubscriberTransport(id: string): SubscriberTransport;
   close(): void;
 }

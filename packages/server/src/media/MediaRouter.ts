@@ -7,8 +7,9 @@ import { Downlink } from './Downlink.js';
 import type { MediaEngine } from './MediaEngine.js';
 import { MediaStats } from './MediaStats.js';
 import { Publication } from './Publication.js';
-import { completePublisherAnswer, mungePublisherOffer, SdpError, type MediaKind } from './sdp.js';
+import { completePublisherAnswer, mungeConnectionOffer, mungePublisherOffer, SdpError, type MediaKind, type PublishedSection } from './sdp.js';
 import type { Subscription } from './Subscription.js';
+import { Uplink } from './Uplink.js';
 
 /** Per source: its kind, the bits that allow sending / receiving it, and its endpoint events. */
 const SOURCES = {
@@ -53,6 +54,8 @@ interface MemberMedia {
   publications: Map<MediaSource, Publication>;
   views: Map<string, Subscription>;
   downlink: Downlink | null;
+  /** Its shared send connection (sources published on a connection of their own are not here). */
+  uplink: Uplink | null;
 }
 
 export interface MediaRouterOptions {
@@ -95,59 +98,148 @@ export class MediaRouter {
     return this.#subscriptionCount;
   }
 
-  /** media.publish: answers the member's offer; a source published again replaces the old transport. */
-  async publish(member: Member, source: MediaSource, sdp: string): Promise<{ publicationId: string; sdp: string; codec: string }> {
+  /**
+   * media.publish: on the member's shared send connection (`connectionId`; `sdp` when it changed) or
+   * on a connection of its own (no `connectionId`). A source published again replaces its publication.
+   */
+  async publish(
+    member: Member,
+    source: MediaSource,
+    params: { sdp?: string | undefined; connectionId?: string | undefined; mid?: string | undefined },
+  ): Promise<{ publicationId: string; sdp?: string; codec: string }> {
     const spec = SOURCES[source];
     if (!(member.authBits & spec.send))
       throw new ServerError(spec.sendMissing, `publishing ${source} needs the auth bit 0x${spec.send.toString(16)}`);
     if (source === 'screen' && !this.#config.screenVideo) throw new ServerError('SCREEN_VIDEO_DISABLED', 'screen video is disabled on this server');
+    const media = this.#mediaOf(member);
+    const { uplink, section, answer } =
+      params.connectionId === undefined
+        ? await this.#ownConnection(source, params.sdp ?? '')
+        : await this.#sharedConnection(media, source, params.connectionId, params.mid ?? '', params.sdp);
+    if (member.closed || this.#closed) {
+      if (uplink.dedicated) uplink.close('left', null);
+      throw new ServerError('NOT_IN_ROOM', 'left the room while publishing');
+    }
+    const other = uplink.publicationOn(section.mid);
+    if (other && other.source !== source) {
+      throw new ServerError('BAD_SDP', `m-section ${section.mid} of send connection ${uplink.id} carries ${other.source}, not ${source}`);
+    }
+    // The replaced publication lets go of its track before the new one takes it.
+    media.publications.get(source)?.close('replaced');
+    const id = `p${this.#nextId++}`;
+    const publication = new Publication({
+      id,
+      member,
+      source,
+      offer: section,
+      transport: uplink.transport.track(section.mid),
+      stats: this.stats,
+      connectTimeoutMs: this.#config.mediaConnectTimeoutMs,
+      logger: this.#logger.child({ identifier: member.identifier, roomId: member.room.roomId, source, publication: id }),
+    });
+    media.publications.set(source, publication);
+    uplink.add(publication);
+    this.#publicationCount++;
+    this.#watchPublication(media, publication);
+    this.#logger.info(
+      {
+        identifier: member.identifier,
+        roomId: member.room.roomId,
+        source,
+        publication: id,
+        connection: uplink.id,
+        mid: section.mid,
+        codec: section.codec.name,
+        rids: section.rids,
+      },
+      'publishing',
+    );
+    return { publicationId: id, ...(answer === undefined ? {} : { sdp: answer }), codec: section.codec.name };
+  }
+
+  /** A source on a connection of its own: its one-m-section offer answered on a new transport. */
+  async #ownConnection(source: MediaSource, sdp: string): Promise<{ uplink: Uplink; section: PublishedSection; answer: string }> {
+    const spec = SOURCES[source];
     let offer;
     try {
       offer = mungePublisherOffer(sdp, spec.kind, this.#config.videoCodecs);
     } catch (err) {
       throw badSdp(err);
     }
-    if (!offer) {
-      const wanted = spec.kind === 'audio' ? 'opus' : this.#config.videoCodecs.join(', ');
-      throw new ServerError('NO_COMMON_CODEC', `the offer has none of the codecs the server forwards (${wanted})`);
+    if (!offer) throw this.#noCommonCodec(spec.kind);
+    this.#checkLayers(offer);
+    const uplink = new Uplink(this.#engine, `p${this.#nextId++}`, true);
+    try {
+      const answer = await uplink.negotiate(offer.sdp, new Map([[offer.mid, offer]]));
+      return { uplink, section: offer, answer: completePublisherAnswer(answer, offer) };
+    } catch (err) {
+      uplink.close('refused', null);
+      throw badSdp(err);
     }
+  }
+
+  /**
+   * A source on the member's shared send connection: its offer (when given) negotiated, a new
+   * `connectionId` replacing the old connection (its publications end unreported: the client left it).
+   */
+  async #sharedConnection(
+    media: MemberMedia,
+    source: MediaSource,
+    connectionId: string,
+    mid: string,
+    sdp: string | undefined,
+  ): Promise<{ uplink: Uplink; section: PublishedSection; answer: string | undefined }> {
+    const spec = SOURCES[source];
+    if (sdp === undefined) {
+      const uplink = media.uplink;
+      if (!uplink || uplink.id !== connectionId) throw new ServerError('BAD_SDP', `no send connection ${connectionId}: publish with its offer`);
+      return { uplink, section: this.#sectionFor(uplink.sections, mid, spec.kind), answer: undefined };
+    }
+    let offer;
+    try {
+      offer = mungeConnectionOffer(sdp, this.#config.videoCodecs);
+    } catch (err) {
+      throw badSdp(err);
+    }
+    const section = this.#sectionFor(offer.sections, mid, spec.kind);
+    for (const s of offer.sections.values()) {
+      if (s && s.rids.length > 0)
+        throw new ServerError(
+          'BAD_SDP',
+          `m-section ${s.mid} has simulcast layers, which need a connection of their own (publish without connectionId)`,
+        );
+    }
+    let uplink = media.uplink;
+    if (!uplink || uplink.id !== connectionId || uplink.closed) {
+      uplink?.close('replaced', null);
+      uplink = new Uplink(this.#engine, connectionId, false);
+      media.uplink = uplink;
+    }
+    try {
+      return { uplink, section, answer: await uplink.negotiate(offer.sdp, offer.sections) };
+    } catch (err) {
+      throw badSdp(err);
+    }
+  }
+
+  #sectionFor(sections: Map<string, PublishedSection | undefined>, mid: string, kind: MediaKind): PublishedSection {
+    if (!sections.has(mid)) throw new ServerError('BAD_SDP', `the send connection has no m-section ${mid}`);
+    const section = sections.get(mid);
+    if (!section) throw this.#noCommonCodec(kind);
+    if (section.kind !== kind) throw new ServerError('BAD_SDP', `m-section ${mid} is ${section.kind}, not ${kind}`);
+    return section;
+  }
+
+  #noCommonCodec(kind: MediaKind): ServerError {
+    const wanted = kind === 'audio' ? 'opus' : this.#config.videoCodecs.join(', ');
+    return new ServerError('NO_COMMON_CODEC', `the offer has none of the codecs the server forwards (${wanted})`);
+  }
+
+  #checkLayers(offer: PublishedSection): void {
     const cap = this.#config.maxSimulcastLayers;
     if (offer.rids.length > cap) {
       throw new ServerError('TOO_MANY_LAYERS', `the offer has ${offer.rids.length} simulcast layers (rids); this server accepts at most ${cap}`);
     }
-    const id = `p${this.#nextId++}`;
-    let transport;
-    try {
-      transport = await this.#engine.createPublisherTransport(id, offer.sdp);
-    } catch (err) {
-      throw badSdp(err);
-    }
-    if (member.closed || this.#closed) {
-      transport.close();
-      throw new ServerError('NOT_IN_ROOM', 'left the room while publishing');
-    }
-    const answer = completePublisherAnswer(transport.answer, offer);
-    const publication = new Publication({
-      id,
-      member,
-      source,
-      offer,
-      transport,
-      stats: this.stats,
-      connectTimeoutMs: this.#config.mediaConnectTimeoutMs,
-      logger: this.#logger.child({ identifier: member.identifier, roomId: member.room.roomId, source, publication: id }),
-    });
-    const media = this.#mediaOf(member);
-    const replaced = media.publications.get(source);
-    media.publications.set(source, publication);
-    replaced?.close('replaced');
-    this.#publicationCount++;
-    this.#watchPublication(media, publication);
-    this.#logger.info(
-      { identifier: member.identifier, roomId: member.room.roomId, source, publication: id, codec: offer.codec.name, rids: offer.rids },
-      'publishing',
-    );
-    return { publicationId: id, sdp: answer, codec: offer.codec.name };
   }
 
   /** media.unpublish; idempotent (a source not published is already in the wanted state). */
@@ -262,7 +354,7 @@ export class MediaRouter {
   #mediaOf(member: Member): MemberMedia {
     let media = this.#members.get(member);
     if (!media) {
-      media = { publications: new Map(), views: new Map(), downlink: null };
+      media = { publications: new Map(), views: new Map(), downlink: null, uplink: null };
       this.#members.set(member, media);
       member.on('close', () => this.#memberGone(member));
       member.on('authority', (bits) => this.#authorityChanged(member, bits));
@@ -315,6 +407,7 @@ export class MediaRouter {
     for (const subscription of [...media.views.values()]) subscription.close(null);
     media.downlink?.close(null);
     for (const publication of [...media.publications.values()]) publication.close('member left');
+    media.uplink?.close('member left', null);
     this.#members.delete(member);
   }
 }

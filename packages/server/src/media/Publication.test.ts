@@ -8,7 +8,7 @@ import type { ServerError } from '../errors.js';
 import type { Member } from '../rooms/Member.js';
 import { sdpFixture } from '../../../../tests/fixtures/sdp.js';
 import { Downlink } from './Downlink.js';
-import type { MediaEngine, PublisherTransport, SlotInit, SlotTransport, SubscriberTransport, TransportListener } from './MediaEngine.js';
+import type { MediaEngine, SlotInit, SubscriberTransport, TrackTransport, TransportListener } from './MediaEngine.js';
 import { MediaStats } from './MediaStats.js';
 import { Publication } from './Publication.js';
 import { mungePublisherOffer } from './sdp.js';
@@ -18,10 +18,9 @@ const offer = mungePublisherOffer(sdpFixture('wrtc-camera-offer'), 'video', ['VP
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** A transport (or a slot) that records what is sent; `failOn` makes `send` throw for the packets it matches. */
-class FakeTransport implements PublisherTransport, SlotTransport {
-  readonly answer = '';
+class FakeTransport implements TrackTransport {
   readonly mid = '0';
-  readonly open = true;
+  open = false;
   readonly sent: Buffer[] = [];
   listener: TransportListener | undefined;
   closed = false;
@@ -43,8 +42,8 @@ class FakeTransport implements PublisherTransport, SlotTransport {
 /** A viewer's receive connection whose one slot is a FakeTransport, open from the start. */
 class FakeSubscriberTransport implements SubscriberTransport {
   readonly id = 'c1';
-  readonly slot = new FakeTransport();
-  addSlot(_init: SlotInit): SlotTransport {
+  readonly slot = Object.assign(new FakeTransport(), { open: true });
+  addSlot(_init: SlotInit): TrackTransport {
     return this.slot;
   }
   createOffer(): Promise<string> {

@@ -4,7 +4,7 @@ import type { Logger } from '../logger.js';
 import type { Member } from '../rooms/Member.js';
 import { SafeEmitter } from '../util/SafeEmitter.js';
 import { internalFailure } from './failure.js';
-import type { PublisherTransport, TransportListener, TransportState } from './MediaEngine.js';
+import type { TrackTransport, TransportListener, TransportState } from './MediaEngine.js';
 import type { MediaStats } from './MediaStats.js';
 import {
   BandwidthEstimator,
@@ -24,7 +24,7 @@ import {
   parseRtcp,
   type SourceClock,
 } from './rtp/index.js';
-import type { PublisherOffer } from './sdp.js';
+import type { PublishedSection } from './sdp.js';
 import { Subscription, type SubscriptionInit } from './Subscription.js';
 
 /** Bookkeeping period: NACKs, deferred keyframe requests and REMB are checked this often. */
@@ -51,8 +51,10 @@ export interface PublicationInit {
   id: string;
   member: Member;
   source: MediaSource;
-  offer: PublisherOffer;
-  transport: PublisherTransport;
+  /** Its m-section of the publisher's offer. */
+  offer: PublishedSection;
+  /** That m-section's track on the publisher's send connection. */
+  transport: TrackTransport;
   stats: MediaStats;
   /** Carries the publication's ids; a failure of its own work is logged here. */
   logger: Logger;
@@ -89,8 +91,8 @@ export class Publication extends SafeEmitter<PublicationEvents> implements Trans
   readonly id: string;
   readonly member: Member;
   readonly source: MediaSource;
-  readonly offer: PublisherOffer;
-  readonly #transport: PublisherTransport;
+  readonly offer: PublishedSection;
+  readonly #transport: TrackTransport;
   readonly #stats: MediaStats;
   readonly #logger: Logger;
   readonly #isVideo: boolean;
@@ -132,6 +134,8 @@ export class Publication extends SafeEmitter<PublicationEvents> implements Trans
       this.close('transport timeout', new ServerError('TRANSPORT_TIMEOUT', `the publication did not connect within ${init.connectTimeoutMs} ms`));
     }, init.connectTimeoutMs);
     this.#connectTimer.unref();
+    // A track that carried an earlier publication of the source is open already.
+    if (init.transport.open) this.onState('connected');
   }
 
   get closed(): boolean {

@@ -1,5 +1,5 @@
 /**
- * The SDP the SFU reads and rewrites: one m-section per transport (docs/media.md). libdatachannel
+ * The SDP the SFU reads and rewrites (docs/media.md). libdatachannel
  * answers whatever an offer contains, so a publisher's offer is cut down to what we forward before
  * it reaches the engine; the engine's answer then agrees to exactly that. sdp-transform parses and
  * writes; what to keep is decided here.
@@ -111,10 +111,9 @@ export function chooseCodec(kind: string, codecs: readonly SdpCodec[], preferenc
   return undefined;
 }
 
-/** A publisher's offer, cut down to what the SFU forwards. */
-export interface PublisherOffer {
-  /** The offer to give the engine. */
-  sdp: string;
+/** One m-section of a publisher's offer, as the SFU forwards it. */
+export interface PublishedSection {
+  mid: string;
   kind: MediaKind;
   codec: SdpCodec;
   /** Header extension ids of the offer (undefined when not offered). */
@@ -125,19 +124,29 @@ export interface PublisherOffer {
   simulcast: string | undefined;
 }
 
+/** A publisher's offer of one m-section (a connection of its own), cut down to what the SFU forwards. */
+export interface PublisherOffer extends PublishedSection {
+  /** The offer to give the engine. */
+  sdp: string;
+}
+
+/** A publisher's whole send connection offer, every m-section cut down to what the SFU forwards. */
+export interface ConnectionOffer {
+  sdp: string;
+  /** By mid; undefined for an m-section with no codec in common (or rejected, port 0). */
+  sections: Map<string, PublishedSection | undefined>;
+}
+
 /**
- * Checks a publisher offer (exactly one m-section of `kind`) and rewrites it to the chosen codec:
- * other payload types (RTX, RED, FEC included: retransmissions then come on the media SSRC),
- * transport-cc and unknown header extensions, and RTX SSRC lines go.
- * Throws SdpError for an unusable SDP; returns undefined when no codec is in common.
+ * Rewrites one m-section of a publisher offer to the chosen codec: other payload types (RTX, RED,
+ * FEC included: retransmissions then come on the media SSRC), transport-cc and unknown header
+ * extensions, and RTX SSRC lines go. Undefined (and left as it is) when no codec is in common.
  */
-export function mungePublisherOffer(sdp: string, kind: MediaKind, preference: readonly string[]): PublisherOffer | undefined {
-  const session = parseSdp(sdp);
-  if (session.media.length !== 1) throw new SdpError(`a publisher offer has one m-section, this one has ${session.media.length}`);
-  const media = session.media[0]!;
+function mungeSection(session: SessionDescription, media: MediaDescription, preference: readonly string[]): PublishedSection | undefined {
   const codecs = codecsOf(media);
-  if (media.type !== kind) throw new SdpError(`expected an ${kind} m-section, got ${media.type}`);
   if (!media.fingerprint && !session.fingerprint) throw new SdpError('the offer has no DTLS fingerprint');
+  if (media.type !== 'audio' && media.type !== 'video') throw new SdpError(`an m-section of type ${media.type} cannot be published`);
+  const kind: MediaKind = media.type;
   const codec = chooseCodec(kind, codecs, preference);
   if (!codec) return undefined;
 
@@ -159,13 +168,44 @@ export function mungePublisherOffer(sdp: string, kind: MediaKind, preference: re
   const extId = (uri: string) => media.ext?.find((e) => e.uri === uri)?.value;
   const { simulcast } = media;
   return {
-    sdp: writeSdp(session),
+    mid: String(media.mid ?? ''),
     kind,
     codec,
     extIds: { mid: extId(EXT_MID), rid: extId(EXT_RID) },
     rids: orderRids((media.rids ?? []).filter((r) => r.direction === 'send').map((r) => String(r.id))),
     simulcast: simulcast?.dir1 === 'send' ? simulcast.list1 : simulcast?.dir2 === 'send' ? simulcast.list2 : undefined,
   };
+}
+
+/**
+ * Checks a publisher offer of exactly one m-section of `kind` (a connection of its own) and
+ * rewrites it to the chosen codec (see mungeSection). Throws SdpError for an unusable SDP; returns
+ * undefined when no codec is in common.
+ */
+export function mungePublisherOffer(sdp: string, kind: MediaKind, preference: readonly string[]): PublisherOffer | undefined {
+  const session = parseSdp(sdp);
+  if (session.media.length !== 1) throw new SdpError(`a publisher offer has one m-section, this one has ${session.media.length}`);
+  const media = session.media[0]!;
+  codecsOf(media);
+  if (media.type !== kind) throw new SdpError(`expected an ${kind} m-section, got ${media.type}`);
+  const section = mungeSection(session, media, preference);
+  return section && { ...section, sdp: writeSdp(session) };
+}
+
+/**
+ * Checks and rewrites a publisher's whole send connection offer (any number of m-sections, each
+ * as mungeSection does). The rewrite of each m-section depends on it alone, so a renegotiated offer
+ * keeps what an earlier one agreed (payload types, extension ids). Throws SdpError when unusable.
+ */
+export function mungeConnectionOffer(sdp: string, preference: readonly string[]): ConnectionOffer {
+  const session = parseSdp(sdp);
+  if (session.media.length === 0) throw new SdpError('the offer has no m-section');
+  const sections = new Map<string, PublishedSection | undefined>();
+  for (const media of session.media) {
+    if (media.mid === undefined) throw new SdpError(`an m=${media.type} section has no a=mid`);
+    sections.set(String(media.mid), media.port === 0 ? undefined : mungeSection(session, media, preference));
+  }
+  return { sdp: writeSdp(session), sections };
 }
 
 /**

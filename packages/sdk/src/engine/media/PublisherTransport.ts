@@ -24,10 +24,46 @@ export interface PublisherStats {
 const COUNTERS = ['pliCount', 'firCount', 'nackCount', 'packetsSent', 'bytesSent'] as const;
 
 /**
- * One source sent to the SFU: one peer connection, one sendonly transceiver, the client offers
- * (`media.publish`), the server answers. Closing it is local only; `media.unpublish` is the caller's.
+ * What the publisher counted, from a stats report of its connection (null: nothing yet). With
+ * `trackId`, only the streams of that track (its media-source), for a connection carrying several.
  */
-export class PublisherTransport {
+export function publisherStats(report: RTCStatsReport | null, trackId?: string): PublisherStats {
+  const out: PublisherStats = { pliCount: 0, firCount: 0, nackCount: 0, packetsSent: 0, bytesSent: 0, roundTripTime: null, fractionLost: null };
+  const all: Record<string, unknown>[] = [];
+  report?.forEach((s: Record<string, unknown>) => all.push(s));
+  const sources = new Set(all.filter((s) => (s.type === 'media-source' || s.type === 'track') && s.trackIdentifier === trackId).map((s) => s.id));
+  const outbound = all.filter((s) => s.type === 'outbound-rtp' && (trackId === undefined || sources.has(s.mediaSourceId) || sources.has(s.trackId)));
+  const outboundIds = new Set(outbound.map((s) => s.id));
+  for (const s of outbound) for (const k of COUNTERS) out[k] += typeof s[k] === 'number' ? (s[k] as number) : 0;
+  for (const s of all) {
+    if (s.type !== 'remote-inbound-rtp' || (trackId !== undefined && !outboundIds.has(s.localId))) continue;
+    // One per stream (simulcast layer): report the worst.
+    if (typeof s.roundTripTime === 'number') out.roundTripTime = Math.max(out.roundTripTime ?? 0, s.roundTripTime);
+    if (typeof s.fractionLost === 'number') out.fractionLost = Math.max(out.fractionLost ?? 0, s.fractionLost);
+  }
+  return out;
+}
+
+/** One source being sent to the SFU, on the shared send connection or on one of its own. */
+export interface PublishedSource {
+  readonly source: MediaSource;
+  readonly track: MediaStreamTrack;
+  /** The server's id for it, named again by `media.publicationEnded`. */
+  readonly publicationId: string;
+  readonly codec: string;
+  /** When its connection's ICE first connected (ms since the epoch); null while it never did. */
+  readonly connectedSince: number | null;
+  stats(): Promise<PublisherStats>;
+  /** Local only (`media.unpublish` is the caller's); does not stop the track (the device owns it). Idempotent. */
+  close(): void;
+}
+
+/**
+ * One source sent to the SFU on a connection of its own (a simulcast camera: libdatachannel routes
+ * simulcast layers only on a connection of their own): one sendonly transceiver, the client offers
+ * (`media.publish` without `connectionId`), the server answers.
+ */
+export class PublisherTransport implements PublishedSource {
   readonly source: MediaSource;
   readonly track: MediaStreamTrack;
   /** The server's id for it, named again by `media.publicationEnded`. */
@@ -75,7 +111,7 @@ export class PublisherTransport {
       await gatheringComplete(pc);
       const sdp = pc.localDescription?.sdp ?? offer.sdp ?? '';
       const res = await request('media.publish', { source, sdp });
-      await pc.setRemoteDescription({ type: 'answer', sdp: res.sdp });
+      await pc.setRemoteDescription({ type: 'answer', sdp: res.sdp! });
       return new PublisherTransport(source, track, res, pc);
     } catch (err) {
       closeQuietly(pc);
@@ -97,19 +133,7 @@ export class PublisherTransport {
   }
 
   async stats(): Promise<PublisherStats> {
-    const out: PublisherStats = { pliCount: 0, firCount: 0, nackCount: 0, packetsSent: 0, bytesSent: 0, roundTripTime: null, fractionLost: null };
-    if (this.#closed) return out;
-    const report = await this.#pc.getStats();
-    report.forEach((s: Record<string, unknown>) => {
-      if (s.type === 'outbound-rtp') {
-        for (const k of COUNTERS) out[k] += typeof s[k] === 'number' ? (s[k] as number) : 0;
-      } else if (s.type === 'remote-inbound-rtp') {
-        // One per stream (simulcast layer): report the worst.
-        if (typeof s.roundTripTime === 'number') out.roundTripTime = Math.max(out.roundTripTime ?? 0, s.roundTripTime);
-        if (typeof s.fractionLost === 'number') out.fractionLost = Math.max(out.fractionLost ?? 0, s.fractionLost);
-      }
-    });
-    return out;
+    return publisherStats(this.#closed ? null : await this.#pc.getStats());
   }
 
   /** Idempotent. Does not stop the track (the device owns it). */

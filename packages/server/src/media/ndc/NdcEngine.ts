@@ -1,18 +1,13 @@
 import ndc from 'node-datachannel';
 import type { RtcConfig } from 'node-datachannel';
 import type { MediaEngine, PublisherTransport, SubscriberTransport } from '../MediaEngine.js';
-import { describeWhenGathered } from './gathered.js';
 import { NdcSubscriberTransport } from './NdcSubscriberTransport.js';
-import { NdcTransport } from './NdcTransport.js';
+import { NdcPublisherTransport } from './NdcPublisherTransport.js';
 
 export interface NdcEngineOptions {
   portRange?: { min: number; max: number } | undefined;
   /** Bind to (and announce) this address only. */
   bindAddress?: string | undefined;
-}
-
-class NdcPublisherTransport extends NdcTransport implements PublisherTransport {
-  answer = '';
 }
 
 /** Engines open in this process: libdatachannel's threads keep Node alive until the last one cleans up. */
@@ -33,17 +28,8 @@ export class NdcEngine implements MediaEngine {
     };
   }
 
-  async createPublisherTransport(id: string, offer: string): Promise<PublisherTransport> {
-    const pc = new ndc.PeerConnection(id, this.#config);
-    const transport = this.#track(new NdcPublisherTransport(pc, id));
-    pc.onTrack((track) => transport.attach(track));
-    try {
-      transport.answer = await describeWhenGathered(pc, () => pc.setRemoteDescription(offer, 'offer'));
-    } catch (err) {
-      transport.close();
-      throw err;
-    }
-    return transport;
+  createPublisherTransport(id: string): PublisherTransport {
+    return this.#track(new NdcPublisherTransport(new ndc.PeerConnection(id, this.#config), id));
   }
 
   createSubscriberTransport(id: string): SubscriberTransport {

@@ -1,78 +1,16 @@
 import ndc from 'node-datachannel';
-import type { PeerConnection, Track } from 'node-datachannel';
-import type { SlotInit, SlotTransport, SubscriberTransport, TransportListener, TransportState } from '../MediaEngine.js';
+import type { PeerConnection } from 'node-datachannel';
+import type { SlotInit, SubscriberTransport, TrackTransport, TransportState } from '../MediaEngine.js';
 import { SdpError } from '../sdp.js';
 import { describeWhenGathered } from './gathered.js';
 import { guarded, warnCallbackFailed } from './native-callback.js';
-
-const IGNORE: TransportListener = { onPacket() {}, onState() {} };
-
-/** One sendonly track of the connection. A listener that throws fails this slot alone. */
-class NdcSlot implements SlotTransport {
-  readonly mid: string;
-  readonly #track: Track;
-  readonly #label: string;
-  #listener: TransportListener = IGNORE;
-  #open = false;
-  #broken = false;
-
-  constructor(track: Track, mid: string, label: string) {
-    this.#track = track;
-    this.mid = mid;
-    this.#label = label;
-    const fail = (during: string) => (err: unknown) => this.#threw(during, err);
-    track.onOpen(
-      guarded(() => {
-        this.#open = true;
-        this.#listener.onState('connected');
-      }, fail('opening')),
-    );
-    track.onClosed(() => (this.#open = false));
-    track.onMessage(guarded((buf: Buffer) => this.#listener.onPacket(buf), fail('a packet')));
-  }
-
-  get open(): boolean {
-    return this.#open && !this.#broken;
-  }
-
-  setListener(listener: TransportListener): void {
-    if (!this.#broken) this.#listener = listener;
-  }
-
-  send(buf: Buffer): boolean {
-    if (!this.#open || this.#broken) return false;
-    try {
-      return this.#track.sendMessageBinary(buf);
-    } catch {
-      // The connection closed between the check and the send (native side): a lost packet.
-      return false;
-    }
-  }
-
-  /** A slot is never removed from its connection (see SubscriberTransport); this only detaches the listener. */
-  close(): void {
-    this.#listener = IGNORE;
-  }
-
-  #threw(during: string, err: unknown): void {
-    if (this.#broken) return;
-    this.#broken = true;
-    warnCallbackFailed(`${this.#label}/${this.mid}`, during, err);
-    const listener = this.#listener;
-    this.#listener = IGNORE;
-    try {
-      listener.onState('failed');
-    } catch {
-      // Failed twice; the warning above has the first error.
-    }
-  }
-}
+import { NdcTrack } from './NdcTrack.js';
 
 /** A member's receive connection on node-datachannel: the server offers, slots are sendonly tracks. */
 export class NdcSubscriberTransport implements SubscriberTransport {
   readonly id: string;
   readonly #pc: PeerConnection;
-  readonly #slots: NdcSlot[] = [];
+  readonly #slots: NdcTrack[] = [];
   #stateListener: (state: TransportState) => void = () => {};
   #offered = false;
   #closed = false;
@@ -94,7 +32,7 @@ export class NdcSubscriberTransport implements SubscriberTransport {
     );
   }
 
-  addSlot(init: SlotInit): SlotTransport {
+  addSlot(init: SlotInit): TrackTransport {
     const mid = String(this.#slots.length);
     const media = init.kind === 'video' ? new ndc.Video(mid, 'SendOnly') : new ndc.Audio(mid, 'SendOnly');
     const { codec } = init;
@@ -107,7 +45,7 @@ export class NdcSubscriberTransport implements SubscriberTransport {
       media.addOpusCodec(codec.pt, codec.fmtp || undefined);
     }
     media.addSSRC(init.ssrc, init.cname, init.cname, `${init.cname}-${mid}`);
-    const slot = new NdcSlot(this.#pc.addTrack(media), mid, this.id);
+    const slot = new NdcTrack(this.id, mid, this.#pc.addTrack(media));
     this.#slots.push(slot);
     return slot;
   }
