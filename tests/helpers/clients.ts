@@ -24,11 +24,19 @@ export function uniqueRoomId(): number {
 export interface ClientOptions {
   lang?: 'en' | 'zh';
   reconnectTimeoutMs?: number;
+  /** The WebRTC implementation (default: @roamhq/wrtc, found by the SDK). */
+  webrtc?: unknown;
 }
 
 /** A context that is already started as `identifier`. */
 export async function startedContext(serverUrl: string, identifier: string, opts: ClientOptions = {}): Promise<AVContext> {
-  const ctx = AVContext.create({ serverUrl, sdkAppId: TEST_APP_ID, lang: opts.lang ?? 'en', reconnectTimeoutMs: opts.reconnectTimeoutMs ?? 30000 });
+  const ctx = AVContext.create({
+    serverUrl,
+    sdkAppId: TEST_APP_ID,
+    lang: opts.lang ?? 'en',
+    reconnectTimeoutMs: opts.reconnectTimeoutMs ?? 30000,
+    ...(opts.webrtc ? { webrtc: opts.webrtc } : {}),
+  });
   await ctx.start({ identifier, userSig: userSigFor(identifier) });
   return ctx;
 }
