@@ -59,7 +59,7 @@ test('camera, microphone and screen on one send connection; two views and audio 
     assert.deepEqual(publishing.map((r) => r.source).sort(), ['audio', 'camera', 'screen']);
     assert.equal(new Set(publishing.map((r) => r.connection)).size, 1, 'one send connection carries the three sources');
     assert.equal(new Set(publishing.map((r) => r.mid)).size, 3, 'each on an m-section of its own');
-    assert.equal(hostRtc.made.length, 1, 'the host made one connection');
+    assert.equal(hostRtc.made.length, 2, 'the host made one send connection, and one receive connection (opened at entry)');
 
     const [camera, screen] = await room.requestViewList([
       { identifier: hostId, srcType: 'camera', size: 'big' },
@@ -89,8 +89,8 @@ test('camera, microphone and screen on one send connection; two views and audio 
     hostProxy.cut();
     await ended;
     for (let i = 0; i < 200 && server.logs.filter((r) => r.msg === 'publishing' && r.identifier === hostId).length < 6; i++) await sleep(50);
-    assert.equal(hostRtc.made.length, 2, 'one new send connection');
-    assert.equal(hostRtc.open(), 1, 'the old one closed');
+    assert.equal(hostRtc.made.length, 4, 'a new send connection and a new receive connection');
+    assert.equal(hostRtc.open(), 2, 'the old ones closed');
     const republished = server.logs.filter((r) => r.msg === 'publishing' && r.identifier === hostId).slice(3);
     assert.deepEqual(republished.map((r) => r.source).sort(), ['audio', 'camera', 'screen'], 'every source published again');
     assert.equal(new Set(republished.map((r) => r.connection)).size, 1);

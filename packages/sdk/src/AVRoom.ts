@@ -415,6 +415,7 @@ export class AVRoom extends TypedEmitter<AVRoomEvents> {
       endpoints: () => this.#endpoints,
       viewEnded: (view, reason) => this.emit('viewEnded', view, reason),
     });
+    this.#media.open();
     this.#media.syncAudio();
     this.#publisher?.start();
   }

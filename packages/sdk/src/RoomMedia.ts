@@ -24,6 +24,8 @@ export interface RoomMediaHost {
   viewEnded(view: AVView, reason: AVError | null): void;
 }
 
+const RECV_ANY = AuthBits.RECV_AUDIO | AuthBits.RECV_CAMERA_VIDEO | AuthBits.RECV_SCREEN_VIDEO;
+
 interface ViewEntry {
   view: AVView;
   remote: RemoteView;
@@ -144,6 +146,19 @@ export class RoomMedia {
     }
   }
 
+  /**
+   * Opens the receive connection now, when the room lets us receive anything: its handshake runs
+   * while the application waits for members, and the first view only adds an m-section to it.
+   */
+  open(): void {
+    if (this.#closed || (this.#host.authBits() & RECV_ANY) === 0) return;
+    this.#receiveConnection()
+      .then(() => this.#host.request('media.subscriberOpen', {}))
+      .catch((err: unknown) =>
+        this.#host.log.debug({ ...errorFields(toAVError(err, this.#host.lang)) }, 'opening the receive connection early failed'),
+      );
+  }
+
   /** An offer for the receive connection (made on the first one). */
   subscriberOffer(offer: ServerEventData<'media.subscriberOffer'>): void {
     if (this.#closed) return;
@@ -182,6 +197,7 @@ export class RoomMedia {
 
   #reopen(): void {
     if (this.#closed) return;
+    this.open();
     this.syncAudio();
     for (const [key, entry] of this.#views) {
       const target: ViewTarget = { identifier: entry.view.identifier, source: entry.view.srcType, size: entry.view.size };

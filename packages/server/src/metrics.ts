@@ -23,6 +23,7 @@ const MEDIA_COUNTERS = {
   hudong_nack_sent_total: ['nackSent', 'NACK packets sent to publishers'],
   hudong_keyframe_requests_received_total: ['keyframeRequestsReceived', 'PLI/FIR received from subscribers'],
   hudong_keyframe_requests_sent_total: ['keyframeRequestsSent', 'Keyframe requests (PLI+FIR) sent to publishers'],
+  hudong_keyframes_replayed_total: ['keyframesReplayed', 'New views started from the stored newest keyframe (no request to the publisher)'],
   hudong_remb_sent_total: ['rembSent', 'REMB packets sent to publishers'],
   hudong_receiver_reports_sent_total: ['receiverReportsSent', 'RTCP receiver reports sent to publishers'],
 } as const satisfies Record<string, readonly [keyof MediaStats, string]>;

@@ -122,6 +122,11 @@ export const Methods = {
   /** The client's answer to `media.subscriberOffer` `revision` (candidates gathered). */
   'media.subscriberAnswer': { params: z.object({ connectionId: z.string().max(64), revision: z.number().int().min(1), sdp: Sdp }), result: Empty },
   /**
+   * Open the caller's receive connection before any view (its offer follows as
+   * `media.subscriberOffer`), so that the first view finds it connected. Idempotent.
+   */
+  'media.subscriberOpen': { params: z.object({}), result: Empty },
+  /**
    * Drop the caller's receive connection and every view on it (no `media.subscriptionEnded`): after a
    * reconnect the client starts a fresh one. Idempotent.
    */

@@ -23,6 +23,7 @@ export const handlers: HandlerTable = {
   'media.unpublish': media.unpublish,
   'media.subscribe': media.subscribe,
   'media.subscriberAnswer': media.subscriberAnswer,
+  'media.subscriberOpen': media.subscriberOpen,
   'media.subscriberReset': media.subscriberReset,
   'media.setLayer': media.setLayer,
   'media.unsubscribe': media.unsubscribe,

@@ -18,6 +18,11 @@ export const subscriberAnswer: Handler<'media.subscriberAnswer'> = (ctx, { conne
   return {};
 };
 
+export const subscriberOpen: Handler<'media.subscriberOpen'> = (ctx) => {
+  ctx.services.media.subscriberOpen(viewer(ctx));
+  return {};
+};
+
 export const subscriberReset: Handler<'media.subscriberReset'> = (ctx) => {
   ctx.services.media.subscriberReset(viewer(ctx));
   return {};

@@ -69,13 +69,13 @@ function occupant(): SlotOccupant & { ended: (ServerError | null)[] } {
   return { ended, onPacket() {}, onState() {}, connectionClosed: (error) => ended.push(error) };
 }
 
-function setup(answerTimeoutMs = 60_000) {
+function setup(answerTimeoutMs = 60_000, openingVideoCodec?: string) {
   const connection = new FakeConnection();
   const offers: { connectionId: string; revision: number; sdp: string }[] = [];
   const member = { identifier: 'viewer', owner: { send: (_event: string, data: (typeof offers)[number]) => offers.push(data) } } as unknown as Member;
   const engine = { createSubscriberTransport: () => connection } as unknown as MediaEngine;
   let closed = 0;
-  const downlink = new Downlink({ id: 'c1', member, engine, answerTimeoutMs, logger: pino({ level: 'silent' }) }, () => closed++);
+  const downlink = new Downlink({ id: 'c1', member, engine, answerTimeoutMs, openingVideoCodec, logger: pino({ level: 'silent' }) }, () => closed++);
   return { connection, offers, downlink, closed: () => closed };
 }
 
@@ -183,5 +183,35 @@ describe('Downlink', () => {
     downlink.place(a, 'audio', OPUS, 'a');
     downlink.close(null);
     assert.deepEqual(a.ended, [null]);
+  });
+});
+
+describe('Downlink opened before any view', () => {
+  it('offers a free audio and a free video slot at once; the first audio and camera take them without another offer', async () => {
+    const { connection, offers, downlink } = setup(60_000, 'VP8');
+    downlink.open();
+    downlink.open();
+    await tick();
+    assert.equal(offers.length, 1, 'offered once, with the two slots');
+    assert.deepEqual(
+      connection.slots.map((s) => [s.init.kind, s.init.codec.name]),
+      [
+        ['audio', 'opus'],
+        ['video', 'VP8'],
+      ],
+    );
+    downlink.answer('c1', 1, answerFor(2, [OPUS, VP8]));
+    const wrtcOpus = { ...OPUS, pt: 109, fmtp: 'useinbandfec=1' };
+    const audio = downlink.place(occupant(), 'audio', wrtcOpus, 'a');
+    assert.equal(audio.mid, '0', 'an Opus publication of other parameters takes the opened audio slot');
+    const camera = downlink.place(occupant(), 'video', { ...VP8, pt: 98 }, 'v');
+    assert.equal(camera.mid, '1', 'a VP8 publication takes the opened video slot');
+    await tick();
+    assert.equal(offers.length, 1, 'no offer for either');
+    downlink.place(occupant(), 'video', VP8, 'w');
+    await tick();
+    assert.equal(offers.length, 2, 'a second camera needs a new m-section');
+    downlink.open();
+    assert.equal(connection.slots.length, 3, 'opening an open connection adds nothing');
   });
 });

@@ -60,10 +60,33 @@ export interface DownlinkInit {
   engine: MediaEngine;
   /** How long an offer may wait for its answer before the connection is given up (10004 TRANSPORT_TIMEOUT). */
   answerTimeoutMs: number;
+  /** The video codec of the slot `open` makes (the server's preferred one); undefined: audio only. */
+  openingVideoCodec?: string | undefined;
   logger: Logger;
 }
 
-const slotKey = (kind: MediaKind, codec: SdpCodec) => `${kind} ${codec.name.toLowerCase()} ${codec.fmtp}`;
+/**
+ * Views of one key can share a slot. Video keys carry the fmtp (an H.264 profile decides what a
+ * decoder accepts); Opus parameters (FEC, stereo) do not change what the receiver can play.
+ */
+const slotKey = (kind: MediaKind, codec: SdpCodec) => `${kind} ${codec.name.toLowerCase()}${kind === 'video' ? ` ${codec.fmtp}` : ''}`;
+
+/**
+ * The slots a connection opened before any view starts with (`open`): one for audio and one for the
+ * server's preferred video codec, in the payload types and parameters browsers use, so that the
+ * first audio and the first camera take them without another offer.
+ */
+const OPENING_CODECS: Record<string, SdpCodec> = {
+  opus: { pt: 111, name: 'opus', clockRate: 48000, channels: 2, fmtp: 'minptime=10;useinbandfec=1' },
+  vp8: { pt: 96, name: 'VP8', clockRate: 90000, channels: undefined, fmtp: '' },
+  h264: {
+    pt: 102,
+    name: 'H264',
+    clockRate: 90000,
+    channels: undefined,
+    fmtp: 'level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f',
+  },
+};
 
 /**
  * A member's one receive connection: every view and every received audio of that member travels on
@@ -81,6 +104,7 @@ export class Downlink {
   readonly #transport: SubscriberTransport;
   readonly #logger: Logger;
   readonly #answerTimeoutMs: number;
+  readonly #openingCodecs: SdpCodec[];
   readonly #slots: Slot[] = [];
   readonly #free = new Map<string, Slot[]>();
   #revision = 0;
@@ -95,6 +119,8 @@ export class Downlink {
     this.#member = init.member;
     this.#logger = init.logger;
     this.#answerTimeoutMs = init.answerTimeoutMs;
+    const video = OPENING_CODECS[init.openingVideoCodec?.toLowerCase() ?? ''];
+    this.#openingCodecs = [OPENING_CODECS.opus!, ...(video ? [video] : [])];
     this.#onClose = onClose;
     this.#transport = init.engine.createSubscriberTransport(init.id);
     this.#transport.onState((state) => {
@@ -126,6 +152,23 @@ export class Downlink {
     slot.occupant = occupant;
     slot.transport.setListener(occupant);
     return slot;
+  }
+
+  /**
+   * Offers the connection now, before any view, so that its handshake is done when the first view
+   * comes: with a free audio slot and a free video slot (an offer needs an m-section; the first
+   * received audio and the first view take them).
+   */
+  open(): void {
+    if (this.#slots.length > 0 || this.#closed) return;
+    for (const codec of this.#openingCodecs) {
+      const kind: MediaKind = codec.name === 'opus' ? 'audio' : 'video';
+      const ssrc = randomInt(2, 0xffffffff);
+      const slot = new Slot(this.#transport.addSlot({ kind, codec, ssrc, cname: `hudong-${this.id}` }), kind, codec, ssrc);
+      this.#slots.push(slot);
+      this.#free.set(slotKey(kind, codec), [slot]);
+    }
+    this.#scheduleOffer();
   }
 
   /** The view on `slot` ended: it is free for the next view of its kind and codec. */

@@ -304,6 +304,12 @@ export class MediaRouter {
     downlink.answer(connectionId, revision, sdp);
   }
 
+  /** media.subscriberOpen: the viewer's receive connection, offered now (no view yet). */
+  subscriberOpen(viewer: Member): void {
+    if (this.#closed) return;
+    this.#downlinkOf(viewer, this.#mediaOf(viewer)).open();
+  }
+
   /** media.subscriberReset: the viewer starts afresh; its views end without being reported. */
   subscriberReset(viewer: Member): void {
     this.#members.get(viewer)?.downlink?.close(null);
@@ -335,6 +341,7 @@ export class MediaRouter {
         member: viewer,
         engine: this.#engine,
         answerTimeoutMs: this.#config.mediaConnectTimeoutMs,
+        openingVideoCodec: this.#config.videoCodecs[0],
         logger: this.#logger.child({ identifier: viewer.identifier, connection: id }),
       },
       () => {

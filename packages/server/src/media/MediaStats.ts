@@ -11,6 +11,8 @@ export class MediaStats {
   nackSent = 0;
   keyframeRequestsReceived = 0;
   keyframeRequestsSent = 0;
+  /** New views started from a stored keyframe instead of a request to the publisher. */
+  keyframesReplayed = 0;
   rembSent = 0;
   receiverReportsSent = 0;
 }

@@ -72,6 +72,7 @@ function vp8(seq: number, key: boolean, ssrc = 0x1234): Buffer {
 
 const RR = 201;
 const isRr = (buf: Buffer) => buf[1] === RR;
+const isRtcpPacket = (buf: Buffer) => buf[1]! >= 192 && buf[1]! <= 223;
 
 describe('Publication', () => {
   const logs: Record<string, unknown>[] = [];
@@ -266,5 +267,35 @@ describe('Publication', () => {
     const connected = publish().publication;
     await sleep(120);
     assert.equal(connected.closed, false, 'a connected one is left alone');
+  });
+
+  it('a new view starts from the newest keyframe and what followed it (no request to the publisher); a stale one is requested', async () => {
+    const stats = new MediaStats();
+    const { publication, transport } = publish({ stats });
+    view(publication, 's1', stats);
+    for (const [seq, key] of [
+      [10, true],
+      [11, false],
+      [12, false],
+    ] as const)
+      transport.listener!.onPacket(vp8(seq, key));
+    const requested = stats.keyframeRequestsSent;
+    const late = view(publication, 's2', stats);
+    const seqs = () => late.transport.sent.filter((b) => !isRtcpPacket(b)).map((b) => b.readUInt16BE(2));
+    assert.deepEqual(seqs(), [10, 11, 12], 'the keyframe and the packets after it, in order');
+    assert.equal(stats.keyframesReplayed, 1);
+    assert.equal(stats.keyframeRequestsSent, requested, 'the publisher was not asked');
+    transport.listener!.onPacket(vp8(13, false));
+    assert.deepEqual(seqs(), [10, 11, 12, 13], 'live packets follow on');
+
+    await sleep(1050);
+    transport.listener!.onPacket(vp8(14, false));
+    const stale = view(publication, 's3', stats);
+    assert.deepEqual(
+      stale.transport.sent.filter((b) => !isRtcpPacket(b)),
+      [],
+      'a keyframe older than 1 s is not replayed',
+    );
+    assert.equal(stats.keyframesReplayed, 1);
   });
 });

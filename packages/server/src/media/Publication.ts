@@ -22,6 +22,7 @@ import {
   isRtcp,
   isVp8Keyframe,
   parseRtcp,
+  seqDelta,
   type SourceClock,
 } from './rtp/index.js';
 import type { PublishedSection } from './sdp.js';
@@ -33,6 +34,12 @@ const TICK_MS = 20;
 const SR_EVERY_TICKS = 50;
 /** Packets kept per stream for retransmission: ~1 s of 2.5 Mbps video. */
 const STORE_PACKETS = 1024;
+/**
+ * A new view of a video without simulcast starts with the newest keyframe and what followed it,
+ * from the packet store, when that keyframe is this recent: its decoder starts at once instead of
+ * waiting for a keyframe request to be answered (and the publisher is spared the spike).
+ */
+const REPLAY_MAX_AGE_MS = 1000;
 /** SSRC the SFU signs its feedback to publishers with (any value; receivers only match media SSRCs). */
 const FEEDBACK_SSRC = 1;
 
@@ -77,6 +84,10 @@ interface Layer extends PublishedLayer {
   keyframes: KeyframeThrottle;
   clock: SourceClock | undefined;
   reception: ReceptionStats;
+  /** The newest sequence number received. */
+  newestSeq: number;
+  /** The first packet of the newest keyframe, and when it came. */
+  lastKeyframe: { seq: number; atMs: number } | undefined;
 }
 
 /**
@@ -112,8 +123,10 @@ export class Publication extends SafeEmitter<PublicationEvents> implements Trans
   #ticks = 0;
   #live = false;
   #closed = false;
-  /** Scratch space for retransmissions: the store's copy must not be rewritten in place. */
+  /** Scratch space for retransmissions and replays: the store's copy must not be rewritten in place. */
   readonly scratch = Buffer.allocUnsafe(1500);
+  /** The header view of replayed packets (the live one, #packet, may be mid-use). */
+  readonly #replayed = new RtpHeader();
 
   constructor(init: PublicationInit) {
     super();
@@ -169,6 +182,30 @@ export class Publication extends SafeEmitter<PublicationEvents> implements Trans
       this.#fanout = this.#fanout.filter((s) => s !== subscription);
     });
     return subscription;
+  }
+
+  /**
+   * Sends `view` the newest keyframe and every packet after it, from the store, so that it can
+   * decode at once. False (nothing sent) without simulcast-free video, a keyframe younger than
+   * REPLAY_MAX_AGE_MS, or every packet since it in the store.
+   */
+  replayLatestKeyframe(view: Subscription, nowMs: number): boolean {
+    const layer = this.#layers[0];
+    const keyframe = layer?.lastKeyframe;
+    if (!this.#isVideo || this.simulcast || !layer || !keyframe || nowMs - keyframe.atMs > REPLAY_MAX_AGE_MS) return false;
+    const count = seqDelta(layer.newestSeq, keyframe.seq) + 1;
+    if (count < 1 || count > STORE_PACKETS) return false;
+    for (let i = 0; i < count; i++) if (!layer.store.get((keyframe.seq + i) & 0xffff)) return false;
+    const packet = this.#replayed;
+    for (let i = 0; i < count; i++) {
+      const stored = layer.store.get((keyframe.seq + i) & 0xffff)!;
+      const buf = this.scratch.subarray(0, stored.length);
+      stored.copy(buf);
+      if (!packet.parse(buf)) continue;
+      view.forward(packet, layer, i === 0, nowMs);
+    }
+    this.#stats.keyframesReplayed++;
+    return true;
   }
 
   /** The stored packet with original sequence number `seq` of layer `index` (a view; copy before storing more). */
@@ -249,7 +286,11 @@ export class Publication extends SafeEmitter<PublicationEvents> implements Trans
     layer.reception.onPacket(seq, packet.timestamp, nowMs);
     this.#bwe.onPacket(packet.ssrc, seq, buf.length, nowMs);
     const keyframe = this.#isVideo && payloadLength > 0 && this.#isKeyframe(buf, payloadOffset, payloadOffset + payloadLength);
-    if (keyframe) layer.keyframes.onKeyframe();
+    if (seqDelta(seq, layer.newestSeq) > 0) layer.newestSeq = seq;
+    if (keyframe) {
+      layer.keyframes.onKeyframe();
+      layer.lastKeyframe = { seq, atMs: nowMs };
+    }
     if (!this.#live) {
       this.#live = true;
       this.safeEmit('live');
@@ -299,6 +340,8 @@ export class Publication extends SafeEmitter<PublicationEvents> implements Trans
       keyframes: new KeyframeThrottle(500),
       clock: undefined,
       reception: new ReceptionStats(ssrc, this.offer.codec.clockRate),
+      newestSeq: packet.seq,
+      lastKeyframe: undefined,
     };
     this.#layers[index] = layer;
     this.#bySsrc.set(ssrc, layer);

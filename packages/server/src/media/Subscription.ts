@@ -116,8 +116,10 @@ export class Subscription extends SafeEmitter<SubscriptionEvents> implements Slo
     if (state === 'connected') {
       clearTimeout(this.#connectTimer);
       this.#connected = true;
-      // A new view cannot decode until the next keyframe: ask for one now (the publication guards its request).
-      this.publication.requestKeyframe(performance.now());
+      // A new video view cannot decode before a keyframe: the newest one from the store, else ask
+      // for one (the publication guards its request).
+      const nowMs = performance.now();
+      if (this.#isVideo && !this.publication.replayLatestKeyframe(this, nowMs)) this.publication.requestKeyframe(nowMs);
     } else {
       this.close(new ServerError('TRANSPORT_FAILED', `the view's transport ${state}`));
     }

@@ -6,7 +6,11 @@ export type MediaRequest = <M extends MethodName>(method: M, params: ParamsOf<M>
 /** Non-trickle: the SDP is sent once gathering is complete, or after `capMs` with what there is. */
 export const GATHER_CAP_MS = 2000;
 
-export function gatheringComplete(pc: RTCPeerConnection, capMs = GATHER_CAP_MS): Promise<void> {
+/**
+ * Resolves when ICE gathering completed, or after `capMs`, or (with `afterFirstMs`) that long after
+ * the first candidate: enough when the other side learns the rest from our connectivity checks.
+ */
+export function gatheringComplete(pc: RTCPeerConnection, capMs = GATHER_CAP_MS, afterFirstMs?: number): Promise<void> {
   if (pc.iceGatheringState === 'complete') return Promise.resolve();
   return new Promise((resolve) => {
     const done = () => {
@@ -20,6 +24,7 @@ export function gatheringComplete(pc: RTCPeerConnection, capMs = GATHER_CAP_MS):
     };
     const onCandidate = (e: Event) => {
       if (!(e as RTCPeerConnectionIceEvent).candidate) done();
+      else if (afterFirstMs !== undefined) setTimeout(done, afterFirstMs);
     };
     const timer = setTimeout(done, capMs);
     pc.addEventListener('icegatheringstatechange', onState);
