@@ -210,10 +210,16 @@ export async function waitForPlayingVideo(
   ).catch(async (err: Error) => {
     throw new Error(`${err.message}; videos on the page: ${JSON.stringify(await allVideos(page).catch(() => 'n/a'))}`);
   });
-  await sleep(opts.overMs ?? 1000);
-  const later = (await videoStats(page, selector))!;
-  if (!(later.presentedFrames > first.presentedFrames)) {
-    throw new Error(`${selector}: frames did not rise (${first.presentedFrames} → ${later.presentedFrames}); ${JSON.stringify(later)}`);
+  // Frames must rise over `overMs`. Counters that went down mean the element was given a new track
+  // meanwhile (a view re-opened after a reconnect): measure that one from where it is, once.
+  let from = first;
+  for (let attempt = 0; ; attempt++) {
+    await sleep(opts.overMs ?? 1000);
+    const later = (await videoStats(page, selector))!;
+    if (later.presentedFrames > from.presentedFrames) return later;
+    if (attempt > 0 || later.presentedFrames === from.presentedFrames) {
+      throw new Error(`${selector}: frames did not rise (${from.presentedFrames} → ${later.presentedFrames}); ${JSON.stringify(later)}`);
+    }
+    from = later;
   }
-  return later;
 }
