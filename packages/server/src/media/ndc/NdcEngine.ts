@@ -9,6 +9,8 @@ export interface NdcEngineOptions {
   portRange?: { min: number; max: number } | undefined;
   /** Bind to (and announce) this address only. */
   bindAddress?: string | undefined;
+  /** One UDP socket for every transport of the process (libjuice mux mode) instead of one each. @default false */
+  iceUdpMux?: boolean | undefined;
 }
 
 class NdcPublisherTransport extends NdcTransport implements PublisherTransport {
@@ -42,6 +44,7 @@ export class NdcEngine implements MediaEngine {
       iceServers: [],
       ...(options.portRange ? { portRangeBegin: options.portRange.min, portRangeEnd: options.portRange.max } : {}),
       ...(options.bindAddress ? { bindAddress: options.bindAddress } : {}),
+      ...(options.iceUdpMux ? { enableIceUdpMux: true } : {}),
     };
   }
 
