@@ -3,15 +3,16 @@
 # records the server process with perf (call graphs; JS frames named through --perf-basic-prof) while
 # it forwards, then prints the cost by library and the top symbols. Run from the repo root as root,
 # after `npm run build`; needs perf (apt-get install -y linux-perf).
-#   bash bench/forwarding/profile.sh [N=100] [SECONDS=15]
+#   bash bench/forwarding/profile.sh [N=100] [SECONDS=15] [SERVER_OPTIONS_JSON='{}']   e.g. '{"iceUdpMux":false}'
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 n=${1:-100}
 secs=${2:-15}
+server_config=${3:-'{}'}
 out=test-results/profile
 mkdir -p "$out"
 export NODE_OPTIONS="--perf-basic-prof-only-functions"
-bash ../shared/tools/netns-run node --import tsx bench/forwarding/run.ts --only hudong --n "$n" --warmup 20 --settle 8 --seconds $((secs + 20)) \
+bash ../shared/tools/netns-run node --import tsx bench/forwarding/run.ts --only hudong --n "$n" --warmup 20 --settle 8 --seconds $((secs + 20)) --server-config "$server_config" \
   >"$out/bench.out" 2>"$out/bench.log" &
 bench=$!
 until pid=$(grep -oP 'hudong started, pid \K\d+' "$out/bench.log" 2>/dev/null); do sleep 0.5; done

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
 import { after, describe, it } from 'node:test';
 import { EndpointEvent } from '@hudong/protocol';
-import { ServerProcess } from '../helpers/server.js';
+import { ServerProcess, type TestServerOptions } from '../helpers/server.js';
 import { loggedIn } from '../helpers/raw-client.js';
 import { waitUntil } from '../helpers/wait-until.js';
 import { WrtcPublisher, WrtcViewer } from '../helpers/wrtc-peers.js';
@@ -16,8 +16,8 @@ after(async () => {
   for (const close of closers.reverse()) await close();
 });
 
-/** UDP sockets `pid` holds: its socket descriptors whose inode is in its namespace's UDP tables. */
-function udpSockets(pid: number): number {
+/** The local ports of the UDP sockets `pid` holds: its socket descriptors whose inode is in its namespace's UDP tables. */
+function udpPorts(pid: number): number[] {
   const inodes = new Set<string>();
   for (const fd of readdirSync(`/proc/${pid}/fd`)) {
     try {
@@ -27,19 +27,20 @@ function udpSockets(pid: number): number {
       /* closed while we looked */
     }
   }
-  let udp = 0;
+  const ports: number[] = [];
   for (const table of ['udp', 'udp6']) {
     for (const line of readFileSync(`/proc/${pid}/net/${table}`, 'utf8').split('\n').slice(1)) {
-      const inode = line.trim().split(/\s+/)[9];
-      if (inode && inodes.has(inode)) udp++;
+      const fields = line.trim().split(/\s+/); // sl local_address(hex ip:port) rem_address st … inode(10th)
+      if (fields[9] && inodes.has(fields[9])) ports.push(parseInt(fields[1]!.split(':')[1]!, 16));
     }
   }
-  return udp;
+  return ports;
 }
+const udpSockets = (pid: number) => udpPorts(pid).length;
 
-/** A server with `iceUdpMux`, camera and microphone published and both viewed (4 transports), media flowing. */
-async function fourTransports(iceUdpMux: boolean, roomId: number) {
-  const server = await new ServerProcess({ config: { iceUdpMux } }).start();
+/** A server with `options`, camera and microphone published and both viewed (4 transports), media flowing. */
+async function fourTransports(options: TestServerOptions['config'], roomId: number) {
+  const server = await new ServerProcess({ config: options }).start();
   closers.push(() => server.stop());
   const pid = server.pid!;
   assert.equal(udpSockets(pid), 0, 'no media socket before the first transport');
@@ -71,9 +72,11 @@ async function fourTransports(iceUdpMux: boolean, roomId: number) {
 }
 
 describe('media transports and UDP sockets', () => {
-  it('iceUdpMux: every transport on one UDP socket, audio and video flowing; none left once they close', async () => {
-    const { pid, host, guest, peers } = await fourTransports(true, 801);
-    assert.equal(udpSockets(pid), 1);
+  it('iceUdpMux: every transport on one UDP socket, the one port of mediaPortRange, audio and video flowing; none left once they close', async () => {
+    // A single-port range: without the mux only the first transport could bind it.
+    const port = 31_000;
+    const { pid, host, guest, peers } = await fourTransports({ iceUdpMux: true, mediaPortRange: { min: port, max: port } }, 801);
+    assert.deepEqual(udpPorts(pid), [port]);
     for (const p of peers) p.close();
     host.sendRequest('room.exit');
     guest.sendRequest('room.exit');
@@ -81,7 +84,7 @@ describe('media transports and UDP sockets', () => {
   });
 
   it('without iceUdpMux: one UDP socket per transport', async () => {
-    const { pid, host, guest, peers } = await fourTransports(false, 802);
+    const { pid, host, guest, peers } = await fourTransports({ iceUdpMux: false }, 802);
     assert.equal(udpSockets(pid), 4);
     for (const p of peers) p.close();
     host.sendRequest('room.exit');
