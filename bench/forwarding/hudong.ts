@@ -1,15 +1,15 @@
 // Hudong side: the server through the tests' launcher, and load clients on the bare wire protocol (no SDK).
 import { EndpointEvent, type ResultOf } from '@hudong/protocol';
 import { RawClient } from '../../tests/helpers/raw-client.js';
-import { ServerProcess, type LogLine } from '../../tests/helpers/server.js';
+import { ServerProcess, type LogLine, type TestServerOptions } from '../../tests/helpers/server.js';
 
 export const ROOM_ID = 4242;
 
 type Member = ResultOf<'room.enter'>['members'][number];
 
-/** `hudong serve` on a free port, with rate limits no load client reaches; `onLog` sees its log lines. */
-export function startHudong(onLog: (line: LogLine) => void): Promise<ServerProcess> {
-  return new ServerProcess({ config: { ratePerSecond: 1000, rateBurst: 1000 }, onLog }).start();
+/** `hudong serve` on a free port, with rate limits no load client reaches and `config` on top; `onLog` sees its log lines. */
+export function startHudong(onLog: (line: LogLine) => void, config: TestServerOptions['config'] = {}): Promise<ServerProcess> {
+  return new ServerProcess({ config: { ratePerSecond: 1000, rateBurst: 1000, ...config }, onLog }).start();
 }
 
 /** A client logged in and in the bench room; it pings and acks like the SDK, and waits up to 20 s for an answer. */

@@ -9,13 +9,13 @@
 //        --settle S (after adding subscribers, later steps)  --workers K  --vs janus  --only janus|hudong
 //        --kf S (keyframe request period: Janus fir_freq, and a PLI from one Hudong subscriber; 0 = none)
 //        --janus-twcc (keep transport-cc toward the Janus publisher; default off = REMB only, as Hudong)
-import { fork, type ChildProcess } from 'node:child_process';
+//        --server-config JSON (Hudong server options on top of the bench's, e.g. '{"iceUdpMux":false}')
 import { cpus, networkInterfaces } from 'node:os';
 import { parseArgs } from 'node:util';
-import { fileURLToPath } from 'node:url';
-import { cpuMeter } from '../lib/cpu.js';
+import { cpuMeter, threadCpuMeter } from '../lib/cpu.js';
+import { Child } from './child.js';
 import { footprint, type Footprint } from '../lib/footprint.js';
-import { formatBlock, formatFootprint, formatRatios, type Row } from './table.js';
+import { formatBlock, formatFootprint, formatRatios, formatThreads, type Row } from './table.js';
 import { startHudong } from './hudong.js';
 import { startJanus, JANUS_URL } from './janus.js';
 import type { PublisherStats } from './publisher.js';
@@ -34,6 +34,7 @@ const { values } = parseArgs({
     only: { type: 'string' },
     kf: { type: 'string', default: '10' },
     'janus-twcc': { type: 'boolean', default: false },
+    'server-config': { type: 'string', default: '{}' },
   },
 });
 const NS = values
@@ -46,6 +47,7 @@ const SECONDS = Number(values.seconds),
   SETTLE = Number(values.settle);
 const WORKERS = Number(values.workers),
   KF = Number(values.kf);
+const SERVER_CONFIG = JSON.parse(values['server-config']!) as Record<string, unknown>;
 const targets = (values.only ? [values.only] : ['hudong', ...(values.vs === 'janus' ? ['janus'] : [])]) as ('hudong' | 'janus')[];
 
 const t0 = Date.now();
@@ -61,51 +63,6 @@ if (
     'No non-loopback interface with 127.0.0.2: run inside the namespace, e.g.\n  ../shared/tools/netns-run node --import tsx bench/forwarding/run.ts',
   );
   process.exit(2);
-}
-
-/** A reply of a helper: `type` says which (`error` carries `message`), the rest depends on it. */
-interface Reply {
-  type: string;
-  message?: string;
-}
-
-/** A forked helper speaking {cmd} → {type} over IPC, one reply at a time. */
-class Child {
-  readonly proc: ChildProcess;
-  #waiters: { type: string; resolve: (m: Reply) => void; reject: (e: Error) => void }[] = [];
-  constructor(
-    file: string,
-    readonly label: string,
-    args: string[] = [],
-  ) {
-    this.proc = fork(fileURLToPath(new URL(file, import.meta.url)), args, {
-      execArgv: ['--import', 'tsx'],
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    });
-    this.proc.on('message', (message) => {
-      const m = message as Reply;
-      const i = this.#waiters.findIndex((w) => w.type === m.type || m.type === 'error');
-      if (i < 0) return m.type === 'error' ? log(`${label}: ${m.message}`) : undefined;
-      const [w] = this.#waiters.splice(i, 1);
-      if (m.type === 'error') w!.reject(new Error(`${label}: ${m.message}`));
-      else w!.resolve(m);
-    });
-    this.proc.on('error', (e) => log(`${label}: ${e.message}`));
-    this.proc.on('exit', (code) => this.#waiters.splice(0).forEach((w) => w.reject(new Error(`${label} exited (${code})`))));
-  }
-  /** The next reply `type`; `T` is what the helper sends with that type (see its header). */
-  next<T = Reply>(type: string, timeoutS = 600): Promise<T> {
-    return new Promise((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error(`${this.label}: no '${type}' in ${timeoutS} s`)), timeoutS * 1000);
-      this.#waiters.push({ type, resolve: (m) => (clearTimeout(t), resolve(m as T)), reject: (e) => (clearTimeout(t), reject(e)) });
-    });
-  }
-  call<T = Reply>(msg: object, reply: string, timeoutS?: number): Promise<T> {
-    if (!this.proc.connected) return Promise.reject(new Error(`${this.label} is gone`));
-    const p = this.next<T>(reply, timeoutS);
-    this.proc.send(msg);
-    return p;
-  }
 }
 
 interface SubSnap {
@@ -190,6 +147,7 @@ async function runTarget(target: 'hudong' | 'janus', pub: Child, workers: Child[
       ? await startHudong(
           (rec) =>
             (Number(rec.level) >= 40 || /^publication (ended|failed)/.test(String(rec.msg))) && log('hudong:', JSON.stringify(rec).slice(0, 400)),
+          SERVER_CONFIG,
         )
       : undefined;
   const server = hudong ?? (await startJanus(KF, values['janus-twcc']));
@@ -227,14 +185,16 @@ async function runTarget(target: 'hudong' | 'janus', pub: Child, workers: Child[
       const serverCount = async () => ({ at: Date.now(), count: target === 'hudong' ? await forwardedByServer(url) : NaN });
       const [p0, f0, a] = await Promise.all([pub.call<PublisherStats>({ cmd: 'stats' }, 'stats'), serverCount(), snapshot(workers)]);
       const meter = cpuMeter(pid);
+      const threadMeter = hudong ? threadCpuMeter(pid) : undefined;
       const wMeters = workers.map((w) => cpuMeter(w.proc.pid!)),
         pMeter = cpuMeter(pub.proc.pid!);
       await sleep(SECONDS);
       const cpu = meter();
+      const threads = threadMeter?.();
       const subsCpu = wMeters.reduce((t, m) => t + m().fraction, 0),
         pubCpu = pMeter().fraction;
       const [p1, f1, b] = await Promise.all([pub.call<PublisherStats>({ cmd: 'stats' }, 'stats'), serverCount(), snapshot(workers)]);
-      const r = row(have, a, b, cpu.fraction, footprint(pid));
+      const r = { ...row(have, a, b, cpu.fraction, footprint(pid)), ...(threads ? { threads } : {}) };
       const subs = b.flatMap((w) => w.subs);
       const tally = (f: (s: SubSnap) => string) =>
         Object.entries(subs.reduce<Record<string, number>>((t, s) => ((t[f(s)] = (t[f(s)] ?? 0) + 1), t), {}))
@@ -261,7 +221,13 @@ async function runTarget(target: 'hudong' | 'janus', pub: Child, workers: Child[
       log(
         `${target} N=${have}: cpu ${r.cpuPct.toFixed(1)}%, ${r.pktsPerSec.toFixed(0)} pkts/s received${serverCounted}, ${r.usPerPkt.toFixed(1)} µs/pkt, loss ${r.lossPct.toFixed(2)}%;` +
           ` publisher ${pubKbps.toFixed(0)} kbps ${pubPps.toFixed(0)} pkts/s ${p1.frameWidth}x${p1.frameHeight} kf+${pubDelta('keyFramesEncoded')} nack+${pubDelta('nackCount')} rtx+${pubDelta('retransmitted')} limit=${p1.limitation};` +
-          ` CPU: subscriber workers ${(subsCpu * 100).toFixed(0)}%, publisher ${(pubCpu * 100).toFixed(0)}% (of ${cpus().length} cores)`,
+          ` CPU: subscriber workers ${(subsCpu * 100).toFixed(0)}%, publisher ${(pubCpu * 100).toFixed(0)}% (of ${cpus().length} cores)` +
+          (threads
+            ? `; server threads ${Object.entries(threads.byThread)
+                .filter(([, f]) => f >= 0.005)
+                .map(([name, f]) => `${name} ${(f * 100).toFixed(1)}%`)
+                .join(', ')}, ${threads.switchesPerSec.toFixed(0)} switches/s`
+            : ''),
       );
     }
   } catch (e) {
@@ -277,8 +243,11 @@ async function runTarget(target: 'hudong' | 'janus', pub: Child, workers: Child[
   return rows;
 }
 
-const pub = new Child('./publisher.ts', 'publisher');
-const workers = Array.from({ length: WORKERS }, (_, k) => new Child('./subscriber-worker.ts', `worker${k}`, [String(k)]));
+const pub = new Child(new URL('./publisher.ts', import.meta.url), 'publisher', [], log);
+const workers = Array.from(
+  { length: WORKERS },
+  (_, k) => new Child(new URL('./subscriber-worker.ts', import.meta.url), `worker${k}`, [String(k)], log),
+);
 await Promise.all([pub.next('ready', 60), ...workers.map((w) => w.next('ready', 60))]);
 for (const target of targets) {
   try {
@@ -292,8 +261,11 @@ for (const target of targets) {
 pub.proc.send({ cmd: 'stop' });
 workers.forEach((w) => w.proc.kill());
 
-const out: string[] = [`Forwarding, one 640x360 VP8 publisher; measure ${SECONDS} s per step; keyframe request every ${KF || '–'} s`];
-if (results.hudong) out.push(formatBlock('Hudong', results.hudong), formatFootprint('Hudong', results.hudong));
+const out: string[] = [
+  `Forwarding, one 640x360 VP8 publisher; measure ${SECONDS} s per step; keyframe request every ${KF || '–'} s; Hudong options ${JSON.stringify(SERVER_CONFIG)}`,
+];
+if (results.hudong)
+  out.push(formatBlock('Hudong', results.hudong), formatFootprint('Hudong', results.hudong), formatThreads('Hudong', results.hudong));
 if (results.janus) out.push(formatBlock('Janus 1.1.2 (VideoRoom)', results.janus));
 if (results.hudong && results.janus) out.push(formatRatios(results.hudong, results.janus));
 for (const w of lagWarnings) out.push(`WARNING ${w}`);

@@ -1,7 +1,8 @@
 // Subscriber worker (child process of run.ts): many node-datachannel peers that only receive and
 // count RTP — no decoding, no depacketizing, no RTCP of their own (except an optional periodic PLI).
-// IPC in:  {cmd:'add', target, url, publisher, feedId, names:[...]} | {cmd:'snapshot'} | {cmd:'pli', seconds} | {cmd:'closeAll'}
-// IPC out: {type:'added', ok, errors} | {type:'snapshot', at, subs:[...]} | {type:'closed'}
+// IPC in:  {cmd:'add', target, url, publisher, feedId, names:[...]} | {cmd:'answer', name, offer} | {cmd:'snapshot'} | {cmd:'pli', seconds} | {cmd:'closeAll'}
+// IPC out: {type:'added', ok, errors} | {type:'answered', answer} | {type:'snapshot', at, subs:[...]} | {type:'closed'}
+// ('answer' is for send-path.ts: an offer from a bare node-datachannel sender, no SFU signalling.)
 import nodeDataChannel from 'node-datachannel';
 import type { PeerConnection, Track } from 'node-datachannel';
 import { joinHudong, waitForCamera } from './hudong.js';
@@ -146,6 +147,7 @@ let pliTimer: NodeJS.Timeout | undefined;
 /** What run.ts sends (see the header); Janus subscribers name the publisher's feed. */
 type WorkerCommand =
   | ({ cmd: 'add'; url: string; publisher: string; names: string[] } & ({ target: 'hudong' } | { target: 'janus'; feedId: number }))
+  | { cmd: 'answer'; name: string; offer: string }
   | { cmd: 'snapshot' }
   | { cmd: 'pli'; seconds: number }
   | { cmd: 'closeAll' };
@@ -176,6 +178,10 @@ async function handle(m: WorkerCommand): Promise<void> {
     };
     await Promise.all(Array.from({ length: 8 }, lane));
     send({ type: 'added', ok, errors });
+  } else if (m.cmd === 'answer') {
+    const { sub, answer } = await answerOffer(m.name, m.offer);
+    subs.push(sub);
+    send({ type: 'answered', answer });
   } else if (m.cmd === 'snapshot') {
     send({
       type: 'snapshot',

@@ -1,4 +1,5 @@
 // The result table: one block per SFU, then the ratios.
+import type { ThreadCpu } from '../lib/cpu.js';
 import { markdownTable } from '../lib/table.js';
 
 export interface Row {
@@ -14,6 +15,7 @@ export interface Row {
   rssMiB: number; // server resident memory at the end of the window
   fds: number; // server file descriptors then
   sockets: number; // of those, sockets
+  threads?: ThreadCpu; // the server's CPU by thread, and its context switches (Hudong only)
 }
 
 const HEAD = ['N', 'recv', 'server CPU %', 'fwd pkts/s', 'µs CPU/pkt', 'pkts/s per core', 'sub loss %', 'marginal µs/pkt', 'kbps/sub', 'keyframes'];
@@ -70,4 +72,26 @@ export function formatRatios(ours: Row[], ref: Row[]): string {
     return j ? [[String(o.n), fmt(o.usPerPkt / j.usPerPkt, 2), fmt(m, 2), fmt(o.pktsPerCore, 0), fmt(j.pktsPerCore, 0)]] : [];
   });
   return markdownTable('### Hudong vs Janus (below 1 = Hudong spends less CPU per packet)', head, body);
+}
+
+/** Which of the server's threads spends the CPU (% of one core), and its context switches per forwarded packet. */
+export function formatThreads(title: string, rows: Row[]): string {
+  const named = ['main', 'juice poll', 'juice mux', 'RTC worker'].filter((t) => rows.some((r) => (r.threads?.byThread[t] ?? 0) > 0));
+  const head = ['N', ...named.map((t) => `${t} %`), 'other %', 'main µs/pkt', 'switches/s', 'switches/pkt'];
+  const body = rows.flatMap((r) => {
+    if (!r.threads) return [];
+    const { byThread, switchesPerSec } = r.threads;
+    const other = Object.entries(byThread).reduce((t, [name, f]) => (named.includes(name) ? t : t + f), 0);
+    return [
+      [
+        String(r.n),
+        ...named.map((t) => fmt((byThread[t] ?? 0) * 100, 1)),
+        fmt(other * 100, 1),
+        fmt(((byThread.main ?? 0) * 1e6) / r.pktsPerSec, 1),
+        fmt(switchesPerSec, 0),
+        fmt(switchesPerSec / r.pktsPerSec, 3),
+      ],
+    ];
+  });
+  return markdownTable(`### ${title}: where the server's CPU runs (threads)`, head, body);
 }

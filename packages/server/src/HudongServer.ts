@@ -78,7 +78,7 @@ export class HudongServer {
     this.#media = new MediaRouter({
       config,
       logger: this.#logger,
-      engine: mediaEngine ?? new NdcEngine({ portRange: config.mediaPortRange, bindAddress: config.mediaAddress }),
+      engine: mediaEngine ?? new NdcEngine({ portRange: config.mediaPortRange, bindAddress: config.mediaAddress, iceUdpMux: config.iceUdpMux }),
     });
     const services: Services = {
       config,

@@ -76,6 +76,14 @@ export interface ServerOptions {
   /** UDP ports media transports bind to; without it the OS picks. */
   mediaPortRange?: { min: number; max: number };
   /**
+   * All media transports share one UDP socket (libjuice's mux mode): the server holds one UDP port and
+   * one descriptor for media however many members it serves, instead of one per transport, and the
+   * first free port of `mediaPortRange` (or the OS's pick) is that port. Off: a socket per transport.
+   * On by default: the CPU per forwarded packet was the same either way (docs/media.md).
+   * @default true
+   */
+  iceUdpMux?: boolean;
+  /**
    * IPv4 address media transports bind to and announce as their ICE candidate. libdatachannel gathers
    * no candidates on loopback-range interfaces, so a server on loopback offers none and only peers that
    * send their own candidates (libwebrtc, browsers) can connect; binding fixes that for peers like
@@ -123,6 +131,7 @@ export const SERVER_DEFAULTS: Readonly<Required<Pick<ServerOptions, DefaultedOpt
   mediaConnectTimeoutMs: 10000,
   maxSimulcastLayers: 3,
   testDropRate: 0,
+  iceUdpMux: true,
 };
 
 /** Options with every default applied and checked. */
@@ -187,6 +196,7 @@ export function resolveConfig(options: Omit<ServerOptions, 'logger' | 'mediaEngi
   ) {
     throw new TypeError('option mediaPortRange must be {min, max} with 1024 <= min <= max <= 65535');
   }
+  if (typeof merged.iceUdpMux !== 'boolean') throw new TypeError('option iceUdpMux must be true or false');
   if (options.mediaAddress !== undefined && !isIPv4(options.mediaAddress)) throw new TypeError('option mediaAddress must be an IPv4 address');
   if (!options.secret && !merged.dev) throw new TypeError('option secret is required unless dev is set');
   return {

@@ -8,6 +8,8 @@ export interface NdcEngineOptions {
   portRange?: { min: number; max: number } | undefined;
   /** Bind to (and announce) this address only. */
   bindAddress?: string | undefined;
+  /** One UDP socket for every transport of the process (libjuice mux mode) instead of one each. @default false */
+  iceUdpMux?: boolean | undefined;
 }
 
 /** Engines open in this process: libdatachannel's threads keep Node alive until the last one cleans up. */
@@ -25,6 +27,7 @@ export class NdcEngine implements MediaEngine {
       iceServers: [],
       ...(options.portRange ? { portRangeBegin: options.portRange.min, portRangeEnd: options.portRange.max } : {}),
       ...(options.bindAddress ? { bindAddress: options.bindAddress } : {}),
+      ...(options.iceUdpMux ? { enableIceUdpMux: true } : {}),
     };
   }
 

@@ -76,6 +76,17 @@ test('switching back to an earlier source re-anchors it', () => {
   assert.equal(r.rewrite(A, 150, 0, 21), undefined, 'A packet from before the second switch');
 });
 
+test('every call returns the same result object, rewritten: the per-packet path allocates nothing', () => {
+  const r = new SeqRewriter(90000);
+  const first = r.rewrite(A, 100, 1000, 0);
+  assert.deepEqual(first, { seq: 100, timestamp: 1000 });
+  const second = r.rewrite(A, 101, 4000, 33);
+  assert.equal(second, first);
+  assert.deepEqual(first, { seq: 101, timestamp: 4000 }, 'a result held across calls shows the latest packet');
+  assert.equal(r.rewrite(B, 7, 0, 133), first, 'after a switch too');
+  assert.deepEqual(first, { seq: 102, timestamp: 4000 + 9000 });
+});
+
 test('rejects a non-positive clock rate', () => {
   assert.throws(() => new SeqRewriter(0), RangeError);
 });

@@ -86,3 +86,14 @@ test('a new SSRC for the current rid waits for its keyframe', () => {
 test('needs at least one layer', () => {
   assert.throws(() => new SimulcastSelector([]), RangeError);
 });
+
+test('every call returns the same decision object, rewritten: the per-packet path allocates nothing', () => {
+  const s = started();
+  const waiting = s.onPacket(F, false, 10);
+  assert.deepEqual(waiting, decision(false, false, true));
+  const switching = s.onPacket(F, true, 20);
+  assert.equal(switching, waiting);
+  assert.deepEqual(waiting, decision(true, true, false), 'a decision held across calls shows the latest packet');
+  assert.equal(s.onPacket(H, false, 30), waiting);
+  assert.deepEqual(waiting, decision(false));
+});

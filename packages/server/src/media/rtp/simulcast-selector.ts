@@ -48,6 +48,8 @@ export class SimulcastSelector {
   #wanted: WantedLayer;
   #current: Layer | undefined;
   #target: Layer | undefined;
+  /** What {@link onPacket} returns, reused: it runs per packet and view, and allocates nothing. */
+  readonly #decision: SelectorDecision = { forward: false, switched: false, needKeyframe: false };
 
   /** @param layers ordered from lowest to highest quality. */
   constructor(layers: readonly SimulcastLayer[], options: SimulcastSelectorOptions = {}) {
@@ -77,10 +79,11 @@ export class SimulcastSelector {
   }
 
   /**
-   * Decides about one packet of the publisher.
+   * Decides about one packet of the publisher. The decision is one object reused by every call:
+   * read it before the next one.
    * @param rid the packet's rid header extension, if present: it binds the SSRC to its layer.
    */
-  onPacket(ssrc: number, isKeyframe: boolean, nowMs: number, rid?: string): SelectorDecision {
+  onPacket(ssrc: number, isKeyframe: boolean, nowMs: number, rid?: string): Readonly<SelectorDecision> {
     const layer = this.#layerOf(ssrc, rid);
     if (layer) layer.lastSeenMs = nowMs;
     const target = this.#pickTarget(nowMs);
@@ -90,17 +93,19 @@ export class SimulcastSelector {
       this.#current = target;
       switched = true;
     }
-    return {
-      forward: layer !== undefined && layer === this.#current,
-      switched,
-      needKeyframe: target !== undefined && target !== this.#current,
-    };
+    const decision = this.#decision;
+    decision.forward = layer !== undefined && layer === this.#current;
+    decision.switched = switched;
+    decision.needKeyframe = target !== undefined && target !== this.#current;
+    return decision;
   }
 
   #layerOf(ssrc: number, rid: string | undefined): Layer | undefined {
-    const known = this.#layers.find((l) => l.ssrc === ssrc);
-    if (known || rid === undefined) return known;
-    const named = this.#layers.find((l) => l.rid === rid);
+    let named: Layer | undefined;
+    for (const layer of this.#layers) {
+      if (layer.ssrc === ssrc) return layer;
+      if (rid !== undefined && layer.rid === rid) named ??= layer;
+    }
     if (!named) return undefined;
     // A new SSRC for a known rid means the encoding restarted: its old stream cannot be continued.
     if (named.ssrc !== undefined && named === this.#current) this.#current = undefined;

@@ -116,3 +116,30 @@ test('an unparseable payload is left alone', () => {
   assert.equal(r.rewrite(1, bad), false);
   assert.deepEqual([...bad], [0x80]);
 });
+
+test('rewrites a payload in place inside its RTP packet, given the payload bounds', () => {
+  const header = Buffer.from([0x80, 0x60, 0, 1, 0, 0, 0, 2, 0, 0, 0, 3]);
+  const inPacket = new Vp8Rewriter();
+  const alone = new Vp8Rewriter();
+  for (const [ssrc, pictureId, tl0] of [
+    [1, 100, 5],
+    [2, 7000, 200],
+    [2, 7001, 200],
+  ] as const) {
+    const packet = Buffer.concat([header, full(pictureId, tl0), Buffer.from([0xaa, 0xbb])]);
+    const end = packet.length - 2; // as if the last two bytes were RTP padding
+    assert.equal(inPacket.rewrite(ssrc, packet, header.length, end), true);
+    const payload = full(pictureId, tl0);
+    alone.rewrite(ssrc, payload);
+    assert.deepEqual(packet.subarray(header.length, end), payload, 'the same bytes as rewriting the payload alone');
+    assert.deepEqual(packet.subarray(0, header.length), header, 'the RTP header is not touched');
+    assert.deepEqual([...packet.subarray(end)], [0xaa, 0xbb], 'nor what follows the payload');
+  }
+});
+
+test('the payload bounds limit the descriptor: one cut by `end` is unparseable and left alone', () => {
+  const packet = Buffer.concat([Buffer.alloc(12), full(100, 5)]);
+  const before = Buffer.from(packet);
+  assert.equal(new Vp8Rewriter().rewrite(1, packet, 12, 12 + 3), false, 'PictureID and TL0PICIDX announced, 3 bytes given');
+  assert.deepEqual(packet, before);
+});

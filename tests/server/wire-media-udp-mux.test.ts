@@ -1,0 +1,94 @@
+// The server's UDP sockets for media (docs/server.md `iceUdpMux`): with the mux, one socket however many
+// transports; without it, one per transport. Real transports through `hudong serve` (counted from its
+// /proc): an @roamhq/wrtc publisher sends camera and microphone, a viewer decodes both. Runs inside
+// the namespace (run-tests does):  node scripts/run-tests.mjs tests/server/wire-media-udp-mux.test.ts
+import assert from 'node:assert/strict';
+import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
+import { after, describe, it } from 'node:test';
+import { EndpointEvent } from '@hudong/protocol';
+import { ServerProcess, type TestServerOptions } from '../helpers/server.js';
+import { loggedIn } from '../helpers/raw-client.js';
+import { waitUntil } from '../helpers/wait-until.js';
+import { WrtcPublisher, WrtcViewer } from '../helpers/wrtc-peers.js';
+
+const closers: (() => unknown)[] = [];
+after(async () => {
+  for (const close of closers.reverse()) await close();
+});
+
+/** The local ports of the UDP sockets `pid` holds: its socket descriptors whose inode is in its namespace's UDP tables. */
+function udpPorts(pid: number): number[] {
+  const inodes = new Set<string>();
+  for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+    try {
+      const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`));
+      if (m) inodes.add(m[1]!);
+    } catch {
+      /* closed while we looked */
+    }
+  }
+  const ports: number[] = [];
+  for (const table of ['udp', 'udp6']) {
+    for (const line of readFileSync(`/proc/${pid}/net/${table}`, 'utf8').split('\n').slice(1)) {
+      const fields = line.trim().split(/\s+/); // sl local_address(hex ip:port) rem_address st … inode(10th)
+      if (fields[9] && inodes.has(fields[9])) ports.push(parseInt(fields[1]!.split(':')[1]!, 16));
+    }
+  }
+  return ports;
+}
+const udpSockets = (pid: number) => udpPorts(pid).length;
+
+/** A server with `options`, camera and microphone published and both viewed (4 transports), media flowing. */
+async function fourTransports(options: TestServerOptions['config'], roomId: number) {
+  const server = await new ServerProcess({ config: options }).start();
+  closers.push(() => server.stop());
+  const pid = server.pid!;
+  assert.equal(udpSockets(pid), 0, 'no media socket before the first transport');
+  const { client: host } = await loggedIn(server.wsUrl, 'host');
+  const { client: guest } = await loggedIn(server.wsUrl, 'guest');
+  closers.push(
+    () => host.terminate(),
+    () => guest.terminate(),
+  );
+  assert.equal((await host.request('room.enter', { roomId, roomType: 'multi', authBits: 0xff, createRoom: true })).ok, true);
+  assert.equal((await guest.request('room.enter', { roomId, roomType: 'multi', authBits: 0xff, createRoom: false })).ok, true);
+  const peers: { close(): void }[] = [];
+  closers.push(() => peers.forEach((p) => p.close()));
+  for (const source of ['camera', 'audio'] as const) {
+    const { publisher, response } = await WrtcPublisher.publish(host, source);
+    peers.push(publisher);
+    assert.equal(response.ok, true, JSON.stringify(response.error));
+  }
+  // A publication goes live (HAS_CAMERA_VIDEO 3, HAS_AUDIO 5) with its first packet; only then can it be viewed.
+  for (const event of [EndpointEvent.HAS_CAMERA_VIDEO, EndpointEvent.HAS_AUDIO]) {
+    await guest.waitFor((f) => f.type === 'event' && f.event === 'room.endpoints' && f.data.event === event, 10_000, `room.endpoints ${event}`);
+  }
+  const camera = await WrtcViewer.view(guest, 'host', 'camera');
+  const microphone = await WrtcViewer.view(guest, 'host', 'audio');
+  peers.push(camera, microphone);
+  await camera.waitFrames(10, 10_000);
+  await waitUntil('audio samples at the viewer', () => microphone.samples > 0);
+  return { pid, host, guest, peers };
+}
+
+describe('media transports and UDP sockets', () => {
+  it('iceUdpMux: every transport on one UDP socket, the one port of mediaPortRange, audio and video flowing; none left once they close', async () => {
+    // A single-port range: without the mux only the first transport could bind it.
+    const port = 31_000;
+    const { pid, host, guest, peers } = await fourTransports({ iceUdpMux: true, mediaPortRange: { min: port, max: port } }, 801);
+    assert.deepEqual(udpPorts(pid), [port]);
+    for (const p of peers) p.close();
+    host.sendRequest('room.exit');
+    guest.sendRequest('room.exit');
+    await waitUntil('the shared socket closed with the last transport', () => udpSockets(pid) === 0);
+  });
+
+  it('without iceUdpMux: one UDP socket per transport', async () => {
+    const { pid, host, guest, peers } = await fourTransports({ iceUdpMux: false }, 802);
+    assert.equal(udpSockets(pid), 4);
+    for (const p of peers) p.close();
+    host.sendRequest('room.exit');
+    guest.sendRequest('room.exit');
+    await waitUntil('every transport socket closed', () => udpSockets(pid) === 0);
+  });
+});
