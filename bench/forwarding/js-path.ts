@@ -7,7 +7,8 @@
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { sdpFixture } from '../../tests/fixtures/sdp.js';
-import type { PublisherTransport, SubscriberTransport, TransportListener } from '../../packages/server/src/media/MediaEngine.js';
+import { Downlink } from '../../packages/server/src/media/Downlink.js';
+import type { MediaEngine, SubscriberTransport, TrackTransport, TransportListener } from '../../packages/server/src/media/MediaEngine.js';
 import { MediaStats } from '../../packages/server/src/media/MediaStats.js';
 import { Publication } from '../../packages/server/src/media/Publication.js';
 import { mungePublisherOffer } from '../../packages/server/src/media/sdp.js';
@@ -27,15 +28,28 @@ const N = Number(values.n),
 const SIMULCAST = values.simulcast!;
 
 /** Sends nothing: the native call is what send-path.ts measures. */
-class NullTransport implements PublisherTransport, SubscriberTransport {
-  readonly answer = '';
-  readonly offer = '';
+class NullTransport implements TrackTransport {
+  readonly mid = '0';
+  readonly open = true;
   send(): boolean {
     return true;
   }
   setListener(_listener: TransportListener): void {}
-  setAnswer(): void {}
   close(): void {}
+}
+
+/** A viewer's receive connection whose slots are NullTransports. */
+function nullDownlink(viewer: Member): Downlink {
+  const connection: SubscriberTransport = {
+    id: 'c',
+    addSlot: () => new NullTransport(),
+    createOffer: () => Promise.resolve(''),
+    setAnswer: () => {},
+    onState: () => {},
+    close: () => {},
+  };
+  const engine = { createSubscriberTransport: () => connection } as unknown as MediaEngine;
+  return new Downlink({ id: 'c', member: viewer, engine, answerTimeoutMs: 3_600_000, logger }, () => {});
 }
 
 const offer = SIMULCAST
@@ -57,13 +71,14 @@ const publication = new Publication({
 publication.onState('connected');
 const viewStats = new MediaStats();
 for (let i = 0; i < N; i++) {
+  const viewer = { identifier: `viewer${i}`, owner: { send() {} } } as unknown as Member;
   publication
     .subscribe({
       id: `v${i}`,
-      viewer: { identifier: `viewer${i}` } as Member,
+      viewer,
       size: 'big',
-      transport: new NullTransport(),
-      ssrc: 0x5eed0000 + i,
+      downlink: nullDownlink(viewer),
+      cname: `viewer${i}`,
       stats: viewStats,
       dropRate: 0,
       connectTimeoutMs: 3_600_000,

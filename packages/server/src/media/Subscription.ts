@@ -148,7 +148,7 @@ export class Subscription extends SafeEmitter<SubscriptionEvents> implements Slo
       const out = slot.seq.rewrite(ssrc, packet.seq, packet.timestamp, nowMs);
       if (!out) return;
       const buf = packet.buffer;
-      if (this.#vp8 && payloadLength > 0) this.#vp8.rewrite(ssrc, buf.subarray(payloadOffset, payloadOffset + payloadLength));
+      if (this.#vp8 && payloadLength > 0) this.#vp8.rewrite(ssrc, buf, payloadOffset, payloadOffset + payloadLength);
       rewriteRtpHeader(buf, slot.pt, out.seq, out.timestamp, slot.ssrc);
       this.#sent.record(buf, layer.index, packet.seq, payloadOffset, payloadLength);
       slot.senderReports.onPacketSent(payloadLength);
