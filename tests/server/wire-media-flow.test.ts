@@ -57,7 +57,10 @@ describe('media through the SFU (wrtc ↔ node-datachannel)', () => {
 
     const viewStarted = Date.now();
     const view = await WrtcViewer.view(guest, hostId, 'camera');
-    closers.push(() => view.close());
+    closers.push(
+      () => view.close(),
+      () => view.connection.close(),
+    );
     const listen = await WrtcViewer.view(guest, hostId, 'audio');
     closers.push(() => listen.close());
     await view.waitFrames(30, 10_000);
@@ -122,7 +125,10 @@ describe('media through the SFU (wrtc ↔ node-datachannel)', () => {
     assert.equal(response.ok, true);
     await endpointEvent(guest, 3);
     const view = await WrtcViewer.view(guest, hostId, 'camera');
-    closers.push(() => view.close());
+    closers.push(
+      () => view.close(),
+      () => view.connection.close(),
+    );
     await view.waitFrames(10, 10_000);
     const before = view.frames;
     const encodedBefore = (await publisher.outbound()).framesEncoded;

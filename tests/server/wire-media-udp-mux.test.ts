@@ -1,5 +1,5 @@
 // The server's UDP sockets for media (docs/server.md `iceUdpMux`): with the mux, one socket however many
-// transports; without it, one per transport. Real transports through `hudong serve` (counted from its
+// connections; without it, one per connection. Real connections through `hudong serve` (counted from its
 // /proc): an @roamhq/wrtc publisher sends camera and microphone, a viewer decodes both. Runs inside
 // the namespace (run-tests does):  node scripts/run-tests.mjs tests/server/wire-media-udp-mux.test.ts
 import assert from 'node:assert/strict';
@@ -38,8 +38,8 @@ function udpPorts(pid: number): number[] {
 }
 const udpSockets = (pid: number) => udpPorts(pid).length;
 
-/** A server with `options`, camera and microphone published and both viewed (4 transports), media flowing. */
-async function fourTransports(options: TestServerOptions['config'], roomId: number) {
+/** A server with `options`, camera and microphone published (a connection each) and both viewed (one receive connection), media flowing. */
+async function threeConnections(options: TestServerOptions['config'], roomId: number) {
   const server = await new ServerProcess({ config: options }).start();
   closers.push(() => server.stop());
   const pid = server.pid!;
@@ -65,17 +65,17 @@ async function fourTransports(options: TestServerOptions['config'], roomId: numb
   }
   const camera = await WrtcViewer.view(guest, 'host', 'camera');
   const microphone = await WrtcViewer.view(guest, 'host', 'audio');
-  peers.push(camera, microphone);
+  peers.push(camera, microphone, camera.connection);
   await camera.waitFrames(10, 10_000);
   await waitUntil('audio samples at the viewer', () => microphone.samples > 0);
   return { pid, host, guest, peers };
 }
 
 describe('media transports and UDP sockets', () => {
-  it('iceUdpMux: every transport on one UDP socket, the one port of mediaPortRange, audio and video flowing; none left once they close', async () => {
+  it('iceUdpMux: every connection on one UDP socket, the one port of mediaPortRange, audio and video flowing; none left once they close', async () => {
     // A single-port range: without the mux only the first transport could bind it.
     const port = 31_000;
-    const { pid, host, guest, peers } = await fourTransports({ iceUdpMux: true, mediaPortRange: { min: port, max: port } }, 801);
+    const { pid, host, guest, peers } = await threeConnections({ iceUdpMux: true, mediaPortRange: { min: port, max: port } }, 801);
     assert.deepEqual(udpPorts(pid), [port]);
     for (const p of peers) p.close();
     host.sendRequest('room.exit');
@@ -83,9 +83,10 @@ describe('media transports and UDP sockets', () => {
     await waitUntil('the shared socket closed with the last transport', () => udpSockets(pid) === 0);
   });
 
-  it('without iceUdpMux: one UDP socket per transport', async () => {
-    const { pid, host, guest, peers } = await fourTransports({ iceUdpMux: false }, 802);
-    assert.equal(udpSockets(pid), 4);
+  it('without iceUdpMux: one UDP socket per connection', async () => {
+    const { pid, host, guest, peers } = await threeConnections({ iceUdpMux: false }, 802);
+    // The raw host publishes each source on a connection of its own; the guest's two views share its receive connection.
+    assert.equal(udpSockets(pid), 3);
     for (const p of peers) p.close();
     host.sendRequest('room.exit');
     guest.sendRequest('room.exit');
