@@ -101,9 +101,14 @@ export class Subscription extends SafeEmitter<SubscriptionEvents> implements Slo
     return this.#slot.mid;
   }
 
-  /** A slot already open (a free one reused) carries the view at once; a new one after its negotiation. */
+  /**
+   * A slot already open (a free one reused) carries the view at once; a new one after its
+   * negotiation. Meanwhile a video asks its publisher for a keyframe already: it is in the store, to
+   * be replayed, by the time the slot opens.
+   */
   start(): void {
     if (this.#slot.transport.open) this.onState('connected');
+    else if (this.#isVideo) this.publication.requestKeyframe(performance.now());
   }
 
   /** Switches between simulcast layers (on the new layer's next keyframe); a no-op without simulcast. */
