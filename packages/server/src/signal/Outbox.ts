@@ -9,8 +9,9 @@ export type Frame = string | Buffer;
  * sees every frame in the order the server made them.
  *
  * Why: a request's fan-out costs one socket write per recipient (an ENTER to 99 members is 99
- * writes). Written inline, it sits between every other request read in the same round and that
- * request's answer; held here, answers go out first and the fan-out in slices between reads.
+ * writes). Written inline, it sits between the request and its own answer, and between every other
+ * request read in the same round and theirs; held here, the round's answers go out first and its
+ * fan-out right after.
  */
 export class Outbox {
   readonly #write: (frame: Frame) => void;
