@@ -3,8 +3,9 @@
 //   npm run bench:signalling [-- --joins 1000 --members 5000 --rooms 100 --cpu-prof DIR]
 // --cpu-prof DIR: the server writes a V8 CPU profile there when it stops (open it in Chrome DevTools).
 import { parseArgs } from 'node:util';
-import { AVContext } from '@hudong/sdk';
+import { AVContext, EndpointEvent } from '@hudong/sdk';
 import { ServerProcess, TEST_APP_ID, userSigFor } from '../../tests/helpers/server.js';
+import { waitUntil } from '../../tests/helpers/wait-until.js';
 import { cpuMeter } from '../lib/cpu.js';
 import { footprint } from '../lib/footprint.js';
 import { summarize } from '../lib/stats.js';
@@ -35,33 +36,60 @@ const server = await new ServerProcess({
 const pid = server.pid!;
 const contexts: AVContext[] = [];
 
-async function started(identifier: string): Promise<AVContext> {
+// UserSigs are signed before anything is timed: a user's client receives its sig from the app's
+// server and never signs one; signing here (deflate + HMAC) would load the bench clients' thread.
+const signed = (prefix: string, count: number) =>
+  [...Array(count).keys()].map((i) => ({ identifier: `${prefix}-${i}`, userSig: userSigFor(`${prefix}-${i}`) }));
+const latencyUsers = signed('lat', JOINS);
+const capacityUsers = signed('cap', MEMBERS);
+
+async function started(user: { identifier: string; userSig: string }): Promise<AVContext> {
   const ctx = AVContext.create({ serverUrl: server.wsUrl, sdkAppId: TEST_APP_ID });
-  await ctx.start({ identifier, userSig: userSigFor(identifier) });
+  await ctx.start(user);
   contexts.push(ctx);
   return ctx;
 }
 
 // 1. Latency: JOINS members, each timed from enterRoom() to its resolution, spread over 10 rooms,
-// a few joins in flight at once as a real crowd would arrive.
+// a few joins in flight at once as a real crowd would arrive. The other side of a join is timed
+// too: from enterRoom() until the last member already in the room has seen its ENTER (each member
+// listens to endpointsUpdate, as an app showing the member list does).
 const loginMs: number[] = [];
 const enterMs: number[] = [];
+const joins: { identifier: string; startedAt: number; others: number }[] = [];
+/** ENTER events seen, by the identifier that entered: how many members saw it, the last one when. */
+const sightings = new Map<string, { count: number; lastAt: number }>();
+function sawEnter(identifier: string): void {
+  const seen = sightings.get(identifier) ?? { count: 0, lastAt: 0 };
+  seen.count++;
+  seen.lastAt = performance.now();
+  sightings.set(identifier, seen);
+}
 await inBatches([...Array(JOINS).keys()], 10, async (i) => {
   const t0 = performance.now();
-  const ctx = await started(`lat-${i}`);
+  const user = latencyUsers[i]!;
+  const ctx = await started(user);
   loginMs.push(performance.now() - t0);
   const t1 = performance.now();
-  await ctx.enterRoom({ roomId: 1 + (i % 10), roomType: 'multi', createRoom: true });
+  const room = await ctx.enterRoom({ roomId: 1 + (i % 10), roomType: 'multi', createRoom: true });
   enterMs.push(performance.now() - t1);
+  // Each batch enters each room once: everyone in the snapshot is a member that will see this ENTER.
+  joins.push({ identifier: user.identifier, startedAt: t1, others: room.endpoints.size });
+  room.on('endpointsUpdate', (event, identifiers) => {
+    if (event === EndpointEvent.ENTER) for (const id of identifiers) sawEnter(id);
+  });
 });
+const announced = joins.filter((j) => j.others > 0);
+await waitUntil('every ENTER seen by its whole room', () => announced.every((j) => (sightings.get(j.identifier)?.count ?? 0) >= j.others), 10_000);
 const login = summarize(loginMs);
 const enter = summarize(enterMs);
+const seenByRoom = summarize(announced.map((j) => sightings.get(j.identifier)!.lastAt - j.startedAt));
 
 // 2. Capacity: MEMBERS members in ROOMS rooms; server memory and CPU per member.
 const rssBefore = rssBytes(pid);
 const fillCpu = cpuMeter(pid);
 await inBatches([...Array(MEMBERS).keys()], CONCURRENCY, async (i) => {
-  const ctx = await started(`cap-${i}`);
+  const ctx = await started(capacityUsers[i]!);
   await ctx.enterRoom({ roomId: 1000 + (i % ROOMS), roomType: 'multi', createRoom: true });
 });
 const fill = fillCpu();
@@ -80,6 +108,7 @@ const rows: [string, string][] = [
   ['login (start) p50 / p99 ms', `${login.p50.toFixed(2)} / ${login.p99.toFixed(2)}`],
   ['enterRoom p50 / p99 ms', `${enter.p50.toFixed(2)} / ${enter.p99.toFixed(2)}`],
   ['enterRoom max ms', enter.max.toFixed(2)],
+  [`ENTER seen by the whole room p50 / p99 ms (${seenByRoom.count} joins)`, `${seenByRoom.p50.toFixed(2)} / ${seenByRoom.p99.toFixed(2)}`],
   ['members held (healthz)', `${health.members} in ${health.rooms} rooms`],
   ['fill rate (login+enter) /s', (MEMBERS / fill.wallSec).toFixed(0)],
   ['server CPU per join ms', ((fill.cpuSec / MEMBERS) * 1000).toFixed(3)],

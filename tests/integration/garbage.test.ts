@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { ServerProcess } from '../helpers/server.js';
 import { RawClient } from '../helpers/raw-client.js';
-import { dispose, startedContext, uniqueId, uniqueRoomId } from '../helpers/clients.js';
+import { dispose, nextEvent, startedContext, uniqueId, uniqueRoomId } from '../helpers/clients.js';
 
 let server: ServerProcess;
 before(async () => {
@@ -85,7 +85,9 @@ test('10,000 malformed frames, then a normal client still works', async () => {
   try {
     const roomId = uniqueRoomId();
     const room = await a.enterRoom({ roomId, roomType: 'multi', createRoom: true });
+    const entered = nextEvent(room, 'endpointsUpdate');
     await b.enterRoom({ roomId, roomType: 'multi', createRoom: false });
+    await entered;
     assert.equal(room.endpoints.size, 1);
   } finally {
     await dispose(a, b);

@@ -7,7 +7,7 @@ import { AuthBits } from '@hudong/sdk';
 import { hostAndViewer } from '../helpers/media.js';
 import { ServerProcess } from '../helpers/server.js';
 import { RawClient } from '../helpers/raw-client.js';
-import { dispose, rejectsWith, rejectsWithServer, startedContext, uniqueId, uniqueRoomId, sleep } from '../helpers/clients.js';
+import { dispose, nextEvent, rejectsWith, rejectsWithServer, startedContext, uniqueId, uniqueRoomId, sleep } from '../helpers/clients.js';
 
 let server: ServerProcess;
 before(async () => {
@@ -24,7 +24,9 @@ test('1401 AV_ERR_ENDPOINT_NOT_EXIST and 1402 AV_ERR_ENDPOINT_HAS_NOT_VIDEO: vie
   const quiet = await startedContext(server.wsUrl, quietId);
   try {
     const room = await viewer.enterRoom({ roomId, roomType: 'multi', createRoom: true });
+    const entered = nextEvent(room, 'endpointsUpdate');
     await quiet.enterRoom({ roomId, roomType: 'multi', createRoom: false });
+    await entered; // the viewer must know the quiet member, or viewing it is 1401
     await rejectsWith(room.requestViewList([{ identifier: 'not-in-this-room', srcType: 'camera', size: 'big' }]), 1401, 'AV_ERR_ENDPOINT_NOT_EXIST');
     await rejectsWith(room.requestViewList([{ identifier: quietId, srcType: 'camera', size: 'big' }]), 1402, 'AV_ERR_ENDPOINT_HAS_NOT_VIDEO');
     await rejectsWith(room.requestViewList([{ identifier: quietId, srcType: 'screen', size: 'small' }]), 1402, 'AV_ERR_ENDPOINT_HAS_NOT_VIDEO');

@@ -8,12 +8,14 @@ const RequestEnvelope = z.object({ type: z.literal('request'), id: z.number().in
 const AckEnvelope = z.object({ type: z.literal('ack'), id: z.number().int().nonnegative() });
 const ClientEnvelope = z.discriminatedUnion('type', [RequestEnvelope, AckEnvelope]);
 
-const ResponseEnvelope = z.union([
+// Discriminated (not plain) unions: a client reads one of these per event, and a plain union tries
+// each branch in turn, building the failed branches' issues, before it reaches the one that fits.
+const ResponseEnvelope = z.discriminatedUnion('ok', [
   z.object({ type: z.literal('response'), id: z.number().int().nonnegative(), ok: z.literal(true), result: z.unknown() }),
   z.object({ type: z.literal('response'), id: z.number().int().nonnegative().nullable(), ok: z.literal(false), error: WireError }),
 ]);
 const EventEnvelope = z.object({ type: z.literal('event'), event: z.string(), data: z.unknown() });
-const ServerEnvelope = z.union([ResponseEnvelope, EventEnvelope]);
+const ServerEnvelope = z.discriminatedUnion('type', [ResponseEnvelope, EventEnvelope]);
 
 export type ClientMessage = { type: 'request'; id: number; method: MethodName; params: unknown } | { type: 'ack'; id: number };
 export type ServerMessage = z.infer<typeof ServerEnvelope>;

@@ -6,11 +6,14 @@ export const PROTOCOL_VERSION = 1;
 /** 1–128 printable characters, no whitespace: what an app account id (identifier) may be. */
 // eslint-disable-next-line no-control-regex -- control characters are exactly what the pattern refuses
 export const Identifier = z.string().regex(/^[^\s\u0000-\u001f\u007f]{1,128}$/u, 'identifier must be 1–128 printable characters without whitespace');
+const UINT64_LIMIT = 2n ** 64n;
 /** uint64 as a decimal string. */
 export const TinyId = z
   .string()
   .regex(/^(0|[1-9][0-9]{0,19})$/, 'tinyId must be a uint64 decimal string')
-  .refine((s) => /^[0-9]+$/.test(s) && BigInt(s) < 2n ** 64n, 'tinyId exceeds uint64');
+  // Only 20 digits can exceed 2^64 - 1: shorter ids skip the BigInt (every member info carries one). The
+  // refinement runs even when the pattern failed, so the digit test keeps BigInt() from throwing.
+  .refine((s) => s.length < 20 || (/^[0-9]+$/.test(s) && BigInt(s) < UINT64_LIMIT), 'tinyId exceeds uint64');
 /** uint32 app room id (AVSDK relation_id); 0 is not a room. */
 export const RoomId = z.number().int().min(1).max(0xffffffff);
 export const RoomType = z.enum(['multi', 'pair']);

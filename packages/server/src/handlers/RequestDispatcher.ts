@@ -27,7 +27,7 @@ export class RequestDispatcher implements RequestSink<Session> {
       // method and params are a correlated pair the compiler cannot follow through the union.
       const handler = this.#handlers[request.method] as Handler<MethodName>;
       const result = await handler({ connection, services: this.#services }, request.params as never);
-      connection.send(encodeResult(request.id, result));
+      connection.respond(encodeResult(request.id, result));
       const seconds = (performance.now() - started) / 1000;
       this.#metrics.recordRequest(request.method, 0, seconds);
       this.#services.logger.debug({ conn: connection.id, reqId: request.id, method: request.method, ms: seconds * 1000 }, 'request done');
@@ -46,7 +46,7 @@ export class RequestDispatcher implements RequestSink<Session> {
 
   #fail(connection: Connection<Session>, frame: RejectedFrame, started: number | null): void {
     try {
-      connection.send(encodeError(frame.reqId, frame.error.toWire()));
+      connection.respond(encodeError(frame.reqId, frame.error.toWire()));
       const seconds = started === null ? null : (performance.now() - started) / 1000;
       this.#metrics.recordRequest(frame.method ?? NO_METHOD, frame.error.code, seconds);
       logRequestFailure(this.#services.logger, logFields(connection, frame), frame.error);

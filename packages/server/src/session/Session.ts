@@ -9,7 +9,10 @@ import { PendingAcks } from './PendingAcks.js';
 /** What a session needs of a client connection. */
 export interface SessionTransport {
   readonly closed: boolean;
-  /** A text frame: a string, or its UTF-8 bytes (shared by every recipient of a broadcast). */
+  /**
+   * An event frame: a string, or its UTF-8 bytes (shared by every recipient of a broadcast). It may
+   * be written a little later (end of the event-loop round), but in order, and before a `close`.
+   */
   send(text: string | Buffer): void;
   close(code: number, reason: string): void;
 }

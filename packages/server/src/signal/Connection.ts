@@ -4,6 +4,7 @@ import { ServerError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { SafeEmitter } from '../util/SafeEmitter.js';
 import { CloseCode } from './CloseCode.js';
+import { Outbox, type Frame } from './Outbox.js';
 import { RateLimiter } from './RateLimiter.js';
 
 /** A request whose envelope and params passed their schemas. */
@@ -66,6 +67,7 @@ export class Connection<S extends LinkedSession = LinkedSession> extends SafeEmi
   readonly #inFlight = new Set<number>();
   readonly #heartbeat: NodeJS.Timeout;
   readonly #socketClosed: Promise<void>;
+  readonly #outbox = new Outbox((frame) => this.#guard(() => this.#write(frame)));
   #badFrames = 0;
   #session: S | null = null;
   #closed = false;
@@ -103,15 +105,22 @@ export class Connection<S extends LinkedSession = LinkedSession> extends SafeEmi
     return this.#socketClosed;
   }
 
-  send(text: string | Buffer): void {
-    if (this.#closed || this.#ws.readyState !== WebSocket.OPEN) return;
-    // A Buffer is the UTF-8 of an encoded event: a text frame, not binary.
-    this.#ws.send(text, { binary: false });
+  /** An event: written at the end of this event-loop round, after the answers to the requests read in it (see Outbox). */
+  send(frame: Frame): void {
+    if (!this.#closed) this.#outbox.push(frame);
   }
 
-  /** Starts the closing handshake; the connection counts as closed from now on. Idempotent. */
+  /** A response: written now, after the events queued on this connection before it. */
+  respond(text: string): void {
+    if (this.#closed) return;
+    this.#outbox.flush();
+    this.#write(text);
+  }
+
+  /** Starts the closing handshake (after the queued events); the connection counts as closed from now on. Idempotent. */
   close(code: number, reason: string): void {
     if (this.#closed) return;
+    this.#outbox.flush();
     try {
       this.#ws.close(code, reason);
     } catch (err) {
@@ -129,9 +138,16 @@ export class Connection<S extends LinkedSession = LinkedSession> extends SafeEmi
   #markClosed(code: number, reason: string): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#outbox.drop();
     clearTimeout(this.#heartbeat);
     this.#session?.transportLost(this as Connection<LinkedSession>);
     this.safeEmit('close', code, reason);
+  }
+
+  #write(frame: Frame): void {
+    if (this.#closed || this.#ws.readyState !== WebSocket.OPEN) return;
+    // A Buffer is the UTF-8 of an encoded event: a text frame, not binary.
+    this.#ws.send(frame, { binary: false });
   }
 
   #guard(fn: () => void): void {

@@ -1,0 +1,95 @@
+import assert from 'node:assert/strict';
+import { EventEmitter } from 'node:events';
+import { setImmediate as nextRound } from 'node:timers/promises';
+import { describe, it } from 'node:test';
+import { encodeRequest } from '@hudong/protocol';
+import { pino } from 'pino';
+import type { WebSocket } from 'ws';
+import { Connection, type LinkedSession, type RequestSink } from './Connection.js';
+
+/** The part of a `ws` socket a Connection uses; every write and the close go into one shared log. */
+class FakeSocket extends EventEmitter {
+  readyState = 1; // OPEN
+  constructor(
+    readonly name: string,
+    readonly log: string[],
+  ) {
+    super();
+  }
+  send(frame: string | Buffer): void {
+    this.log.push(`${this.name}:${String(frame)}`);
+  }
+  close(code: number): void {
+    this.log.push(`${this.name}:close ${code}`);
+    this.readyState = 2; // CLOSING
+  }
+  terminate(): void {}
+}
+
+/** Answers every request at once, as a handler that needs no I/O does. */
+const answering: RequestSink<LinkedSession> = {
+  handle: async (connection, request) => connection.respond(`response ${request.id}`),
+  reject: () => {},
+};
+
+function connect(name: string, log: string[]): { connection: Connection; socket: FakeSocket } {
+  const socket = new FakeSocket(name, log);
+  const connection = new Connection(socket as unknown as WebSocket, {
+    sink: answering,
+    logger: pino({ level: 'silent' }),
+    limits: { ratePerSecond: 100, rateBurst: 100, maxBadFrames: 10, heartbeatIntervalMs: 60_000 },
+  });
+  return { connection, socket };
+}
+
+describe('Connection writes', () => {
+  it('holds events until the end of the round; a response goes at once, after the events queued before it', async () => {
+    const log: string[] = [];
+    const { connection } = connect('a', log);
+    connection.send('event 1');
+    assert.deepEqual(log, [], 'an event waits for the end of the round');
+    connection.respond('response 1');
+    connection.send('event 2');
+    assert.deepEqual(log, ['a:event 1', 'a:response 1']);
+    await nextRound();
+    assert.deepEqual(log, ['a:event 1', 'a:response 1', 'a:event 2']);
+    connection.close(1000, 'bye');
+  });
+
+  it('answers a request before the fan-out queued for other connections', async () => {
+    const log: string[] = [];
+    const a = connect('a', log);
+    const b = connect('b', log);
+    const c = connect('c', log);
+    b.connection.send('event for b');
+    c.connection.send('event for c');
+    // A ping needs no login; its answer must not wait behind b's and c's events.
+    a.socket.emit('message', Buffer.from(encodeRequest(7, 'ping', {})), false);
+    await Promise.resolve();
+    assert.deepEqual(log, ['a:response 7']);
+    await nextRound();
+    assert.deepEqual(log, ['a:response 7', 'b:event for b', 'c:event for c']);
+    for (const x of [a, b, c]) x.connection.close(1000, 'bye');
+  });
+
+  it('writes the queued events before the close frame, and nothing once closed', async () => {
+    const log: string[] = [];
+    const { connection } = connect('a', log);
+    connection.send('session.replaced');
+    connection.close(4008, 'replaced');
+    connection.send('too late');
+    await nextRound();
+    assert.deepEqual(log, ['a:session.replaced', 'a:close 4008']);
+  });
+
+  it('drops the queued events when the peer closed first', async () => {
+    const log: string[] = [];
+    const { connection, socket } = connect('a', log);
+    connection.send('event');
+    socket.readyState = 3; // CLOSED
+    socket.emit('close', 1006, Buffer.from(''));
+    await nextRound();
+    assert.deepEqual(log, []);
+    assert.equal(connection.closed, true);
+  });
+});
