@@ -1,4 +1,5 @@
-// bench/signalling: enterRoom latency over 1,000 joins, and what one node holds per member.
+// bench/signalling: enterRoom latency over 1,000 joins (and how long until the rest of the room has
+// seen each of them), and what one node holds per member.
 // Real server process, real SDK clients over real WebSockets on loopback. Prints a table.
 //   npm run bench:signalling [-- --joins 1000 --members 5000 --rooms 100 --cpu-prof DIR]
 // --cpu-prof DIR: the server writes a V8 CPU profile there when it stops (open it in Chrome DevTools).
