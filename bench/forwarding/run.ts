@@ -10,7 +10,7 @@
 //        --kf S (keyframe request period: Janus fir_freq, and a PLI from one Hudong subscriber; 0 = none)
 //        --janus-twcc (keep transport-cc toward the Janus publisher; default off = REMB only, as Hudong)
 //        --server-config JSON (Hudong server options on top of the bench's, e.g. '{"iceUdpMux":false}')
-import { cpus, networkInterfaces } from 'node:os';
+import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import { cpuMeter, threadCpuMeter } from '../lib/cpu.js';
 import { Child } from './child.js';
@@ -19,6 +19,7 @@ import { formatBlock, formatFootprint, formatRatios, formatThreads, type Row } f
 import { startHudong } from './hudong.js';
 import { startJanus, JANUS_URL } from './janus.js';
 import type { PublisherStats } from './publisher.js';
+import { elapsedLog, requireNamespace, sleepSeconds } from '../lib/namespace.js';
 
 const { values } = parseArgs({
   options: {
@@ -50,20 +51,10 @@ const WORKERS = Number(values.workers),
 const SERVER_CONFIG = JSON.parse(values['server-config']!) as Record<string, unknown>;
 const targets = (values.only ? [values.only] : ['hudong', ...(values.vs === 'janus' ? ['janus'] : [])]) as ('hudong' | 'janus')[];
 
-const t0 = Date.now();
-const log = (...a: unknown[]) => console.error(`[${((Date.now() - t0) / 1000).toFixed(1).padStart(6)}s]`, ...a);
-const sleep = (s: number) => new Promise((r) => setTimeout(r, s * 1000));
+const log = elapsedLog();
+const sleep = sleepSeconds;
 
-if (
-  !Object.values(networkInterfaces())
-    .flat()
-    .some((a) => a?.address === '127.0.0.2' && !a.internal)
-) {
-  console.error(
-    'No non-loopback interface with 127.0.0.2: run inside the namespace, e.g.\n  ../shared/tools/netns-run node --import tsx bench/forwarding/run.ts',
-  );
-  process.exit(2);
-}
+requireNamespace('bench/forwarding/run.ts');
 
 interface SubSnap {
   ended?: string;

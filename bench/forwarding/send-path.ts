@@ -12,13 +12,14 @@
 //           pacing   a PacingHandler on each track: libdatachannel queues the packet and a thread-pool
 //                    thread encrypts and sends it (the only way 0.33.4 offers to take the send off the caller)
 //           crossing Track.isOpen() instead of the send: the N-API call alone, nothing encrypted or sent
-import { cpus, networkInterfaces } from 'node:os';
+import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import ndc from 'node-datachannel';
 import type { PeerConnection, Track } from 'node-datachannel';
 import { cpuMeter, threadCpuMeter } from '../lib/cpu.js';
 import { markdownTable } from '../lib/table.js';
 import { Child } from './child.js';
+import { elapsedLog, requireNamespace, sleepSeconds } from '../lib/namespace.js';
 
 const VARIANTS = ['socket', 'mux', 'pacing', 'crossing'] as const;
 type Variant = (typeof VARIANTS)[number];
@@ -47,18 +48,10 @@ const RATE = Number(values.rate),
   SECONDS = Number(values.seconds),
   SETTLE = Number(values.settle);
 
-const t0 = Date.now();
-const log = (...a: unknown[]) => console.error(`[${((Date.now() - t0) / 1000).toFixed(1).padStart(6)}s]`, ...a);
-const sleep = (s: number) => new Promise((r) => setTimeout(r, s * 1000));
+const log = elapsedLog();
+const sleep = sleepSeconds;
 
-if (
-  !Object.values(networkInterfaces())
-    .flat()
-    .some((a) => a?.address === '127.0.0.2' && !a.internal)
-) {
-  console.error('Run inside the namespace: ../shared/tools/netns-run node --import tsx bench/forwarding/send-path.ts');
-  process.exit(2);
-}
+requireNamespace('bench/forwarding/send-path.ts');
 ndc.initLogger('Error', (level, msg) => console.error(`ndc ${level}: ${msg}`));
 
 interface Leg {
