@@ -6,11 +6,10 @@
 // Run as root from the repo root, after `npm run build` (media needs the loopback-only namespace):
 //   ../shared/tools/netns-run node --import tsx bench/grid/run.ts [--publishers 9]
 import { parseArgs } from 'node:util';
-import wrtc from '@roamhq/wrtc';
 import { EndpointEvent } from '@hudong/sdk';
 import { ServerProcess } from '../../tests/helpers/server.js';
 import { loggedIn, type RawClient } from '../../tests/helpers/raw-client.js';
-import { WrtcPublisher } from '../../tests/helpers/wrtc-peers.js';
+import { WrtcPublisher, countingWebRtc } from '../../tests/helpers/wrtc-peers.js';
 import { dispose, startedContext } from '../../tests/helpers/clients.js';
 import { FrameCounter, endpointEvent } from '../../tests/helpers/media.js';
 import { footprint } from '../lib/footprint.js';
@@ -20,21 +19,13 @@ const { values } = parseArgs({ options: { publishers: { type: 'string', default:
 const N = Number(values.publishers);
 const ROOM = 9090;
 
-/** @roamhq/wrtc whose RTCPeerConnections are counted while open. */
-const made: RTCPeerConnection[] = [];
-class CountedPeerConnection extends wrtc.RTCPeerConnection {
-  constructor(config?: RTCConfiguration) {
-    super(config);
-    made.push(this as unknown as RTCPeerConnection);
-  }
-}
-const openConnections = () => made.filter((pc) => pc.signalingState !== 'closed').length;
+const counted = countingWebRtc();
 
 const server = await new ServerProcess().start();
 const pid = server.pid!;
 const clients: RawClient[] = [];
 const publishers: WrtcPublisher[] = [];
-const viewer = await startedContext(server.wsUrl, 'grid-viewer', { webrtc: { ...wrtc, RTCPeerConnection: CountedPeerConnection } });
+const viewer = await startedContext(server.wsUrl, 'grid-viewer', { webrtc: counted.webrtc });
 try {
   const ids = Array.from({ length: N }, (_, i) => `grid-${i + 1}`);
   for (const id of ids) {
@@ -54,7 +45,7 @@ try {
     const f = footprint(pid);
     rows.push([
       String(views),
-      String(openConnections()),
+      String(counted.open()),
       String(f.fds),
       String(f.sockets),
       f.rssMiB.toFixed(0),

@@ -225,3 +225,16 @@ export class WrtcViewer {
     this.#audio?.stop();
   }
 }
+
+/** @roamhq/wrtc whose RTCPeerConnections are counted (made, and still open). */
+export function countingWebRtc() {
+  const made: RTCPeerConnection[] = [];
+  class CountedPeerConnection extends wrtc.RTCPeerConnection {
+    constructor(config?: RTCConfiguration) {
+      super(config);
+      made.push(this as unknown as RTCPeerConnection);
+    }
+  }
+  const open = () => made.filter((pc) => pc.connectionState !== 'closed' && pc.signalingState !== 'closed').length;
+  return { webrtc: { ...wrtc, RTCPeerConnection: CountedPeerConnection }, made, open };
+}

@@ -4,25 +4,12 @@
 // connections per context, real server process; inside the namespace (run-tests enters it).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import wrtc from '@roamhq/wrtc';
 import { EndpointEvent, type AVContext } from '@hudong/sdk';
 import { ServerProcess } from '../helpers/server.js';
 import { TcpProxy } from '../helpers/tcp-proxy.js';
 import { dispose, sleep, startedContext, uniqueId, uniqueRoomId } from '../helpers/clients.js';
 import { FrameCounter, endpointEvent } from '../helpers/media.js';
-
-/** @roamhq/wrtc whose RTCPeerConnections are counted (made, and still open). */
-function countingWebRtc() {
-  const made: RTCPeerConnection[] = [];
-  class CountedPeerConnection extends wrtc.RTCPeerConnection {
-    constructor(config?: RTCConfiguration) {
-      super(config);
-      made.push(this as unknown as RTCPeerConnection);
-    }
-  }
-  const open = () => made.filter((pc) => pc.connectionState !== 'closed' && pc.signalingState !== 'closed').length;
-  return { webrtc: { ...wrtc, RTCPeerConnection: CountedPeerConnection }, made, open };
-}
+import { countingWebRtc } from '../helpers/wrtc-peers.js';
 
 async function frames(track: MediaStreamTrack, n: number): Promise<FrameCounter> {
   const counter = new FrameCounter(track);
