@@ -153,7 +153,12 @@ export class RoomMedia {
   open(): void {
     if (this.#closed || (this.#host.authBits() & RECV_ANY) === 0) return;
     this.#receiveConnection()
-      .then(() => this.#host.request('media.subscriberOpen', {}))
+      .then((connection) => {
+        const opened = this.#host.request('media.subscriberOpen', {});
+        // After the request is on the wire (it is sent a few microtasks from now).
+        setTimeout(() => connection.prepare(), 0);
+        return opened;
+      })
       .catch((err: unknown) =>
         this.#host.log.debug({ ...errorFields(toAVError(err, this.#host.lang)) }, 'opening the receive connection early failed'),
       );

@@ -69,13 +69,16 @@ function occupant(): SlotOccupant & { ended: (ServerError | null)[] } {
   return { ended, onPacket() {}, onState() {}, connectionClosed: (error) => ended.push(error) };
 }
 
-function setup(answerTimeoutMs = 60_000, openingVideoCodec?: string) {
+function setup(answerTimeoutMs = 60_000, openingVideoCodec?: string, reserveRefillMs?: number) {
   const connection = new FakeConnection();
   const offers: { connectionId: string; revision: number; sdp: string }[] = [];
   const member = { identifier: 'viewer', owner: { send: (_event: string, data: (typeof offers)[number]) => offers.push(data) } } as unknown as Member;
   const engine = { createSubscriberTransport: () => connection } as unknown as MediaEngine;
   let closed = 0;
-  const downlink = new Downlink({ id: 'c1', member, engine, answerTimeoutMs, openingVideoCodec, logger: pino({ level: 'silent' }) }, () => closed++);
+  const downlink = new Downlink(
+    { id: 'c1', member, engine, answerTimeoutMs, openingVideoCodec, reserveRefillMs, logger: pino({ level: 'silent' }) },
+    () => closed++,
+  );
   return { connection, offers, downlink, closed: () => closed };
 }
 
@@ -187,31 +190,76 @@ describe('Downlink', () => {
 });
 
 describe('Downlink opened before any view', () => {
-  it('offers a free audio and a free video slot at once; the first audio and camera take them without another offer', async () => {
-    const { connection, offers, downlink } = setup(60_000, 'VP8');
+  it('offers a free audio slot and two free video slots at once; the first audio and two cameras take them without another offer', async () => {
+    const { connection, offers, downlink } = setup(60_000, 'VP8', 20);
     downlink.open();
     downlink.open();
     await tick();
-    assert.equal(offers.length, 1, 'offered once, with the two slots');
+    assert.equal(offers.length, 1, 'offered once, with the three slots');
     assert.deepEqual(
       connection.slots.map((s) => [s.init.kind, s.init.codec.name]),
       [
         ['audio', 'opus'],
         ['video', 'VP8'],
+        ['video', 'VP8'],
       ],
     );
-    downlink.answer('c1', 1, answerFor(2, [OPUS, VP8]));
+    downlink.answer('c1', 1, answerFor(3, [OPUS, VP8, VP8]));
     const wrtcOpus = { ...OPUS, pt: 109, fmtp: 'useinbandfec=1' };
     const audio = downlink.place(occupant(), 'audio', wrtcOpus, 'a');
     assert.equal(audio.mid, '0', 'an Opus publication of other parameters takes the opened audio slot');
-    const camera = downlink.place(occupant(), 'video', { ...VP8, pt: 98 }, 'v');
-    assert.equal(camera.mid, '1', 'a VP8 publication takes the opened video slot');
+    const cameras = [downlink.place(occupant(), 'video', { ...VP8, pt: 98 }, 'v'), downlink.place(occupant(), 'video', VP8, 'w')];
+    assert.deepEqual(
+      cameras.map((c) => [c.mid, c.negotiated]),
+      [
+        ['2', true],
+        ['1', true],
+      ],
+      'VP8 publications take the opened video slots, already negotiated',
+    );
     await tick();
-    assert.equal(offers.length, 1, 'no offer for either');
-    downlink.place(occupant(), 'video', VP8, 'w');
-    await tick();
-    assert.equal(offers.length, 2, 'a second camera needs a new m-section');
+    assert.equal(offers.length, 1, 'no offer for any of them');
     downlink.open();
     assert.equal(connection.slots.length, 3, 'opening an open connection adds nothing');
+  });
+
+  it('keeps a video slot in reserve: taking the last free one offers a new one a moment later, once however many are taken', async () => {
+    const { connection, offers, downlink } = setup(60_000, 'VP8', 20);
+    downlink.open();
+    await tick();
+    downlink.answer('c1', 1, answerFor(3, [OPUS, VP8, VP8]));
+    const first = occupant();
+    const slot = downlink.place(first, 'video', VP8, 'v');
+    await new Promise((resolve) => setTimeout(resolve, 40));
+    assert.equal(offers.length, 1, 'one free video slot is left: no refill');
+    downlink.place(occupant(), 'video', VP8, 'w');
+    downlink.release(slot, first);
+    downlink.place(occupant(), 'video', VP8, 'x');
+    await tick();
+    assert.equal(offers.length, 1, 'the refill waits, so that it does not compete with the new view');
+    await new Promise((resolve) => setTimeout(resolve, 40));
+    assert.equal(offers.length, 2, 'one refill offer');
+    assert.deepEqual(
+      connection.slots.map((s) => s.init.kind),
+      ['audio', 'video', 'video', 'video'],
+    );
+    downlink.answer('c1', 2, answerFor(4, [OPUS, VP8, VP8, VP8]));
+    const next = downlink.place(occupant(), 'video', VP8, 'y');
+    assert.deepEqual([next.mid, next.negotiated], ['3', true], 'the next view takes the reserve');
+    downlink.close(null);
+    await new Promise((resolve) => setTimeout(resolve, 40));
+    assert.equal(connection.slots.length, 4, 'no refill after closing');
+  });
+
+  it('a connection that was not opened keeps no reserve', async () => {
+    const { connection, offers, downlink } = setup(60_000, 'VP8', 20);
+    const first = occupant();
+    const slot = downlink.place(first, 'video', VP8, 'v');
+    await tick();
+    downlink.answer('c1', 1, answerFor(1, [VP8]));
+    downlink.release(slot, first);
+    downlink.place(occupant(), 'video', VP8, 'w');
+    await new Promise((resolve) => setTimeout(resolve, 40));
+    assert.deepEqual([offers.length, connection.slots.length], [1, 1]);
   });
 });

@@ -60,8 +60,10 @@ export interface DownlinkInit {
   engine: MediaEngine;
   /** How long an offer may wait for its answer before the connection is given up (10004 TRANSPORT_TIMEOUT). */
   answerTimeoutMs: number;
-  /** The video codec of the slot `open` makes (the server's preferred one); undefined: audio only. */
+  /** The video codec of the slots `open` makes (the server's preferred one); undefined: audio only. */
   openingVideoCodec?: string | undefined;
+  /** How long after a view takes the last free reserve slot a new one is offered (default 250 ms). */
+  reserveRefillMs?: number;
   logger: Logger;
 }
 
@@ -72,9 +74,9 @@ export interface DownlinkInit {
 const slotKey = (kind: MediaKind, codec: SdpCodec) => `${kind} ${codec.name.toLowerCase()}${kind === 'video' ? ` ${codec.fmtp}` : ''}`;
 
 /**
- * The slots a connection opened before any view starts with (`open`): one for audio and one for the
+ * The slots a connection opened before any view starts with (`open`): one for audio and two for the
  * server's preferred video codec, in the payload types and parameters browsers use, so that the
- * first audio and the first camera take them without another offer.
+ * first audio and the first two cameras take them without another offer.
  */
 const OPENING_CODECS: Record<string, SdpCodec> = {
   opus: { pt: 111, name: 'opus', clockRate: 48000, channels: 2, fmtp: 'minptime=10;useinbandfec=1' },
@@ -88,12 +90,21 @@ const OPENING_CODECS: Record<string, SdpCodec> = {
   },
 };
 
+/** Video slots `open` makes: the first view's, and one in reserve for the next. */
+const OPENING_VIDEO_SLOTS = 2;
+const RESERVE_REFILL_MS = 250;
+
 /**
  * A member's one receive connection: every view and every received audio of that member travels on
  * it, each on a slot. The server offers (libdatachannel renegotiates reliably only from one side),
  * one offer in flight at a time: slots added meanwhile go into the next offer, which follows the
  * answer. Views reuse free slots of their kind and codec, so a view that replaces another costs no
  * negotiation at all, and the SDP stays as large as the most views ever open at once.
+ *
+ * An opened connection (`open`) also keeps a video slot of the preferred codec in reserve: a view
+ * added to a live connection takes it and shows its first frame without an offer and answer
+ * (issue 9: ≤ 100 ms). Taking the last one offers a new reserve a moment later
+ * (`reserveRefillMs`), so that the renegotiation does not compete with the new view's first frame.
  *
  * A failed negotiation (an answer that does not come, or cannot be used) or a failed connection
  * closes the downlink: every view on it ends with the code saying why, never silently.
@@ -105,6 +116,9 @@ export class Downlink {
   readonly #logger: Logger;
   readonly #answerTimeoutMs: number;
   readonly #openingCodecs: SdpCodec[];
+  readonly #reserveRefillMs: number;
+  /** Set by `open`: the key whose free slots are refilled, and the pending refill. */
+  #reserve: { key: string; codec: SdpCodec; refill: NodeJS.Timeout | null } | null = null;
   readonly #slots: Slot[] = [];
   readonly #free = new Map<string, Slot[]>();
   #revision = 0;
@@ -120,7 +134,8 @@ export class Downlink {
     this.#logger = init.logger;
     this.#answerTimeoutMs = init.answerTimeoutMs;
     const video = OPENING_CODECS[init.openingVideoCodec?.toLowerCase() ?? ''];
-    this.#openingCodecs = [OPENING_CODECS.opus!, ...(video ? [video] : [])];
+    this.#openingCodecs = [OPENING_CODECS.opus!, ...(video ? Array<SdpCodec>(OPENING_VIDEO_SLOTS).fill(video) : [])];
+    this.#reserveRefillMs = init.reserveRefillMs ?? RESERVE_REFILL_MS;
     this.#onClose = onClose;
     this.#transport = init.engine.createSubscriberTransport(init.id);
     this.#transport.onState((state) => {
@@ -142,13 +157,10 @@ export class Downlink {
    */
   place(occupant: SlotOccupant, kind: MediaKind, codec: SdpCodec, cname: string): Slot {
     const key = slotKey(kind, codec);
-    let slot = this.#free.get(key)?.pop();
-    if (!slot) {
-      const ssrc = randomInt(2, 0xffffffff);
-      slot = new Slot(this.#transport.addSlot({ kind, codec, ssrc, cname }), kind, codec, ssrc);
-      this.#slots.push(slot);
-      this.#scheduleOffer();
-    }
+    const free = this.#free.get(key);
+    let slot = free?.pop();
+    if (!slot) slot = this.#addSlot(kind, codec, cname);
+    else if (free!.length === 0 && this.#reserve?.key === key) this.#scheduleRefill();
     slot.occupant = occupant;
     slot.transport.setListener(occupant);
     return slot;
@@ -163,12 +175,10 @@ export class Downlink {
     if (this.#slots.length > 0 || this.#closed) return;
     for (const codec of this.#openingCodecs) {
       const kind: MediaKind = codec.name === 'opus' ? 'audio' : 'video';
-      const ssrc = randomInt(2, 0xffffffff);
-      const slot = new Slot(this.#transport.addSlot({ kind, codec, ssrc, cname: `hudong-${this.id}` }), kind, codec, ssrc);
-      this.#slots.push(slot);
-      this.#free.set(slotKey(kind, codec), [slot]);
+      const key = slotKey(kind, codec);
+      this.#freeList(key).push(this.#addSlot(kind, codec, `hudong-${this.id}`));
+      if (kind === 'video') this.#reserve = { key, codec, refill: null };
     }
-    this.#scheduleOffer();
   }
 
   /** The view on `slot` ended: it is free for the next view of its kind and codec. */
@@ -176,10 +186,7 @@ export class Downlink {
     if (slot.occupant !== occupant) return;
     slot.release(occupant);
     if (this.#closed) return;
-    const key = slotKey(slot.kind, slot.codec);
-    const free = this.#free.get(key);
-    if (free) free.push(slot);
-    else this.#free.set(key, [slot]);
+    this.#freeList(slotKey(slot.kind, slot.codec)).push(slot);
   }
 
   /** media.subscriberAnswer. Throws BAD_SDP (after closing the downlink) for an answer it cannot use. */
@@ -214,12 +221,39 @@ export class Downlink {
     if (this.#closed) return;
     this.#closed = true;
     if (this.#inFlight) clearTimeout(this.#inFlight.timer);
+    if (this.#reserve?.refill) clearTimeout(this.#reserve.refill);
     this.#inFlight = null;
     this.#transport.close();
     for (const slot of this.#slots) slot.occupant?.connectionClosed(error);
     this.#free.clear();
     if (error) this.#logger.warn({ connection: this.id, code: error.detail.code, message: error.message }, 'receive connection closed');
     this.#onClose();
+  }
+
+  /** A new m-section, offered next (coalesced with the others added in the same turn). */
+  #addSlot(kind: MediaKind, codec: SdpCodec, cname: string): Slot {
+    const ssrc = randomInt(2, 0xffffffff);
+    const slot = new Slot(this.#transport.addSlot({ kind, codec, ssrc, cname }), kind, codec, ssrc);
+    this.#slots.push(slot);
+    this.#scheduleOffer();
+    return slot;
+  }
+
+  #freeList(key: string): Slot[] {
+    let free = this.#free.get(key);
+    if (!free) this.#free.set(key, (free = []));
+    return free;
+  }
+
+  #scheduleRefill(): void {
+    const reserve = this.#reserve!;
+    if (reserve.refill) return;
+    reserve.refill = setTimeout(() => {
+      reserve.refill = null;
+      const free = this.#freeList(reserve.key);
+      if (!this.#closed && free.length === 0) free.push(this.#addSlot('video', reserve.codec, `hudong-${this.id}`));
+    }, this.#reserveRefillMs);
+    reserve.refill.unref();
   }
 
   #scheduleOffer(): void {

@@ -10,10 +10,12 @@ const OFFER_WAIT_MS = 10_000;
 const CONNECT_WAIT_MS = 5000;
 /**
  * An answer waits for our first ICE candidates, not for gathering to complete: full gathering took
- * ~130 ms in Chromium here, on the first view's path. (With none at all, libdatachannel sometimes
- * never connected.)
+ * 50–150 ms in Chromium here (its port allocator's phases), on the first view's path. (With none at
+ * all, libdatachannel sometimes never connected.) The host candidates of all interfaces come
+ * together; the others' the server learns from our connectivity checks.
  */
-const ANSWER_AFTER_FIRST_CANDIDATE_MS = 10;
+const ANSWER_AFTER_FIRST_CANDIDATE_MS = 2;
+const PEER_CONFIG: RTCConfiguration = { bundlePolicy: 'max-bundle' };
 
 interface Waiter {
   connectionId: string;
@@ -35,6 +37,8 @@ export class SubscriberConnection {
   readonly #request: MediaRequest;
   readonly #log: Logger;
   #pc: RTCPeerConnection | null = null;
+  /** Made by `prepare` before the first offer arrives, taken by it. */
+  #prepared: RTCPeerConnection | null = null;
   #connectionId: string | null = null;
   /** Offers are applied one after another: each waits for the previous one's answer to be sent. */
   #queue: Promise<void> = Promise.resolve();
@@ -45,6 +49,16 @@ export class SubscriberConnection {
     this.#rtc = rtc;
     this.#request = request;
     this.#log = log;
+  }
+
+  /**
+   * Makes the peer connection the next offer will use, now: creating one blocks the page for
+   * 15–40 ms in Chromium here, which then overlaps the wait for the server's first offer instead of
+   * following it.
+   */
+  prepare(): void {
+    if (this.#closed || this.#pc || this.#prepared) return;
+    this.#prepared = new this.#rtc.RTCPeerConnection(PEER_CONFIG);
   }
 
   /** An offer from the server; applied after the ones before it. */
@@ -69,6 +83,8 @@ export class SubscriberConnection {
     if (this.#closed) return;
     this.#closed = true;
     this.#drop(new Error('the receive connection was closed'));
+    if (this.#prepared) closeQuietly(this.#prepared);
+    this.#prepared = null;
   }
 
   async #apply(offer: Offer): Promise<void> {
@@ -77,7 +93,8 @@ export class SubscriberConnection {
       if (this.#pc)
         this.#drop(new Error(`the server replaced receive connection ${this.#connectionId} with ${offer.connectionId}`), offer.connectionId);
       this.#connectionId = offer.connectionId;
-      this.#pc = new this.#rtc.RTCPeerConnection({ bundlePolicy: 'max-bundle' });
+      this.#pc = this.#prepared ?? new this.#rtc.RTCPeerConnection(PEER_CONFIG);
+      this.#prepared = null;
     }
     const pc = this.#pc!;
     try {
