@@ -1,8 +1,10 @@
 // bench/signalling: enterRoom latency over 1,000 joins (and how long until the rest of the room has
 // seen each of them), and what one node holds per member.
 // Real server process, real SDK clients over real WebSockets on loopback. Prints a table.
-//   npm run bench:signalling [-- --joins 1000 --members 5000 --rooms 100 --cpu-prof DIR]
+//   npm run bench:signalling [-- --joins 1000 --members 5000 --rooms 100 --media --cpu-prof DIR]
 // --cpu-prof DIR: the server writes a V8 CPU profile there when it stops (open it in Chrome DevTools).
+// --media: the clients use @roamhq/wrtc, so each one also opens its receive connection at entry (as
+//   an app's clients do); without it they have no WebRTC and the bench measures signalling alone.
 import { parseArgs } from 'node:util';
 import { AVContext, EndpointEvent } from '@hudong/sdk';
 import { ServerProcess, TEST_APP_ID, userSigFor } from '../../tests/helpers/server.js';
@@ -18,6 +20,7 @@ const { values } = parseArgs({
     rooms: { type: 'string', default: '100' },
     concurrency: { type: 'string', default: '50' },
     'cpu-prof': { type: 'string' },
+    media: { type: 'boolean', default: false },
   },
 });
 const JOINS = Number(values.joins);
@@ -45,7 +48,7 @@ const latencyUsers = signed('lat', JOINS);
 const capacityUsers = signed('cap', MEMBERS);
 
 async function started(user: { identifier: string; userSig: string }): Promise<AVContext> {
-  const ctx = AVContext.create({ serverUrl: server.wsUrl, sdkAppId: TEST_APP_ID });
+  const ctx = AVContext.create({ serverUrl: server.wsUrl, sdkAppId: TEST_APP_ID, ...(values.media ? {} : { webrtc: null }) });
   await ctx.start(user);
   contexts.push(ctx);
   return ctx;
@@ -119,7 +122,7 @@ const rows: [string, string][] = [
   [`server CPU at rest, ${health.members} members (heartbeats) %`, idleCpuPercent.toFixed(1)],
 ];
 const width = Math.max(...rows.map(([k]) => k.length));
-console.log(`\nbench/signalling — ${new Date().toISOString()}, node ${process.version}`);
+console.log(`\nbench/signalling — ${new Date().toISOString()}, node ${process.version}, ${values.media ? 'with' : 'without'} receive connections`);
 console.log(`${'metric'.padEnd(width)} | value`);
 console.log(`${'-'.repeat(width)}-|-${'-'.repeat(24)}`);
 for (const [k, v] of rows) console.log(`${k.padEnd(width)} | ${v}`);

@@ -78,3 +78,45 @@ it('a grid: one receive connection for every view, server fds constant in views,
   assert.equal(fds(pid), threeViews);
   for (const view of [first, rest[1]!, again]) view.close();
 });
+
+it('an enter with `receive` opens the receive connection: its offer follows the answer, and two views need no offer', async () => {
+  const server = await new ServerProcess().start();
+  closers.push(() => server.stop());
+  const hosts = ['eager-a', 'eager-b'];
+  for (const id of hosts) {
+    const { client } = await member(server.wsUrl, id);
+    const { publisher, response } = await WrtcPublisher.publish(client, 'camera');
+    closers.push(() => publisher.close());
+    assert.equal(response.ok, true, JSON.stringify(response.error));
+  }
+  const { client: plain } = await loggedIn(server.wsUrl, 'plain-viewer');
+  closers.push(() => plain.terminate());
+  assert.equal((await plain.request('room.enter', { roomId: ROOM, roomType: 'multi', authBits: 0xff, createRoom: true })).ok, true);
+
+  const { client: viewer } = await loggedIn(server.wsUrl, 'eager-viewer');
+  closers.push(() => viewer.terminate());
+  const connection = WrtcReceiveConnection.of(viewer);
+  closers.push(() => connection.close());
+  const entered = await viewer.request('room.enter', { roomId: ROOM, roomType: 'multi', authBits: 0xff, createRoom: true, receive: true });
+  assert.equal(entered.ok, true, JSON.stringify(entered.error));
+  const offer = await viewer.waitFor((f) => f.type === 'event' && f.event === 'media.subscriberOffer', 5000, 'the first offer');
+  assert.ok(viewer.frames.indexOf(offer) > viewer.frames.indexOf(entered), 'the offer follows the enter answer');
+  const started = Date.now();
+  while (connection.offersApplied < 1 && Date.now() - started < 5000) await new Promise((resolve) => setTimeout(resolve, 5));
+  assert.deepEqual(
+    connection.pc!.getTransceivers().map((t) => t.receiver.track.kind),
+    ['audio', 'video', 'video'],
+    'an audio m-section, and two video ones: the first view and one in reserve',
+  );
+
+  const views = await Promise.all(hosts.map((id) => WrtcViewer.view(viewer, id, 'camera')));
+  for (const view of views) await view.waitFrames(5);
+  assert.deepEqual(views.map((v) => v.mid).sort(), ['1', '2'], 'the views took the offered m-sections');
+  assert.equal(connection.offersApplied, 1, 'no renegotiation for either view');
+  for (const view of views) view.close();
+  assert.equal(
+    plain.events.filter((e) => e.event === 'media.subscriberOffer').length,
+    0,
+    'an enter without `receive` opens nothing (its client asks with media.subscriberOpen when it wants)',
+  );
+});

@@ -153,6 +153,8 @@ export class AVContext extends TypedEmitter<AVContextEvents> {
         'start',
         async () => {
           this.#setState('starting');
+          // Entering a room asks whether we can receive media: find out while logging in.
+          void this.#loadWebRtc();
           const engine = this.#newEngine();
           try {
             const login = await engine.start({ identifier: p.identifier, userSig: p.userSig }, p.timeoutMs);

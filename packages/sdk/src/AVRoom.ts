@@ -21,7 +21,7 @@ import * as validate from './validate.js';
 import type { ResolvedEnterParams } from './validate.js';
 import type { AVView, RoomType, SendMessageOptions, VideoRecvMode, ViewRequest } from './options.js';
 import type { ServerEventMessage } from './signal/SignalClient.js';
-import { RoomMedia } from './RoomMedia.js';
+import { RECV_ANY, RoomMedia } from './RoomMedia.js';
 import { RoomPublisher } from './RoomPublisher.js';
 import { noWebRtc } from './devices/backend.js';
 import type { LocalMedia } from './devices/LocalMedia.js';
@@ -249,7 +249,10 @@ export class AVRoom extends TypedEmitter<AVRoomEvents> {
     const { timeoutMs, videoRecvMode, ...wire } = this.#params;
     this.#host.log.info({ roomId: this.roomId, roomType: this.roomType, authBits: this.#params.authBits }, 'entering room');
     try {
-      const snap = await this.#host.engine.enterRoom(wire, timeoutMs);
+      const hooks = this.#host.media;
+      // Without media nothing is awaited: the enter goes out in this turn.
+      const receive = hooks && (this.#params.authBits & RECV_ANY) !== 0 ? await this.#openReceivingWithEnter(hooks) : false;
+      const snap = await this.#host.engine.enterRoom({ ...wire, receive }, timeoutMs);
       // Lost between the server's answer and this line (e.g. the session ended): the enter fails with why.
       if (this.#lostWhileEntering) throw this.#lostWhileEntering;
       this.#authBits = snap.authBits;
@@ -258,7 +261,7 @@ export class AVRoom extends TypedEmitter<AVRoomEvents> {
       this.#setState('entered');
       const early = this.#earlyEvents.splice(0);
       for (const msg of early) this._onServerEvent(msg);
-      this.#startMedia();
+      this.#startMedia(receive);
       if (videoRecvMode === 'semi-auto') this.#semiAuto();
     } catch (err) {
       this.#earlyEvents.length = 0;
@@ -401,11 +404,31 @@ export class AVRoom extends TypedEmitter<AVRoomEvents> {
 
   #request: MediaRequest = (method, params) => this.#host.engine.request(method, params, { timeoutMs: this.#host.requestTimeoutMs, op: method });
 
+  /**
+   * Before the enter is sent: when we can receive (WebRTC at hand, a RECV bit asked for), the enter
+   * itself asks for the receive connection (`receive`), so that its first offer follows the answer,
+   * and our peer connection is made while the answer is on its way. True when it does (called
+   * when a RECV bit is asked for).
+   */
+  async #openReceivingWithEnter(hooks: RoomMediaHooks): Promise<boolean> {
+    if (!(await hooks.webrtc())) return false;
+    this.#media = this.#newRoomMedia(hooks);
+    this.#media.open({ byEnter: true });
+    return true;
+  }
+
   /** Entered: receive audio, and publish the devices that are on. */
-  #startMedia(): void {
+  #startMedia(openedByEnter: boolean): void {
     const hooks = this.#host.media;
     if (!hooks) return;
-    this.#media = new RoomMedia({
+    this.#media ??= this.#newRoomMedia(hooks);
+    if (!openedByEnter) this.#media.open();
+    this.#media.syncAudio();
+    this.#publisher?.start();
+  }
+
+  #newRoomMedia(hooks: RoomMediaHooks): RoomMedia {
+    return new RoomMedia({
       lang: this.#host.lang,
       log: this.#host.log,
       request: this.#request,
@@ -415,9 +438,6 @@ export class AVRoom extends TypedEmitter<AVRoomEvents> {
       endpoints: () => this.#endpoints,
       viewEnded: (view, reason) => this.emit('viewEnded', view, reason),
     });
-    this.#media.open();
-    this.#media.syncAudio();
-    this.#publisher?.start();
   }
 
   /** videoRecvMode 'semi-auto': view (big) the cameras already on at entry, then tell the app which. */

@@ -24,7 +24,7 @@ export interface RoomMediaHost {
   viewEnded(view: AVView, reason: AVError | null): void;
 }
 
-const RECV_ANY = AuthBits.RECV_AUDIO | AuthBits.RECV_CAMERA_VIDEO | AuthBits.RECV_SCREEN_VIDEO;
+export const RECV_ANY = AuthBits.RECV_AUDIO | AuthBits.RECV_CAMERA_VIDEO | AuthBits.RECV_SCREEN_VIDEO;
 
 interface ViewEntry {
   view: AVView;
@@ -149,13 +149,15 @@ export class RoomMedia {
   /**
    * Opens the receive connection now, when the room lets us receive anything: its handshake runs
    * while the application waits for members, and the first view only adds an m-section to it.
+   * `byEnter`: the room.enter about to be sent asks for it (`receive`), so no request is made here.
    */
-  open(): void {
+  open({ byEnter = false } = {}): void {
     if (this.#closed || (this.#host.authBits() & RECV_ANY) === 0) return;
     this.#receiveConnection()
       .then((connection) => {
-        const opened = this.#host.request('media.subscriberOpen', {});
-        // After the request is on the wire (it is sent a few microtasks from now).
+        const opened = byEnter ? undefined : this.#host.request('media.subscriberOpen', {});
+        // After the request (or the enter) is on the wire: they are sent a few microtasks from now,
+        // and making a peer connection blocks the thread.
         setTimeout(() => connection.prepare(), 0);
         return opened;
       })

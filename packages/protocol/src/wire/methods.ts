@@ -61,6 +61,12 @@ export const Methods = {
       privilegeKey: z.string().max(4096).optional(),
       controlRole: RoleField.default(''),
       createRoom: z.boolean(),
+      /**
+       * Open the caller's receive connection as part of entering (what `media.subscriberOpen` does):
+       * its first offer follows the answer, a round trip sooner. Clients that cannot answer offers
+       * leave it out.
+       */
+      receive: z.boolean().default(false),
     }),
     result: RoomSnapshot,
   },

@@ -125,7 +125,8 @@ export class RoomMembership {
     this.#deps.logger.info({ roomId: wanted.params.roomId, resumed: login.resumed }, 'entering the room again after reconnect');
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const request = signal.request('room.enter', wanted.params, Math.max(1, deadline - Date.now()));
+      // The room's receive connection is rebuilt by the model afterwards (media.subscriberReset, then open).
+      const request = signal.request('room.enter', { ...wanted.params, receive: false }, Math.max(1, deadline - Date.now()));
       wanted.request = request;
       try {
         this.#settle(wanted, await request);

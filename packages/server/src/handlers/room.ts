@@ -2,15 +2,29 @@ import { ServerError } from '../errors.js';
 import type { Member } from '../rooms/Member.js';
 import { admit } from '../rooms/admission.js';
 import type { Session } from '../session/Session.js';
-import { sessionOf, type Handler } from './types.js';
+import { sessionOf, type Handler, type RequestContext } from './types.js';
 
 export const enter: Handler<'room.enter'> = (ctx, params) => {
   const { rooms, authority, config } = ctx.services;
   const session = sessionOf(ctx);
   const member = admit({ directory: rooms, authority, roomTypes: config.roomTypes }, session, params);
   session.join(member);
-  return member.room.snapshotFor(member);
+  const snapshot = member.room.snapshotFor(member);
+  if (params.receive) openReceiving(ctx, member);
+  return snapshot;
 };
+
+/**
+ * The receive connection asked for with the enter. A failure to open it does not fail the enter:
+ * the first view opens it again, and reports its error then.
+ */
+function openReceiving(ctx: RequestContext, member: Member): void {
+  try {
+    ctx.services.media.subscriberOpen(member);
+  } catch (err) {
+    ctx.services.logger.warn({ identifier: member.identifier, err: String(err) }, 'opening the receive connection with the enter failed');
+  }
+}
 
 export const exit: Handler<'room.exit'> = (ctx) => {
   memberOf(sessionOf(ctx)).close();

@@ -32,7 +32,7 @@ function occupant(identifier: string): TestOccupant {
 }
 
 function params(overrides: Partial<ParsedParamsOf<'room.enter'>> = {}): ParsedParamsOf<'room.enter'> {
-  return { roomId: 100, roomType: 'multi', authBits: AuthBits.DEFAULT, controlRole: '', createRoom: true, ...overrides };
+  return { roomId: 100, roomType: 'multi', authBits: AuthBits.DEFAULT, controlRole: '', createRoom: true, receive: false, ...overrides };
 }
 
 function key(identifier: string, roomId: number, privilegeMap: number, expireSeconds = 3600): string {
