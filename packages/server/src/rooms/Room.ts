@@ -64,6 +64,8 @@ export class Room extends SafeEmitter<RoomEvents> implements Flushable {
       scheduler: policy.scheduler ?? AT_ONCE,
     };
     this.#roster = new Roster(this.#policy.largeRoomThreshold);
+    // Its first member learns the count from its snapshot.
+    this.#count.known(1);
   }
 
   get size(): number {

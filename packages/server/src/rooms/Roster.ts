@@ -18,6 +18,10 @@ const FLAGS: readonly (readonly [Flag, EndpointEvent, EndpointEvent])[] = [
   ['hasScreenVideo', EndpointEvent.HAS_SCREEN_VIDEO, EndpointEvent.NO_SCREEN_VIDEO],
 ];
 
+/** The order of a flush's events (then by event number: camera, audio, screen). */
+const Phase = { STOPPED: 0, EXIT: 1, LEFT_STOPPED: 2, ENTER: 3, STARTED: 4 } as const;
+type Phase = (typeof Phase)[keyof typeof Phase];
+
 /** One `room.endpoints` event of a flush: its kind and the members it is about (EXIT: identifier and tinyId only). */
 export interface EndpointGroup {
   event: EndpointEvent;
@@ -128,48 +132,44 @@ export class Roster<M extends RosterMember> {
     if (!sending && !this.#sticky.has(member)) this.#announced.delete(member.identifier);
   }
 
-  /** The endpoint events that bring what was told up to now, in the order NO_…, EXIT, ENTER, HAS_…; empty kinds left out. */
+  /**
+   * The endpoint events that bring what was told up to now, one per kind and phase: NO_… of members
+   * still here (a withdrawn one's flags go off before it goes), EXIT, NO_… of members that left
+   * (after their EXIT, as the media plane always sent them: clients no longer know them), ENTER
+   * (flags off), HAS_…. Empty ones are left out.
+   */
   flush(): EndpointGroup[] {
-    const groups = new Map<EndpointEvent, EndpointGroup['members']>();
-    const add = (event: EndpointEvent, member: EndpointGroup['members'][number]) => {
-      const list = groups.get(event);
-      if (list) list.push(member);
-      else groups.set(event, [member]);
+    const groups = new Map<number, EndpointGroup>();
+    const add = (phase: Phase, event: EndpointEvent, member: EndpointGroup['members'][number]) => {
+      const key = phase * 16 + event;
+      const group = groups.get(key);
+      if (group) group.members.push(member);
+      else groups.set(key, { event, members: [member] });
     };
     for (const identifier of this.#touched) {
       const told = this.#told.get(identifier);
       const now = this.#announced.get(identifier);
       if (told && told.member !== now) {
-        // Withdrawn while still in the room: its flags go off before it goes. One that left just goes.
-        if (!told.member.closed) {
-          const info = told.member.info();
-          for (const [flag, , off] of FLAGS) if (told.flags[flag] && !info[flag]) add(off, info);
-        }
-        add(EndpointEvent.EXIT, { identifier, tinyId: told.member.info().tinyId });
+        const info = told.member.info();
+        const left = told.member.closed;
+        if (!left) for (const [flag, , off] of FLAGS) if (told.flags[flag] && !info[flag]) add(Phase.STOPPED, off, info);
+        add(Phase.EXIT, EndpointEvent.EXIT, { identifier, tinyId: info.tinyId });
+        if (left) for (const [flag, , off] of FLAGS) if (told.flags[flag]) add(Phase.LEFT_STOPPED, off, { ...info, ...NO_FLAGS });
         this.#told.delete(identifier);
       }
       if (!now) continue;
       const info = now.info();
       const before = this.#told.get(identifier)?.flags;
-      if (!before) add(EndpointEvent.ENTER, { ...info, ...NO_FLAGS });
+      if (!before) add(Phase.ENTER, EndpointEvent.ENTER, { ...info, ...NO_FLAGS });
       for (const [flag, on, off] of FLAGS) {
         const was = before?.[flag] ?? false;
-        if (info[flag] && !was) add(on, info);
-        else if (!info[flag] && was) add(off, info);
+        if (info[flag] && !was) add(Phase.STARTED, on, info);
+        else if (!info[flag] && was) add(Phase.STOPPED, off, info);
       }
       this.#told.set(identifier, { member: now, flags: flagsOf(info) });
     }
     this.#touched.clear();
-    const order = [
-      ...FLAGS.map(([, , off]) => off),
-      EndpointEvent.EXIT,
-      EndpointEvent.ENTER,
-      ...FLAGS.map(([, on]) => on),
-    ];
-    return order.flatMap((event) => {
-      const members = groups.get(event);
-      return members ? [{ event, members }] : [];
-    });
+    return [...groups.entries()].sort(([a], [b]) => a - b).map(([, group]) => group);
   }
 
   #announce(member: M, sticky: boolean): void {
