@@ -51,7 +51,11 @@ test('a room over the threshold lists the announced members and "+N watching" (e
       const list = await memberList(host);
       return list.watching === '+2 watching' ? list : null;
     });
-    assert.deepEqual(hostList, { ids: [hostId, firstId], watching: '+2 watching', count: '4' }, 'the first wire client entered while the room was small');
+    assert.deepEqual(
+      hostList,
+      { ids: [hostId, firstId], watching: '+2 watching', count: '4' },
+      'the first wire client entered while the room was small',
+    );
     const audienceList = await waitUntil('"+1 人观看" on the audience page', async () => {
       const list = await memberList(audience);
       return list.watching === '+1 人观看' ? list : null;

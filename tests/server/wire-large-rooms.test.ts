@@ -76,10 +76,7 @@ describe('large rooms over the wire', () => {
     const [a, b, c, d] = await Promise.all(['lr2-a', 'lr2-b', 'lr2-c', 'lr2-d'].map(login));
     for (const m of [a, b, c, d]) await enter(m!, id);
     await nextEndpoints(a!, ENTER); // b's
-    assert.deepEqual(
-      (await enter((await login('lr2-e'))!, id)).members.map((m) => m.identifier).sort(),
-      ['lr2-a', 'lr2-b'],
-    );
+    assert.deepEqual((await enter((await login('lr2-e'))!, id)).members.map((m) => m.identifier).sort(), ['lr2-a', 'lr2-b']);
     await b!.call('room.exit', {});
     assert.deepEqual(
       (await nextEndpoints(a!, EXIT)).data.members.map((m) => m.identifier),
@@ -162,7 +159,10 @@ describe('large rooms over the wire', () => {
     const gaps = arrivals.slice(1).map(([at], i) => at - arrivals[i]![0]);
     console.log(`# memberCount events at the watcher: ${arrivals.map(([, n]) => n).join(', ')}; gaps ${gaps.map((g) => g.toFixed(0)).join(', ')} ms`);
     // One at the first join, then one at the end of each second in which the count changed.
-    assert.ok(arrivals.length >= 2 && arrivals.length <= 2 + Math.floor(span / 1000), `12 joins over ${span.toFixed(0)} ms: ${arrivals.length} events`);
+    assert.ok(
+      arrivals.length >= 2 && arrivals.length <= 2 + Math.floor(span / 1000),
+      `12 joins over ${span.toFixed(0)} ms: ${arrivals.length} events`,
+    );
     // The server spaces them by ≥ 1000 ms; the network may bunch arrivals a little.
     for (const gap of gaps) assert.ok(gap >= 900, `events ${gap.toFixed(0)} ms apart`);
   });
@@ -190,10 +190,7 @@ describe('coalesced endpoint events', () => {
     while (performance.now() < until);
     for (const res of await Promise.all(pending)) assert.equal(res.ok, true);
     const enter = await watcher.event('room.endpoints');
-    assert.deepEqual(
-      [enter.data.event, enter.data.members.map((m) => m.identifier).sort()],
-      [ENTER, joiners.map((_, i) => `burst-${i}`).sort()],
-    );
+    assert.deepEqual([enter.data.event, enter.data.members.map((m) => m.identifier).sort()], [ENTER, joiners.map((_, i) => `burst-${i}`).sort()]);
     for (const [i, j] of joiners.entries()) {
       const own = await j.event('room.endpoints');
       const others = joiners.map((_, k) => `burst-${k}`).filter((_, k) => k !== i);

@@ -78,7 +78,10 @@ export function renderMembers(room: AVRoom | null, self: SelfState | null, roleO
   // memberCount follows its own (paced) event: never show fewer than are listed.
   const count = Math.max(room.memberCount, rows.length);
   const watching = count - rows.length;
-  if (watching > 0) rows.push(el('li', { 'data-testid': 'member-watching', 'data-count': String(watching), class: 'member watching' }, t('watching', { n: watching })));
+  if (watching > 0)
+    rows.push(
+      el('li', { 'data-testid': 'member-watching', 'data-count': String(watching), class: 'member watching' }, t('watching', { n: watching })),
+    );
   list.replaceChildren(...rows);
   byTestId('member-count').textContent = String(count);
 }

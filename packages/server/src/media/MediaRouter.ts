@@ -34,10 +34,7 @@ const SOURCES = {
     sendMissing: 'AUTH_SEND_SCREEN_VIDEO_MISSING',
     recvMissing: 'AUTH_RECV_SCREEN_VIDEO_MISSING',
   },
-} as const satisfies Record<
-  MediaSource,
-  { kind: MediaKind; send: number; recv: number; sendMissing: SubCode; recvMissing: SubCode }
->;
+} as const satisfies Record<MediaSource, { kind: MediaKind; send: number; recv: number; sendMissing: SubCode; recvMissing: SubCode }>;
 
 /**
  * A member's media, gone with the member: the publications it owns (each owning its views), an
