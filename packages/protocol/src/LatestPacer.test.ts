@@ -50,7 +50,6 @@ describe('LatestPacer', () => {
     p.set(4);
     advance(600);
     assert.deepEqual(out, [[5000, 4]], 'back to 4 within the interval: nothing new to say');
-    assert.equal(p.delivered, 4);
   });
 
   it('`soon` defers the leading value; close() drops what is pending', () => {
@@ -65,5 +64,20 @@ describe('LatestPacer', () => {
     p.close();
     advance(2000);
     assert.deepEqual(out, [[5000, 2]]);
+  });
+
+  it('a function interval is asked each time a value waits', () => {
+    let interval = 1000;
+    const p = new LatestPacer<number>(() => interval, (v) => out.push([now, v]), { now: () => now });
+    p.set(1);
+    interval = 5000;
+    p.set(2);
+    advance(4999);
+    assert.equal(out.length, 1);
+    advance(1);
+    assert.deepEqual(out, [
+      [5000, 1],
+      [10000, 2],
+    ]);
   });
 });

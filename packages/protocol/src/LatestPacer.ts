@@ -5,7 +5,7 @@
  * joins costs one event per interval however large the room.
  */
 export class LatestPacer<T> {
-  readonly #intervalMs: number;
+  readonly #intervalMs: () => number;
   readonly #deliver: (value: T) => void;
   readonly #soon: (run: () => void) => void;
   readonly #now: () => number;
@@ -19,18 +19,18 @@ export class LatestPacer<T> {
   /**
    * `soon`: how a value goes out when the last one is older than the interval — at once (the
    * default), or deferred (the server lets the event-loop round finish, so a same-round burst is one
-   * value). `now`: the clock, in milliseconds.
+   * value). `now`: the clock, in milliseconds. A function `intervalMs` is asked each time a value
+   * waits (the server stretches the interval in very large rooms).
    */
-  constructor(intervalMs: number, deliver: (value: T) => void, options: { soon?: (run: () => void) => void; now?: () => number } = {}) {
-    this.#intervalMs = intervalMs;
+  constructor(
+    intervalMs: number | (() => number),
+    deliver: (value: T) => void,
+    options: { soon?: (run: () => void) => void; now?: () => number } = {},
+  ) {
+    this.#intervalMs = typeof intervalMs === 'number' ? () => intervalMs : intervalMs;
     this.#deliver = deliver;
     this.#soon = options.soon ?? ((run) => run());
     this.#now = options.now ?? (() => performance.now());
-  }
-
-  /** The value handed on last (undefined before the first). */
-  get delivered(): T | undefined {
-    return this.#delivered;
   }
 
   /** Records `value` as the latest; it goes out when the interval allows. */
@@ -39,7 +39,7 @@ export class LatestPacer<T> {
     this.#latest = value;
     if (this.#pending) return;
     this.#pending = true;
-    const wait = this.#lastAt + this.#intervalMs - this.#now();
+    const wait = this.#lastAt + this.#intervalMs() - this.#now();
     if (wait <= 0) this.#soon(() => this.#fire());
     else this.#timer = setTimeout(() => this.#fire(), wait);
   }

@@ -26,6 +26,12 @@ export interface FlushScheduler {
   done(room: Flushable): void;
 }
 
+/**
+ * The frames a second one room's `room.memberCount` may cost: a room of 100,000 members hears its
+ * count every 10 s, so that joining a huge room costs no more than joining one of 10,000.
+ */
+export const COUNT_FRAMES_PER_SECOND = 10_000;
+
 /** Each change goes out as it happens (no window): what a room does without a scheduler of the node's. */
 const AT_ONCE: FlushScheduler = { waiting: (room) => room.flush(), done: () => {} };
 
@@ -46,10 +52,13 @@ export class Room extends SafeEmitter<RoomEvents> implements Flushable {
   readonly #policy: RoomPolicy;
   readonly #members = new Map<string, Member>();
   readonly #roster: Roster<Member>;
-  readonly #count = new LatestPacer<number>(MEMBER_COUNT_INTERVAL_MS, (count) => this.broadcast('room.memberCount', { count }), {
+  readonly #count = new LatestPacer<number>(
+    // A count costs a write to every member: past COUNT_FRAMES_PER_SECOND members it goes out less often than once a second.
+    () => Math.max(MEMBER_COUNT_INTERVAL_MS, (this.size / COUNT_FRAMES_PER_SECOND) * 1000),
+    (count) => this.broadcast('room.memberCount', { count }),
     // The rest of the round first: a burst of joins read together is one count.
-    soon: (run) => setImmediate(run),
-  });
+    { soon: (run) => setImmediate(run) },
+  );
   /** The audience's room-wide messages in a large room; made when first needed. */
   #messages: TokenBucket | undefined;
   #closed = false;
