@@ -68,7 +68,11 @@ describe('LatestPacer', () => {
 
   it('a function interval is asked each time a value waits', () => {
     let interval = 1000;
-    const p = new LatestPacer<number>(() => interval, (v) => out.push([now, v]), { now: () => now });
+    const p = new LatestPacer<number>(
+      () => interval,
+      (v) => out.push([now, v]),
+      { now: () => now },
+    );
     p.set(1);
     interval = 5000;
     p.set(2);
