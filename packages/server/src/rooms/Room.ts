@@ -90,11 +90,6 @@ export class Room extends SafeEmitter<RoomEvents> implements Flushable {
     return this.#members.get(identifier);
   }
 
-  /** Whether the others know `member` (small room, or it publishes). One-to-one messages reach it either way. */
-  isAnnounced(member: Member): boolean {
-    return this.#roster.isAnnounced(member);
-  }
-
   /** Admits `owner` (limits are the directory's business); the others hear ENTER if it is announced. */
   add(owner: MemberOwner, grant: MemberGrant): Member {
     const member = new Member(owner, this, grant);
