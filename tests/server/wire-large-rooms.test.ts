@@ -44,7 +44,7 @@ describe('large rooms over the wire', () => {
     await srv.stop();
   });
 
-  it('announces the members up to the threshold; the one that makes the room larger is audience: not announced, but counted and reachable one to one', async () => {
+  it('announces the members up to the threshold; the one that makes the room larger is audience: not announced, but counted and reachable one to one and by invite', async () => {
     const id = ++roomId;
     const [a, b, c] = await Promise.all([login('lr-a'), login('lr-b'), login('lr-c')]);
     const aSnap = await enter(a, id);
@@ -63,6 +63,11 @@ describe('large rooms over the wire', () => {
     assert.equal((await c.event('room.message')).data.data, 'to c directly');
     await c.call('room.message', { data: 'back to a', binary: false, to: 'lr-a' });
     assert.equal((await a.event('room.message')).data.from, 'lr-c');
+
+    const invite = a.sendRequest('invite.send', { to: 'lr-c', roomId: 7 });
+    const { inviteId } = (await c.event('invite.received')).data;
+    await c.call('invite.refuse', { inviteId });
+    assert.deepEqual((await a.response(invite)).result, { inviteId, accepted: false });
 
     await c.call('room.exit', {});
     await countReaches(a, 2);
