@@ -66,6 +66,7 @@ const en = {
   roleLabelHost: 'host',
   roleLabelAudience: 'audience',
   roleLabelCohost: 'co-host',
+  watching: '+{n} watching',
 };
 export type Key = keyof typeof en;
 
@@ -134,6 +135,7 @@ const zh: Record<Key, string> = {
   roleLabelHost: '主播',
   roleLabelAudience: '观众',
   roleLabelCohost: '连麦',
+  watching: '+{n} 人观看',
 };
 
 const tables: Record<Lang, Record<Key, string>> = { en, zh };

@@ -1,4 +1,7 @@
-/** The member list: everyone in the room with audio / camera / screen indicators. */
+/**
+ * The member list: self and the announced members with audio / camera / screen indicators, then
+ * "+N watching" for the audience a large room does not announce (API.md: memberCount counts them).
+ */
 import { byTestId, el } from './dom.js';
 import { t } from './i18n.js';
 import type { AVRoom } from './sdk.js';
@@ -72,6 +75,13 @@ export function renderMembers(room: AVRoom | null, self: SelfState | null, roleO
   const rows = [row(self.identifier, self.audio, self.camera, self.screen, self.roleLabel, true)];
   const others = [...room.endpoints.values()].sort((a, b) => a.identifier.localeCompare(b.identifier));
   for (const ep of others) rows.push(row(ep.identifier, ep.hasAudio, ep.hasCameraVideo, ep.hasScreenVideo, roleOf(ep.identifier, ep.role), false));
+  // memberCount follows its own (paced) event: never show fewer than are listed.
+  const count = Math.max(room.memberCount, rows.length);
+  const watching = count - rows.length;
+  if (watching > 0)
+    rows.push(
+      el('li', { 'data-testid': 'member-watching', 'data-count': String(watching), class: 'member watching' }, t('watching', { n: watching })),
+    );
   list.replaceChildren(...rows);
-  byTestId('member-count').textContent = String(rows.length);
+  byTestId('member-count').textContent = String(count);
 }

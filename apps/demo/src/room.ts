@@ -278,6 +278,9 @@ export async function enterRoom(opts: EnterOptions): Promise<void> {
     room.on('privilegeChanged', () => {
       if (live === l) render();
     });
+    room.on('memberCountChanged', () => {
+      if (live === l) render();
+    });
     room.on('disconnected', (reason) => {
       if (live === l) void lost(reason);
     });

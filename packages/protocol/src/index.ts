@@ -3,6 +3,7 @@ export * from './errors/ErrorCode.js';
 export * from './errors/AVError.js';
 export * from './AuthBits.js';
 export * from './EndpointEvent.js';
+export * from './LatestPacer.js';
 export * from './wire/fields.js';
 export * from './wire/methods.js';
 export * from './wire/events.js';

@@ -285,3 +285,58 @@ test('events read together with the enter answer (before _enter resumes) are app
     [EndpointEvent.ENTER, ['carol']],
   ]);
 });
+
+test('memberCount: from the snapshot, then room.memberCount; memberCountChanged at most once a second, not when unchanged', async (t) => {
+  t.mock.timers.enable({ apis: ['setTimeout'] });
+  const { engine, room, enter } = setup();
+  assert.equal(room.memberCount, 0, 'not entered');
+  engine.enters[0]!.resolve({ ...snapshot([member('host')]), memberCount: 40 });
+  await enter;
+  assert.deepEqual([room.memberCount, room.endpoints.size], [40, 1], 'the audience is counted, not listed');
+  const counts: number[] = [];
+  room.on('memberCountChanged', (n) => counts.push(n));
+  const push = (count: number) => room._onServerEvent({ event: 'room.memberCount', data: { count } });
+  push(40);
+  assert.deepEqual(counts, [], 'unchanged');
+  push(41);
+  push(45);
+  assert.deepEqual([counts, room.memberCount], [[41], 45], 'the getter follows at once, the event waits for its second');
+  t.mock.timers.tick(999);
+  assert.deepEqual(counts, [41]);
+  t.mock.timers.tick(1);
+  assert.deepEqual(counts, [41, 45]);
+  push(46);
+  await room.exit();
+  t.mock.timers.tick(2000);
+  assert.deepEqual([counts, room.memberCount], [[41, 45], 0], 'nothing after exit');
+});
+
+test('a snapshot without a count counts its members and self', async () => {
+  const { engine, room, enter } = setup();
+  engine.enters[0]!.resolve(snapshot([member('bob'), member('carol')]));
+  await enter;
+  assert.equal(room.memberCount, 3);
+});
+
+test('large room: an audience member that starts publishing is ENTER then HAS_, one that stops is NO_ then EXIT', async () => {
+  const { engine, room, enter } = setup();
+  engine.enters[0]!.resolve({ ...snapshot([member('host', { hasCameraVideo: true })]), memberCount: 100 });
+  await enter;
+  const events: [number, string[]][] = [];
+  room.on('endpointsUpdate', (e, ids) => events.push([e, ids]));
+  const push = (event: EndpointEvent, flags: Partial<MemberInfo>) =>
+    room._onServerEvent({ event: 'room.endpoints', data: { event, members: [member('guest', flags)] } });
+  push(EndpointEvent.ENTER, {});
+  assert.equal(room.endpoints.get('guest')!.hasAudio, false);
+  push(EndpointEvent.HAS_AUDIO, { hasAudio: true });
+  assert.equal(room.endpoints.get('guest')!.hasAudio, true);
+  push(EndpointEvent.NO_AUDIO, {});
+  push(EndpointEvent.EXIT, {});
+  assert.deepEqual(events, [
+    [EndpointEvent.ENTER, ['guest']],
+    [EndpointEvent.HAS_AUDIO, ['guest']],
+    [EndpointEvent.NO_AUDIO, ['guest']],
+    [EndpointEvent.EXIT, ['guest']],
+  ]);
+  assert.deepEqual([...room.endpoints.keys()], ['host']);
+});

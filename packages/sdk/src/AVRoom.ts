@@ -1,6 +1,8 @@
 import {
   EndpointEvent,
   ErrorCode,
+  LatestPacer,
+  MEMBER_COUNT_INTERVAL_MS,
   type AVError,
   type Lang,
   type MethodName,
@@ -16,7 +18,7 @@ import { publicCall } from './util/public-call.js';
 import { base64ToBytes } from './util/base64.js';
 import { OperationGuard } from './OperationGuard.js';
 import { AVEndpoint, type EndpointState } from './AVEndpoint.js';
-import { diffEndpoints, toEndpointState } from './endpoint-diff.js';
+import { diffEndpoints, flagOf, toEndpointState } from './endpoint-diff.js';
 import * as validate from './validate.js';
 import type { ResolvedEnterParams } from './validate.js';
 import type { AVView, RoomType, SendMessageOptions, VideoRecvMode, ViewRequest } from './options.js';
@@ -39,6 +41,8 @@ type ViewOp = 'requestViewList' | 'cancelAllView';
 export type AVRoomEvents = {
   /** Members entered, left or changed what they send (`event` is an EndpointEvent). */
   endpointsUpdate: [event: EndpointEvent, identifiers: string[]];
+  /** `memberCount` changed; at most once a second (the latest count then). */
+  memberCountChanged: [count: number];
   /** The room was lost (server gone for good, session replaced, removed, re-enter failed); it is now 'exited'. */
   disconnected: [reason: AVError];
   /** Our auth bits changed (changeAuthority, or the server). */
@@ -94,6 +98,8 @@ export class AVRoom extends TypedEmitter<AVRoomEvents> {
   #role: string;
   #states = new Map<string, EndpointState>();
   #endpoints = new Map<string, AVEndpoint>();
+  #memberCount = 0;
+  #countChanged = new LatestPacer<number>(MEMBER_COUNT_INTERVAL_MS, (count) => this.emit('memberCountChanged', count));
   #views: OperationGuard<ViewOp>;
   #media: RoomMedia | null = null;
   /** Sends our devices' tracks; attached to them from the start, so that enables are checked against our bits while entering. */
@@ -151,6 +157,13 @@ export class AVRoom extends TypedEmitter<AVRoomEvents> {
   /** The other members by identifier (self excluded). */
   get endpoints(): ReadonlyMap<string, AVEndpoint> {
     return this.#endpoints;
+  }
+  /**
+   * Everyone in the room, self included: also the members not in `endpoints` (in a large room the
+   * audience is not announced; API.md section 3). 0 unless entered.
+   */
+  get memberCount(): number {
+    return this.#memberCount;
   }
   /** The views being received, in the order last requested. */
   get views(): AVView[] {
@@ -258,6 +271,8 @@ export class AVRoom extends TypedEmitter<AVRoomEvents> {
       this.#authBits = snap.authBits;
       this.#role = snap.role;
       for (const m of snap.members) this.#addEndpoint(toEndpointState(m));
+      this.#memberCount = memberCountOf(snap);
+      this.#countChanged.known(this.#memberCount);
       this.#setState('entered');
       const early = this.#earlyEvents.splice(0);
       for (const msg of early) this._onServerEvent(msg);
@@ -290,6 +305,9 @@ export class AVRoom extends TypedEmitter<AVRoomEvents> {
     switch (msg.event) {
       case 'room.endpoints':
         this.#applyEndpointEvent(msg.data.event as EndpointEvent, msg.data.members);
+        break;
+      case 'room.memberCount':
+        this.#setMemberCount(msg.data.count);
         break;
       case 'room.privilege':
         // During changeAuthority its own result reports the change, once.
@@ -338,6 +356,7 @@ export class AVRoom extends TypedEmitter<AVRoomEvents> {
     this.#host.log.info({ roomId: this.roomId, members: snap.members.length, changes: changes.length }, 'room restored');
     for (const [event, ids] of changes) this.emit('endpointsUpdate', event, ids);
     for (const [event, ids] of changes) this.#mediaOnEndpoints(event, ids);
+    this.#setMemberCount(memberCountOf(snap));
     if (snap.authBits !== this.#authBits) this.#setAuthBits(snap.authBits);
     // Transports did not survive the outage: receive and publish afresh.
     this.#media?.restore();
@@ -367,13 +386,8 @@ export class AVRoom extends TypedEmitter<AVRoomEvents> {
         this.#removeEndpoint(m.identifier);
         ids.push(m.identifier);
       } else {
-        const flag =
-          event === EndpointEvent.HAS_CAMERA_VIDEO || event === EndpointEvent.NO_CAMERA_VIDEO
-            ? 'hasCameraVideo'
-            : event === EndpointEvent.HAS_AUDIO || event === EndpointEvent.NO_AUDIO
-              ? 'hasAudio'
-              : 'hasScreenVideo';
-        known[flag] = event === EndpointEvent.HAS_CAMERA_VIDEO || event === EndpointEvent.HAS_AUDIO || event === EndpointEvent.HAS_SCREEN_VIDEO;
+        const [flag, on] = flagOf(event);
+        known[flag] = on;
         ids.push(m.identifier);
       }
     }
@@ -393,6 +407,12 @@ export class AVRoom extends TypedEmitter<AVRoomEvents> {
       else if (event === EndpointEvent.EXIT) media.dropViews(id);
     }
     media.syncAudio(ids);
+  }
+
+  /** The getter follows at once; the event is paced (the server paces its counts too, but the network may bunch them). */
+  #setMemberCount(count: number): void {
+    this.#memberCount = count;
+    this.#countChanged.set(count);
   }
 
   #setAuthBits(bits: number): void {
@@ -485,6 +505,8 @@ export class AVRoom extends TypedEmitter<AVRoomEvents> {
   #finish(): void {
     if (this.#state === 'exited') return;
     this.#setState('exited');
+    this.#countChanged.close();
+    this.#memberCount = 0;
     this.#media?.close();
     this.#media = null;
     this.#publisher?.close();
@@ -499,4 +521,9 @@ export class AVRoom extends TypedEmitter<AVRoomEvents> {
     this.#host.log.info({ roomId: this.roomId, from: this.#state, to: state }, 'room state');
     this.#state = state;
   }
+}
+
+/** A snapshot without the count (a server before large rooms) lists everyone. */
+function memberCountOf(snap: RoomSnapshot): number {
+  return snap.memberCount ?? snap.members.length + 1;
 }

@@ -11,6 +11,15 @@ const FLAGS: readonly [Flag, EndpointEvent, EndpointEvent][] = [
   ['hasScreenVideo', EndpointEvent.HAS_SCREEN_VIDEO, EndpointEvent.NO_SCREEN_VIDEO],
 ];
 
+/** The flag a HAS_/NO_ event is about, and its value after the event. */
+export function flagOf(event: EndpointEvent): [flag: Flag, on: boolean] {
+  for (const [flag, on, off] of FLAGS) {
+    if (event === on) return [flag, true];
+    if (event === off) return [flag, false];
+  }
+  throw new RangeError(`endpoint event ${event} is not about a media flag`);
+}
+
 export function toEndpointState(m: Pick<MemberInfo, 'identifier' | 'tinyId'> & Partial<MemberInfo>): EndpointState {
   return {
     identifier: m.identifier,

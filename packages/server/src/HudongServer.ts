@@ -23,6 +23,7 @@ import type { Session } from './session/Session.js';
 import { SessionRegistry } from './session/SessionRegistry.js';
 import { CloseCode } from './signal/CloseCode.js';
 import { Connection } from './signal/Connection.js';
+import { FanOut } from './signal/FanOut.js';
 
 /** Where a listening server can be reached. */
 export interface ListenAddress {
@@ -73,7 +74,7 @@ export class HudongServer {
     this.#logger = logger ?? createDefaultLogger(config.logLevel);
     this.#store = openStore(config);
     this.#sessions = new SessionRegistry(config.sessionGraceMs);
-    this.#rooms = new RoomDirectory(config);
+    this.#rooms = new RoomDirectory({ ...config, scheduler: FanOut.shared });
     this.#invites = new InviteManager(config.inviteTimeoutMs);
     this.#media = new MediaRouter({
       config,

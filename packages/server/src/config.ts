@@ -51,8 +51,20 @@ export interface ServerOptions {
   maxRooms?: number;
   /** Room members this node hosts at most, over all rooms. @default 100000 */
   maxMembers?: number;
-  /** Members one room holds at most. @default 1000 */
+  /** Members one room holds at most (about 13 KB of server memory each: docs/server.md). @default 100000 */
   maxMembersPerRoom?: number;
+  /**
+   * A room holding more members than this is large: members that publish nothing (the audience) are
+   * not announced to the others, and its audience's room-wide messages are capped by `roomMessageRate`.
+   * @default 50
+   */
+  largeRoomThreshold?: number;
+  /**
+   * Room-wide messages per second (burst: one second's worth) that the audience of a large room may
+   * send, all of them together; past it 10005 ROOM_MESSAGE_RATE. The host (CREATE_ROOM bit) and
+   * members that publish are not counted. @default 10
+   */
+  roomMessageRate?: number;
   /** Room types offered. @default ['multi', 'pair'] */
   roomTypes?: RoomTypeName[];
   /** Refuse `room.enter` without a privilege key. @default false */
@@ -122,7 +134,9 @@ export const SERVER_DEFAULTS: Readonly<Required<Pick<ServerOptions, DefaultedOpt
   storeTimeoutMs: 2000,
   maxRooms: 10000,
   maxMembers: 100000,
-  maxMembersPerRoom: 1000,
+  maxMembersPerRoom: 100000,
+  largeRoomThreshold: 50,
+  roomMessageRate: 10,
   roomTypes: ['multi', 'pair'],
   requirePrivilegeKey: false,
   roles: {},
@@ -163,6 +177,8 @@ const INTEGER_LIMITS = {
   maxRooms: [0, 1e9],
   maxMembers: [0, 1e9],
   maxMembersPerRoom: [1, 1e9],
+  largeRoomThreshold: [0, 1e9],
+  roomMessageRate: [1, 1e6],
   mediaConnectTimeoutMs: [100, 36e5],
   maxSimulcastLayers: [1, 16],
 } as const satisfies Partial<Record<keyof ServerOptions, readonly [number, number]>>;

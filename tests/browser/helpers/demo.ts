@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
-import { ServerProcess } from '../../helpers/server.js';
+import { ServerProcess, type TestServerOptions } from '../../helpers/server.js';
 import { uniqueId, uniqueRoomId } from '../../helpers/clients.js';
 import { Browser, closeAll } from './browser.js';
 import { waitUntil } from '../../helpers/wait-until.js';
@@ -10,9 +10,9 @@ import { waitUntil } from '../../helpers/wait-until.js';
 export const DEMO_INDEX = fileURLToPath(new URL('../../../apps/demo/dist/index.html', import.meta.url));
 
 /** A `hudong serve --dev` serving the built demo (its `/dev/usersig` signs the pages in); fails clearly when the demo is not built. */
-export function startDemoServer(): Promise<ServerProcess> {
+export function startDemoServer(config?: TestServerOptions['config']): Promise<ServerProcess> {
   if (!existsSync(DEMO_INDEX)) throw new Error(`the demo is not built: ${DEMO_INDEX} is missing (build apps/demo first)`);
-  return new ServerProcess({ extraArgs: ['--dev'] }).start();
+  return new ServerProcess({ extraArgs: ['--dev'], config }).start();
 }
 
 export const stageVideo = (identifier: string, src: 'camera' | 'screen' = 'camera') =>

@@ -1,13 +1,22 @@
 import { z } from 'zod';
 import { Identifier, MediaSource, MemberInfo, RoomId, WireError, AuthBitsField } from './fields.js';
 
+/** `room.memberCount` goes out at most this often (API.md: `memberCountChanged` at most once a second). */
+export const MEMBER_COUNT_INTERVAL_MS = 1000;
+
 /** Everything the server pushes without being asked. */
 export const ServerEvents = {
-  /** Members entered, left or changed what they send. `event` is an EndpointEvent; EXIT carries identifiers only. */
+  /**
+   * Members entered, left or changed what they send, or were announced or withdrawn in a large room.
+   * `event` is an EndpointEvent; EXIT carries identifiers only. Changes made in the same event-loop
+   * round go out together, one event per kind, in the order NO_…, EXIT, ENTER, HAS_… (docs/protocol.md).
+   */
   'room.endpoints': z.object({
     event: z.number().int().min(1).max(8),
     members: z.array(MemberInfo.partial().required({ identifier: true, tinyId: true })),
   }),
+  /** How many members the room holds now (everyone, the caller included); sent at most once a second, when it changed. */
+  'room.memberCount': z.object({ count: z.number().int().min(1) }),
   /** The caller's auth bits in the room changed. */
   'room.privilege': z.object({ authBits: AuthBitsField }),
   /** A room message; with `ackId` the sender waits for the `ack`. */

@@ -59,8 +59,13 @@ export const RoomSnapshot = z.object({
   roomType: RoomType,
   authBits: AuthBitsField,
   role: RoleField,
-  /** Everyone in the room but the caller. */
+  /**
+   * The members announced to the caller (everyone but the caller while the room is small; in a large
+   * room those that publish, and those announced while it was small: docs/protocol.md "Large rooms").
+   */
   members: z.array(MemberInfo),
+  /** Everyone in the room, the unannounced audience and the caller included. A snapshot without it counts `members` + 1. */
+  memberCount: z.number().int().min(1).optional(),
 });
 export type RoomSnapshot = z.infer<typeof RoomSnapshot>;
 

@@ -46,13 +46,16 @@ export const changeAuthority: Handler<'room.changeAuthority'> = (ctx, params) =>
   return { authBits };
 };
 
-/** To the room: answered once sent. To one member: answered when that member's client acks it. */
+/**
+ * To the room: answered once sent (10005 ROOM_MESSAGE_RATE past a large room's audience cap). To one member,
+ * announced or not: answered when that member's client acks it.
+ */
 export const message: Handler<'room.message'> = async (ctx, params) => {
   const session = sessionOf(ctx);
   const member = memberOf(session);
   const event = { from: session.identifier, data: params.data, binary: params.binary };
   if (params.to === undefined) {
-    member.room.broadcast('room.message', event, member);
+    member.room.message(member, event);
     return {};
   }
   const recipient = ctx.services.sessions.get(params.to);

@@ -1,4 +1,4 @@
-import { AuthBits, EndpointEvent, type MediaSource, type ViewSize } from '@hudong/protocol';
+import { AuthBits, type MediaSource, type ViewSize } from '@hudong/protocol';
 import type { ServerConfig } from '../config.js';
 import { ServerError, type SubCode } from '../errors.js';
 import type { Logger } from '../logger.js';
@@ -11,14 +11,12 @@ import { completePublisherAnswer, mungeConnectionOffer, mungePublisherOffer, Sdp
 import type { Subscription } from './Subscription.js';
 import { Uplink } from './Uplink.js';
 
-/** Per source: its kind, the bits that allow sending / receiving it, and its endpoint events. */
+/** Per source: its kind and the bits that allow sending / receiving it. */
 const SOURCES = {
   audio: {
     kind: 'audio',
     send: AuthBits.SEND_AUDIO,
     recv: AuthBits.RECV_AUDIO,
-    has: EndpointEvent.HAS_AUDIO,
-    no: EndpointEvent.NO_AUDIO,
     sendMissing: 'AUTH_SEND_AUDIO_MISSING',
     recvMissing: 'AUTH_RECV_AUDIO_MISSING',
   },
@@ -26,8 +24,6 @@ const SOURCES = {
     kind: 'video',
     send: AuthBits.SEND_CAMERA_VIDEO,
     recv: AuthBits.RECV_CAMERA_VIDEO,
-    has: EndpointEvent.HAS_CAMERA_VIDEO,
-    no: EndpointEvent.NO_CAMERA_VIDEO,
     sendMissing: 'AUTH_SEND_CAMERA_VIDEO_MISSING',
     recvMissing: 'AUTH_RECV_CAMERA_VIDEO_MISSING',
   },
@@ -35,15 +31,10 @@ const SOURCES = {
     kind: 'video',
     send: AuthBits.SEND_SCREEN_VIDEO,
     recv: AuthBits.RECV_SCREEN_VIDEO,
-    has: EndpointEvent.HAS_SCREEN_VIDEO,
-    no: EndpointEvent.NO_SCREEN_VIDEO,
     sendMissing: 'AUTH_SEND_SCREEN_VIDEO_MISSING',
     recvMissing: 'AUTH_RECV_SCREEN_VIDEO_MISSING',
   },
-} as const satisfies Record<
-  MediaSource,
-  { kind: MediaKind; send: number; recv: number; has: number; no: number; sendMissing: SubCode; recvMissing: SubCode }
->;
+} as const satisfies Record<MediaSource, { kind: MediaKind; send: number; recv: number; sendMissing: SubCode; recvMissing: SubCode }>;
 
 /**
  * A member's media, gone with the member: the publications it owns (each owning its views), an
@@ -372,11 +363,9 @@ export class MediaRouter {
   /** Announces a live publication; when it ends (its views already ended), tells its publisher and the room. */
   #watchPublication(media: MemberMedia, publication: Publication): void {
     const { member, source } = publication;
-    const spec = SOURCES[source];
     publication.on('live', () => {
       if (member.closed) return;
       member.setSending(source, true);
-      member.room.broadcast('room.endpoints', { event: spec.has, members: [member.info()] }, member);
       this.#logger.info({ identifier: member.identifier, roomId: member.room.roomId, source, publication: publication.id }, 'publication live');
     });
     publication.on('close', (reason, error) => {
@@ -384,9 +373,7 @@ export class MediaRouter {
       this.#publicationCount--;
       if (media.publications.get(source) === publication) media.publications.delete(source);
       // A replacement takes over the flag: announce NO_ only when nothing publishes the source now.
-      if (publication.live && !media.publications.has(source) && member.setSending(source, false)) {
-        member.room.broadcast('room.endpoints', { event: spec.no, members: [member.info()] }, member);
-      }
+      if (publication.live && !media.publications.has(source)) member.setSending(source, false);
       this.#logger.info(
         { identifier: member.identifier, roomId: member.room.roomId, source, publication: publication.id, reason },
         'publication ended',

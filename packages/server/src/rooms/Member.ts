@@ -74,11 +74,16 @@ export class Member extends SafeEmitter<MemberEvents> {
     return this.#closed;
   }
 
-  /** Sets a member info flag (the media plane's business); returns whether it changed. */
-  setSending(source: SendingSource, on: boolean): boolean {
-    if (this.#sending[source] === on) return false;
+  /** Sets a member info flag (the media plane's business); the room announces a change (HAS_/NO_, and ENTER/EXIT in a large room). */
+  setSending(source: SendingSource, on: boolean): void {
+    if (this.#sending[source] === on) return;
     this.#sending[source] = on;
-    return true;
+    this.room.sendingChanged(this);
+  }
+
+  /** Publishes something (a flag is on). */
+  get sending(): boolean {
+    return this.#sending.audio || this.#sending.camera || this.#sending.screen;
   }
 
   info(): MemberInfo {

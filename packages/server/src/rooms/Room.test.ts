@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { EndpointEvent, type ServerEventData, type ServerEventName } from '@hudong/protocol';
+import { ServerError } from '../errors.js';
 import type { MemberOwner } from './Member.js';
 import { Room } from './Room.js';
 
@@ -38,4 +39,87 @@ test('a broadcast is encoded once: every recipient gets the same bytes, the send
     event: 'room.endpoints',
     data: { event: EndpointEvent.HAS_AUDIO, members: [cMember.info()] },
   });
+});
+
+/** A scheduler whose flushes the test runs (the server's is the FanOut: the end of the event-loop round). */
+function manualScheduler() {
+  const waiting = new Set<{ flush(): void }>();
+  return {
+    waiting: (room: { flush(): void }) => void waiting.add(room),
+    done: (room: { flush(): void }) => void waiting.delete(room),
+    run: () => [...waiting].forEach((room) => room.flush()),
+    get size() {
+      return waiting.size;
+    },
+  };
+}
+
+const events = (o: { frames: Buffer[] }) =>
+  o.frames.map((f) => JSON.parse(String(f)) as { event: string; data: { event?: number; members?: { identifier: string }[] } });
+
+test("a round's joins go out as one ENTER: the same bytes to the members before, each joiner's own without itself", () => {
+  const scheduler = manualScheduler();
+  const room = new Room(8, 'multi', { scheduler });
+  const grant = { authBits: 0xff, role: '', privilegeKey: undefined };
+  const [a, b, c, d] = [owner('a'), owner('b'), owner('c'), owner('d')];
+  room.add(a, grant);
+  scheduler.run();
+  const joiners = [b, c, d].map((o) => room.add(o, grant));
+  assert.deepEqual(
+    room.snapshotFor(joiners[2]!).members.map((m) => m.identifier),
+    ['a'],
+    'a snapshot holds what was told; the rest comes with the flush',
+  );
+  assert.equal(room.snapshotFor(joiners[2]!).memberCount, 4);
+  assert.equal(a.frames.length, 0, 'nothing before the flush');
+  scheduler.run();
+  assert.equal(scheduler.size, 0);
+  assert.deepEqual(
+    events(a).map((e) => [e.data.event, e.data.members!.map((m) => m.identifier)]),
+    [[EndpointEvent.ENTER, ['b', 'c', 'd']]],
+  );
+  assert.deepEqual(
+    events(c).map((e) => e.data.members!.map((m) => m.identifier)),
+    [['b', 'd']],
+  );
+  room.broadcast('room.message', { from: 'a', data: 'hi', binary: false });
+  assert.equal(a.frames.at(-1), b.frames.at(-1), 'a broadcast is one Buffer for all');
+});
+
+test('a broadcast sends the pending endpoint changes first: they were caused before it', () => {
+  const scheduler = manualScheduler();
+  const room = new Room(9, 'multi', { scheduler });
+  const grant = { authBits: 0xff, role: '', privilegeKey: undefined };
+  const [a, b] = [owner('a'), owner('b')];
+  room.add(a, grant);
+  const bMember = room.add(b, grant);
+  room.broadcast('room.message', { from: 'b', data: 'first words', binary: false }, bMember);
+  assert.deepEqual(
+    events(a).map((e) => e.event),
+    ['room.endpoints', 'room.message'],
+  );
+});
+
+test("a large room caps its audience's room messages (10005 ROOM_MESSAGE_RATE), not the host's or a publisher's", () => {
+  const room = new Room(10, 'multi', { largeRoomThreshold: 1, roomMessageRate: 2 });
+  const host = room.add(owner('host'), { authBits: 0xff, role: 'LiveMaster', privilegeKey: undefined });
+  const audience = [owner('v1'), owner('v2')].map((o) => room.add(o, { authBits: 0x2a, role: 'Guest', privilegeKey: undefined }));
+  const say = (m: typeof host) => room.message(m, { from: m.identifier, data: 'x', binary: false });
+  say(audience[0]!);
+  say(audience[1]!);
+  assert.throws(
+    () => say(audience[0]!),
+    (err: unknown) => err instanceof ServerError && err.code === 10005 && err.detail.code === 'ROOM_MESSAGE_RATE',
+  );
+  for (let i = 0; i < 5; i++) say(host);
+  audience[1]!.setSending('audio', true);
+  say(audience[1]!);
+  assert.throws(() => say(audience[0]!), ServerError, 'publishing spends no audience tokens, and frees none');
+});
+
+test('a small room does not cap messages', () => {
+  const room = new Room(11, 'multi', { largeRoomThreshold: 3, roomMessageRate: 1 });
+  room.add(owner('a'), { authBits: 0xff, role: '', privilegeKey: undefined });
+  const v = room.add(owner('v'), { authBits: 0x2a, role: '', privilegeKey: undefined });
+  for (let i = 0; i < 5; i++) room.message(v, { from: 'v', data: 'x', binary: false });
 });

@@ -1,59 +1,170 @@
-import { EndpointEvent, encodeEvent, type RoomSnapshot, type ServerEventData, type ServerEventName } from '@hudong/protocol';
-import type { RoomTypeName } from '../config.js';
+import {
+  AuthBits,
+  LatestPacer,
+  MEMBER_COUNT_INTERVAL_MS,
+  encodeEvent,
+  type RoomSnapshot,
+  type ServerEventData,
+  type ServerEventName,
+} from '@hudong/protocol';
+import { SERVER_DEFAULTS, type RoomTypeName } from '../config.js';
+import { ServerError } from '../errors.js';
+import type { Flushable } from '../signal/FanOut.js';
+import { TokenBucket } from '../signal/TokenBucket.js';
 import { SafeEmitter } from '../util/SafeEmitter.js';
 import { Member, type MemberGrant, type MemberOwner } from './Member.js';
+import { Roster, type EndpointGroup } from './Roster.js';
 
 export interface RoomEvents {
   /** The room closed (its last member left, or the node shut down). */
   close: [];
 }
 
+/** When a room's endpoint changes go out: `waiting` asks for a `flush`, `done` withdraws the request (the room flushed early). */
+export interface FlushScheduler {
+  waiting(room: Flushable): void;
+  done(room: Flushable): void;
+}
+
+/**
+ * The frames a second one room's `room.memberCount` may cost: a room of 100,000 members hears its
+ * count every 10 s, so that joining a huge room costs no more than joining one of 10,000.
+ */
+export const COUNT_FRAMES_PER_SECOND = 10_000;
+
+/** Each change goes out as it happens (no window): what a room does without a scheduler of the node's. */
+const AT_ONCE: FlushScheduler = { waiting: (room) => room.flush(), done: () => {} };
+
+/** How rooms treat many members (API.md section 3, docs/server.md). */
+export interface RoomPolicy {
+  /** Above this many members, members that publish nothing are not announced. */
+  largeRoomThreshold: number;
+  /** Room-wide messages per second the audience of a large room may send, all together (10005 ROOM_MESSAGE_RATE past it). */
+  roomMessageRate: number;
+  /** The node's signalling fan-out (end of the event-loop round), so that a round's changes go out as one event per kind. @default at once */
+  scheduler: FlushScheduler;
+}
+
 /** One app room (AVSDK relation_id) on this node. Owns its members; closes itself when empty. */
-export class Room extends SafeEmitter<RoomEvents> {
+export class Room extends SafeEmitter<RoomEvents> implements Flushable {
   readonly roomId: number;
   readonly roomType: RoomTypeName;
+  readonly #policy: RoomPolicy;
   readonly #members = new Map<string, Member>();
+  readonly #roster: Roster<Member>;
+  readonly #count = new LatestPacer<number>(
+    // A count costs a write to every member: past COUNT_FRAMES_PER_SECOND members it goes out less often than once a second.
+    () => Math.max(MEMBER_COUNT_INTERVAL_MS, (this.size / COUNT_FRAMES_PER_SECOND) * 1000),
+    (count) => this.broadcast('room.memberCount', { count }),
+    // The rest of the round first: a burst of joins read together is one count.
+    { soon: (run) => setImmediate(run) },
+  );
+  /** The audience's room-wide messages in a large room; made when first needed. */
+  #messages: TokenBucket | undefined;
   #closed = false;
 
-  constructor(roomId: number, roomType: RoomTypeName) {
+  constructor(roomId: number, roomType: RoomTypeName, policy: Partial<RoomPolicy> = {}) {
     super();
     this.roomId = roomId;
     this.roomType = roomType;
+    this.#policy = {
+      largeRoomThreshold: policy.largeRoomThreshold ?? SERVER_DEFAULTS.largeRoomThreshold,
+      roomMessageRate: policy.roomMessageRate ?? SERVER_DEFAULTS.roomMessageRate,
+      scheduler: policy.scheduler ?? AT_ONCE,
+    };
+    this.#roster = new Roster(this.#policy.largeRoomThreshold);
+    // Its first member learns the count from its snapshot.
+    this.#count.known(1);
   }
 
   get size(): number {
     return this.#members.size;
   }
 
+  /** More than `largeRoomThreshold` members: the audience is not announced. */
+  get large(): boolean {
+    return this.#roster.large;
+  }
+
   member(identifier: string): Member | undefined {
     return this.#members.get(identifier);
   }
 
-  /** Admits `owner` (limits are the directory's business) and announces ENTER to the others. */
+  /** Admits `owner` (limits are the directory's business); the others hear ENTER if it is announced. */
   add(owner: MemberOwner, grant: MemberGrant): Member {
     const member = new Member(owner, this, grant);
     this.#members.set(owner.identifier, member);
     member.on('close', () => this.#memberClosed(member));
-    this.broadcast('room.endpoints', { event: EndpointEvent.ENTER, members: [member.info()] }, member);
+    this.#roster.entered(member);
+    this.#changed();
+    this.#count.set(this.size);
     return member;
   }
 
-  /** The room as `member` sees it: its own bits and role, and everyone else. */
+  /**
+   * The room as `member` sees it: its own bits and role, the members announced to it and how many
+   * there are in all. The announced members as last told to everyone: what is still pending reaches
+   * it with the next flush, as it reaches the others.
+   */
   snapshotFor(member: Member): RoomSnapshot {
     return {
       roomId: this.roomId,
       roomType: this.roomType,
       authBits: member.authBits,
       role: member.role,
-      members: [...this.#members.values()].filter((m) => m !== member).map((m) => m.info()),
+      members: this.#roster.told(member),
+      memberCount: this.size,
     };
   }
 
-  /** One event to every member but `except`: encoded once, the same bytes to each. */
+  /** One event to every member but `except`: encoded once, the same bytes to each; after the endpoint changes made before it. */
   broadcast<E extends ServerEventName>(event: E, data: ServerEventData<E>, except?: Member): void {
+    this.flush();
     let frame: Buffer | undefined;
     for (const member of this.#members.values()) {
       if (member !== except) member.owner.sendEncoded((frame ??= Buffer.from(encodeEvent(event, data))));
+    }
+  }
+
+  /**
+   * A room-wide message from `from`. In a large room the audience shares `roomMessageRate`
+   * messages a second (each costs a write to every member); the host (CREATE_ROOM bit) and
+   * members that publish are not counted. Throws 10005 ROOM_MESSAGE_RATE past it.
+   */
+  message(from: Member, data: ServerEventData<'room.message'>): void {
+    if (this.large && !(from.authBits & AuthBits.CREATE_ROOM) && !from.sending) {
+      const rate = this.#policy.roomMessageRate;
+      this.#messages ??= new TokenBucket(rate, rate);
+      if (!this.#messages.take()) {
+        throw new ServerError('ROOM_MESSAGE_RATE', `room ${this.roomId} already carries its audience's ${rate} messages a second; try again later`);
+      }
+    }
+    this.broadcast('room.message', data, from);
+  }
+
+  /** @internal From Member.setSending: announce the change (and, in a large room, the member itself). */
+  sendingChanged(member: Member): void {
+    if (this.#members.get(member.identifier) !== member) return;
+    this.#roster.sendingChanged(member);
+    this.#changed();
+  }
+
+  /**
+   * Sends the endpoint changes made since the last flush: one event per kind, encoded once. A
+   * member the events are about gets them without itself (encoded for it: members who changed
+   * in this round, not every recipient). The scheduler calls this at the end of the round;
+   * anything else sent to a member of the room calls it first, to keep the order it was caused in.
+   */
+  flush(): void {
+    if (!this.#roster.pending) return;
+    this.#policy.scheduler.done(this);
+    const groups = this.#roster.flush();
+    if (groups.length === 0) return;
+    const frames = groups.map((group) => Buffer.from(encodeEvent('room.endpoints', group)));
+    const subjects = new Set(groups.flatMap((group) => group.members.map((m) => m.identifier)));
+    for (const member of this.#members.values()) {
+      if (subjects.has(member.identifier)) this.#sendWithoutSelf(member, groups, frames);
+      else for (const frame of frames) member.owner.sendEncoded(frame);
     }
   }
 
@@ -61,18 +172,31 @@ export class Room extends SafeEmitter<RoomEvents> {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#count.close();
+    this.#policy.scheduler.done(this);
     for (const member of [...this.#members.values()]) member.close();
     this.safeEmit('close');
+  }
+
+  #sendWithoutSelf(member: Member, groups: EndpointGroup[], frames: Buffer[]): void {
+    groups.forEach((group, i) => {
+      const others = group.members.filter((m) => m.identifier !== member.identifier);
+      if (others.length === group.members.length) member.owner.sendEncoded(frames[i]!);
+      else if (others.length > 0) member.owner.send('room.endpoints', { event: group.event, members: others });
+    });
+  }
+
+  #changed(): void {
+    if (this.#roster.pending) this.#policy.scheduler.waiting(this);
   }
 
   #memberClosed(member: Member): void {
     if (this.#members.get(member.identifier) !== member) return;
     this.#members.delete(member.identifier);
+    this.#roster.left(member, this.#members.values());
     if (this.#closed) return;
-    this.broadcast('room.endpoints', {
-      event: EndpointEvent.EXIT,
-      members: [{ identifier: member.identifier, tinyId: member.owner.tinyId }],
-    });
-    if (this.#members.size === 0) this.close();
+    if (this.#members.size === 0) return this.close();
+    this.#changed();
+    this.#count.set(this.size);
   }
 }

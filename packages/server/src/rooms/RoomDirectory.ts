@@ -2,7 +2,7 @@ import { AuthBits } from '@hudong/protocol';
 import type { RoomTypeName } from '../config.js';
 import { ServerError } from '../errors.js';
 import type { Member, MemberGrant, MemberOwner } from './Member.js';
-import { Room } from './Room.js';
+import { Room, type RoomPolicy } from './Room.js';
 
 export interface RoomLimits {
   maxRooms: number;
@@ -21,11 +21,15 @@ export interface RoomEntry extends MemberGrant {
 /** The rooms of this node (the root of Node → Room → Member), and the node-wide limits. */
 export class RoomDirectory {
   readonly #limits: RoomLimits;
+  /** What every room of this node follows (the defaults of `Room` where not given). */
+  readonly #policy: Partial<RoomPolicy>;
   readonly #rooms = new Map<number, Room>();
   #memberCount = 0;
 
-  constructor(limits: RoomLimits) {
-    this.#limits = { ...limits };
+  constructor(options: RoomLimits & Partial<RoomPolicy>) {
+    const { maxRooms, maxMembers, maxMembersPerRoom, largeRoomThreshold, roomMessageRate, scheduler } = options;
+    this.#limits = { maxRooms, maxMembers, maxMembersPerRoom };
+    this.#policy = { largeRoomThreshold, roomMessageRate, scheduler };
   }
 
   get roomCount(): number {
@@ -73,7 +77,7 @@ export class RoomDirectory {
   }
 
   #create(roomId: number, roomType: RoomTypeName): Room {
-    const room = new Room(roomId, roomType);
+    const room = new Room(roomId, roomType, this.#policy);
     this.#rooms.set(roomId, room);
     room.on('close', () => {
       if (this.#rooms.get(roomId) === room) this.#rooms.delete(roomId);

@@ -82,8 +82,13 @@ export class Session extends SafeEmitter<SessionEvents> implements MemberOwner {
     });
   }
 
-  /** Pushes an event; dropped while disconnected (a resumed client gets a room snapshot instead). */
+  /**
+   * Pushes an event; dropped while disconnected (a resumed client gets a room snapshot instead). The
+   * room's pending endpoint changes go first: they were caused earlier (a publisher's EXIT before the
+   * end of the views it had).
+   */
   send<E extends ServerEventName>(event: E, data: ServerEventData<E>): void {
+    this.#member?.room.flush();
     if (this.connected) this.#transport!.send(encodeEvent(event, data));
   }
 
