@@ -95,7 +95,7 @@ test('not resumed → enter again with the original params (createRoom as given)
   fake.dropAll();
   await waitFor(() => fake.requestsOf('room.enter').length === 2);
   await waitFor(() => events.length === 2);
-  const [first, second] = fake.requestsOf('room.enter');
+  const [first, second] = fake.requestsOf('room.enter') as object[];
   // The first enter opened the receive connection with it; the model rebuilds that one after a reconnect.
   assert.deepEqual(second, { ...first, receive: false });
   assert.deepEqual(second, { roomId: 22, roomType: 'multi', authBits: 0x2a, controlRole: 'Guest', createRoom: false, receive: false });
