@@ -69,9 +69,14 @@ export async function roomMessages(b: Bench, sender: string, count: number): Pro
   };
 }
 
+/** How long the senders wait for their answers once they stopped sending. */
+const RATE_DRAIN_S = 10;
+
 export interface RateResult {
   senders: number;
   seconds: number;
+  /** Answers not in this long after the sending ended count as unanswered. */
+  drainSeconds: number;
   audience: number;
   sent: number;
   outcome: Outcome;
@@ -98,7 +103,7 @@ export async function rateCap(b: Bench, senders: number, seconds: number, rssGua
   let stoppedEarly: string | undefined;
   let peakRss = rss0;
   let sending = true;
-  const run = b.fleet.sendPaced(senders, seconds, 10_000).finally(() => (sending = false));
+  const run = b.fleet.sendPaced(senders, seconds, RATE_DRAIN_S * 1000).finally(() => (sending = false));
   while (sending) {
     await sleepSeconds(0.25);
     peakRss = Math.max(peakRss, serverRssMiB(b));
@@ -114,6 +119,7 @@ export async function rateCap(b: Bench, senders: number, seconds: number, rssGua
   return {
     senders,
     seconds,
+    drainSeconds: RATE_DRAIN_S,
     audience: (await b.fleet.progress()).of,
     sent: sent.sent,
     outcome: { ok: sent.ok, refused: sent.refused },

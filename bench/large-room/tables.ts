@@ -35,6 +35,9 @@ export function fillTable(fill: FillResult, inFlight: number, idleRssMiB: number
       ? `server CPU per join at ${count(last.members)} vs ${count(first.members)} members: ${((last.cpuPerJoinMs / first.cpuPerJoinMs - 1) * 100).toFixed(0)} %`
       : '',
     `RSS/member: RSS added per member since the previous row (the first: since the idle server, ${idleRssMiB.toFixed(0)} MiB). Server CPU: above its idle rate (server idle %, sampled before each window)`,
+    last
+      ? `server RSS per member overall: ${(((last.rssMiB - idleRssMiB) * 1024) / last.members).toFixed(1)} KiB ((RSS − idle) / members at ${count(last.members)})`
+      : '',
     fill.stoppedEarly ? `fill stopped early: ${fill.stoppedEarly}` : '',
   ].filter(Boolean);
   const title = `### Filling one room (${inFlight} joins in flight; each row: the joins just before the checkpoint)`;
@@ -124,7 +127,7 @@ export function rateTable(r: RateResult): string {
       'sent',
       'accepted',
       'refused',
-      'unanswered',
+      `unanswered after ${r.drainSeconds} s`,
       'accepted/s',
       'room.message frames to the audience',
       'per member',
@@ -147,5 +150,9 @@ export function rateTable(r: RateResult): string {
       ],
     ],
   );
-  return r.stoppedEarly ? `${table}\nsending stopped early: ${r.stoppedEarly}` : table;
+  const notes = [
+    `unanswered: no answer reached the sender within ${r.drainSeconds} s after the sending ended (the senders are audience members: they read the room's fan-out too)`,
+    r.stoppedEarly ? `sending stopped early: ${r.stoppedEarly}` : '',
+  ].filter(Boolean);
+  return `${table}\n${notes.join('\n')}`;
 }
