@@ -22,45 +22,53 @@ export interface Bench {
   inFlight: number;
   /** CPU (of one core) under which the server counts as quiet over a 100 ms look: see calibrateIdle(). */
   quietFraction: number;
+  /** How long no frame may reach the audience for a step to count as over, ms: see settled(). */
+  stillMs: number;
   log: (...args: unknown[]) => void;
 }
 
 /** What the server may spend above its rate at rest and still count as quiet, fraction of one core. */
 export const QUIET_MARGIN = 0.03;
+/** How long settled() waits for frames to hold still before it takes frames that never stop for the server's rest. */
+const STILL_GIVE_UP_S = 30;
+/** How long the server may stay busy before settled() gives up on the bench. */
+const BUSY_GIVE_UP_S = 600;
 
-/** Resolves once the server used less than `fraction` of a core over 100 ms: what it had to write is written. */
-async function serverQuiet(pid: number, fraction: number, maxSeconds = 600): Promise<void> {
-  const deadline = performance.now() + maxSeconds * 1000;
-  let before = preciseCpuSeconds(pid);
-  while (performance.now() < deadline) {
-    await sleepSeconds(0.1);
-    const now = preciseCpuSeconds(pid);
-    if (now - before < 0.1 * fraction) return;
-    before = now;
-  }
-  throw new Error(`the server stayed above ${(fraction * 100).toFixed(1)} % of a core for ${maxSeconds} s`);
-}
-
-/** Waits until the server is quiet and the audience's frame counts stopped growing (it read all that was written); returns the counts. */
+/**
+ * Waits until the audience received no frame for `b.stillMs` (longer than the server holds back a
+ * coalesced push) and the server's CPU over the last 100 ms look was under `b.quietFraction`: all
+ * that a step caused is written and read. Returns the audience's frame counts.
+ */
 export async function settled(b: Bench): Promise<Record<string, number>> {
+  const started = performance.now();
   let counts = await b.fleet.counts();
+  let stillSince = performance.now();
+  let look = { at: performance.now(), cpu: preciseCpuSeconds(b.pid) };
   for (;;) {
-    await serverQuiet(b.pid, b.quietFraction);
+    await sleepSeconds(0.1);
     const again = await b.fleet.counts();
-    if (total(again) === total(counts)) return again;
-    counts = again;
+    const now = { at: performance.now(), cpu: preciseCpuSeconds(b.pid) };
+    const quiet = (now.cpu - look.cpu) * 1000 < (now.at - look.at) * b.quietFraction;
+    look = now;
+    if (total(again) !== total(counts)) [counts, stillSince] = [again, now.at];
+    if (quiet && now.at - stillSince >= b.stillMs) return counts;
+    if (quiet && now.at - started > STILL_GIVE_UP_S * 1000) {
+      b.log(`frames keep reaching the audience with the server at rest (${total(again)} so far): taken as its rest`);
+      return counts;
+    }
+    if (now.at - started > BUSY_GIVE_UP_S * 1000) throw new Error(`the server did not come to rest in ${BUSY_GIVE_UP_S} s`);
   }
 }
 
 /**
- * Samples the server's CPU at rest — once the audience's frame counts held still for half a second —
+ * Samples the server's CPU at rest — once the audience's frame counts held still for `b.stillMs` —
  * and sets what "quiet" means to 3 % of a core above it. A live publication ticks every 20 ms: with
  * 50 on stage the server never rests below 3 %.
  */
 export async function calibrateIdle(b: Bench): Promise<void> {
   let frames = total(await b.fleet.counts());
   for (;;) {
-    await sleepSeconds(0.5);
+    await sleepSeconds(b.stillMs / 1000);
     const again = total(await b.fleet.counts());
     if (again === frames) break;
     frames = again;

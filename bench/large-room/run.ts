@@ -79,7 +79,18 @@ const audience = sign('audience', MEMBERS - 1);
 
 const fleet = await Fleet.start(Number(values.workers), server.wsUrl, TEST_APP_ID);
 const stage = new ClientGroup(server.wsUrl, TEST_APP_ID);
-const b: Bench = { server, pid, fleet, stage, roomId: ROOM_ID, inFlight: Number(values['in-flight']), quietFraction: QUIET_MARGIN, log };
+const b: Bench = {
+  server,
+  pid,
+  fleet,
+  stage,
+  roomId: ROOM_ID,
+  inFlight: Number(values['in-flight']),
+  quietFraction: QUIET_MARGIN,
+  // Longer than the server holds back a coalesced push (memberCount: at most one a second); a smoke run is shorter.
+  stillMs: quick ? 300 : 1100,
+  log,
+};
 const loginErrors = await stage.login([...stageUsers, ...soloUsers], 5);
 if (loginErrors.length) throw new Error(`stage logins failed: ${loginErrors.join('; ')}`);
 // The first stage member opens the room (the audience may not create it) and sends the room messages.

@@ -6,7 +6,7 @@ import ndc from 'node-datachannel';
 import type { WireClient } from './wire-client.js';
 
 const VP8_PT = 96;
-/** How often a packet goes until stopped: the first ones may come before the server's SRTP is ready. */
+/** How often a packet goes until stopped: the first ones may come before the server's SRTP is ready (when streaming right after negotiating). */
 const PACKET_EVERY_MS = 20;
 const OPEN_TIMEOUT_MS = 20_000;
 
@@ -43,22 +43,20 @@ export class SyntheticCamera {
     return new SyntheticCamera(pc, opened, ssrc, pc.localDescription()!.sdp);
   }
 
-  /**
-   * media.publish of the offer through `client`; once the track opens, sends a packet every 20 ms
-   * until stopSending(). Rejects when the server refuses.
-   */
-  async publish(client: WireClient): Promise<void> {
+  /** media.publish of the offer through `client`, and its answer applied: ICE and DTLS go on by themselves. Rejects when the server refuses. */
+  async negotiate(client: WireClient): Promise<void> {
     const answer = await client.request('media.publish', { source: 'camera', sdp: this.sdp }, true);
     if (!answer.ok) throw new Error(`${client.identifier}: media.publish ${answer.error}`);
     const { result } = JSON.parse(answer.text!) as { result: { sdp: string } };
     this.#pc.setRemoteDescription(result.sdp, 'answer');
+  }
+
+  /** Once the track is open (after negotiate()), sends a packet every 20 ms until stopSending(). */
+  async stream(): Promise<void> {
     let timer: NodeJS.Timeout | undefined;
     const track = await Promise.race([
       this.#opened,
-      new Promise<never>(
-        (_, reject) =>
-          (timer = setTimeout(() => reject(new Error(`${client.identifier}: track not open in ${OPEN_TIMEOUT_MS} ms`)), OPEN_TIMEOUT_MS)),
-      ),
+      new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`track not open in ${OPEN_TIMEOUT_MS} ms`)), OPEN_TIMEOUT_MS))),
     ]);
     clearTimeout(timer);
     let seq = 0;
@@ -66,12 +64,14 @@ export class SyntheticCamera {
     packet[0] = 0x80; // RTP version 2
     packet.writeUInt32BE(this.#ssrc, 8);
     packet[12] = 0x10; // VP8 payload descriptor: start of partition 0
-    this.#pump = setInterval(() => {
+    const send = () => {
       packet[1] = 0x80 | VP8_PT; // marker: each packet is a whole frame
       packet.writeUInt16BE(seq++ & 0xffff, 2);
       packet.writeUInt32BE((seq * 3000) >>> 0, 4);
       track.sendMessageBinary(packet);
-    }, PACKET_EVERY_MS);
+    };
+    send();
+    this.#pump = setInterval(send, PACKET_EVERY_MS);
   }
 
   stopSending(): void {
