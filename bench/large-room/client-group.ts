@@ -23,7 +23,7 @@ export interface Outcome {
 }
 
 /** Runs `fn` on every item, `size` at a time (a new one starts as soon as one ends). */
-export async function inPool<T>(items: readonly T[], size: number, fn: (item: T) => Promise<void>): Promise<void> {
+async function inPool<T>(items: readonly T[], size: number, fn: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
   const lane = async () => {
     while (next < items.length) await fn(items[next++]!);
@@ -48,10 +48,6 @@ export class ClientGroup {
     readonly url: string,
     readonly sdkAppId: number,
   ) {}
-
-  get size(): number {
-    return this.#clients.size;
-  }
 
   client(identifier: string): WireClient {
     const client = this.#clients.get(identifier);

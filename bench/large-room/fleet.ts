@@ -28,10 +28,6 @@ export class Fleet {
     return new Fleet(workers);
   }
 
-  get size(): number {
-    return this.#home.size;
-  }
-
   /** Logs `users` in, spread round-robin over the workers; resolves with what failed. */
   async login(users: readonly User[], inFlight: number): Promise<string[]> {
     const byWorker = this.#workers.map((): User[] => []);

@@ -11,6 +11,8 @@
 // 2 cores shared by the server, its clients and anything else running: each table gives the load average.
 // Clients send no heartbeats (the server's interval is set to an hour): their cost at rest is
 // bench/signalling's subject, and here it would only blur the CPU per join.
+// Descriptors: the server holds one socket per client (about 10,100 at 10,000 members), each worker
+// its share; past ~19,000 members the server needs a higher `ulimit -n` than this machine's 20,000.
 //
 //   npm run bench:large-room -- [--members 10000] [--in-flight 20] [--workers 4] [--window 500]
 //       [--stage 50] [--measured 10] [--messages 20] [--rate-senders 1000] [--rate-seconds 10]
