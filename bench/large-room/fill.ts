@@ -16,7 +16,7 @@ export interface Checkpoint {
   /** Server CPU per login of the window's members (done before the window), ms. */
   cpuPerLoginMs: number;
   rssMiB: number;
-  /** Server RSS added per member (connection, session, membership) since the previous checkpoint (the first: since the idle server), KiB. */
+  /** Server RSS added per member (connection, session, membership) since the previous checkpoint (the first: since the fill began), KiB. */
   rssPerMemberKiB: number;
   joinsPerSec: number;
   /** The server's CPU at rest before the window (subtracted from its CPU per join), % of a core. */
@@ -43,7 +43,7 @@ const CHUNK = 500;
 export async function fillRoom(
   b: Bench,
   users: readonly User[],
-  opts: { size: number; checkpoints: number[]; window: number; deadline: number; idleRssMiB: number },
+  opts: { size: number; checkpoints: number[]; window: number; deadline: number; startRssMiB: number },
 ): Promise<FillResult> {
   const result: FillResult = { checkpoints: [], members: opts.size, errors: [] };
   let next = 0;
@@ -87,7 +87,7 @@ export async function fillRoom(
       framesPerJoin: w.frames / joins,
       cpuPerLoginMs: w.cpuPerLoginMs,
       rssMiB,
-      rssPerMemberKiB: ((rssMiB - (previous?.rssMiB ?? opts.idleRssMiB)) * 1024) / (result.members - (previous?.members ?? 0)),
+      rssPerMemberKiB: ((rssMiB - (previous?.rssMiB ?? opts.startRssMiB)) * 1024) / (result.members - (previous?.members ?? 0)),
       joinsPerSec: joins / w.value.answeredSec,
       idlePercent: w.idleFraction * 100,
       load: loadAverage(),

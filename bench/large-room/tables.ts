@@ -12,7 +12,7 @@ const refusals = (o: Outcome) =>
     .map(([why, n]) => `${count(n)} × ${why}`)
     .join(', ') || '0';
 
-export function fillTable(fill: FillResult, inFlight: number, idleRssMiB: number): string {
+export function fillTable(fill: FillResult, inFlight: number, startRssMiB: number): string {
   const rows = fill.checkpoints.map((c) => [
     count(c.members),
     String(c.enter.count),
@@ -34,9 +34,9 @@ export function fillTable(fill: FillResult, inFlight: number, idleRssMiB: number
     first && last && last !== first
       ? `server CPU per join at ${count(last.members)} vs ${count(first.members)} members: ${((last.cpuPerJoinMs / first.cpuPerJoinMs - 1) * 100).toFixed(0)} %`
       : '',
-    `RSS/member: RSS added per member since the previous row (the first: since the idle server, ${idleRssMiB.toFixed(0)} MiB). Server CPU: above its idle rate (server idle %, sampled before each window)`,
+    `RSS/member: RSS added per member since the previous row (the first: since the fill began, at ${startRssMiB.toFixed(0)} MiB). Server CPU: above its idle rate (server idle %, sampled before each window)`,
     last
-      ? `server RSS per member overall: ${(((last.rssMiB - idleRssMiB) * 1024) / last.members).toFixed(1)} KiB ((RSS − idle) / members at ${count(last.members)})`
+      ? `server RSS per member overall: ${(((last.rssMiB - startRssMiB) * 1024) / last.members).toFixed(1)} KiB ((RSS − RSS before the fill) / members at ${count(last.members)})`
       : '',
     fill.stoppedEarly ? `fill stopped early: ${fill.stoppedEarly}` : '',
   ].filter(Boolean);
