@@ -24,6 +24,8 @@ export interface Bench {
   quietFraction: number;
   /** How long no frame may reach the audience for a step to count as over, ms: see settled(). */
   stillMs: number;
+  /** How long the server's CPU at rest is sampled before each measured step, ms: see metered(). */
+  restSampleMs: number;
   log: (...args: unknown[]) => void;
 }
 
@@ -78,9 +80,6 @@ export async function calibrateIdle(b: Bench): Promise<void> {
   b.quietFraction = rest().fraction + QUIET_MARGIN;
 }
 
-/** How long the server's idle CPU is sampled before each measurement. */
-const IDLE_SAMPLE_S = 0.5;
-
 /** What one measured step cost the server. */
 export interface Metered<T> {
   value: T;
@@ -101,7 +100,7 @@ export interface Metered<T> {
 export async function metered<T>(b: Bench, action: () => Promise<T>): Promise<Metered<T>> {
   const framesBefore = total(await settled(b));
   const idle = cpuMeter(b.pid, preciseCpuSeconds);
-  await sleepSeconds(IDLE_SAMPLE_S);
+  await sleepSeconds(b.restSampleMs / 1000);
   const idleFraction = idle().fraction;
   const meter = cpuMeter(b.pid, preciseCpuSeconds);
   const value = await action();

@@ -93,8 +93,10 @@ const b: Bench = {
   roomId: ROOM_ID,
   inFlight: Number(values['in-flight']),
   quietFraction: QUIET_MARGIN,
-  // Longer than the server holds back a coalesced push (memberCount: at most one a second); a smoke run is shorter.
+  // Longer than the server holds back a coalesced push (memberCount: at most one a second), and a
+  // whole second of rest (publications send their RTCP reports once a second); a smoke run is shorter.
   stillMs: quick ? 300 : 1100,
+  restSampleMs: quick ? 300 : 1000,
   log,
 };
 const loginErrors = await stage.login([...stageUsers, ...soloUsers], 5);
