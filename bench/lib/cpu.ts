@@ -16,12 +16,32 @@ export function cpuSeconds(pid: number): number {
   return (Number(f[11]) + Number(f[12])) / hz; // #14 utime, #15 stime
 }
 
-/** Starts a measurement; the returned function gives CPU used since then, as a fraction of one core. */
-export function cpuMeter(pid: number): () => { cpuSec: number; wallSec: number; fraction: number } {
-  const c0 = cpuSeconds(pid);
+/**
+ * Seconds of CPU the process's threads have run so far, to the nanosecond (the scheduler's run time of
+ * each, /proc/PID/task/TID/schedstat) where cpuSeconds() counts 10 ms ticks: for windows of a few
+ * milliseconds. A thread that ended takes its time with it, so a window must not outlive threads.
+ */
+export function preciseCpuSeconds(pid: number): number {
+  let ns = 0;
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      ns += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
+    } catch {
+      /* the thread ended while we read it */
+    }
+  }
+  return ns / 1e9;
+}
+
+/**
+ * Starts a measurement; the returned function gives CPU used since then, as a fraction of one core.
+ * `read` is cpuSeconds (all CPU ever used, in ticks) or preciseCpuSeconds.
+ */
+export function cpuMeter(pid: number, read: (pid: number) => number = cpuSeconds): () => { cpuSec: number; wallSec: number; fraction: number } {
+  const c0 = read(pid);
   const t0 = performance.now();
   return () => {
-    const cpuSec = cpuSeconds(pid) - c0;
+    const cpuSec = read(pid) - c0;
     const wallSec = (performance.now() - t0) / 1000;
     return { cpuSec, wallSec, fraction: cpuSec / wallSec };
   };
