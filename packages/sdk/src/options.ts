@@ -35,7 +35,11 @@ export interface AVContextOptions {
   reconnectTimeoutMs?: number;
   /** Structured logger (`{debug,info,warn,error}(fields, msg)`, pino-compatible). Default: silent. */
   logger?: Logger;
-  /** A WebRTC implementation for Node (e.g. `await import('@roamhq/wrtc')`); kept for media. Default: none. */
+  /**
+   * A WebRTC implementation for Node (e.g. `await import('@roamhq/wrtc')`); kept for media.
+   * Default: the browser's, or `@roamhq/wrtc` when installed. `null`: none, signalling only (views
+   * and devices reject with 1006; a bot or a load generator that only talks).
+   */
   webrtc?: unknown;
   /**
    * Publish the camera with two simulcast layers (rid 'l' at half resolution, rid 'h'), so that

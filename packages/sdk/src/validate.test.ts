@@ -73,6 +73,8 @@ test('context options', () => {
   invalid(() => v.contextOptions({ serverUrl: 'ws://h', sdkAppId: 1, logger: { info() {} } }), 'options.logger');
   const zh = invalid(() => v.contextOptions({ serverUrl: 'ws://h', sdkAppId: -1, lang: 'zh' }), 'options.sdkAppId');
   assert.equal(zh.lang, 'zh');
+  assert.equal(v.contextOptions({ serverUrl: 'ws://h', sdkAppId: 1, webrtc: null }).webrtc, null, 'null: no WebRTC, signalling only');
+  invalid(() => v.contextOptions({ serverUrl: 'ws://h', sdkAppId: 1, webrtc: {} }), 'options.webrtc');
 });
 
 test('view list: shape, sources, sizes, duplicates', () => {

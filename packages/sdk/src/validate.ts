@@ -102,7 +102,7 @@ export function contextOptions(options: unknown): ResolvedContextOptions {
     }),
     logger: (o.logger as Logger | undefined) ?? noopLogger,
     webrtc: optional(o.webrtc, undefined as unknown, (v) => {
-      if (!normalizeWebRtc(v))
+      if (v !== null && !normalizeWebRtc(v))
         throw invalidArgument('options.webrtc', "must be a WebRTC implementation with RTCPeerConnection (e.g. await import('@roamhq/wrtc'))", lang);
       return v;
     }),
