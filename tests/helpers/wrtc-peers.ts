@@ -131,6 +131,11 @@ export class WrtcReceiveConnection {
     return this.#pc;
   }
 
+  /** Resolves once every offer received so far has been answered (and the answer accepted). */
+  get settled(): Promise<void> {
+    return this.#queue;
+  }
+
   /** The track of m-section `mid` of connection `connectionId`, once an offer carrying it was applied. */
   async track(connectionId: string, mid: string, timeoutMs = 10_000): Promise<MediaStreamTrack> {
     const deadline = Date.now() + timeoutMs;
