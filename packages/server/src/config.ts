@@ -61,8 +61,9 @@ export interface ServerOptions {
   largeRoomThreshold?: number;
   /**
    * Room-wide messages per second (burst: one second's worth) that the audience of a large room may
-   * send, all of them together; past it 10005 ROOM_MESSAGE_RATE. The host (CREATE_ROOM bit) and
-   * members that publish are not counted. @default 10
+   * send, all of them together, within 20,000 writes a second (a message is a write to every
+   * member); past it 10005 ROOM_MESSAGE_RATE. The host (CREATE_ROOM bit) and members that publish
+   * are not counted. @default 10
    */
   roomMessageRate?: number;
   /** Room types offered. @default ['multi', 'pair'] */

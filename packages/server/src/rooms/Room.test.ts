@@ -117,6 +117,23 @@ test("a large room caps its audience's room messages (10005 ROOM_MESSAGE_RATE), 
   assert.throws(() => say(audience[0]!), ServerError, 'publishing spends no audience tokens, and frees none');
 });
 
+test('the bigger a large room, the fewer audience messages: they share a budget of writes a second', () => {
+  const room = new Room(12, 'multi', { largeRoomThreshold: 1, roomMessageRate: 100, audienceMessageFrames: 10 });
+  room.add(owner('host'), { authBits: 0xff, role: 'LiveMaster', privilegeKey: undefined });
+  const audience = [...Array(5).keys()].map((i) => room.add(owner(`v${i}`), { authBits: 0x2a, role: 'Guest', privilegeKey: undefined }));
+  const say = () => room.message(audience[0]!, { from: 'v0', data: 'x', binary: false });
+  say(); // 5 writes of 10
+  say(); // 10 of 10
+  assert.throws(
+    say,
+    (err: unknown) =>
+      err instanceof ServerError &&
+      err.code === 10005 &&
+      err.detail.code === 'ROOM_MESSAGE_RATE' &&
+      /6 members\) already carries the 10 writes/.test(err.message),
+  );
+});
+
 test('a small room does not cap messages', () => {
   const room = new Room(11, 'multi', { largeRoomThreshold: 3, roomMessageRate: 1 });
   room.add(owner('a'), { authBits: 0xff, role: '', privilegeKey: undefined });

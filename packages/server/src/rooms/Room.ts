@@ -10,6 +10,7 @@ import {
 import { SERVER_DEFAULTS, type RoomTypeName } from '../config.js';
 import { ServerError } from '../errors.js';
 import type { Flushable } from '../signal/FanOut.js';
+import { FrameBudget } from '../signal/FrameBudget.js';
 import { TokenBucket } from '../signal/TokenBucket.js';
 import { SafeEmitter } from '../util/SafeEmitter.js';
 import { Member, type MemberGrant, type MemberOwner } from './Member.js';
@@ -34,6 +35,12 @@ export interface FlushScheduler {
  */
 export const COUNT_FRAMES_PER_SECOND = 2_000;
 
+/**
+ * The frames a second the audience's room messages may cost all together, whatever
+ * `roomMessageRate` allows: ~0.4 of a core here. In a room of 10,000 that is 2 messages a second.
+ */
+export const AUDIENCE_MESSAGE_FRAMES_PER_SECOND = 20_000;
+
 /** Each change goes out as it happens (no window): what a room does without a scheduler of the node's. */
 const AT_ONCE: FlushScheduler = { waiting: (room) => room.flush(), done: () => {} };
 
@@ -43,6 +50,8 @@ export interface RoomPolicy {
   largeRoomThreshold: number;
   /** Room-wide messages per second the audience of a large room may send, all together (10005 ROOM_MESSAGE_RATE past it). */
   roomMessageRate: number;
+  /** Writes per second those messages may cost, all together. @default AUDIENCE_MESSAGE_FRAMES_PER_SECOND */
+  audienceMessageFrames: number;
   /** The node's signalling fan-out (end of the event-loop round), so that a round's changes go out as one event per kind. @default at once */
   scheduler: FlushScheduler;
 }
@@ -61,8 +70,8 @@ export class Room extends SafeEmitter<RoomEvents> implements Flushable {
     // The rest of the round first: a burst of joins read together is one count.
     { soon: (run) => setImmediate(run) },
   );
-  /** The audience's room-wide messages in a large room; made when first needed. */
-  #messages: TokenBucket | undefined;
+  /** The audience's room-wide messages in a large room, and the writes they cost; made when first needed. */
+  #messages: { count: TokenBucket; frames: FrameBudget } | undefined;
   #closed = false;
 
   constructor(roomId: number, roomType: RoomTypeName, policy: Partial<RoomPolicy> = {}) {
@@ -72,6 +81,7 @@ export class Room extends SafeEmitter<RoomEvents> implements Flushable {
     this.#policy = {
       largeRoomThreshold: policy.largeRoomThreshold ?? SERVER_DEFAULTS.largeRoomThreshold,
       roomMessageRate: policy.roomMessageRate ?? SERVER_DEFAULTS.roomMessageRate,
+      audienceMessageFrames: policy.audienceMessageFrames ?? AUDIENCE_MESSAGE_FRAMES_PER_SECOND,
       scheduler: policy.scheduler ?? AT_ONCE,
     };
     this.#roster = new Roster(this.#policy.largeRoomThreshold);
@@ -130,15 +140,22 @@ export class Room extends SafeEmitter<RoomEvents> implements Flushable {
 
   /**
    * A room-wide message from `from`. In a large room the audience shares `roomMessageRate`
-   * messages a second (each costs a write to every member); the host (CREATE_ROOM bit) and
-   * members that publish are not counted. Throws 10005 ROOM_MESSAGE_RATE past it.
+   * messages a second, and at most `audienceMessageFrames` writes a second (each
+   * message is a write to every member, so the bigger the room the fewer); the host (CREATE_ROOM
+   * bit) and members that publish are not counted. Throws 10005 ROOM_MESSAGE_RATE past either.
    */
   message(from: Member, data: ServerEventData<'room.message'>): void {
     if (this.large && !(from.authBits & AuthBits.CREATE_ROOM) && !from.sending) {
       const rate = this.#policy.roomMessageRate;
-      this.#messages ??= new TokenBucket(rate, rate);
-      if (!this.#messages.take()) {
+      this.#messages ??= { count: new TokenBucket(rate, rate), frames: new FrameBudget(this.#policy.audienceMessageFrames) };
+      if (!this.#messages.count.take()) {
         throw new ServerError('ROOM_MESSAGE_RATE', `room ${this.roomId} already carries its audience's ${rate} messages a second; try again later`);
+      }
+      if (!this.#messages.frames.take(this.size - 1)) {
+        throw new ServerError(
+          'ROOM_MESSAGE_RATE',
+          `room ${this.roomId} (${this.size} members) already carries the ${this.#policy.audienceMessageFrames} writes a second its audience's messages may cost; try again later`,
+        );
       }
     }
     this.broadcast('room.message', data, from);
