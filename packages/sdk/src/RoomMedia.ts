@@ -182,12 +182,7 @@ export class RoomMedia {
    */
   restore(): void {
     if (this.#closed) return;
-    const stale = this.#connection;
-    this.#connection = null;
-    void stale?.then(
-      (c) => c.close(),
-      () => {},
-    );
+    this.#dropConnection();
     for (const id of [...this.#audio.keys()]) this.#closeAudio(id, false);
     for (const entry of this.#views.values()) {
       this.#subs.delete(entry.remote.subscriptionId);
@@ -238,6 +233,11 @@ export class RoomMedia {
     this.#views.clear();
     for (const id of [...this.#audio.keys()]) this.#closeAudio(id, false);
     this.#subs.clear();
+    this.#dropConnection();
+  }
+
+  /** Closes the receive connection (once it is made); the next one is made afresh. */
+  #dropConnection(): void {
     void this.#connection?.then(
       (c) => c.close(),
       () => {},
