@@ -89,6 +89,8 @@ export interface Metered<T> {
   idleFraction: number;
   /** Frames the audience received meanwhile. */
   frames: number;
+  /** The same frames by kind (`response`, the event's name, `other`). */
+  framesByKind: Record<string, number>;
 }
 
 /**
@@ -98,15 +100,16 @@ export interface Metered<T> {
  * "quiet" would add milliseconds to every single-event measurement.)
  */
 export async function metered<T>(b: Bench, action: () => Promise<T>): Promise<Metered<T>> {
-  const framesBefore = total(await settled(b));
+  const before = await settled(b);
   const idle = cpuMeter(b.pid, preciseCpuSeconds);
   await sleepSeconds(b.restSampleMs / 1000);
   const idleFraction = idle().fraction;
   const meter = cpuMeter(b.pid, preciseCpuSeconds);
   const value = await action();
-  const frames = total(await settled(b)) - framesBefore;
+  const after = await settled(b);
   const { cpuSec, wallSec } = meter();
-  return { value, cpuMs: (cpuSec - idleFraction * wallSec) * 1000, idleFraction, frames };
+  const framesByKind = Object.fromEntries(Object.entries(after).map(([kind, n]) => [kind, n - (before[kind] ?? 0)]));
+  return { value, cpuMs: (cpuSec - idleFraction * wallSec) * 1000, idleFraction, frames: total(framesByKind), framesByKind };
 }
 
 export const total = (counts: Record<string, number>) => Object.values(counts).reduce((a, b) => a + b, 0);

@@ -11,6 +11,12 @@ export interface Checkpoint {
   enter: Summary;
   /** Server CPU of the window's room.enter requests (and all they caused) per join, above idle, ms. */
   cpuPerJoinMs: number;
+  /** Member-count pushes to the whole room during the window (room.memberCount frames / audience): paced per room, not per join. */
+  countPushes: number;
+  /** Server CPU of one frame to the whole room at this size (a room message from the host, metered), ms. */
+  fanOutMs: number;
+  /** cpuPerJoinMs without the window's count pushes (each costed as one fan-out): what a join itself costs. */
+  cpuPerJoinBareMs: number;
   /** Frames the audience received during the window, per join (its answer included). */
   framesPerJoin: number;
   /** Server CPU per login of the window's members (done before the window), ms. */
@@ -43,7 +49,7 @@ const CHUNK = 500;
 export async function fillRoom(
   b: Bench,
   users: readonly User[],
-  opts: { size: number; checkpoints: number[]; window: number; deadline: number; startRssMiB: number },
+  opts: { size: number; checkpoints: number[]; window: number; deadline: number; startRssMiB: number; host: string },
 ): Promise<FillResult> {
   const result: FillResult = { checkpoints: [], members: opts.size, errors: [] };
   let next = 0;
@@ -75,15 +81,23 @@ export async function fillRoom(
       b.log(`room holds ${result.members} members`);
     }
     if (stop()) return { ...result, stoppedEarly: stop() };
+    const audienceBefore = result.members - 1;
     const joins = checkpoint - result.members;
     const w = await join(joins);
     if (stop()) return { ...result, stoppedEarly: stop() };
+    // A large room pushes its member count to everyone at a paced rate (LatestPacer), so how many
+    // pushes land in a window depends on how long it lasts, not on its joins: cost them apart.
+    const countPushes = (w.framesByKind['room.memberCount'] ?? 0) / ((audienceBefore + result.members - 1) / 2);
+    const fanOutMs = countPushes > 0 ? await fanOutCost(b, opts.host) : 0;
     const rssMiB = serverRssMiB(b);
     const previous = result.checkpoints.at(-1);
     const row: Checkpoint = {
       members: result.members,
       enter: summarize(w.value.ms),
       cpuPerJoinMs: w.cpuMs / joins,
+      countPushes,
+      fanOutMs,
+      cpuPerJoinBareMs: (w.cpuMs - countPushes * fanOutMs) / joins,
       framesPerJoin: w.frames / joins,
       cpuPerLoginMs: w.cpuPerLoginMs,
       rssMiB,
@@ -93,7 +107,16 @@ export async function fillRoom(
       load: loadAverage(),
     };
     result.checkpoints.push(row);
-    b.log(`checkpoint ${row.members}: enterRoom p50 ${row.enter.p50.toFixed(1)} ms, CPU/join ${row.cpuPerJoinMs.toFixed(2)} ms`);
+    b.log(
+      `checkpoint ${row.members}: enterRoom p50 ${row.enter.p50.toFixed(1)} ms, CPU/join ${row.cpuPerJoinMs.toFixed(2)} ms (${row.cpuPerJoinBareMs.toFixed(2)} without ${row.countPushes.toFixed(1)} count pushes of ${row.fanOutMs.toFixed(0)} ms)`,
+    );
   }
   return result;
+}
+
+/** Server CPU of one frame to the whole room: a room message from `host` (never rate-capped), metered until everyone read it, ms. */
+async function fanOutCost(b: Bench, host: string): Promise<number> {
+  const sent = await metered(b, () => b.stage.client(host).request('room.message', { data: 'fan-out probe' }));
+  if (!sent.value.ok) throw new Error(`the fan-out probe was refused: ${sent.value.error}`);
+  return sent.cpuMs;
 }

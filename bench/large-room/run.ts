@@ -117,7 +117,14 @@ if (warmupErrors.length) throw new Error(`warm-up failed: ${warmupErrors[0]}`);
 const startRssMiB = footprint(pid).rssMiB;
 const deadline = performance.now() + Number(values['max-minutes']) * 60_000;
 log(`fill: to ${MEMBERS} members, ${b.inFlight} joins in flight, checkpoints ${CHECKPOINTS.join(', ')}`);
-const fill = await fillRoom(b, audience, { size: 1, checkpoints: CHECKPOINTS, window: WINDOW, deadline, startRssMiB });
+const fill = await fillRoom(b, audience, {
+  size: 1,
+  checkpoints: CHECKPOINTS,
+  window: WINDOW,
+  deadline,
+  startRssMiB,
+  host: stageUsers[0]!.identifier,
+});
 const tables = [fillTable(fill, b.inFlight, startRssMiB)];
 console.log(`\n${tables[0]}\n`);
 

@@ -56,7 +56,18 @@ export class SyntheticCamera {
     let timer: NodeJS.Timeout | undefined;
     const track = await Promise.race([
       this.#opened,
-      new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`track not open in ${OPEN_TIMEOUT_MS} ms`)), OPEN_TIMEOUT_MS))),
+      new Promise<never>(
+        (_, reject) =>
+          (timer = setTimeout(
+            () =>
+              reject(
+                new Error(
+                  `track not open in ${OPEN_TIMEOUT_MS} ms (connection ${this.#pc.state()}, ICE ${this.#pc.iceState()}, gathering ${this.#pc.gatheringState()})`,
+                ),
+              ),
+            OPEN_TIMEOUT_MS,
+          )),
+      ),
     ]);
     clearTimeout(timer);
     let seq = 0;

@@ -7,6 +7,7 @@ import type { MessageResult, RateResult } from './messages.js';
 import type { StageResult } from './stage.js';
 
 const count = (n: number) => n.toLocaleString('en');
+const pct = (a: number, b: number) => `${a >= b ? '+' : ''}${((a / b - 1) * 100).toFixed(0)} %`;
 const refusals = (o: Outcome) =>
   Object.entries(o.refused)
     .map(([why, n]) => `${count(n)} × ${why}`)
@@ -20,6 +21,9 @@ export function fillTable(fill: FillResult, inFlight: number, startRssMiB: numbe
     ms(c.enter.p99),
     ms(c.enter.max),
     c.cpuPerJoinMs.toFixed(2),
+    c.countPushes.toFixed(1),
+    c.fanOutMs.toFixed(0),
+    c.cpuPerJoinBareMs.toFixed(2),
     c.framesPerJoin.toFixed(1),
     c.cpuPerLoginMs.toFixed(2),
     c.rssMiB.toFixed(0),
@@ -32,8 +36,9 @@ export function fillTable(fill: FillResult, inFlight: number, startRssMiB: numbe
   const last = fill.checkpoints.at(-1);
   const notes = [
     first && last && last !== first
-      ? `server CPU per join at ${count(last.members)} vs ${count(first.members)} members: ${((last.cpuPerJoinMs / first.cpuPerJoinMs - 1) * 100).toFixed(0)} %`
+      ? `server CPU per join at ${count(last.members)} vs ${count(first.members)} members: ${pct(last.cpuPerJoinMs, first.cpuPerJoinMs)} with the count pushes, ${pct(last.cpuPerJoinBareMs, first.cpuPerJoinBareMs)} without`
       : '',
+    "count pushes: room.memberCount frames the audience got in the window / audience members (a large room pushes its count at a paced rate, so their number follows the window's length, not its joins); ms per push: one frame to the whole room at that size (a room message from the host, metered); CPU/join without pushes = (window CPU − pushes × ms per push) / joins",
     `RSS/member: RSS added per member since the previous row (the first: since the fill began, at ${startRssMiB.toFixed(0)} MiB). Server CPU: above its idle rate (server idle %, sampled before each window)`,
     last
       ? `server RSS per member overall: ${(((last.rssMiB - startRssMiB) * 1024) / last.members).toFixed(1)} KiB ((RSS − RSS before the fill) / members at ${count(last.members)})`
@@ -48,6 +53,9 @@ export function fillTable(fill: FillResult, inFlight: number, startRssMiB: numbe
     'p99 ms',
     'max ms',
     'server CPU/join ms',
+    'count pushes',
+    'ms per push',
+    'CPU/join without pushes ms',
     'frames to audience/join',
     'server CPU/login ms',
     'server RSS MiB',
@@ -85,7 +93,8 @@ export function stageTable(s: StageResult): string {
       ],
     ],
   );
-  return `${cpu}\n\n${delivery}`;
+  const retried = `synthetic publications published again after their track did not open: ${s.retries}`;
+  return `${cpu}\n\n${delivery}\n${retried}`;
 }
 
 export function messageTable(m: MessageResult): string {
