@@ -13,7 +13,7 @@
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import { cpuMeter, threadCpuMeter } from '../lib/cpu.js';
-import { Child } from './child.js';
+import { Child } from '../lib/child.js';
 import { footprint, type Footprint } from '../lib/footprint.js';
 import { formatBlock, formatFootprint, formatRatios, formatThreads, type Row } from './table.js';
 import { startHudong } from './hudong.js';

@@ -18,7 +18,7 @@ import ndc from 'node-datachannel';
 import type { PeerConnection, Track } from 'node-datachannel';
 import { cpuMeter, threadCpuMeter } from '../lib/cpu.js';
 import { markdownTable } from '../lib/table.js';
-import { Child } from './child.js';
+import { Child } from '../lib/child.js';
 import { elapsedLog, requireNamespace, sleepSeconds } from '../lib/namespace.js';
 
 const VARIANTS = ['socket', 'mux', 'pacing', 'crossing'] as const;

@@ -1,7 +1,9 @@
 // Scenario 1: one room filled with audience members, enterRoom timed and the server's CPU per join
 // measured over a window of joins that ends at each checkpoint (100, 1,000, 5,000, 10,000 members).
+import { sleepSeconds } from '../lib/namespace.js';
 import { summarize, type Summary } from '../lib/stats.js';
 import type { User } from './client-group.js';
+import { countPushDelaySeconds } from './stage.js';
 import { loadAverage, metered, serverRssMiB, type Bench } from './context.js';
 
 export interface Checkpoint {
@@ -88,7 +90,7 @@ export async function fillRoom(
     // A large room pushes its member count to everyone at a paced rate (LatestPacer), so how many
     // pushes land in a window depends on how long it lasts, not on its joins: cost them apart.
     const countPushes = (w.framesByKind['room.memberCount'] ?? 0) / ((audienceBefore + result.members - 1) / 2);
-    const fanOutMs = countPushes > 0 ? await fanOutCost(b, opts.host) : 0;
+    const fanOutMs = countPushes > 0 ? await fanOutCost(b, opts.host, result.members) : 0;
     const rssMiB = serverRssMiB(b);
     const previous = result.checkpoints.at(-1);
     const row: Checkpoint = {
@@ -114,9 +116,15 @@ export async function fillRoom(
   return result;
 }
 
-/** Server CPU of one frame to the whole room: a room message from `host` (never rate-capped), metered until everyone read it, ms. */
-async function fanOutCost(b: Bench, host: string): Promise<number> {
+/**
+ * Server CPU of one frame to the whole room: a room message from `host` (never rate-capped), metered
+ * until everyone read it, ms. It waits out the count push the window's last joins still owe (paced:
+ * every members/2,000 s past 2,000 members), and a push that lands anyway is taken out by its frames.
+ */
+async function fanOutCost(b: Bench, host: string, members: number): Promise<number> {
+  await sleepSeconds(countPushDelaySeconds(members));
   const sent = await metered(b, () => b.stage.client(host).request('room.message', { data: 'fan-out probe' }));
   if (!sent.value.ok) throw new Error(`the fan-out probe was refused: ${sent.value.error}`);
-  return sent.cpuMs;
+  const pushes = (sent.framesByKind['room.memberCount'] ?? 0) / (members - 1);
+  return sent.cpuMs / (1 + pushes);
 }

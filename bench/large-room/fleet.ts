@@ -1,7 +1,7 @@
 // The audience of bench/large-room: client-worker.ts processes, each holding its share of the
 // members. Every operation is spread over the workers (one call to each at a time) and their answers
 // merged; a number in flight is split between them.
-import { Child } from '../forwarding/child.js';
+import { Child } from '../lib/child.js';
 import type { Outcome, User, WatchSpec } from './client-group.js';
 import type { WorkerCommand } from './client-worker.js';
 

@@ -6,6 +6,8 @@
 // same in any room), against the same publisher in a room of its own. The difference is what
 // announcing one publisher to the room costs: today its ENTER (and the snapshot it gets) at
 // room.enter and its HAS_CAMERA_VIDEO; with the large-room rule, both when it goes live.
+import { MEMBER_COUNT_INTERVAL_MS } from '@hudong/protocol';
+import { COUNT_FRAMES_PER_SECOND } from '../../packages/server/src/rooms/Room.js';
 import { sleepSeconds } from '../lib/namespace.js';
 import { summarize, type Summary } from '../lib/stats.js';
 import { calibrateIdle, loadAverage, metered, type Bench } from './context.js';
@@ -41,6 +43,9 @@ export interface StageResult {
 }
 
 const REACH_TIMEOUT_S = 60;
+
+/** Longest a room of `members` holds back its count push, s (Room: COUNT_FRAMES_PER_SECOND), and a margin. */
+export const countPushDelaySeconds = (members: number) => Math.max(MEMBER_COUNT_INTERVAL_MS / 1000, members / COUNT_FRAMES_PER_SECOND) + 0.5;
 
 /**
  * The stage members (logged in already in `b.stage`): `stage[0]` is in the room, the rest enter now;
@@ -94,7 +99,12 @@ export async function stageScenario(b: Bench, stage: readonly string[], solo: re
   /** Enters (metered), negotiates its camera (not metered: the DTLS handshake is the same in any room), streams (metered). */
   const measuredStep = async (identifier: string, roomId: number, watch: boolean) => {
     const camera = await cameraFor(identifier);
-    const entered = await metered(b, () => enter(identifier, roomId));
+    // The enter changes the room's count, whose push (paced: every members/2,000 s past 2,000) would
+    // otherwise land in whichever step runs when it is due: waited for here, so it counts as the enter's.
+    const entered = await metered(b, async () => {
+      await enter(identifier, roomId);
+      if (watch) await sleepSeconds(countPushDelaySeconds((await b.fleet.progress()).of));
+    });
     await camera.negotiate(b.stage.client(identifier));
     if (watch) await b.fleet.watch({ kind: 'camera', identifier });
     const announced = await metered(b, () => goLive(identifier, camera, watch));

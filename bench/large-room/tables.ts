@@ -71,7 +71,12 @@ export function stageTable(s: StageResult): string {
   const row = (label: string, enterMs: number, announceMs: number) => [label, ms(enterMs), ms(announceMs), ms(enterMs + announceMs)];
   const cpu = markdownTable(
     `### Stage: ${s.publishers} publishers and ${count(s.audience)} audience members; the last publishers measured one at a time (means, server CPU above idle)`,
-    ['a publisher going on stage', 'server CPU room.enter ms', 'server CPU first RTP until announced to all ms', 'together ms'],
+    [
+      'a publisher going on stage',
+      'server CPU room.enter (and the count push it causes) ms',
+      'server CPU first RTP until announced to all ms',
+      'together ms',
+    ],
     [
       row('in a room of its own', s.solo.enterMs, s.solo.announceMs),
       row('in the large room', s.onStage.enterMs, s.onStage.announceMs),

@@ -17,8 +17,8 @@ import type { Logger } from './util/logger.js';
 import { publicCall } from './util/public-call.js';
 import { base64ToBytes } from './util/base64.js';
 import { OperationGuard } from './OperationGuard.js';
-import { AVEndpoint, type EndpointState } from './AVEndpoint.js';
-import { diffEndpoints, flagOf, toEndpointState } from './endpoint-diff.js';
+import type { AVEndpoint } from './AVEndpoint.js';
+import { RoomEndpoints } from './RoomEndpoints.js';
 import * as validate from './validate.js';
 import type { ResolvedEnterParams } from './validate.js';
 import type { AVView, RoomType, SendMessageOptions, VideoRecvMode, ViewRequest } from './options.js';
@@ -96,8 +96,7 @@ export class AVRoom extends TypedEmitter<AVRoomEvents> {
   #state: AVRoomState = 'entering';
   #authBits: number;
   #role: string;
-  #states = new Map<string, EndpointState>();
-  #endpoints = new Map<string, AVEndpoint>();
+  #members = new RoomEndpoints();
   #memberCount = 0;
   #countChanged = new LatestPacer<number>(MEMBER_COUNT_INTERVAL_MS, (count) => this.emit('memberCountChanged', count));
   #views: OperationGuard<ViewOp>;
@@ -156,7 +155,7 @@ export class AVRoom extends TypedEmitter<AVRoomEvents> {
   }
   /** The other members by identifier (self excluded). */
   get endpoints(): ReadonlyMap<string, AVEndpoint> {
-    return this.#endpoints;
+    return this.#members.endpoints;
   }
   /**
    * Everyone in the room, self included: also the members not in `endpoints` (in a large room the
@@ -225,7 +224,7 @@ export class AVRoom extends TypedEmitter<AVRoomEvents> {
               `srcType 'media' (${v.identifier}) is not implemented`,
               lang,
             );
-          const ep = this.#endpoints.get(v.identifier);
+          const ep = this.#members.endpoints.get(v.identifier);
           if (!ep)
             throw avError(ErrorCode.AV_ERR_ENDPOINT_NOT_EXIST, 'ENDPOINT_NOT_FOUND', `${v.identifier} is not in room ${this.roomId}`, lang, {
               identifier: v.identifier,
@@ -270,7 +269,7 @@ export class AVRoom extends TypedEmitter<AVRoomEvents> {
       if (this.#lostWhileEntering) throw this.#lostWhileEntering;
       this.#authBits = snap.authBits;
       this.#role = snap.role;
-      for (const m of snap.members) this.#addEndpoint(toEndpointState(m));
+      this.#members.load(snap.members);
       this.#memberCount = memberCountOf(snap);
       this.#countChanged.known(this.#memberCount);
       this.#setState('entered');
@@ -304,7 +303,7 @@ export class AVRoom extends TypedEmitter<AVRoomEvents> {
     if (this.#state !== 'entered') return;
     switch (msg.event) {
       case 'room.endpoints':
-        this.#applyEndpointEvent(msg.data.event as EndpointEvent, msg.data.members);
+        this.#onEndpoints(msg.data.event as EndpointEvent, msg.data.members);
         break;
       case 'room.memberCount':
         this.#setMemberCount(msg.data.count);
@@ -348,10 +347,7 @@ export class AVRoom extends TypedEmitter<AVRoomEvents> {
   /** @internal After a reconnect: what changed while we were away, as endpoint events. */
   _restore(snap: RoomSnapshot): void {
     if (this.#state !== 'entered') return;
-    const changes = diffEndpoints(this.#states, snap.members);
-    const present = new Set(snap.members.map((m) => m.identifier));
-    for (const id of [...this.#states.keys()]) if (!present.has(id)) this.#removeEndpoint(id);
-    for (const m of snap.members) this.#addEndpoint(toEndpointState(m));
+    const changes = this.#members.restore(snap);
     this.#role = snap.role;
     this.#host.log.info({ roomId: this.roomId, members: snap.members.length, changes: changes.length }, 'room restored');
     for (const [event, ids] of changes) this.emit('endpointsUpdate', event, ids);
@@ -373,24 +369,8 @@ export class AVRoom extends TypedEmitter<AVRoomEvents> {
     if (wasEntered) this.emit('disconnected', reason);
   }
 
-  #applyEndpointEvent(event: EndpointEvent, members: ServerEventData<'room.endpoints'>['members']): void {
-    const ids: string[] = [];
-    for (const m of members) {
-      const known = this.#states.get(m.identifier);
-      if (event === EndpointEvent.ENTER) {
-        if (!known) ids.push(m.identifier);
-        this.#addEndpoint(toEndpointState(m));
-      } else if (!known) {
-        continue; // news about someone we do not know: nothing to update
-      } else if (event === EndpointEvent.EXIT) {
-        this.#removeEndpoint(m.identifier);
-        ids.push(m.identifier);
-      } else {
-        const [flag, on] = flagOf(event);
-        known[flag] = on;
-        ids.push(m.identifier);
-      }
-    }
+  #onEndpoints(event: EndpointEvent, members: ServerEventData<'room.endpoints'>['members']): void {
+    const ids = this.#members.apply(event, members);
     if (ids.length > 0) {
       this.emit('endpointsUpdate', event, ids);
       this.#mediaOnEndpoints(event, ids);
@@ -455,14 +435,14 @@ export class AVRoom extends TypedEmitter<AVRoomEvents> {
       webrtc: () => hooks.webrtc(),
       playAudio: (track) => hooks.local.audio.play(track),
       authBits: () => this.#authBits,
-      endpoints: () => this.#endpoints,
+      endpoints: () => this.#members.endpoints,
       viewEnded: (view, reason) => this.emit('viewEnded', view, reason),
     });
   }
 
   /** videoRecvMode 'semi-auto': view (big) the cameras already on at entry, then tell the app which. */
   #semiAuto(): void {
-    const ids = [...this.#endpoints.values()].filter((e) => e.hasCameraVideo).map((e) => e.identifier);
+    const ids = [...this.#members.endpoints.values()].filter((e) => e.hasCameraVideo).map((e) => e.identifier);
     if (ids.length === 0 || !this.#media) return;
     const list: ViewSpec[] = ids.map((identifier) => ({ identifier, srcType: 'camera', size: 'big' }));
     this.#views
@@ -473,21 +453,6 @@ export class AVRoom extends TypedEmitter<AVRoomEvents> {
         },
         (err: unknown) => this.#host.log.warn({ op: 'semiAutoRecvCameraVideo', ...errorFields(toAVError(err, this.#host.lang)) }, 'operation failed'),
       );
-  }
-
-  #addEndpoint(s: EndpointState): void {
-    const known = this.#states.get(s.identifier);
-    if (known) {
-      Object.assign(known, s); // same AVEndpoint object, fresh fields
-      return;
-    }
-    this.#states.set(s.identifier, s);
-    this.#endpoints.set(s.identifier, new AVEndpoint(s));
-  }
-
-  #removeEndpoint(id: string): void {
-    this.#states.delete(id);
-    this.#endpoints.delete(id);
   }
 
   #requireEntered(op: string): void {
@@ -510,9 +475,7 @@ export class AVRoom extends TypedEmitter<AVRoomEvents> {
     this.#media?.close();
     this.#media = null;
     this.#publisher?.close();
-    for (const ep of this.#endpoints.values()) ep._setAudioTrack(null);
-    this.#states.clear();
-    this.#endpoints.clear();
+    this.#members.clear();
     this.#host.released(this);
   }
 

@@ -1,4 +1,4 @@
-// A forked helper of the forwarding benches (publisher, subscriber workers): {cmd} → {type} over IPC.
+// A forked helper of a bench (a publisher, a worker of subscribers or clients): {cmd} → {type} over IPC.
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
