@@ -91,6 +91,16 @@ export class ClientGroup {
     return { ms, errors };
   }
 
+  /** room.exit for each of `identifiers` (in the room), `inFlight` at a time; what failed. */
+  async exit(identifiers: readonly string[], inFlight: number): Promise<string[]> {
+    const errors: string[] = [];
+    await inPool(identifiers, inFlight, async (identifier) => {
+      const answer = await this.client(identifier).request('room.exit', {});
+      if (!answer.ok) errors.push(`${identifier}: room.exit ${answer.error}`);
+    });
+    return errors;
+  }
+
   /** From now on, notes when each client first receives what `spec` describes (earlier arrivals are forgotten). */
   watch(spec: WatchSpec): void {
     const arrivals = (this.#arrivals = new Map());

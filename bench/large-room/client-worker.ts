@@ -3,6 +3,7 @@
 // (a failure by {type:'error', message}):
 //   login {users, inFlight}                  → loggedIn {errors}
 //   enter {identifiers, roomId, inFlight}    → entered {ms, errors}
+//   exit {identifiers, inFlight}             → exited {errors}
 //   counts                                   → counts {counts: {kind: frames}}
 //   watch {spec}                             → watching
 //   progress                                 → progress {seen, of}
@@ -15,6 +16,7 @@ import { ClientGroup, type User, type WatchSpec } from './client-group.js';
 export type WorkerCommand =
   | { cmd: 'login'; users: User[]; inFlight: number }
   | { cmd: 'enter'; identifiers: string[]; roomId: number; inFlight: number }
+  | { cmd: 'exit'; identifiers: string[]; inFlight: number }
   | { cmd: 'counts' }
   | { cmd: 'watch'; spec: WatchSpec }
   | { cmd: 'progress' }
@@ -32,6 +34,8 @@ async function run(m: WorkerCommand): Promise<object | undefined> {
       return { type: 'loggedIn', errors: await group.login(m.users, m.inFlight) };
     case 'enter':
       return { type: 'entered', ...(await group.enter(m.identifiers, m.roomId, m.inFlight)) };
+    case 'exit':
+      return { type: 'exited', errors: await group.exit(m.identifiers, m.inFlight) };
     case 'counts':
       return { type: 'counts', counts: Object.fromEntries(group.sink.counts) };
     case 'watch':

@@ -11,7 +11,9 @@ export interface Checkpoint {
   members: number;
   /** The window's room.enter answer times, ms. */
   enter: Summary;
-  /** Server CPU of the window's room.enter requests (and all they caused) per join, above idle, ms. */
+  /** Times the window was measured (its joins left and entered again between). */
+  rounds: number;
+  /** Server CPU of the window's room.enter requests (and all they caused) per join, above idle, ms (median over the rounds). */
   cpuPerJoinMs: number;
   /** Member-count pushes to the whole room during the window (room.memberCount frames / audience): paced per room, not per join. */
   countPushes: number;
@@ -51,23 +53,27 @@ const CHUNK = 500;
 export async function fillRoom(
   b: Bench,
   users: readonly User[],
-  opts: { size: number; checkpoints: number[]; window: number; deadline: number; startRssMiB: number; host: string },
+  opts: { size: number; checkpoints: number[]; window: number; rounds: number; deadline: number; startRssMiB: number; host: string },
 ): Promise<FillResult> {
   const result: FillResult = { checkpoints: [], members: opts.size, errors: [] };
   let next = 0;
+  /** room.enter of `identifiers` (logged in), metered. */
+  const enter = async (identifiers: string[]) => {
+    const entered = await metered(b, async () => {
+      const t0 = performance.now();
+      return { ...(await b.fleet.enter(identifiers, b.roomId, b.inFlight)), answeredSec: (performance.now() - t0) / 1000 };
+    });
+    result.errors.push(...entered.value.errors);
+    result.members += entered.value.ms.length;
+    return entered;
+  };
+  /** The next `count` users log in (metered) and enter. */
   const join = async (count: number) => {
     const batch = users.slice(next, next + count);
     next += batch.length;
     const login = await metered(b, () => b.fleet.login(batch, b.inFlight));
     result.errors.push(...login.value);
-    const enter = await metered(b, async () => {
-      const t0 = performance.now();
-      const identifiers = batch.map((u) => u.identifier);
-      return { ...(await b.fleet.enter(identifiers, b.roomId, b.inFlight)), answeredSec: (performance.now() - t0) / 1000 };
-    });
-    result.errors.push(...enter.value.errors);
-    result.members += enter.value.ms.length;
-    return { ...enter, cpuPerLoginMs: login.cpuMs / batch.length };
+    return { ...(await enter(batch.map((u) => u.identifier))), cpuPerLoginMs: login.cpuMs / batch.length };
   };
   const stop = () =>
     result.errors.length > 0
@@ -83,29 +89,44 @@ export async function fillRoom(
       b.log(`room holds ${result.members} members`);
     }
     if (stop()) return { ...result, stoppedEarly: stop() };
-    const audienceBefore = result.members - 1;
+    const windowIds = users.slice(next, next + checkpoint - result.members).map((u) => u.identifier);
+    // A large room pushes its member count to everyone at a paced rate (LatestPacer): how many pushes
+    // land in a window depends on how long it lasts, not on its joins, so they are costed apart, and
+    // each window starts once the push owed for what came before it is out. The window is measured
+    // `rounds` times (its members leave, unmeasured, and enter again): medians.
     const joins = checkpoint - result.members;
-    const w = await join(joins);
-    if (stop()) return { ...result, stoppedEarly: stop() };
-    // A large room pushes its member count to everyone at a paced rate (LatestPacer), so how many
-    // pushes land in a window depends on how long it lasts, not on its joins: cost them apart.
-    const countPushes = (w.framesByKind['room.memberCount'] ?? 0) / ((audienceBefore + result.members - 1) / 2);
+    const rounds: { cpuMs: number; pushes: number; ms: number[]; answeredSec: number }[] = [];
+    let first: Awaited<ReturnType<typeof join>> | undefined;
+    for (let r = 0; r < opts.rounds && !stop(); r++) {
+      await sleepSeconds(countPushDelaySeconds(result.members));
+      const audienceBefore = result.members - 1;
+      const w = r === 0 ? (first = await join(joins)) : await enter(windowIds);
+      const pushes = (w.framesByKind['room.memberCount'] ?? 0) / ((audienceBefore + result.members - 1) / 2);
+      rounds.push({ cpuMs: w.cpuMs, pushes, ms: w.value.ms, answeredSec: w.value.answeredSec });
+      if (r < opts.rounds - 1) {
+        result.errors.push(...(await b.fleet.exit(windowIds, b.inFlight)));
+        result.members -= joins;
+      }
+    }
+    if (stop() || !first) return { ...result, stoppedEarly: stop() };
+    const countPushes = summarize(rounds.map((r) => r.pushes)).mean;
     const fanOutMs = countPushes > 0 ? await fanOutCost(b, opts.host, result.members) : 0;
     const rssMiB = serverRssMiB(b);
     const previous = result.checkpoints.at(-1);
     const row: Checkpoint = {
       members: result.members,
-      enter: summarize(w.value.ms),
-      cpuPerJoinMs: w.cpuMs / joins,
+      enter: summarize(rounds.flatMap((r) => r.ms)),
+      rounds: rounds.length,
+      cpuPerJoinMs: median(rounds.map((r) => r.cpuMs / joins)),
       countPushes,
       fanOutMs,
-      cpuPerJoinBareMs: (w.cpuMs - countPushes * fanOutMs) / joins,
-      framesPerJoin: w.frames / joins,
-      cpuPerLoginMs: w.cpuPerLoginMs,
+      cpuPerJoinBareMs: median(rounds.map((r) => (r.cpuMs - r.pushes * fanOutMs) / joins)),
+      framesPerJoin: first.frames / joins,
+      cpuPerLoginMs: first.cpuPerLoginMs,
       rssMiB,
       rssPerMemberKiB: ((rssMiB - (previous?.rssMiB ?? opts.startRssMiB)) * 1024) / (result.members - (previous?.members ?? 0)),
-      joinsPerSec: joins / w.value.answeredSec,
-      idlePercent: w.idleFraction * 100,
+      joinsPerSec: median(rounds.map((r) => joins / r.answeredSec)),
+      idlePercent: first.idleFraction * 100,
       load: loadAverage(),
     };
     result.checkpoints.push(row);
@@ -122,9 +143,18 @@ export async function fillRoom(
  * every members/2,000 s past 2,000 members), and a push that lands anyway is taken out by its frames.
  */
 async function fanOutCost(b: Bench, host: string, members: number): Promise<number> {
-  await sleepSeconds(countPushDelaySeconds(members));
-  const sent = await metered(b, () => b.stage.client(host).request('room.message', { data: 'fan-out probe' }));
-  if (!sent.value.ok) throw new Error(`the fan-out probe was refused: ${sent.value.error}`);
-  const pushes = (sent.framesByKind['room.memberCount'] ?? 0) / (members - 1);
-  return sent.cpuMs / (1 + pushes);
+  const costs: number[] = [];
+  for (let i = 0; i < FAN_OUT_PROBES; i++) {
+    await sleepSeconds(countPushDelaySeconds(members));
+    const sent = await metered(b, () => b.stage.client(host).request('room.message', { data: 'fan-out probe' }));
+    if (!sent.value.ok) throw new Error(`the fan-out probe was refused: ${sent.value.error}`);
+    const pushes = (sent.framesByKind['room.memberCount'] ?? 0) / (members - 1);
+    costs.push(sent.cpuMs / (1 + pushes));
+  }
+  return median(costs);
 }
+
+/** A single fan-out's CPU varies by 2–3× here (garbage collection of a large heap lands in some): the median of this many. */
+const FAN_OUT_PROBES = 3;
+
+const median = (values: number[]) => summarize(values).p50;

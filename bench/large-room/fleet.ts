@@ -51,6 +51,15 @@ export class Fleet {
     return { ms: replies.flatMap((r) => r.ms as number[]), errors: replies.flatMap((r) => r.errors as string[]) };
   }
 
+  /** room.exit for `identifiers` (in the room), `inFlight` at a time in all; what failed. */
+  async exit(identifiers: readonly string[], inFlight: number): Promise<string[]> {
+    const byWorker = this.#workers.map((): string[] => []);
+    for (const id of identifiers) byWorker[this.#home.get(id)!]!.push(id);
+    const lanes = shares(inFlight, this.#workers.length);
+    const replies = await this.#each((k) => ({ cmd: 'exit', identifiers: byWorker[k]!, inFlight: Math.max(1, lanes[k]!) }), 'exited');
+    return replies.flatMap((r) => r.errors as string[]);
+  }
+
   /** Frames the members received so far, by kind (`response`, an event's name, `other`). */
   async counts(): Promise<Record<string, number>> {
     const sum: Record<string, number> = {};

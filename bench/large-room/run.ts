@@ -14,7 +14,7 @@
 // Descriptors: the server holds one socket per client (about 10,100 at 10,000 members), each worker
 // its share; past ~19,000 members the server needs a higher `ulimit -n` than this machine's 20,000.
 //
-//   npm run bench:large-room -- [--members 10000] [--in-flight 20] [--workers 4] [--window 500]
+//   npm run bench:large-room -- [--members 10000] [--in-flight 20] [--workers 4] [--window 500] [--rounds 3]
 //       [--stage 50] [--measured 10] [--messages 20] [--rate-senders 1000] [--rate-seconds 10]
 //       [--max-minutes 30] [--rss-guard-mb 3000] [--warmup 200] [--quick]
 // --max-minutes bounds the fill (today's server spends O(n) per join: minutes to tens of minutes to
@@ -39,6 +39,7 @@ const { values } = parseArgs({
     'in-flight': { type: 'string', default: '20' },
     workers: { type: 'string', default: '4' },
     window: { type: 'string', default: '500' },
+    rounds: { type: 'string', default: '3' },
     stage: { type: 'string', default: '50' },
     measured: { type: 'string', default: '10' },
     messages: { type: 'string', default: '20' },
@@ -54,6 +55,7 @@ const quick = values.quick;
 const num = (name: keyof typeof values, quickValue: number) => (quick && !process.argv.includes(`--${name}`) ? quickValue : Number(values[name]));
 const MEMBERS = num('members', 300);
 const WINDOW = num('window', 100);
+const ROUNDS = num('rounds', 1);
 const STAGE = num('stage', 5);
 const MEASURED = Math.min(num('measured', 2), STAGE - 1);
 const MESSAGES = num('messages', 5);
@@ -121,6 +123,7 @@ const fill = await fillRoom(b, audience, {
   size: 1,
   checkpoints: CHECKPOINTS,
   window: WINDOW,
+  rounds: ROUNDS,
   deadline,
   startRssMiB,
   host: stageUsers[0]!.identifier,

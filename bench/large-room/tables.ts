@@ -45,7 +45,7 @@ export function fillTable(fill: FillResult, inFlight: number, startRssMiB: numbe
       : '',
     fill.stoppedEarly ? `fill stopped early: ${fill.stoppedEarly}` : '',
   ].filter(Boolean);
-  const title = `### Filling one room (${inFlight} joins in flight; each row: the joins just before the checkpoint)`;
+  const title = `### Filling one room (${inFlight} joins in flight; each row: the joins just before the checkpoint, measured ${fill.checkpoints[0]?.rounds ?? 0} times — they leave and enter again between — CPU figures the median)`;
   const head = [
     'members',
     'joins timed',
