@@ -50,12 +50,16 @@ export class RedisLink extends SafeEmitter<RedisLinkEvents> {
     super();
     this.#url = redactUrl(options.url);
     this.#logger = options.logger;
-    const common: RedisOptions = {
+    // disconnectTimeout (untyped, but read by ioredis' connector): disconnect() arms a timer to destroy the
+    // socket that never fires its 'close' when the socket is already dead (Redis unreachable), which
+    // kept a node that failed to start alive for ioredis' default 2 s.
+    const common: RedisOptions & { disconnectTimeout: number } = {
       lazyConnect: true,
       enableOfflineQueue: false,
       maxRetriesPerRequest: 0,
       autoResendUnfulfilledCommands: false,
       retryStrategy: reconnectDelayMs,
+      disconnectTimeout: 100,
     };
     this.commands = new Redis(options.url, { ...common, commandTimeout: options.commandTimeoutMs, connectionName: 'hudong' });
     this.#subscriber = new Redis(options.url, { ...common, autoResubscribe: false, connectionName: 'hudong-subscriber' });
