@@ -71,7 +71,7 @@ export class Cluster {
   }
 
   health(): ClusterHealth {
-    return { nodeId: this.#nodeId, nodes: this.registry.nodes, redis: this.link.ready ? 'up' : 'down' };
+    return { nodeId: this.#nodeId, nodes: this.registry.nodes(), redis: this.link.ready ? 'up' : 'down' };
   }
 
   /** Leaves the cluster (the registration is removed) and closes the link; idempotent. */

@@ -94,7 +94,7 @@ export class ClusterSessions {
   readonly #options: ClusterSessionsOptions;
   /** The sessions this node holds in Redis, by identifier. */
   readonly #held = new Map<string, Held>();
-  /** Releases in flight: close() lets them finish. */
+  /** Redis work in flight (releases, cleanups, write-backs): close() lets it finish. */
   readonly #pending = new Set<Promise<void>>();
   readonly #onReplace = (message: ClusterMessageOf<'session.replace'>, from: string) => this.#replace(message, from);
   readonly #onEnded = (session: Session) => this.#release(session);
@@ -115,13 +115,15 @@ export class ClusterSessions {
 
   /**
    * Records `session` (just logged in here) as its identifier's one session; a session another node
-   * held is ended there. Throws ServerError 10001 / 10004 when Redis fails.
+   * held is ended there. A resumed session keeps the claim of its first login. Throws ServerError
+   * 10001 / 10004 when Redis fails.
    */
   async claim(session: Session): Promise<void> {
     const { link, keys, nodeId, bus, timeoutMs } = this.#options;
     const sessionId = sessionIdOf(session);
     const value = JSON.stringify({ nodeId, sessionId } satisfies HeldBy);
-    // Held before Redis answers: a release of the session this one replaced must see it is no longer held.
+    // Held before Redis answers: should the session end meanwhile, its release (queued after this claim
+    // on the same connection) must find it.
     this.#held.set(session.identifier, { session, sessionId, value });
     try {
       const previous = parseHeldBy(
@@ -136,7 +138,7 @@ export class ClusterSessions {
     }
   }
 
-  /** Stops reacting to the cluster and lets the releases in flight finish. */
+  /** Stops reacting to the cluster and lets the Redis work in flight finish. */
   async close(): Promise<void> {
     const { bus, sessions, registry, link } = this.#options;
     bus.off('session.replace', this.#onReplace);

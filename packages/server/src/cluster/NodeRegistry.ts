@@ -85,8 +85,11 @@ export class NodeRegistry extends SafeEmitter<NodeRegistryEvents> {
     this.#ttlMs = 3 * options.heartbeatMs;
   }
 
-  /** The live node ids (this one included) at the last heartbeat, sorted. */
-  get nodes(): readonly string[] {
+  /**
+   * The live node ids (this one included), sorted: those whose heartbeat was within the TTL at this
+   * node's last heartbeat (at most one interval old; no round trip to Redis).
+   */
+  nodes(): readonly string[] {
     return this.#live;
   }
 
