@@ -127,6 +127,12 @@ export interface ServerProcessOptions extends TestServerOptions {
   extraArgs?: string[];
   /** Flags for node itself (e.g. `--cpu-prof`, which NODE_OPTIONS does not take). */
   nodeArgs?: string[];
+  /** `--redis URL`: a node of the cluster on that Redis. */
+  redisUrl?: string;
+  /** `--node-id ID`. */
+  nodeId?: string;
+  /** Environment variables added to this process's (e.g. HUDONG_REDIS_URL). */
+  env?: Record<string, string>;
 }
 
 /** A real `hudong serve` process. */
@@ -167,9 +173,12 @@ export class ServerProcess extends TestServer {
       '--config',
       configPath,
       ...(dataDir ? ['--data-dir', dataDir] : []),
+      ...(this.options.redisUrl ? ['--redis', this.options.redisUrl] : []),
+      ...(this.options.nodeId ? ['--node-id', this.options.nodeId] : []),
       ...(this.options.extraArgs ?? []),
     ];
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const env = this.options.env ? { ...process.env, ...this.options.env } : process.env;
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
     this.#child = child;
     running.add(child);
     this.#exit = new Promise((resolve) => child.once('exit', () => (running.delete(child), resolve())));

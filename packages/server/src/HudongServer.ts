@@ -4,6 +4,7 @@ import type { Duplex } from 'node:stream';
 import { join } from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { signUserSig } from '@hudong/protocol/auth';
+import { Cluster } from './cluster/Cluster.js';
 import { resolveConfig, type ServerConfig, type ServerOptions } from './config.js';
 import { handlers } from './handlers/index.js';
 import { RequestDispatcher } from './handlers/RequestDispatcher.js';
@@ -11,6 +12,7 @@ import type { Services } from './handlers/types.js';
 import { createHttpHandler } from './http/router.js';
 import type { IdentityStore } from './identity/IdentityStore.js';
 import { MemoryIdentityStore } from './identity/MemoryIdentityStore.js';
+import { RedisIdentityStore } from './identity/RedisIdentityStore.js';
 import { SqliteIdentityStore } from './identity/SqliteIdentityStore.js';
 import { InviteManager } from './invites/InviteManager.js';
 import { createDefaultLogger, type Logger } from './logger.js';
@@ -48,7 +50,7 @@ const CLOSE_HANDSHAKE_WAIT_MS = 1000;
 
 /**
  * A Hudong node: HTTP and signalling on one port, owning its rooms (→ members), sessions,
- * invites and identity store. Make one with `createServer(options)`.
+ * invites, identity store and, with `redisUrl`, its part in the cluster. Make one with `createServer(options)`.
  */
 export class HudongServer {
   readonly #config: ServerConfig;
@@ -62,6 +64,8 @@ export class HudongServer {
   readonly #http: HttpServer;
   readonly #wss: WebSocketServer;
   readonly #connections = new Set<Connection<Session>>();
+  /** null on a single node. */
+  readonly #cluster: Cluster | null;
   #listening: Promise<ListenAddress> | null = null;
   #closing: Promise<void> | null = null;
   #address: ListenAddress | null = null;
@@ -72,9 +76,14 @@ export class HudongServer {
     this.#config = resolveConfig(settings);
     const config = this.#config;
     this.#logger = logger ?? createDefaultLogger(config.logLevel);
-    this.#store = openStore(config);
     this.#sessions = new SessionRegistry(config.sessionGraceMs);
     this.#rooms = new RoomDirectory({ ...config, scheduler: FanOut.shared });
+    const counts = () => ({ rooms: this.#rooms.roomCount, members: this.#rooms.memberCount });
+    const { redisUrl } = config;
+    const cluster =
+      redisUrl === undefined ? null : new Cluster({ config: { ...config, redisUrl }, logger: this.#logger, sessions: this.#sessions, counts });
+    this.#cluster = cluster;
+    this.#store = cluster ? openClusterStore(config, cluster, this.#logger) : openStore(config);
     this.#invites = new InviteManager(config.inviteTimeoutMs);
     this.#media = new MediaRouter({
       config,
@@ -90,6 +99,7 @@ export class HudongServer {
       invites: this.#invites,
       authority: new Authority(config),
       media: this.#media,
+      clusterSessions: cluster?.sessions ?? null,
     };
     const metrics = new ServerMetrics({
       connections: () => this.#connections.size,
@@ -110,7 +120,8 @@ export class HudongServer {
         demoDir: config.demoDir,
         metrics,
         logger: this.#logger,
-        counts: () => ({ rooms: this.#rooms.roomCount, members: this.#rooms.memberCount }),
+        counts,
+        cluster: cluster ? () => cluster.health() : undefined,
         signUserSig: (identifier, expireSeconds) => this.userSig(identifier, expireSeconds),
       }),
     );
@@ -155,28 +166,54 @@ export class HudongServer {
     return signUserSig({ sdkAppId: this.#config.sdkAppId, secret: this.#config.secret, identifier, expireSeconds });
   }
 
-  /** Starts listening; resolves with the address (the real port when `port` is 0). Repeated calls share one attempt. */
+  /**
+   * Starts listening; resolves with the address (the real port when `port` is 0). With `redisUrl` it
+   * connects to Redis first and joins the cluster before it resolves; it rejects when Redis cannot be
+   * reached or another live node has this node id. Repeated calls share one attempt.
+   */
   listen(): Promise<ListenAddress> {
     if (this.#closing) return Promise.reject(new Error('the server is closed'));
-    this.#listening ??= new Promise<ListenAddress>((resolve, reject) => {
+    this.#listening ??= this.#start().catch((err: unknown) => {
+      this.#listening = null;
+      throw err;
+    });
+    return this.#listening;
+  }
+
+  async #start(): Promise<ListenAddress> {
+    const cluster = this.#cluster;
+    await cluster?.connect();
+    let address: ListenAddress;
+    try {
+      address = await this.#listenHttp();
+      try {
+        await cluster?.start(address);
+      } catch (err) {
+        await new Promise((resolve) => this.#http.close(resolve));
+        throw err;
+      }
+    } catch (err) {
+      await cluster?.close();
+      throw err;
+    }
+    this.#address = address;
+    this.#logger.info({ url: address.url, port: address.port, host: address.host, node: this.#config.nodeId, redis: cluster?.link.url }, 'listening');
+    return address;
+  }
+
+  #listenHttp(): Promise<ListenAddress> {
+    return new Promise<ListenAddress>((resolve, reject) => {
       const { host, port } = this.#config;
-      const fail = (err: Error) => {
-        this.#listening = null;
-        reject(err);
-      };
-      this.#http.once('error', fail);
+      this.#http.once('error', reject);
       this.#http.listen(port, host, () => {
-        this.#http.off('error', fail);
+        this.#http.off('error', reject);
         this.#http.on('error', (err) => this.#logger.error({ err }, 'http server error'));
         const bound = this.#http.address();
         const actualPort = typeof bound === 'object' && bound ? bound.port : port;
         const hostPart = host.includes(':') ? `[${host}]` : host;
-        this.#address = { host, port: actualPort, url: `http://${hostPart}:${actualPort}`, wsUrl: `ws://${hostPart}:${actualPort}/ws` };
-        this.#logger.info({ url: this.#address.url, port: actualPort, host, node: this.#config.nodeId }, 'listening');
-        resolve(this.#address);
+        resolve({ host, port: actualPort, url: `http://${hostPart}:${actualPort}`, wsUrl: `ws://${hostPart}:${actualPort}/ws` });
       });
     });
-    return this.#listening;
   }
 
   /** Closes rooms (→ members), sessions, sockets and the store. Idempotent; later calls share the first. */
@@ -205,6 +242,8 @@ export class HudongServer {
       this.#http.closeAllConnections();
     });
     await this.#store.close();
+    // Last: the sessions ended above release their keys in Redis through it.
+    await this.#cluster?.close();
     this.#logger.info({ node: this.#config.nodeId }, 'closed');
   }
 
@@ -252,6 +291,11 @@ export class HudongServer {
     });
     if (this.#closing) connection.close(CloseCode.GOING_AWAY, 'server shutting down');
   }
+}
+
+function openClusterStore(config: ServerConfig, cluster: Cluster, logger: Logger): IdentityStore {
+  if (config.dataDir !== undefined) logger.info({ dataDir: config.dataDir }, 'identities live in Redis: the data dir is not used for them');
+  return new RedisIdentityStore({ link: cluster.link, keys: cluster.keys, sdkAppId: config.sdkAppId, timeoutMs: config.storeTimeoutMs });
 }
 
 function openStore(config: ServerConfig): IdentityStore {

@@ -1,4 +1,4 @@
-// resolveConfig: the media socket option (iceUdpMux) — its default and its check.
+// resolveConfig: the media socket option (iceUdpMux) and the cluster options — their defaults and checks.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { SERVER_DEFAULTS, resolveConfig } from './config.js';
@@ -13,4 +13,23 @@ test('iceUdpMux defaults to one UDP socket for every media transport; false is k
 
 test('iceUdpMux must be a boolean (a config file saying "false" is refused, not taken as true)', () => {
   assert.throws(() => resolveConfig({ ...base, iceUdpMux: 'false' as unknown as boolean }), { name: 'TypeError', message: /iceUdpMux/ });
+});
+
+test('a single node unless redisUrl is given; the cluster heartbeat defaults to 1 s', () => {
+  assert.equal(resolveConfig(base).redisUrl, undefined);
+  assert.equal(resolveConfig(base).clusterHeartbeatMs, 1000);
+  assert.equal(resolveConfig({ ...base, redisUrl: 'redis://10.0.0.5:6379/2' }).redisUrl, 'redis://10.0.0.5:6379/2');
+  assert.equal(resolveConfig({ ...base, redisUrl: 'rediss://cache.example:6380' }).redisUrl, 'rediss://cache.example:6380');
+});
+
+test('redisUrl must be a redis:// URL, and the refusal does not echo it (it may carry a password)', () => {
+  for (const redisUrl of ['10.0.0.5:6379', 'http://user:hunter2@cache:6379', 'redis://', '']) {
+    assert.throws(
+      () => resolveConfig({ ...base, redisUrl }),
+      (err: Error) => err.name === 'TypeError' && /redisUrl/.test(err.message) && !err.message.includes('hunter2'),
+      redisUrl,
+    );
+  }
+  assert.throws(() => resolveConfig({ ...base, clusterHeartbeatMs: 10 }), { name: 'TypeError', message: /clusterHeartbeatMs/ });
+  assert.throws(() => resolveConfig({ ...base, nodeId: '' }), { name: 'TypeError', message: /nodeId/ });
 });

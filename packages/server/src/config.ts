@@ -72,8 +72,17 @@ export interface ServerOptions {
   requirePrivilegeKey?: boolean;
   /** Role name (`controlRole`) → the auth bits members of that role are bounded to. @default {} */
   roles?: Record<string, number>;
-  /** This node's name in logs, `/healthz` and login results. @default `${hostname}:${pid}` */
+  /** This node's name in logs, `/healthz` and login results; unique within a cluster (a second live node with it is refused). @default `${hostname}:${pid}` */
   nodeId?: string;
+  /**
+   * Redis shared by the nodes of a cluster (`redis://[user:password@]host:port[/db]`, `rediss://` for TLS):
+   * identities, sessions and node registrations live there (docs/cluster.md), and `dataDir` is not used
+   * for identities. `listen()` fails when it cannot be reached.
+   * @default none: a single node with its embedded state
+   */
+  redisUrl?: string;
+  /** With `redisUrl`: how often this node renews its registration; a node silent for 3 intervals is lost. @default 1000 */
+  clusterHeartbeatMs?: number;
   /** Directory served at `/`. @default apps/demo/dist, else apps/demo of this repo (if it has an index.html), else a built-in page */
   demoDir?: string;
   /** Video codecs a publisher may use, in order of preference: the first one its offer has wins. @default ['VP8', 'H264'] */
@@ -114,7 +123,7 @@ export interface ServerOptions {
 
 type DefaultedOption = Exclude<
   keyof ServerOptions,
-  'logger' | 'secret' | 'dataDir' | 'nodeId' | 'demoDir' | 'mediaPortRange' | 'mediaAddress' | 'mediaEngine'
+  'logger' | 'secret' | 'dataDir' | 'nodeId' | 'redisUrl' | 'demoDir' | 'mediaPortRange' | 'mediaAddress' | 'mediaEngine'
 >;
 
 /** The defaults of `ServerOptions`, in one place. */
@@ -147,6 +156,7 @@ export const SERVER_DEFAULTS: Readonly<Required<Pick<ServerOptions, DefaultedOpt
   maxSimulcastLayers: 3,
   testDropRate: 0,
   iceUdpMux: true,
+  clusterHeartbeatMs: 1000,
 };
 
 /** Options with every default applied and checked. */
@@ -156,6 +166,7 @@ export interface ServerConfig extends Readonly<Omit<Required<Pick<ServerOptions,
   readonly mediaAddress: string | undefined;
   readonly secret: string;
   readonly nodeId: string;
+  readonly redisUrl: string | undefined;
   readonly dataDir: string | undefined;
   /** null: serve the built-in page. */
   readonly demoDir: string | null;
@@ -182,6 +193,7 @@ const INTEGER_LIMITS = {
   roomMessageRate: [1, 1e6],
   mediaConnectTimeoutMs: [100, 36e5],
   maxSimulcastLayers: [1, 16],
+  clusterHeartbeatMs: [50, 60_000],
 } as const satisfies Partial<Record<keyof ServerOptions, readonly [number, number]>>;
 
 /** Applies the defaults; throws TypeError for an option out of range. */
@@ -216,10 +228,18 @@ export function resolveConfig(options: Omit<ServerOptions, 'logger' | 'mediaEngi
   if (typeof merged.iceUdpMux !== 'boolean') throw new TypeError('option iceUdpMux must be true or false');
   if (options.mediaAddress !== undefined && !isIPv4(options.mediaAddress)) throw new TypeError('option mediaAddress must be an IPv4 address');
   if (!options.secret && !merged.dev) throw new TypeError('option secret is required unless dev is set');
+  if (options.redisUrl !== undefined && !isRedisUrl(options.redisUrl)) {
+    // Not echoed: it may carry a password.
+    throw new TypeError('option redisUrl must be a redis:// or rediss:// URL with a host (redis://HOST:PORT)');
+  }
+  if (options.nodeId !== undefined && (typeof options.nodeId !== 'string' || options.nodeId.length === 0)) {
+    throw new TypeError('option nodeId must be a non-empty string');
+  }
   return {
     ...merged,
     secret: options.secret || devSecret(options.dataDir),
     nodeId: options.nodeId ?? `${hostname()}:${process.pid}`,
+    redisUrl: options.redisUrl,
     dataDir: options.dataDir,
     demoDir: options.demoDir ?? findDemoDir(),
     roomTypes: [...merged.roomTypes],
@@ -246,6 +266,15 @@ function devSecret(dataDir: string | undefined): string {
   mkdirSync(dirname(file), { recursive: true });
   writeFileSync(file, secret, { mode: 0o600 });
   return secret;
+}
+
+function isRedisUrl(url: string): boolean {
+  try {
+    const { protocol, hostname: host } = new URL(url);
+    return (protocol === 'redis:' || protocol === 'rediss:') && host !== '';
+  } catch {
+    return false;
+  }
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {

@@ -3,13 +3,17 @@ import { createServer, type LogLevel, type ServerOptions } from '@hudong/server'
 import { parse, toInt, UsageError } from '../args.js';
 
 export const usage = `hudong serve [--port 7000] [--host 127.0.0.1] [--sdk-app-id N] [--secret KEY]
-             [--data-dir DIR] [--dev] [--config FILE.json] [--log-level info]
+             [--data-dir DIR] [--redis URL] [--node-id ID] [--dev] [--config FILE.json] [--log-level info]
   Signalling at ws://HOST:PORT/ws, demo at http://HOST:PORT/, GET /healthz, GET /metrics.
   --dev         makes a secret if none is given and enables POST /dev/usersig for the demo.
   --data-dir    persists the identity store (identifier → tinyId) in DIR/identity.db (SQLite).
+  --redis URL   joins the cluster of the nodes sharing this Redis (redis://HOST:PORT): identities,
+                sessions and node registrations live there (docs/cluster.md); refuses to start when
+                Redis cannot be reached. Rooms across nodes are not there yet (issue 11).
+  --node-id ID  this node's name in the cluster, logs and /healthz (default HOSTNAME:PID); a second
+                live node with the same id is refused.
   --config      JSON file with any createServer option (limits, roles, timeouts); flags win.
-  --redis URL   multi-node room directory: not available yet (refused).
-  Environment: HUDONG_SECRET, HUDONG_SDK_APP_ID, HUDONG_REDIS_URL.`;
+  Environment: HUDONG_SECRET, HUDONG_SDK_APP_ID, HUDONG_REDIS_URL (--redis wins).`;
 
 export async function run(argv: string[]): Promise<string | undefined> {
   const { values, flags } = parse(argv, {
@@ -18,15 +22,13 @@ export async function run(argv: string[]): Promise<string | undefined> {
     'sdk-app-id': { type: 'string' },
     secret: { type: 'string' },
     redis: { type: 'string' },
+    'node-id': { type: 'string' },
     'data-dir': { type: 'string' },
     dev: { type: 'boolean' },
     config: { type: 'string' },
     'log-level': { type: 'string' },
   });
   if (flags.help) return usage;
-  if (values.redis ?? process.env.HUDONG_REDIS_URL) {
-    throw new UsageError('--redis (multi-node) is not implemented in this version; run a single node without it');
-  }
   const options: ServerOptions = values.config ? readConfig(values.config) : {};
   const appId = values['sdk-app-id'] ?? process.env.HUDONG_SDK_APP_ID;
   if (values.port !== undefined) options.port = toInt(values.port, 'port', { max: 65535 });
@@ -35,12 +37,21 @@ export async function run(argv: string[]): Promise<string | undefined> {
   const secret = values.secret ?? process.env.HUDONG_SECRET;
   if (secret !== undefined) options.secret = secret;
   if (values['data-dir'] !== undefined) options.dataDir = values['data-dir'];
+  const redisUrl = values.redis ?? process.env.HUDONG_REDIS_URL;
+  if (redisUrl) options.redisUrl = redisUrl;
+  if (values['node-id'] !== undefined) options.nodeId = values['node-id'];
   if (flags.dev) options.dev = true;
   if (values['log-level'] !== undefined) options.logLevel = values['log-level'] as LogLevel;
   if (!options.secret && !options.dev) throw new UsageError('--secret (or HUDONG_SECRET) is required unless --dev');
 
   const server = createServer(options);
-  await server.listen();
+  try {
+    await server.listen();
+  } catch (err) {
+    // Redis unreachable, node id taken, port in use: release what the server holds so that the process exits.
+    await server.close();
+    throw err;
+  }
   const shutdown = () => {
     void server.close().then(() => process.exit(0));
   };

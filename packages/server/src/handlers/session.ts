@@ -3,9 +3,9 @@ import { verifyUserSig } from '@hudong/protocol/auth';
 import { ServerError } from '../errors.js';
 import { sessionOf, type Handler, type RequestContext } from './types.js';
 
-/** Checks the UserSig, maps identifier → tinyId, then replaces, resumes or starts the session. */
+/** Checks the UserSig, maps identifier → tinyId, then replaces, resumes or starts the session (cluster-wide when clustered). */
 export const login: Handler<'login'> = async ({ connection, services }, params) => {
-  const { config, store, sessions, logger } = services;
+  const { config, store, sessions, clusterSessions, logger } = services;
   if (params.protocolVersion !== PROTOCOL_VERSION) {
     throw new ServerError(
       'PROTOCOL_VERSION_UNSUPPORTED',
@@ -27,6 +27,16 @@ export const login: Handler<'login'> = async ({ connection, services }, params) 
   refuseSecondLogin(connection);
   const { session, resumed } = sessions.login({ identifier: params.identifier, tinyId, terminal: params.terminal }, connection, params.resumeToken);
   connection.session = session;
+  if (!resumed && clusterSessions) {
+    try {
+      await clusterSessions.claim(session);
+    } catch (err) {
+      // Without the claim another node could hold a second session of this identifier.
+      connection.session = null;
+      session.end('logout');
+      throw err;
+    }
+  }
   const member = resumed ? session.member : null;
   logger.info({ conn: connection.id, identifier: session.identifier, tinyId, resumed, roomId: member?.room.roomId ?? null }, 'logged in');
   return {

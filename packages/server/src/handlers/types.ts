@@ -1,4 +1,5 @@
 import type { MethodName, ParsedParamsOf, ResultOf } from '@hudong/protocol';
+import type { ClusterSessions } from '../cluster/ClusterSessions.js';
 import type { ServerConfig } from '../config.js';
 import { ServerError } from '../errors.js';
 import type { IdentityStore } from '../identity/IdentityStore.js';
@@ -21,6 +22,8 @@ export interface Services {
   readonly authority: Authority;
   readonly invites: InviteManager;
   readonly media: MediaRouter;
+  /** The cluster-wide side of sessions; null on a single node. */
+  readonly clusterSessions: ClusterSessions | null;
 }
 
 export interface RequestContext {

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ClusterHealth } from '../cluster/Cluster.js';
 import type { Logger } from '../logger.js';
 import type { ServerMetrics } from '../metrics.js';
 import { devUserSig, type SignUserSig } from './dev-usersig.js';
@@ -14,6 +15,8 @@ export interface HttpDeps {
   metrics: ServerMetrics;
   logger: Logger;
   counts(): { rooms: number; members: number };
+  /** The cluster part of /healthz; absent on a single node. */
+  cluster?: () => ClusterHealth;
   signUserSig: SignUserSig;
 }
 
@@ -40,7 +43,7 @@ export function createHttpHandler(deps: HttpDeps): HttpHandler {
     if (method !== 'GET' && method !== 'HEAD') return sendText(res, 404, 'not found');
     switch (pathname) {
       case '/healthz':
-        return sendJson(res, 200, { status: 'ok', node: deps.nodeId, ...deps.counts() });
+        return sendJson(res, 200, { status: 'ok', node: deps.nodeId, ...deps.counts(), ...(deps.cluster && { cluster: deps.cluster() }) });
       case '/metrics':
         return sendText(res, 200, await deps.metrics.text(), deps.metrics.contentType);
       case '/ws':

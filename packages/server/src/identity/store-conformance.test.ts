@@ -2,7 +2,10 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
+import { RedisProcess } from '../../../../tests/helpers/redis.js';
+import { openRedisStore } from '../../../../tests/helpers/redis-store.js';
+import type { RedisLink } from '../cluster/RedisLink.js';
 import type { IdentityStore } from './IdentityStore.js';
 import { MemoryIdentityStore } from './MemoryIdentityStore.js';
 import { SqliteIdentityStore } from './SqliteIdentityStore.js';
@@ -10,19 +13,32 @@ import { deriveTinyId } from './tinyId.js';
 
 const SDK_APP_ID = 1400000001;
 const dir = mkdtempSync(join(tmpdir(), 'hudong-store-'));
-after(() => rmSync(dir, { recursive: true, force: true }));
+const redis = new RedisProcess();
+const links: RedisLink[] = [];
+before(() => redis.start());
+after(async () => {
+  rmSync(dir, { recursive: true, force: true });
+  for (const link of links) link.close();
+  await redis.stop();
+});
 
 let files = 0;
-const implementations: Record<string, () => IdentityStore> = {
+const implementations: Record<string, () => IdentityStore | Promise<IdentityStore>> = {
   MemoryIdentityStore: () => new MemoryIdentityStore(SDK_APP_ID),
   SqliteIdentityStore: () => new SqliteIdentityStore({ file: join(dir, `conformance-${files++}.db`), sdkAppId: SDK_APP_ID, timeoutMs: 500 }),
+  // A real redis-server, emptied for each store.
+  RedisIdentityStore: async () => {
+    const { store, link } = await openRedisStore(redis, { sdkAppId: SDK_APP_ID, flush: true });
+    links.push(link);
+    return store;
+  },
 };
 
 // One suite, every implementation: the server must not behave differently with or without --data-dir.
 for (const [name, make] of Object.entries(implementations)) {
   describe(`${name} (IdentityStore conformance)`, () => {
     it('gives the derived tinyId, the same every time', async () => {
-      const store = make();
+      const store = await make();
       const first = await store.resolve('alice');
       assert.equal(first, deriveTinyId(SDK_APP_ID, 'alice').toString());
       assert.equal(await store.resolve('alice'), first);
@@ -31,7 +47,7 @@ for (const [name, make] of Object.entries(implementations)) {
     });
 
     it('maps both ways and answers null for unknowns without allocating', async () => {
-      const store = make();
+      const store = await make();
       const alice = await store.resolve('alice');
       assert.deepEqual(await store.toTinyIds(['alice', 'nobody']), [alice, null]);
       assert.deepEqual(await store.toIdentifiers([alice, '12345']), ['alice', null]);
@@ -40,7 +56,7 @@ for (const [name, make] of Object.entries(implementations)) {
     });
 
     it('closes idempotently', async () => {
-      const store = make();
+      const store = await make();
       await store.close();
       await store.close();
     });

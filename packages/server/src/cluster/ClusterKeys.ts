@@ -1,0 +1,56 @@
+/**
+ * Every Redis key and pub/sub channel name of the cluster, built here and nowhere else. All of them
+ * start with `hudong:{sdkAppId}:`, so one Redis may serve several apps (docs/cluster.md lists them).
+ */
+export class ClusterKeys {
+  readonly #prefix: string;
+
+  constructor(sdkAppId: number) {
+    this.#prefix = `hudong:${sdkAppId}:`;
+  }
+
+  /** Hash of one node's registration (nodeId, url, wsUrl, startedAt, rooms, members, heartbeatAt), expiring after 3 heartbeats. */
+  node(nodeId: string): string {
+    return `${this.#prefix}node:${nodeId}`;
+  }
+
+  /** Sorted set: node id → time of its last heartbeat (ms, Redis clock). */
+  get nodes(): string {
+    return `${this.#prefix}nodes`;
+  }
+
+  /** Set of the identifiers whose session a node holds (what its loss leaves behind). */
+  nodeSessions(nodeId: string): string {
+    return `${this.#prefix}node-sessions:${nodeId}`;
+  }
+
+  /** Hash identifier → tinyId. */
+  get tinyById(): string {
+    return `${this.#prefix}tiny:byId`;
+  }
+
+  /** Hash tinyId → identifier. */
+  get tinyByTiny(): string {
+    return `${this.#prefix}tiny:byTiny`;
+  }
+
+  /** String: which node holds the identifier's one session (JSON `{nodeId, sessionId}`). */
+  session(identifier: string): string {
+    return `${this.#prefix}session:${identifier}`;
+  }
+
+  /** String claimed (SET NX PX) by the one node that cleans up after a lost node. */
+  cleanup(lostNodeId: string): string {
+    return `${this.#prefix}cleanup:${lostNodeId}`;
+  }
+
+  /** Channel of the messages addressed to one node. */
+  toNode(nodeId: string): string {
+    return `${this.#prefix}to:${nodeId}`;
+  }
+
+  /** Channel every node listens to. */
+  get broadcast(): string {
+    return `${this.#prefix}nodes`;
+  }
+}
