@@ -29,7 +29,7 @@ export interface ClientOptions {
 }
 
 /** A context that is already started as `identifier`. */
-export async function startedContext(serverUrl: string, identifier: string, opts: ClientOptions = {}): Promise<AVContext> {
+export async function startedContext(serverUrl: string | string[], identifier: string, opts: ClientOptions = {}): Promise<AVContext> {
   const ctx = AVContext.create({
     serverUrl,
     sdkAppId: TEST_APP_ID,

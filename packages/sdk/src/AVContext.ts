@@ -358,7 +358,7 @@ export class AVContext extends TypedEmitter<AVContextEvents> {
 
   #newEngine(): SessionEngine {
     const engine = new SessionEngine({
-      serverUrl: this.#opts.serverUrl,
+      serverUrls: this.#opts.serverUrl,
       sdkAppId: this.#opts.sdkAppId,
       terminal: this.#opts.terminal,
       lang: this.#lang,

@@ -22,8 +22,12 @@ export type VideoRecvMode = 'manual' | 'semi-auto';
 
 /** Options of `AVContext.create`. */
 export interface AVContextOptions {
-  /** Signalling endpoint, e.g. `ws://127.0.0.1:7000/ws`. Required. */
-  serverUrl: string;
+  /**
+   * Signalling endpoint, e.g. `ws://127.0.0.1:7000/ws`, or the nodes of a cluster (at most 16): the
+   * SDK logs in on the first that answers, and after losing its node tries it once more (to resume
+   * there), then the next ones in turn, re-entering its room wherever it lands. Required.
+   */
+  serverUrl: string | string[];
   /** The application id the server and the UserSigs were made for (uint32). Required. */
   sdkAppId: number;
   /** Language of error texts (`meaning`, `cause`, `suggestion`). Default `'en'`. */

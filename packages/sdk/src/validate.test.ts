@@ -67,6 +67,15 @@ test('context options', () => {
   assert.equal(o.reconnectTimeoutMs, 30000);
   assert.equal(o.terminal, 'node');
   invalid(() => v.contextOptions({ serverUrl: 'http://h', sdkAppId: 1 }), 'options.serverUrl');
+  assert.deepEqual(
+    v.contextOptions({ serverUrl: ['ws://a/ws', 'wss://b/ws'], sdkAppId: 1 }).serverUrl,
+    ['ws://a/ws', 'wss://b/ws'],
+    'a list of nodes',
+  );
+  assert.deepEqual(v.contextOptions({ serverUrl: 'ws://a/ws', sdkAppId: 1 }).serverUrl, ['ws://a/ws'], 'one URL is a list of one');
+  invalid(() => v.contextOptions({ serverUrl: [], sdkAppId: 1 }), 'options.serverUrl');
+  invalid(() => v.contextOptions({ serverUrl: ['ws://a/ws', 'http://b'], sdkAppId: 1 }), 'options.serverUrl');
+  invalid(() => v.contextOptions({ serverUrl: Array.from({ length: 17 }, (_, i) => `ws://n${i}/ws`), sdkAppId: 1 }), 'options.serverUrl');
   invalid(() => v.contextOptions({ serverUrl: 'ws://h', sdkAppId: 0 }), 'options.sdkAppId');
   invalid(() => v.contextOptions({ serverUrl: 'ws://h', sdkAppId: 1, lang: 'fr' }), 'options.lang');
   invalid(() => v.contextOptions({ serverUrl: 'ws://h', sdkAppId: 1, reconnectTimeoutMs: -5 }), 'options.reconnectTimeoutMs');

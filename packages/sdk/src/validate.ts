@@ -79,7 +79,16 @@ function key(value: unknown, argument: string, lang: Lang): string | undefined {
   return value;
 }
 
-export type ResolvedContextOptions = Required<Omit<AVContextOptions, 'webrtc' | 'logger'>> & { webrtc: unknown; logger: Logger };
+export type ResolvedContextOptions = Required<Omit<AVContextOptions, 'webrtc' | 'logger' | 'serverUrl'>> & {
+  /** One or more, as given. */
+  serverUrl: string[];
+  webrtc: unknown;
+  logger: Logger;
+};
+
+const WS_URL = /^wss?:\/\/[^\s]+$/i;
+/** Nodes in `serverUrl`: a list is the nodes of one cluster, not a directory. */
+const MAX_SERVER_URLS = 16;
 
 /** `AVContext.create` options; `lang` is checked first so the other errors can use it. */
 export function contextOptions(options: unknown): ResolvedContextOptions {
@@ -87,12 +96,17 @@ export function contextOptions(options: unknown): ResolvedContextOptions {
   const lang: Lang = lang0 === 'zh' ? 'zh' : DEFAULTS.lang;
   const o = object(options, 'options', lang);
   if (o.lang !== undefined) oneOf(['en', 'zh'], o.lang, 'options.lang', lang);
-  if (typeof o.serverUrl !== 'string' || !/^wss?:\/\/[^\s]+$/i.test(o.serverUrl))
-    throw invalidArgument('options.serverUrl', `must be a ws:// or wss:// URL (got ${show(o.serverUrl)})`, lang);
+  const urls = Array.isArray(o.serverUrl) ? (o.serverUrl as unknown[]) : [o.serverUrl];
+  if (urls.length === 0 || urls.length > MAX_SERVER_URLS || !urls.every((u) => typeof u === 'string' && WS_URL.test(u)))
+    throw invalidArgument(
+      'options.serverUrl',
+      `must be a ws:// or wss:// URL, or a list of 1–${MAX_SERVER_URLS} of them (got ${show(o.serverUrl)})`,
+      lang,
+    );
   if (o.logger !== undefined && !isLogger(o.logger)) throw invalidArgument('options.logger', 'must have debug, info, warn and error methods', lang);
   const isBrowser = typeof process === 'undefined' || !process.versions?.node;
   return {
-    serverUrl: o.serverUrl,
+    serverUrl: urls as string[],
     sdkAppId: check(SdkAppId, o.sdkAppId, 'options.sdkAppId', lang),
     lang,
     reconnectTimeoutMs: optional(o.reconnectTimeoutMs, DEFAULTS.reconnectTimeoutMs, (v) => {

@@ -15,6 +15,7 @@ import { cancellableSleep, deferred, withTimeout, type Deferred } from '../util/
 import { SignalClient, type ServerEventMessage, type SignalCloseInfo } from '../signal/SignalClient.js';
 import { RoomMembership, type EnterParams } from './RoomMembership.js';
 import { BACKOFF_INITIAL_MS, nextBackoff } from './backoff.js';
+import { ServerList } from './ServerList.js';
 
 export type ConnectionState = 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'closed';
 export type LoginResult = ResultOf<'login'>;
@@ -33,7 +34,8 @@ export type SessionEngineEvents = {
 };
 
 export interface SessionEngineOptions {
-  serverUrl: string;
+  /** The nodes to use, in order (ServerList). */
+  serverUrls: readonly string[];
   sdkAppId: number;
   terminal: string;
   lang: Lang;
@@ -74,10 +76,12 @@ export class SessionEngine extends TypedEmitter<SessionEngineEvents> {
   #reconnectAbort: AbortController | null = null;
   #attempt: SignalClient | null = null;
   #room: RoomMembership;
+  readonly #servers: ServerList;
 
   constructor(opts: SessionEngineOptions) {
     super(opts.onListenerError);
     this.#opts = opts;
+    this.#servers = new ServerList(opts.serverUrls);
     this.#room = new RoomMembership({
       lang: opts.lang,
       logger: opts.logger,
@@ -104,7 +108,7 @@ export class SessionEngine extends TypedEmitter<SessionEngineEvents> {
     const deadline = Date.now() + timeoutMs;
     let signal: SignalClient | null = null;
     try {
-      signal = await SignalClient.connect(this.#opts.serverUrl, timeoutMs, onTimeout, this.#signalOptions());
+      signal = await this.#connectFirst(deadline, onTimeout);
       if (this.#state !== 'connecting') throw avError(ErrorCode.AV_ERR_FAILED, 'STOPPED', 'stopped while starting', this.#opts.lang);
       const login = await signal.request('login', this.#loginParams(undefined), deadline - Date.now(), onTimeout);
       if (this.#state !== 'connecting') throw avError(ErrorCode.AV_ERR_FAILED, 'STOPPED', 'stopped while starting', this.#opts.lang);
@@ -115,6 +119,23 @@ export class SessionEngine extends TypedEmitter<SessionEngineEvents> {
       signal?.close();
       if (this.#state === 'connecting') this.#setState('closed');
       throw err;
+    }
+  }
+
+  /**
+   * The first node of the list that accepts a connection, each given an equal share of the time left
+   * (one that hangs must not eat the others' turn); rejects with the last one's error.
+   */
+  async #connectFirst(deadline: number, onTimeout: () => AVError): Promise<SignalClient> {
+    for (let left = this.#servers.size; ; left--) {
+      const url = this.#servers.current;
+      try {
+        return await SignalClient.connect(url, Math.max(1, (deadline - Date.now()) / left), onTimeout, this.#signalOptions());
+      } catch (err) {
+        if (left === 1 || Date.now() >= deadline) throw err;
+        this.#opts.logger.info({ url, code: (err as AVError).code }, 'server unreachable; trying the next one');
+        this.#servers.failed();
+      }
     }
   }
 
@@ -212,7 +233,7 @@ export class SessionEngine extends TypedEmitter<SessionEngineEvents> {
       const onTimeout = () => timeoutError('reconnect', budget, lang);
       let signal: SignalClient | null = null;
       try {
-        signal = await SignalClient.connect(this.#opts.serverUrl, budget, onTimeout, this.#signalOptions(), abort.signal);
+        signal = await SignalClient.connect(this.#servers.current, budget, onTimeout, this.#signalOptions(), abort.signal);
         this.#attempt = signal;
         const login = await signal.request('login', this.#loginParams(this.#login?.sessionToken), budget, onTimeout);
         if (this.#state !== 'reconnecting') {
@@ -233,11 +254,12 @@ export class SessionEngine extends TypedEmitter<SessionEngineEvents> {
         signal?.close();
         const e = err as AVError;
         if (this.#state !== 'reconnecting') return;
+        this.#servers.failed();
         if (FATAL_LOGIN_CODES.has(e.code)) {
           this.#end(e);
           return;
         }
-        logger.debug({ attempt, code: e.code, detail: e.detail }, 'reconnect attempt failed');
+        logger.debug({ attempt, code: e.code, detail: e.detail, next: this.#servers.current }, 'reconnect attempt failed');
       }
       const left = reconnectTimeoutMs - (Date.now() - lostAt);
       if (left <= 0) break;

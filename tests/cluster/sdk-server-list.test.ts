@@ -1,0 +1,60 @@
+// API.md section 5: `serverUrl` may list the nodes of a cluster. The SDK logs in on the first that
+// answers, and when its node dies (SIGKILL) it moves to another node of the list, logs in again and
+// re-enters its room there within reconnectTimeoutMs, without the room being lost.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { AVError } from '@hudong/sdk';
+import { dispose, startedContext, uniqueId, uniqueRoomId } from '../helpers/clients.js';
+import { RedisProcess } from '../helpers/redis.js';
+import { ServerProcess } from '../helpers/server.js';
+import { waitUntil } from '../helpers/wait-until.js';
+
+describe('SDK with a list of cluster nodes', () => {
+  const redis = new RedisProcess();
+  let n1: ServerProcess;
+  let n2: ServerProcess;
+
+  before(async () => {
+    await redis.start();
+    const node = (nodeId: string) => new ServerProcess({ redisUrl: redis.url, nodeId, config: { clusterHeartbeatMs: 250 } });
+    [n1, n2] = await Promise.all([node('n1').start(), node('n2').start()]);
+  });
+  after(async () => {
+    await Promise.all([n1.stop(), n2.stop()]);
+    await redis.stop();
+  });
+
+  it('starts on the first node that answers, skipping one that is down', async () => {
+    const identifier = uniqueId('skip');
+    const ctx = await startedContext(['ws://127.0.0.1:1/ws', n2.wsUrl], identifier);
+    try {
+      assert.equal(ctx.state, 'started');
+      assert.equal(n2.logsWith((l) => l.msg === 'logged in' && l.identifier === identifier).length, 1, 'logged in on n2');
+    } finally {
+      await dispose(ctx);
+    }
+  });
+
+  it('moves to the next node when its node is killed, and re-enters its room there', async () => {
+    const identifier = uniqueId('mover');
+    const roomId = uniqueRoomId();
+    const ctx = await startedContext([n1.wsUrl, n2.wsUrl], identifier, { reconnectTimeoutMs: 15_000 });
+    try {
+      const room = await ctx.enterRoom({ roomId, roomType: 'multi', createRoom: true });
+      let lost: AVError | undefined;
+      room.on('disconnected', (e) => (lost = e));
+      const states: string[] = [];
+      ctx.on('connectionStateChanged', (s) => states.push(s));
+      await n1.kill();
+      await waitUntil('reconnected to n2', () => ctx.connectionState === 'connected' && states.length >= 2, 15_000);
+      assert.deepEqual(states, ['reconnecting', 'connected']);
+      assert.equal(lost, undefined, 'the room was not lost');
+      assert.equal(room.state, 'entered');
+      assert.equal(n2.logsWith((l) => l.msg === 'logged in' && l.identifier === identifier).length, 1, 'logged in again on n2');
+      await room.sendMessage('still here'); // answered by n2: the room is there
+    } finally {
+      await dispose(ctx);
+      await n1.start();
+    }
+  });
+});
