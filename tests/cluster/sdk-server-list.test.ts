@@ -1,6 +1,7 @@
 // API.md section 5: `serverUrl` may list the nodes of a cluster. The SDK logs in on the first that
 // answers, and when its node dies (SIGKILL) it moves to another node of the list, logs in again and
-// re-enters its room there within reconnectTimeoutMs, without the room being lost.
+// re-enters its room there within reconnectTimeoutMs, without the room being lost; the same when its
+// node drains (SIGTERM).
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { AVError } from '@hudong/sdk';
@@ -29,7 +30,8 @@ describe('SDK with a list of cluster nodes', () => {
     const ctx = await startedContext(['ws://127.0.0.1:1/ws', n2.wsUrl], identifier);
     try {
       assert.equal(ctx.state, 'started');
-      assert.equal(n2.logsWith((l) => l.msg === 'logged in' && l.identifier === identifier).length, 1, 'logged in on n2');
+      // The log line comes through the process's stdout, after the answer: waited for.
+      await waitUntil('logged in on n2', () => n2.logsWith((l) => l.msg === 'logged in' && l.identifier === identifier).length === 1);
     } finally {
       await dispose(ctx);
     }
@@ -50,8 +52,43 @@ describe('SDK with a list of cluster nodes', () => {
       assert.deepEqual(states, ['reconnecting', 'connected']);
       assert.equal(lost, undefined, 'the room was not lost');
       assert.equal(room.state, 'entered');
-      assert.equal(n2.logsWith((l) => l.msg === 'logged in' && l.identifier === identifier).length, 1, 'logged in again on n2');
+      await waitUntil('logged in again on n2', () => n2.logsWith((l) => l.msg === 'logged in' && l.identifier === identifier).length === 1);
       await room.sendMessage('still here'); // answered by n2: the room is there
+    } finally {
+      await dispose(ctx);
+      await n1.start();
+    }
+  });
+
+  it('SIGTERM drains a node: it refuses new clients, its clients move to another node, then it exits', async () => {
+    const identifier = uniqueId('drained');
+    const roomId = uniqueRoomId();
+    const ctx = await startedContext([n1.wsUrl, n2.wsUrl], identifier, { reconnectTimeoutMs: 15_000 });
+    try {
+      const room = await ctx.enterRoom({ roomId, roomType: 'multi', createRoom: true });
+      let lost: AVError | undefined;
+      room.on('disconnected', (e) => (lost = e));
+      const startedAt = Date.now();
+      const exited = n1.terminate();
+      await waitUntil('draining', () => n1.logsWith((l) => l.msg === 'draining').length === 1);
+      const health = await fetch(`${n1.httpUrl}/healthz`).catch(() => null);
+      if (health) {
+        // Still up while its client moves: a load balancer is told to send nobody new.
+        assert.equal(health.status, 503);
+        assert.equal(((await health.json()) as { status: string }).status, 'draining');
+      }
+      assert.equal(await exited, 0, 'exits by itself, status 0');
+      const [drained] = await waitUntil('its drained line', () => {
+        const lines = n1.logsWith((l) => l.msg === 'drained');
+        return lines.length > 0 ? lines : null;
+      });
+      assert.equal(drained!.by, 'empty', 'its session moved before the deadline');
+      assert.ok(Date.now() - startedAt < 10_000, 'drained within seconds');
+      await waitUntil('connected on n2', () => ctx.connectionState === 'connected');
+      assert.equal(lost, undefined);
+      assert.equal(room.state, 'entered');
+      await waitUntil('it moved to n2', () => n2.logsWith((l) => l.msg === 'logged in' && l.identifier === identifier).length === 1);
+      await room.sendMessage('moved');
     } finally {
       await dispose(ctx);
       await n1.start();

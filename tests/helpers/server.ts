@@ -138,7 +138,8 @@ export interface ServerProcessOptions extends TestServerOptions {
 /** A real `hudong serve` process. */
 export class ServerProcess extends TestServer {
   #child: ChildProcess | undefined;
-  #exit: Promise<void> | undefined;
+  /** Resolves with the exit code (null when killed by a signal). */
+  #exit: Promise<number | null> | undefined;
 
   constructor(override readonly options: ServerProcessOptions = {}) {
     super(options);
@@ -181,7 +182,7 @@ export class ServerProcess extends TestServer {
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
     this.#child = child;
     running.add(child);
-    this.#exit = new Promise((resolve) => child.once('exit', () => (running.delete(child), resolve())));
+    this.#exit = new Promise((resolve) => child.once('exit', (code) => (running.delete(child), resolve(code))));
     let stderr = '';
     child.stderr!.on('data', (d) => (stderr += String(d)));
     const port = await new Promise<number>((resolve, reject) => {
@@ -208,15 +209,23 @@ export class ServerProcess extends TestServer {
     return this;
   }
 
-  /** Graceful stop (SIGTERM; SIGKILL if it hangs for 5 s). */
+  /** Stops at once, gracefully (SIGINT, as Ctrl-C: no drain; SIGKILL if it hangs for 5 s). */
   async stop(): Promise<void> {
-    if (this.alive) {
-      const hung = setTimeout(() => this.#child!.kill('SIGKILL'), 5000);
-      this.#child!.kill('SIGTERM');
-      await this.#exit;
-      clearTimeout(hung);
-    }
+    if (this.alive) await this.#signalAndWait('SIGINT', 5000);
     this.removeTempDir();
+  }
+
+  /** SIGTERM: a node of a cluster drains (HudongServer.drain) and exits; resolves with its exit code (SIGKILL after `hangMs`). */
+  async terminate(hangMs = 40_000): Promise<number | null> {
+    return this.alive ? this.#signalAndWait('SIGTERM', hangMs) : null;
+  }
+
+  async #signalAndWait(signal: NodeJS.Signals, hangMs: number): Promise<number | null> {
+    const hung = setTimeout(() => this.#child!.kill('SIGKILL'), hangMs);
+    this.#child!.kill(signal);
+    const code = (await this.#exit) ?? null;
+    clearTimeout(hung);
+    return code;
   }
 
   /** Abrupt death (SIGKILL), as a crash or an OOM kill would be; start() brings it back with the same data. */

@@ -45,6 +45,9 @@ export interface ServerStats {
   members: number;
 }
 
+/** How long a drain waits for this node's sessions to move elsewhere before it closes anyway. */
+export const DRAIN_DEADLINE_MS = 30_000;
+
 /** How long shutdown waits for clients to answer the close handshake before dropping them. */
 const CLOSE_HANDSHAKE_WAIT_MS = 1000;
 
@@ -68,6 +71,7 @@ export class HudongServer {
   readonly #cluster: Cluster | null;
   #listening: Promise<ListenAddress> | null = null;
   #closing: Promise<void> | null = null;
+  #draining: Promise<void> | null = null;
   #address: ListenAddress | null = null;
 
   /** @internal Use `createServer`. Throws TypeError for bad options, ServerError for an unusable store. */
@@ -121,6 +125,7 @@ export class HudongServer {
         metrics,
         logger: this.#logger,
         counts,
+        draining: () => this.#draining !== null,
         cluster: cluster ? () => cluster.health() : undefined,
         signUserSig: (identifier, expireSeconds) => this.userSig(identifier, expireSeconds),
       }),
@@ -216,6 +221,39 @@ export class HudongServer {
     });
   }
 
+  /**
+   * Drains a node of a cluster (what `hudong serve` does on SIGTERM): it takes no new connections
+   * (the upgrade and `/healthz` answer 503 "draining", so a load balancer stops sending clients),
+   * closes its clients' connections with 1001 so that they reconnect to another node (an SDK with a
+   * list of nodes moves on and re-enters its room there; its login there ends its session here), and
+   * closes once it holds no session or after `deadlineMs`. A single node has nowhere to send its
+   * clients: it closes at once. Idempotent; resolves when closed.
+   */
+  drain(deadlineMs = DRAIN_DEADLINE_MS): Promise<void> {
+    if (!this.#cluster) return this.close();
+    this.#draining ??= this.#drainThenClose(deadlineMs);
+    return this.#draining;
+  }
+
+  async #drainThenClose(deadlineMs: number): Promise<void> {
+    const sessions = this.#sessions;
+    this.#logger.info({ node: this.#config.nodeId, sessions: sessions.size, deadlineMs }, 'draining');
+    for (const connection of [...this.#connections]) connection.close(CloseCode.GOING_AWAY, 'node draining: reconnect to another node');
+    let timer: NodeJS.Timeout | undefined;
+    let onEnded: (() => void) | undefined;
+    const empty = new Promise<void>((resolve) => {
+      onEnded = () => sessions.size === 0 && resolve();
+      sessions.on('ended', onEnded);
+      onEnded();
+    });
+    const outOfTime = new Promise<'deadline'>((resolve) => (timer = setTimeout(() => resolve('deadline'), deadlineMs)));
+    const why = await Promise.race([empty, outOfTime]);
+    clearTimeout(timer);
+    sessions.off('ended', onEnded!);
+    this.#logger.info({ node: this.#config.nodeId, sessionsLeft: sessions.size, by: why ?? 'empty' }, 'drained');
+    await this.close();
+  }
+
   /** Closes rooms (→ members), sessions, sockets and the store. Idempotent; later calls share the first. */
   close(): Promise<void> {
     this.#closing ??= this.#shutdown();
@@ -266,6 +304,10 @@ export class HudongServer {
       const { pathname } = new URL(req.url ?? '/', 'http://localhost');
       if (pathname !== '/ws' || this.#closing) {
         socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+        return;
+      }
+      if (this.#draining) {
+        socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
         return;
       }
       this.#wss.handleUpgrade(req, socket, head, (ws) => this.#accept(ws, req));

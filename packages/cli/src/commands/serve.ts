@@ -13,6 +13,8 @@ export const usage = `hudong serve [--port 7000] [--host 127.0.0.1] [--sdk-app-i
   --node-id ID  this node's name in the cluster, logs and /healthz (default HOSTNAME:PID); a second
                 live node with the same id is refused.
   --config      JSON file with any createServer option (limits, roles, timeouts); flags win.
+  SIGTERM drains a node of a cluster (no new clients; its clients move to other nodes), then exits;
+  SIGINT (Ctrl-C) or a second SIGTERM stops at once.
   Environment: HUDONG_SECRET, HUDONG_SDK_APP_ID, HUDONG_REDIS_URL (--redis wins).`;
 
 export async function run(argv: string[]): Promise<string | undefined> {
@@ -52,11 +54,14 @@ export async function run(argv: string[]): Promise<string | undefined> {
     await server.close();
     throw err;
   }
-  const shutdown = () => {
-    void server.close().then(() => process.exit(0));
-  };
-  process.once('SIGINT', shutdown);
-  process.once('SIGTERM', shutdown);
+  const exit = () => process.exit(0);
+  // SIGTERM (an orchestrator's stop) drains a node of a cluster: its clients move to other nodes
+  // first. SIGINT (Ctrl-C), or a second signal, closes at once.
+  process.once('SIGTERM', () => {
+    void server.drain().then(exit);
+    process.once('SIGTERM', () => void server.close().then(exit));
+  });
+  process.once('SIGINT', () => void server.close().then(exit));
   return undefined;
 }
 

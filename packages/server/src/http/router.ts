@@ -15,6 +15,8 @@ export interface HttpDeps {
   metrics: ServerMetrics;
   logger: Logger;
   counts(): { rooms: number; members: number };
+  /** The node is draining (HudongServer.drain): /healthz answers 503. */
+  draining: () => boolean;
   /** The cluster part of /healthz; absent on a single node. */
   cluster?: () => ClusterHealth;
   signUserSig: SignUserSig;
@@ -43,7 +45,12 @@ export function createHttpHandler(deps: HttpDeps): HttpHandler {
     if (method !== 'GET' && method !== 'HEAD') return sendText(res, 404, 'not found');
     switch (pathname) {
       case '/healthz':
-        return sendJson(res, 200, { status: 'ok', node: deps.nodeId, ...deps.counts(), ...(deps.cluster && { cluster: deps.cluster() }) });
+        return sendJson(res, deps.draining() ? 503 : 200, {
+          status: deps.draining() ? 'draining' : 'ok',
+          node: deps.nodeId,
+          ...deps.counts(),
+          ...(deps.cluster && { cluster: deps.cluster() }),
+        });
       case '/metrics':
         return sendText(res, 200, await deps.metrics.text(), deps.metrics.contentType);
       case '/ws':
