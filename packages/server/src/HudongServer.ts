@@ -81,7 +81,9 @@ export class HudongServer {
     const counts = () => ({ rooms: this.#rooms.roomCount, members: this.#rooms.memberCount });
     const { redisUrl } = config;
     const cluster =
-      redisUrl === undefined ? null : new Cluster({ config: { ...config, redisUrl }, logger: this.#logger, sessions: this.#sessions, rooms: this.#rooms, counts });
+      redisUrl === undefined
+        ? null
+        : new Cluster({ config: { ...config, redisUrl }, logger: this.#logger, sessions: this.#sessions, rooms: this.#rooms, counts });
     this.#cluster = cluster;
     this.#store = cluster ? openClusterStore(config, cluster, this.#logger) : openStore(config);
     this.#invites = new InviteManager(config.inviteTimeoutMs);

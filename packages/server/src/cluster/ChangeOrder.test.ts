@@ -51,7 +51,16 @@ describe('ChangeOrder: a replica applies its channel in seq order', () => {
 
 describe('parseRoomChange', () => {
   it('reads what the scripts publish and refuses the rest with a reason', () => {
-    const info = { identifier: 'a', tinyId: '1', role: 'user', terminal: 'web', authBits: 255, hasAudio: false, hasCameraVideo: true, hasScreenVideo: false };
+    const info = {
+      identifier: 'a',
+      tinyId: '1',
+      role: 'user',
+      terminal: 'web',
+      authBits: 255,
+      hasAudio: false,
+      hasCameraVideo: true,
+      hasScreenVideo: false,
+    };
     const enter = { kind: 'enter', seq: 1, identifier: 'a', entry: { node: 'n1', entrySeq: 1, info } };
     assert.deepEqual(parseRoomChange(JSON.stringify(enter)), { ok: true, change: enter });
     const bad = parseRoomChange(JSON.stringify({ kind: 'exit', seq: 0, identifier: 'a', entrySeq: 1 }));

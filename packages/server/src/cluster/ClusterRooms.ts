@@ -52,7 +52,13 @@ export class ClusterRooms implements RoomEntrance {
   constructor(options: ClusterRoomsOptions) {
     this.#options = { ...options };
     const { link, keys, nodeId, config } = options;
-    this.#scripts = new RoomScripts({ link, keys, nodeId, largeRoomThreshold: config.largeRoomThreshold, maxMembersPerRoom: config.maxMembersPerRoom });
+    this.#scripts = new RoomScripts({
+      link,
+      keys,
+      nodeId,
+      largeRoomThreshold: config.largeRoomThreshold,
+      maxMembersPerRoom: config.maxMembersPerRoom,
+    });
   }
 
   start(): void {

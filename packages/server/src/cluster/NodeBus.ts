@@ -87,14 +87,16 @@ export class NodeBus extends SafeEmitter<NodeBusEvents> {
   /** Answers the requests of `type` with `handler`: its result (or the ServerError it threw) goes back to the requester. */
   answer<T extends ClusterRequestType>(type: T, handler: (message: Extract<ClusterRequest, { type: T }>, from: string) => Promise<void>): void {
     const listener = (message: Extract<ClusterRequest, { type: T }>, from: string) => {
-      void handler(message, from).then(
-        () => null,
-        (err: unknown) => ServerError.from(err).toWire(),
-      ).then((error) =>
-        this.send(from, { type: 'reply', requestId: message.requestId, error }).catch((err: Error) =>
-          this.#options.logger.warn({ to: from, type, error: err.message }, 'could not reply to a cluster request'),
-        ),
-      );
+      void handler(message, from)
+        .then(
+          () => null,
+          (err: unknown) => ServerError.from(err).toWire(),
+        )
+        .then((error) =>
+          this.send(from, { type: 'reply', requestId: message.requestId, error }).catch((err: Error) =>
+            this.#options.logger.warn({ to: from, type, error: err.message }, 'could not reply to a cluster request'),
+          ),
+        );
     };
     this.on(type, listener as never);
   }

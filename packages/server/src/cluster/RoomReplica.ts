@@ -153,14 +153,11 @@ export class RoomReplica implements RoomReplicator {
     this.#writeInfo(member);
   }
 
-  async message(_from: Member, data: ServerEventData<'room.message'>): Promise<void> {
-    const { link, keys, roomId, timeoutMs } = this.#options;
+  message(_from: Member, data: ServerEventData<'room.message'>): void {
+    const { link, keys, roomId } = this.#options;
     const change: RoomChange = { kind: 'message', from: data.from, data: data.data, binary: data.binary };
-    try {
-      await link.publish(keys.roomChannel(roomId), JSON.stringify(change));
-    } catch (err) {
-      throw redisStoreError(err, timeoutMs);
-    }
+    // Answered once sent, as on one node: a message Redis could not take is logged, not reported (docs/cluster.md).
+    this.#track(link.publish(keys.roomChannel(roomId), JSON.stringify(change)), 'message');
   }
 
   #expect(owner: MemberOwner, entry: RoomEntry): Promise<Member> {
@@ -373,7 +370,8 @@ export class RoomReplica implements RoomReplicator {
     this.#options.track(
       work.then(
         () => undefined,
-        (err: Error) => this.#options.logger.warn({ roomId: this.#options.roomId, what, error: err.message }, 'could not write a room change to Redis'),
+        (err: Error) =>
+          this.#options.logger.warn({ roomId: this.#options.roomId, what, error: err.message }, 'could not write a room change to Redis'),
       ),
     );
   }

@@ -103,9 +103,7 @@ export interface RoomState {
   members: Map<string, MemberEntry>;
 }
 
-export type EnterAnswer =
-  | { refused: RoomRefusal; roomType?: string }
-  | { refused?: undefined; seq: number; state?: RoomState };
+export type EnterAnswer = { refused: RoomRefusal; roomType?: string } | { refused?: undefined; seq: number; state?: RoomState };
 
 export interface RoomScriptsOptions {
   link: RedisLink;
@@ -124,11 +122,7 @@ export class RoomScripts {
   }
 
   /** Adds the member (entry checks as on one node); `full`: also answer the room's whole state. Throws what Redis threw. */
-  async enter(
-    entry: RoomEntry & { canCreate: boolean; canJoin: boolean },
-    info: MemberInfo,
-    full: boolean,
-  ): Promise<EnterAnswer> {
+  async enter(entry: RoomEntry & { canCreate: boolean; canJoin: boolean }, info: MemberInfo, full: boolean): Promise<EnterAnswer> {
     const { link, keys, nodeId, largeRoomThreshold, maxMembersPerRoom } = this.#options;
     const { roomId } = entry;
     const answer = (await ENTER.run(

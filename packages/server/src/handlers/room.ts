@@ -67,7 +67,7 @@ export const message: Handler<'room.message'> = async (ctx, params) => {
   const member = memberOf(session);
   const event = { from: session.identifier, data: params.data, binary: params.binary };
   if (params.to === undefined) {
-    await member.room.message(member, event);
+    member.room.message(member, event);
     return {};
   }
   const target = member.room.member(params.to);

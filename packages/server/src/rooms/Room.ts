@@ -66,7 +66,7 @@ export interface RoomReplicator {
   /** A member of this node changed its sending flags: `announceSending` follows in Redis' order. */
   sendingChanged(member: Member): void;
   /** A room-wide message past this node's caps: every node broadcasts it to its own members. */
-  message(from: Member, data: ServerEventData<'room.message'>): Promise<void>;
+  message(from: Member, data: ServerEventData<'room.message'>): void;
 }
 
 /** A member already in a replicated room when this node's replica of it is made. */
@@ -188,7 +188,7 @@ export class Room extends SafeEmitter<RoomEvents> implements Flushable {
    * message is a write to every member, so the bigger the room the fewer); the host (CREATE_ROOM
    * bit) and members that publish are not counted. Throws 10005 ROOM_MESSAGE_RATE past either.
    */
-  message(from: Member, data: ServerEventData<'room.message'>): void | Promise<void> {
+  message(from: Member, data: ServerEventData<'room.message'>): void {
     if (this.large && !(from.authBits & AuthBits.CREATE_ROOM) && !from.sending) {
       const rate = this.#policy.roomMessageRate;
       this.#messages ??= { count: new TokenBucket(rate, rate), frames: new FrameBudget(this.#policy.audienceMessageFrames) };

@@ -19,10 +19,15 @@ export interface RoomEntry extends MemberGrant {
 }
 
 /** The checks of steps 4–5 that refuse an entry, in their order: the cluster's enter script (Redis) returns which one failed. */
-export type RoomRefusal = 'ROOM_NOT_FOUND' | 'AUTH_CREATE_ROOM_MISSING' | 'ROOM_TYPE_MISMATCH' | 'AUTH_JOIN_ROOM_MISSING' | 'PAIR_ROOM_FULL' | 'ROOM_FULL';
+export type RoomRefusal =
+  'ROOM_NOT_FOUND' | 'AUTH_CREATE_ROOM_MISSING' | 'ROOM_TYPE_MISMATCH' | 'AUTH_JOIN_ROOM_MISSING' | 'PAIR_ROOM_FULL' | 'ROOM_FULL';
 
 /** The error of a refused entry, the same on one node and in a cluster. `roomType`: the room's own type (ROOM_TYPE_MISMATCH). */
-export function refusal(reason: RoomRefusal, entry: Pick<RoomEntry, 'roomId' | 'roomType'>, context: { roomType?: string; maxMembersPerRoom: number }): ServerError {
+export function refusal(
+  reason: RoomRefusal,
+  entry: Pick<RoomEntry, 'roomId' | 'roomType'>,
+  context: { roomType?: string; maxMembersPerRoom: number },
+): ServerError {
   const { roomId } = entry;
   switch (reason) {
     case 'ROOM_NOT_FOUND':

@@ -3,14 +3,14 @@ import type { RoomTypeName } from '../config.js';
 import { ServerError } from '../errors.js';
 import type { Authority } from './Authority.js';
 import type { Member, MemberOwner } from './Member.js';
-import type { RoomEntrance } from './RoomDirectory.js';
+import type { RoomDirectory, RoomEntrance } from './RoomDirectory.js';
 
 /** Someone asking to enter: a session, or a stand-in in tests. */
 export interface Occupant extends MemberOwner {
   readonly member: Member | null;
 }
 
-export interface AdmissionPolicy<E extends RoomEntrance = RoomEntrance> {
+export interface AdmissionPolicy<E extends RoomEntrance = RoomDirectory> {
   directory: E;
   authority: Authority;
   roomTypes: readonly RoomTypeName[];
@@ -20,7 +20,11 @@ export interface AdmissionPolicy<E extends RoomEntrance = RoomEntrance> {
  * room.enter, steps 1–6 of docs/protocol.md in their order: the first failing check decides the
  * error, so clients can rely on which sub-code wins when several apply.
  */
-export function admit<E extends RoomEntrance>(policy: AdmissionPolicy<E>, occupant: Occupant, params: ParsedParamsOf<'room.enter'>): ReturnType<E['enter']> {
+export function admit<E extends RoomEntrance>(
+  policy: AdmissionPolicy<E>,
+  occupant: Occupant,
+  params: ParsedParamsOf<'room.enter'>,
+): ReturnType<E['enter']> {
   const current = occupant.member;
   if (current) {
     if (current.room.roomId === params.roomId) throw new ServerError('ALREADY_IN_ROOM', `already in room ${params.roomId}`);
