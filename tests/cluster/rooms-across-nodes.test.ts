@@ -99,6 +99,7 @@ describe('rooms across nodes: hudong serve --redis', () => {
     assert.equal(snapC.members.find((m) => m.identifier === 'b')?.authBits, 0x0f);
     assert.equal(a.events.filter((e) => e.event === 'room.privilege').length, 0, 'A is not told of B’s bits');
     await c.call('room.exit', {});
+    assert.deepEqual(await endpoints(a, EXIT), ['c'], 'a member of node 1 leaving: EXIT on node 1');
 
     await b.call('room.exit', {});
     assert.deepEqual(await endpoints(a, EXIT), ['b']);

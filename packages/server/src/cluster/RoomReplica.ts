@@ -81,6 +81,12 @@ export class RoomReplica implements RoomReplicator {
   readonly #local = new Set<Member>();
   readonly #receive = (payload: string) => this.#onPayload(payload);
   #room: Room | null = null;
+  /**
+   * Local enters whose script has not answered yet: the channel waits meanwhile, so that a joiner's own
+   * change, coming back before the answer, does not send it events before its enter is answered.
+   */
+  #answering = 0;
+  readonly #held: RoomChange[] = [];
   #dropped = false;
   #resyncing: Promise<void> | null = null;
   /** Settles when the first enter built the replica (true) or failed, dropping it (false). */
@@ -125,12 +131,15 @@ export class RoomReplica implements RoomReplicator {
   /** Another member of this node enters the (built) replica: its member appears when its change comes back. */
   async enter(owner: MemberOwner, entry: RoomEntry): Promise<Member> {
     const added = this.#expect(owner, entry);
+    this.#answering++;
     try {
       await this.#runEnter(owner, entry, false);
     } catch (err) {
       this.#pending.delete(owner.identifier);
       this.#maybeDrop();
       throw err;
+    } finally {
+      if (--this.#answering === 0) for (const change of this.#held.splice(0)) this.#receiveChange(change);
     }
     return added;
   }
@@ -231,8 +240,8 @@ export class RoomReplica implements RoomReplicator {
 
   /** Records a member now in the room; a local one resolves its enter. */
   #admitted(member: Member, entrySeq: number): void {
+    // Kept until the member is out of the replica: a local member that left waits there for its exit.
     this.#entrySeqs.set(member, entrySeq);
-    member.on('close', () => this.#entrySeqs.get(member) === entrySeq && this.#entrySeqs.delete(member));
     if (member.nodeId !== undefined) return;
     const pending = this.#pending.get(member.identifier);
     this.#pending.delete(member.identifier);
@@ -252,8 +261,13 @@ export class RoomReplica implements RoomReplicator {
       this.#options.logger.warn({ roomId: this.#options.roomId, reason: parsed.reason, payload: payload.slice(0, 200) }, 'room change dropped');
       return;
     }
-    if (this.#resyncing) return; // the state being read has it (or a later one)
-    this.#applyAll(this.#order.receive(parsed.change));
+    if (this.#answering > 0) this.#held.push(parsed.change);
+    else this.#receiveChange(parsed.change);
+  }
+
+  #receiveChange(change: RoomChange): void {
+    if (this.#resyncing || this.#dropped) return; // the state being read has it (or a later one)
+    this.#applyAll(this.#order.receive(change));
   }
 
   #applyAll(changes: RoomChange[] | 'gap'): void {
@@ -277,7 +291,7 @@ export class RoomReplica implements RoomReplicator {
         return this.#enterChange(room, change.identifier, change.entry);
       case 'exit': {
         const member = room.member(change.identifier);
-        if (member && this.#entrySeqs.get(member) === change.entrySeq) room.remove(member);
+        if (member && this.#entrySeqs.get(member) === change.entrySeq) this.#remove(room, member);
         return;
       }
       case 'update': {
@@ -293,7 +307,7 @@ export class RoomReplica implements RoomReplicator {
     if (present) {
       if (this.#entrySeqs.get(present) === entry.entrySeq) return;
       // Its session was replaced on another node before its exit came: the newer entry wins.
-      room.remove(present);
+      this.#remove(room, present);
     }
     if (entry.node === this.#options.nodeId && !this.#pending.has(identifier)) {
       // This node's enter whose session gave up waiting: its member leaves Redis again.
@@ -304,6 +318,11 @@ export class RoomReplica implements RoomReplicator {
     const member = room.add(owner, grant);
     if (member.nodeId !== undefined) for (const [source, flag] of SOURCES) if (entry.info[flag]) member.setSending(source, true);
     this.#admitted(member, entry.entrySeq);
+  }
+
+  #remove(room: Room, member: Member): void {
+    room.remove(member);
+    this.#entrySeqs.delete(member);
   }
 
   #updateChange(room: Room, member: Member, info: MemberInfo): void {
@@ -334,9 +353,9 @@ export class RoomReplica implements RoomReplicator {
     let changed = 0;
     // Members gone from Redis leave; this node's own stay (they are written again when Redis comes back).
     for (const [member, entrySeq] of [...this.#entrySeqs]) {
-      if (member.nodeId === undefined || member.closed) continue;
+      if (member.nodeId === undefined && !member.closed) continue;
       if (members.get(member.identifier)?.entrySeq !== entrySeq) {
-        room.remove(member);
+        this.#remove(room, member);
         changed++;
       }
     }
