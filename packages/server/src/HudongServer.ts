@@ -85,7 +85,9 @@ export class HudongServer {
     const counts = () => ({ rooms: this.#rooms.roomCount, members: this.#rooms.memberCount });
     const { redisUrl } = config;
     const cluster =
-      redisUrl === undefined ? null : new Cluster({ config: { ...config, redisUrl }, logger: this.#logger, sessions: this.#sessions, counts });
+      redisUrl === undefined
+        ? null
+        : new Cluster({ config: { ...config, redisUrl }, logger: this.#logger, sessions: this.#sessions, rooms: this.#rooms, counts });
     this.#cluster = cluster;
     this.#store = cluster ? openClusterStore(config, cluster, this.#logger) : openStore(config);
     this.#invites = new InviteManager(config.inviteTimeoutMs);
@@ -104,6 +106,7 @@ export class HudongServer {
       authority: new Authority(config),
       media: this.#media,
       clusterSessions: cluster?.sessions ?? null,
+      clusterRooms: cluster?.rooms ?? null,
     };
     const metrics = new ServerMetrics({
       connections: () => this.#connections.size,

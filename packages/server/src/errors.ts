@@ -27,6 +27,8 @@ const MEDIA_SUB_CODES = {
   NO_COMMON_CODEC: NO_ABILITY,
   TOO_MANY_LAYERS: NO_ABILITY,
   NOT_PUBLISHING: NO_ENDPOINT,
+  /** A room across nodes: the publisher is connected to another node, and media is not relayed between nodes yet (issue 11). */
+  MEDIA_ON_OTHER_NODE: NO_ENDPOINT,
   SUBSCRIPTION_NOT_FOUND: NO_ENDPOINT,
   BAD_SDP: INVALID,
   TRANSPORT_TIMEOUT: TIMEOUT,
@@ -113,6 +115,13 @@ export class ServerError extends Error {
 
   toWire(): WireError {
     return { code: this.code, detail: { code: this.detail.code, message: this.detail.message } };
+  }
+
+  /** An error another node answered with (cluster), as it was thrown there; an unknown sub-code becomes INTERNAL. */
+  static fromWire(error: WireError): ServerError {
+    const { code, message } = error.detail;
+    if (typeof code === 'string' && Object.hasOwn(SUB_CODES, code)) return new ServerError(code as SubCode, message);
+    return new ServerError('INTERNAL', `${code}: ${message}`);
   }
 
   /** Any thrown value as the error the client gets; unexpected ones become 10001 INTERNAL. */

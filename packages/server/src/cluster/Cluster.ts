@@ -1,7 +1,9 @@
 import type { ServerConfig } from '../config.js';
 import type { Logger } from '../logger.js';
+import type { RoomDirectory } from '../rooms/RoomDirectory.js';
 import type { SessionRegistry } from '../session/SessionRegistry.js';
 import { ClusterKeys } from './ClusterKeys.js';
+import { ClusterRooms } from './ClusterRooms.js';
 import { ClusterSessions } from './ClusterSessions.js';
 import { NodeBus } from './NodeBus.js';
 import { NodeRegistry } from './NodeRegistry.js';
@@ -12,6 +14,8 @@ export interface ClusterOptions {
   logger: Logger;
   /** The node's local sessions. */
   sessions: SessionRegistry;
+  /** The node's rooms: the replicas of the rooms that span nodes live there. */
+  rooms: RoomDirectory;
   /** This node's load, written with each heartbeat. */
   counts(): { rooms: number; members: number };
 }
@@ -34,11 +38,12 @@ export class Cluster {
   readonly bus: NodeBus;
   readonly registry: NodeRegistry;
   readonly sessions: ClusterSessions;
+  readonly rooms: ClusterRooms;
   readonly #nodeId: string;
   #address: { url: string; wsUrl: string } = { url: '', wsUrl: '' };
   #started = false;
 
-  constructor({ config, logger, sessions, counts }: ClusterOptions) {
+  constructor({ config, logger, sessions, rooms, counts }: ClusterOptions) {
     const { nodeId, storeTimeoutMs: timeoutMs } = config;
     this.#nodeId = nodeId;
     this.link = new RedisLink({ url: config.redisUrl, logger, commandTimeoutMs: timeoutMs });
@@ -54,6 +59,7 @@ export class Cluster {
       describe: () => ({ ...this.#address, ...counts() }),
     });
     this.sessions = new ClusterSessions({ link, keys, bus: this.bus, registry: this.registry, sessions, nodeId, logger, timeoutMs });
+    this.rooms = new ClusterRooms({ link, keys, bus: this.bus, registry: this.registry, sessions, directory: rooms, config, nodeId, logger });
   }
 
   /** Connects to Redis; rejects with the URL in the message when it cannot be reached. */
@@ -67,6 +73,7 @@ export class Cluster {
     await this.bus.start();
     await this.registry.start();
     this.sessions.start();
+    this.rooms.start();
     this.#started = true;
   }
 
@@ -78,6 +85,7 @@ export class Cluster {
   async close(): Promise<void> {
     if (this.#started) {
       this.#started = false;
+      await this.rooms.close();
       await this.sessions.close();
       await this.registry.stop();
       await this.bus.close();

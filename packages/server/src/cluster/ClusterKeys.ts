@@ -1,3 +1,5 @@
+const NODE_MEMBERS = 'node-members:';
+
 /**
  * Every Redis key and pub/sub channel name of the cluster, built here and nowhere else. All of them
  * start with `hudong:{sdkAppId}:`, so one Redis may serve several apps (docs/cluster.md lists them).
@@ -42,6 +44,36 @@ export class ClusterKeys {
   /** String claimed (SET NX PX) by the one node that cleans up after a lost node. */
   cleanup(lostNodeId: string): string {
     return `${this.#prefix}cleanup:${lostNodeId}`;
+  }
+
+  /** Hash of a room that spans nodes: `type`, `count`, `seq` (its changes so far), `lastSmallSeq`; deleted when it empties. */
+  room(roomId: number): string {
+    return `${this.#prefix}room:${roomId}`;
+  }
+
+  /** Hash identifier → JSON `{node, entrySeq, info}` of a room's members. */
+  roomMembers(roomId: number): string {
+    return `${this.#prefix}room:${roomId}:members`;
+  }
+
+  /** Set of `roomId:identifier` of the members a node holds (what its loss leaves behind). */
+  nodeMembers(nodeId: string): string {
+    return `${this.#prefix}${NODE_MEMBERS}${nodeId}`;
+  }
+
+  /** The start of every nodeMembers key (the enter script names another node's set with it). */
+  get nodeMembersPrefix(): string {
+    return `${this.#prefix}${NODE_MEMBERS}`;
+  }
+
+  /** String claimed (SET NX PX) by the one node that takes a lost node's members out of their rooms. */
+  roomCleanup(lostNodeId: string): string {
+    return `${this.#prefix}room-cleanup:${lostNodeId}`;
+  }
+
+  /** Channel of a room's changes and messages, in Redis' order. */
+  roomChannel(roomId: number): string {
+    return `${this.#prefix}room:${roomId}`;
   }
 
   /** Channel of the messages addressed to one node. */

@@ -1,11 +1,24 @@
+import type { WireError } from '@hudong/protocol';
+import { ServerError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { SafeEmitter } from '../util/SafeEmitter.js';
 import type { ClusterKeys } from './ClusterKeys.js';
-import { parseEnvelope, type ClusterMessage, type ClusterMessageOf, type ClusterMessageType, type Envelope } from './messages.js';
+import {
+  parseEnvelope,
+  type ClusterMessage,
+  type ClusterMessageOf,
+  type ClusterMessageType,
+  type ClusterRequest,
+  type ClusterRequestType,
+  type Envelope,
+} from './messages.js';
 import type { RedisLink } from './RedisLink.js';
 
 /** One event per message type: the message and the node that sent it. */
 export type NodeBusEvents = { [T in ClusterMessageType]: [message: ClusterMessageOf<T>, from: string] };
+
+/** A request as the caller writes it: NodeBus.request numbers it. */
+export type RequestBody = ClusterRequest extends infer R ? (R extends ClusterRequest ? Omit<R, 'requestId'> : never) : never;
 
 export interface NodeBusOptions {
   link: RedisLink;
@@ -24,6 +37,9 @@ export class NodeBus extends SafeEmitter<NodeBusEvents> {
   readonly #options: NodeBusOptions;
   readonly #receiveDirect = (payload: string) => this.#onPayload(payload, false);
   readonly #receiveBroadcast = (payload: string) => this.#onPayload(payload, true);
+  /** Requests sent and not yet answered, by requestId. */
+  readonly #waiting = new Map<string, (error: WireError | null) => void>();
+  #nextRequest = 0;
 
   constructor(options: NodeBusOptions) {
     super();
@@ -46,6 +62,45 @@ export class NodeBus extends SafeEmitter<NodeBusEvents> {
     await this.#publish(this.#options.keys.broadcast, message);
   }
 
+  /**
+   * Sends a request to one node; resolves when that node replied that it is done, rejects with the
+   * ServerError it replied with, or with `unanswered()` when no node listens or no reply came within
+   * `timeoutMs` (pub/sub may lose a message: a request never waits for ever).
+   */
+  async request(nodeId: string, body: RequestBody, timeoutMs: number, unanswered: () => ServerError): Promise<void> {
+    const requestId = `${this.#options.nodeId}:${++this.#nextRequest}`;
+    let timer: NodeJS.Timeout | undefined;
+    const replied = new Promise<WireError | null>((resolve) => {
+      this.#waiting.set(requestId, resolve);
+      timer = setTimeout(() => resolve(unanswered().toWire()), timeoutMs);
+    });
+    try {
+      if (!(await this.send(nodeId, { ...body, requestId } as ClusterRequest))) throw unanswered();
+      const error = await replied;
+      if (error) throw ServerError.fromWire(error);
+    } finally {
+      clearTimeout(timer);
+      this.#waiting.delete(requestId);
+    }
+  }
+
+  /** Answers the requests of `type` with `handler`: its result (or the ServerError it threw) goes back to the requester. */
+  answer<T extends ClusterRequestType>(type: T, handler: (message: Extract<ClusterRequest, { type: T }>, from: string) => Promise<void>): void {
+    const listener = (message: Extract<ClusterRequest, { type: T }>, from: string) => {
+      void handler(message, from)
+        .then(
+          () => null,
+          (err: unknown) => ServerError.from(err).toWire(),
+        )
+        .then((error) =>
+          this.send(from, { type: 'reply', requestId: message.requestId, error }).catch((err: Error) =>
+            this.#options.logger.warn({ to: from, type, error: err.message }, 'could not reply to a cluster request'),
+          ),
+        );
+    };
+    this.on(type, listener as never);
+  }
+
   async close(): Promise<void> {
     const { link, keys, nodeId } = this.#options;
     await Promise.all([link.unsubscribe(keys.toNode(nodeId), this.#receiveDirect), link.unsubscribe(keys.broadcast, this.#receiveBroadcast)]);
@@ -65,6 +120,7 @@ export class NodeBus extends SafeEmitter<NodeBusEvents> {
     const { from, message } = parsed.envelope;
     // A broadcast reaches its sender too; it is meant for the others.
     if (broadcast && from === this.#options.nodeId) return;
+    if (message.type === 'reply') return this.#waiting.get(message.requestId)?.(message.error);
     this.safeEmit(message.type, message as never, from);
   }
 }

@@ -26,3 +26,17 @@ test('anything else is refused with a reason, never thrown', () => {
     assert.match((parsed as { reason: string }).reason, reason, payload);
   }
 });
+
+test('a request and its reply parse, the reply with the wire error or null', () => {
+  const request = { type: 'member.message', requestId: 'n1:1', roomId: 7, to: 'bob', from: 'alice', data: 'hi', binary: false };
+  assert.deepEqual(parseEnvelope(JSON.stringify({ from: 'n1', message: request })), { ok: true, envelope: { from: 'n1', message: request } });
+  const error = { code: 10004, detail: { code: 'DELIVERY_TIMEOUT', message: 'bob did not acknowledge' } };
+  for (const reply of [
+    { type: 'reply', requestId: 'n1:1', error },
+    { type: 'reply', requestId: 'n1:1', error: null },
+  ]) {
+    assert.deepEqual(parseEnvelope(JSON.stringify({ from: 'n2', message: reply })), { ok: true, envelope: { from: 'n2', message: reply } });
+  }
+  const bad = parseEnvelope(JSON.stringify({ from: 'n2', message: { type: 'reply', requestId: 'n1:1', error: { code: 'x' } } }));
+  assert.equal(bad.ok, false);
+});

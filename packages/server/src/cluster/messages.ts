@@ -1,3 +1,4 @@
+import { WireError } from '@hudong/protocol';
 import { z } from 'zod';
 
 /**
@@ -7,11 +8,29 @@ import { z } from 'zod';
 export const clusterMessageSchema = z.discriminatedUnion('type', [
   /** The identifier logged in on the sender: end the session `sessionId` here as a same-node login would (10008). */
   z.object({ type: z.literal('session.replace'), identifier: z.string().min(1), sessionId: z.string().min(1) }),
+  /**
+   * A one-to-one room message for `to`, a member of room `roomId` connected to the receiving node; the
+   * receiver answers with a `reply` once that member's client acked it (or why not).
+   */
+  z.object({
+    type: z.literal('member.message'),
+    requestId: z.string().min(1),
+    roomId: z.number().int(),
+    to: z.string().min(1),
+    from: z.string().min(1),
+    data: z.string(),
+    binary: z.boolean(),
+  }),
+  /** The answer to a request (`requestId`): null, or the error the requester's client is to get. */
+  z.object({ type: z.literal('reply'), requestId: z.string().min(1), error: WireError.nullable() }),
 ]);
 
 export type ClusterMessage = z.infer<typeof clusterMessageSchema>;
 export type ClusterMessageType = ClusterMessage['type'];
 export type ClusterMessageOf<T extends ClusterMessageType> = Extract<ClusterMessage, { type: T }>;
+/** The messages answered with a `reply` (NodeBus.request / NodeBus.answer). */
+export type ClusterRequest = Extract<ClusterMessage, { requestId: string; type: Exclude<ClusterMessageType, 'reply'> }>;
+export type ClusterRequestType = ClusterRequest['type'];
 
 /** What travels on a channel: the sender's node id and the message. */
 export const envelopeSchema = z.object({ from: z.string().min(1), message: clusterMessageSchema });

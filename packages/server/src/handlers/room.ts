@@ -1,3 +1,4 @@
+import type { RoomSnapshot } from '@hudong/protocol';
 import { ServerError } from '../errors.js';
 import type { Member } from '../rooms/Member.js';
 import { admit } from '../rooms/admission.js';
@@ -5,14 +6,25 @@ import type { Session } from '../session/Session.js';
 import { sessionOf, type Handler, type RequestContext } from './types.js';
 
 export const enter: Handler<'room.enter'> = (ctx, params) => {
-  const { rooms, authority, config } = ctx.services;
+  const { rooms, clusterRooms, authority, config } = ctx.services;
   const session = sessionOf(ctx);
-  const member = admit({ directory: rooms, authority, roomTypes: config.roomTypes }, session, params);
+  if (!clusterRooms) return entered(ctx, session, admit({ directory: rooms, authority, roomTypes: config.roomTypes }, session, params), params);
+  return admit({ directory: clusterRooms, authority, roomTypes: config.roomTypes }, session, params).then((member) => {
+    // Redis took a while: the session may have ended meanwhile.
+    if (session.ended) {
+      member.close();
+      throw new ServerError('NOT_LOGGED_IN', 'the session ended while entering the room');
+    }
+    return entered(ctx, session, member, params);
+  });
+};
+
+function entered(ctx: RequestContext, session: Session, member: Member, params: { receive?: boolean | undefined }): RoomSnapshot {
   session.join(member);
   const snapshot = member.room.snapshotFor(member);
   if (params.receive) openReceiving(ctx, member);
   return snapshot;
-};
+}
 
 /**
  * The receive connection asked for with the enter. A failure to open it does not fail the enter:
@@ -58,10 +70,16 @@ export const message: Handler<'room.message'> = async (ctx, params) => {
     member.room.message(member, event);
     return {};
   }
-  const recipient = ctx.services.sessions.get(params.to);
-  if (!member.room.member(params.to) || !recipient) {
-    throw new ServerError('MEMBER_NOT_FOUND', `"${params.to}" is not in room ${member.room.roomId}`);
+  const target = member.room.member(params.to);
+  const notFound = () => new ServerError('MEMBER_NOT_FOUND', `"${params.to}" is not in room ${member.room.roomId}`);
+  if (!target || target.closed) throw notFound();
+  // A member of another node (a room across nodes): its node delivers it and carries the ack back.
+  if (target.nodeId !== undefined) {
+    await ctx.services.clusterRooms!.sendTo(target, event);
+    return {};
   }
+  const recipient = ctx.services.sessions.get(params.to);
+  if (!recipient) throw notFound();
   await recipient.sendAcked({ ...event, to: params.to }, ctx.services.config.messageAckTimeoutMs);
   return {};
 };

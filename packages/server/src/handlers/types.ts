@@ -1,4 +1,5 @@
 import type { MethodName, ParsedParamsOf, ResultOf } from '@hudong/protocol';
+import type { ClusterRooms } from '../cluster/ClusterRooms.js';
 import type { ClusterSessions } from '../cluster/ClusterSessions.js';
 import type { ServerConfig } from '../config.js';
 import { ServerError } from '../errors.js';
@@ -24,6 +25,8 @@ export interface Services {
   readonly media: MediaRouter;
   /** The cluster-wide side of sessions; null on a single node. */
   readonly clusterSessions: ClusterSessions | null;
+  /** Rooms that span nodes; null on a single node (its rooms are `rooms`). */
+  readonly clusterRooms: ClusterRooms | null;
 }
 
 export interface RequestContext {

@@ -251,6 +251,12 @@ export class MediaRouter {
       throw new ServerError('SCREEN_VIDEO_DISABLED', 'screen video is disabled on this server');
     const publisher = viewer.room.member(params.identifier);
     if (!publisher) throw new ServerError('MEMBER_NOT_FOUND', `"${params.identifier}" is not in room ${viewer.room.roomId}`);
+    if (publisher.nodeId !== undefined) {
+      throw new ServerError(
+        'MEDIA_ON_OTHER_NODE',
+        `"${params.identifier}" is connected to node ${publisher.nodeId}; views across nodes (media relay) are not available yet`,
+      );
+    }
     const publication = this.#members.get(publisher)?.publications.get(params.source);
     if (!publication) throw new ServerError('NOT_PUBLISHING', `"${params.identifier}" does not publish ${params.source}`);
     const { codec } = publication.offer;

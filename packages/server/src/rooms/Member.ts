@@ -7,6 +7,8 @@ export interface MemberOwner {
   readonly identifier: string;
   readonly tinyId: string;
   readonly terminal: string;
+  /** The node the member is connected to, when that is not this one (a room across nodes): its own node delivers to it. */
+  readonly nodeId?: string;
   send<E extends ServerEventName>(event: E, data: ServerEventData<E>): void;
   /** An event already encoded to UTF-8 (sent as a text frame): a room broadcast is serialized once for all recipients. */
   sendEncoded(frame: Buffer): void;
@@ -39,17 +41,24 @@ export class Member extends SafeEmitter<MemberEvents> {
   #closed = false;
   readonly #sending = { audio: false, camera: false, screen: false };
 
-  constructor(owner: MemberOwner, room: Room, grant: MemberGrant) {
+  /** `sending`: the flags of a member that already publishes (one on another node, replicated here). */
+  constructor(owner: MemberOwner, room: Room, grant: MemberGrant, sending?: Readonly<Record<SendingSource, boolean>>) {
     super();
     this.owner = owner;
     this.room = room;
     this.role = grant.role;
     this.#authBits = grant.authBits;
     this.#privilegeKey = grant.privilegeKey;
+    if (sending) Object.assign(this.#sending, sending);
   }
 
   get identifier(): string {
     return this.owner.identifier;
+  }
+
+  /** The node the member is connected to when it is another one; undefined for a member of this node. */
+  get nodeId(): string | undefined {
+    return this.owner.nodeId;
   }
 
   get authBits(): number {

@@ -13,7 +13,7 @@ import type { Flushable } from '../signal/FanOut.js';
 import { FrameBudget } from '../signal/FrameBudget.js';
 import { TokenBucket } from '../signal/TokenBucket.js';
 import { SafeEmitter } from '../util/SafeEmitter.js';
-import { Member, type MemberGrant, type MemberOwner } from './Member.js';
+import { Member, type MemberGrant, type MemberOwner, type SendingSource } from './Member.js';
 import { Roster, type EndpointGroup } from './Roster.js';
 
 export interface RoomEvents {
@@ -56,6 +56,28 @@ export interface RoomPolicy {
   scheduler: FlushScheduler;
 }
 
+/**
+ * What a room that spans nodes (cluster) does with its local members' changes: they go to Redis, the
+ * one sequencer, and come back to every node's replica in the same order (cluster/RoomReplica.ts).
+ */
+export interface RoomReplicator {
+  /** A member of this node left (closed): the room keeps it, silent, until `remove` in Redis' order. */
+  left(member: Member): void;
+  /** A member of this node changed its sending flags: `announceSending` follows in Redis' order. */
+  sendingChanged(member: Member): void;
+  /** A room-wide message past this node's caps: every node broadcasts it to its own members. */
+  message(from: Member, data: ServerEventData<'room.message'>): void;
+}
+
+/** A member already in a replicated room when this node's replica of it is made. */
+export interface SeededMember {
+  owner: MemberOwner;
+  grant: MemberGrant;
+  sending: Readonly<Record<SendingSource, boolean>>;
+  /** Announced for good: the room was small with it in. */
+  sticky: boolean;
+}
+
 /** One app room (AVSDK relation_id) on this node. Owns its members; closes itself when empty. */
 export class Room extends SafeEmitter<RoomEvents> implements Flushable {
   readonly roomId: number;
@@ -72,12 +94,15 @@ export class Room extends SafeEmitter<RoomEvents> implements Flushable {
   );
   /** The audience's room-wide messages in a large room, and the writes they cost; made when first needed. */
   #messages: { count: TokenBucket; frames: FrameBudget } | undefined;
+  /** Set when the room spans nodes; its local members' departures and sending changes then wait for Redis' order. */
+  readonly #replicator: RoomReplicator | undefined;
   #closed = false;
 
-  constructor(roomId: number, roomType: RoomTypeName, policy: Partial<RoomPolicy> = {}) {
+  constructor(roomId: number, roomType: RoomTypeName, policy: Partial<RoomPolicy> = {}, replicator?: RoomReplicator) {
     super();
     this.roomId = roomId;
     this.roomType = roomType;
+    this.#replicator = replicator;
     this.#policy = {
       largeRoomThreshold: policy.largeRoomThreshold ?? SERVER_DEFAULTS.largeRoomThreshold,
       roomMessageRate: policy.roomMessageRate ?? SERVER_DEFAULTS.roomMessageRate,
@@ -113,6 +138,25 @@ export class Room extends SafeEmitter<RoomEvents> implements Flushable {
     return member;
   }
 
+  /** The members a replica starts with (all of them, told already): nobody here is told of them again. */
+  seed(members: readonly SeededMember[]): Member[] {
+    const seeded = members.map(({ owner, grant, sending, sticky }) => {
+      const member = new Member(owner, this, grant, sending);
+      this.#members.set(owner.identifier, member);
+      member.on('close', () => this.#memberClosed(member));
+      this.#roster.seeded(member, sticky);
+      return member;
+    });
+    this.#count.known(this.size);
+    return seeded;
+  }
+
+  /** Takes `member` out (a replicated room: in Redis' order), closing it if it is not yet. */
+  remove(member: Member): void {
+    this.#remove(member);
+    member.close();
+  }
+
   /**
    * The room as `member` sees it: its own bits and role, the members announced to it and how many
    * there are in all. The announced members as last told to everyone: what is still pending reaches
@@ -134,7 +178,7 @@ export class Room extends SafeEmitter<RoomEvents> implements Flushable {
     this.flush();
     let frame: Buffer | undefined;
     for (const member of this.#members.values()) {
-      if (member !== except) member.owner.sendEncoded((frame ??= Buffer.from(encodeEvent(event, data))));
+      if (member !== except && !member.closed) member.owner.sendEncoded((frame ??= Buffer.from(encodeEvent(event, data))));
     }
   }
 
@@ -158,11 +202,18 @@ export class Room extends SafeEmitter<RoomEvents> implements Flushable {
         );
       }
     }
+    if (this.#replicator) return this.#replicator.message(from, data);
     this.broadcast('room.message', data, from);
   }
 
   /** @internal From Member.setSending: announce the change (and, in a large room, the member itself). */
   sendingChanged(member: Member): void {
+    if (this.#replicator && member.nodeId === undefined) this.#replicator.sendingChanged(member);
+    else this.announceSending(member);
+  }
+
+  /** Announces `member`'s sending flags as they are now (a replicated room: in Redis' order). */
+  announceSending(member: Member): void {
     if (this.#members.get(member.identifier) !== member) return;
     this.#roster.sendingChanged(member);
     this.#changed();
@@ -182,6 +233,7 @@ export class Room extends SafeEmitter<RoomEvents> implements Flushable {
     const frames = groups.map((group) => Buffer.from(encodeEvent('room.endpoints', group)));
     const subjects = new Set(groups.flatMap((group) => group.members.map((m) => m.identifier)));
     for (const member of this.#members.values()) {
+      if (member.closed) continue;
       if (subjects.has(member.identifier)) this.#sendWithoutSelf(member, groups, frames);
       else for (const frame of frames) member.owner.sendEncoded(frame);
     }
@@ -210,11 +262,20 @@ export class Room extends SafeEmitter<RoomEvents> implements Flushable {
   }
 
   #memberClosed(member: Member): void {
+    if (this.#replicator && member.nodeId === undefined) {
+      if (this.#members.get(member.identifier) === member) this.#replicator.left(member);
+      return;
+    }
+    this.#remove(member);
+  }
+
+  #remove(member: Member): void {
     if (this.#members.get(member.identifier) !== member) return;
     this.#members.delete(member.identifier);
     this.#roster.left(member, this.#members.values());
     if (this.#closed) return;
-    if (this.#members.size === 0) return this.close();
+    // A replica (cluster) closes when its node's last member leaves, which its replicator decides.
+    if (this.#members.size === 0 && !this.#replicator) return this.close();
     this.#changed();
     this.#count.set(this.size);
   }

@@ -2,7 +2,7 @@ import { AuthBits } from '@hudong/protocol';
 import type { RoomTypeName } from '../config.js';
 import { ServerError } from '../errors.js';
 import type { Member, MemberGrant, MemberOwner } from './Member.js';
-import { Room, type RoomPolicy } from './Room.js';
+import { Room, type RoomPolicy, type RoomReplicator } from './Room.js';
 
 export interface RoomLimits {
   maxRooms: number;
@@ -18,8 +18,40 @@ export interface RoomEntry extends MemberGrant {
   createRoom: boolean;
 }
 
+/** The checks of steps 4–5 that refuse an entry, in their order: the cluster's enter script (Redis) returns which one failed. */
+export type RoomRefusal =
+  'ROOM_NOT_FOUND' | 'AUTH_CREATE_ROOM_MISSING' | 'ROOM_TYPE_MISMATCH' | 'AUTH_JOIN_ROOM_MISSING' | 'PAIR_ROOM_FULL' | 'ROOM_FULL';
+
+/** The error of a refused entry, the same on one node and in a cluster. `roomType`: the room's own type (ROOM_TYPE_MISMATCH). */
+export function refusal(
+  reason: RoomRefusal,
+  entry: Pick<RoomEntry, 'roomId' | 'roomType'>,
+  context: { roomType?: string; maxMembersPerRoom: number },
+): ServerError {
+  const { roomId } = entry;
+  switch (reason) {
+    case 'ROOM_NOT_FOUND':
+      return new ServerError(reason, `room ${roomId} does not exist and createRoom is false`);
+    case 'AUTH_CREATE_ROOM_MISSING':
+      return new ServerError(reason, `room ${roomId} does not exist and the auth bits lack CREATE_ROOM (0x01)`);
+    case 'ROOM_TYPE_MISMATCH':
+      return new ServerError(reason, `room ${roomId} is a ${context.roomType} room, not ${entry.roomType}`);
+    case 'AUTH_JOIN_ROOM_MISSING':
+      return new ServerError(reason, 'the auth bits lack JOIN_ROOM (0x02)');
+    case 'PAIR_ROOM_FULL':
+      return new ServerError(reason, `pair room ${roomId} already has 2 members`);
+    case 'ROOM_FULL':
+      return new ServerError(reason, `room ${roomId} is full (${context.maxMembersPerRoom} members)`);
+  }
+}
+
+/** Where room.enter admits (step 4–6): this node's directory, or the cluster's rooms (cluster/ClusterRooms.ts), which ask Redis. */
+export interface RoomEntrance {
+  enter(owner: MemberOwner, entry: RoomEntry): Member | Promise<Member>;
+}
+
 /** The rooms of this node (the root of Node → Room → Member), and the node-wide limits. */
-export class RoomDirectory {
+export class RoomDirectory implements RoomEntrance {
   readonly #limits: RoomLimits;
   /** What every room of this node follows (the defaults of `Room` where not given). */
   readonly #policy: Partial<RoomPolicy>;
@@ -44,31 +76,43 @@ export class RoomDirectory {
     return this.#rooms.get(roomId);
   }
 
-  /** Steps 4–6 of room.enter (docs/protocol.md), in that order; throws ServerError. */
-  enter(owner: MemberOwner, entry: RoomEntry): Member {
-    const { maxRooms, maxMembers, maxMembersPerRoom } = this.#limits;
-    let room = this.#rooms.get(entry.roomId);
-    if (!room) {
-      if (!entry.createRoom) throw new ServerError('ROOM_NOT_FOUND', `room ${entry.roomId} does not exist and createRoom is false`);
-      if (!(entry.authBits & AuthBits.CREATE_ROOM)) {
-        throw new ServerError('AUTH_CREATE_ROOM_MISSING', `room ${entry.roomId} does not exist and the auth bits lack CREATE_ROOM (0x01)`);
-      }
-      if (this.#rooms.size >= maxRooms) throw new ServerError('NODE_ROOM_LIMIT', `this node already hosts its maximum of ${maxRooms} rooms`);
-      if (this.#memberCount >= maxMembers) throw new ServerError('NODE_MEMBER_LIMIT', `this node already hosts its maximum of ${maxMembers} members`);
-      room = this.#create(entry.roomId, entry.roomType);
-    } else {
-      if (room.roomType !== entry.roomType) {
-        throw new ServerError('ROOM_TYPE_MISMATCH', `room ${entry.roomId} is a ${room.roomType} room, not ${entry.roomType}`);
-      }
-      if (!(entry.authBits & AuthBits.JOIN_ROOM)) throw new ServerError('AUTH_JOIN_ROOM_MISSING', 'the auth bits lack JOIN_ROOM (0x02)');
-      if (room.roomType === 'pair' && room.size >= 2) throw new ServerError('PAIR_ROOM_FULL', `pair room ${entry.roomId} already has 2 members`);
-      if (room.size >= maxMembersPerRoom) throw new ServerError('ROOM_FULL', `room ${entry.roomId} is full (${maxMembersPerRoom} members)`);
-      if (this.#memberCount >= maxMembers) throw new ServerError('NODE_MEMBER_LIMIT', `this node already hosts its maximum of ${maxMembers} members`);
-    }
-    const member = room.add(owner, { authBits: entry.authBits, role: entry.role, privilegeKey: entry.privilegeKey });
+  /** The node-wide limits (NODE_ROOM_LIMIT for a room new to this node, NODE_MEMBER_LIMIT), checked before the cluster's own. */
+  checkNodeLimits(newRoom: boolean): void {
+    const { maxRooms, maxMembers } = this.#limits;
+    if (newRoom && this.#rooms.size >= maxRooms) throw new ServerError('NODE_ROOM_LIMIT', `this node already hosts its maximum of ${maxRooms} rooms`);
+    if (this.#memberCount >= maxMembers) throw new ServerError('NODE_MEMBER_LIMIT', `this node already hosts its maximum of ${maxMembers} members`);
+  }
+
+  /** This node's replica of a room that spans nodes (cluster): listed, counted and closed with the others. */
+  openReplica(roomId: number, roomType: RoomTypeName, replicator: RoomReplicator): Room {
+    return this.#create(roomId, roomType, replicator);
+  }
+
+  /** Counts `member` (of this node) among the node's members until it leaves. */
+  counted(member: Member): Member {
     this.#memberCount++;
     member.on('close', () => this.#memberCount--);
     return member;
+  }
+
+  /** Steps 4–6 of room.enter (docs/protocol.md), in that order; throws ServerError. */
+  enter(owner: MemberOwner, entry: RoomEntry): Member {
+    const { maxMembersPerRoom } = this.#limits;
+    let room = this.#rooms.get(entry.roomId);
+    const refuse = (reason: RoomRefusal) => refusal(reason, entry, { roomType: room?.roomType, maxMembersPerRoom });
+    if (!room) {
+      if (!entry.createRoom) throw refuse('ROOM_NOT_FOUND');
+      if (!(entry.authBits & AuthBits.CREATE_ROOM)) throw refuse('AUTH_CREATE_ROOM_MISSING');
+      this.checkNodeLimits(true);
+      room = this.#create(entry.roomId, entry.roomType);
+    } else {
+      if (room.roomType !== entry.roomType) throw refuse('ROOM_TYPE_MISMATCH');
+      if (!(entry.authBits & AuthBits.JOIN_ROOM)) throw refuse('AUTH_JOIN_ROOM_MISSING');
+      if (room.roomType === 'pair' && room.size >= 2) throw refuse('PAIR_ROOM_FULL');
+      if (room.size >= maxMembersPerRoom) throw refuse('ROOM_FULL');
+      this.checkNodeLimits(false);
+    }
+    return this.counted(room.add(owner, { authBits: entry.authBits, role: entry.role, privilegeKey: entry.privilegeKey }));
   }
 
   /** Closes every room, and with them every member. */
@@ -76,8 +120,8 @@ export class RoomDirectory {
     for (const room of [...this.#rooms.values()]) room.close();
   }
 
-  #create(roomId: number, roomType: RoomTypeName): Room {
-    const room = new Room(roomId, roomType, this.#policy);
+  #create(roomId: number, roomType: RoomTypeName, replicator?: RoomReplicator): Room {
+    const room = new Room(roomId, roomType, this.#policy, replicator);
     this.#rooms.set(roomId, room);
     room.on('close', () => {
       if (this.#rooms.get(roomId) === room) this.#rooms.delete(roomId);

@@ -105,6 +105,20 @@ export class Roster<M extends RosterMember> {
     if (!this.large) this.#announce(member, true);
   }
 
+  /**
+   * `member` was already in the room, and announced as `told` says, when this roster was made: a
+   * replica of a room that lives on several nodes (cluster), built from its state in Redis. It is
+   * sticky when the room was small with it in (the cluster's sequencer decides that for all nodes).
+   */
+  seeded(member: M, sticky: boolean): void {
+    this.#size++;
+    if (sticky) this.#sticky.add(member);
+    const flags = flagsOf(member.info());
+    if (!sticky && !sends(flags)) return;
+    this.#announced.set(member.identifier, member);
+    this.#told.set(member.identifier, { member, flags });
+  }
+
   /** `member` left; `remaining` are the others, scanned only when the room just became small again. */
   left(member: M, remaining: Iterable<M>): void {
     this.#size--;

@@ -1,0 +1,204 @@
+import type { MemberInfo } from '@hudong/protocol';
+import type { RoomTypeName } from '../config.js';
+import type { RoomEntry, RoomRefusal } from '../rooms/RoomDirectory.js';
+import type { ClusterKeys } from './ClusterKeys.js';
+import { LuaScript } from './LuaScript.js';
+import type { RedisLink } from './RedisLink.js';
+import { MemberEntry } from './RoomChannel.js';
+
+// Every change of a room that spans nodes is one of these scripts: it checks, writes, numbers the change
+// (HINCRBY seq) and PUBLISHes it on the room's channel, all at once, so that the channel's order is the
+// order of the changes for every node. `lastSmallSeq` is the seq of the last change after which the room
+// held at most largeRoomThreshold members: a member is announced for good (sticky) iff its entrySeq is
+// at most that (rooms/Roster.ts' rule, computed once for all nodes).
+// KEYS: room:{roomId}, room:{roomId}:members, node-members:{the member's node}.
+
+/** Appends the value of a member entry (MemberEntry's JSON) to the Lua code that builds it. */
+const ENTRY = `'{"node":' .. cjson.encode(ARGV_NODE) .. ',"entrySeq":' .. ENTRY_SEQ .. ',"info":' .. ARGV_INFO .. '}'`;
+
+/**
+ * room.enter, steps 4–5 in RoomDirectory.enter's order; returns `{refusal, room's type}` or
+ * `{'OK', seq[, lastSmallSeq, type, members…]}` (the whole state when ARGV[11] = '1': this node has no
+ * replica yet). An identifier already in the room (its session was replaced on another node, whose
+ * exit is not yet done) is replaced in place: the count does not change.
+ * ARGV: identifier, roomType, createRoom, canCreate, canJoin, maxMembersPerRoom, threshold, nodeId,
+ * info JSON, channel, full, roomId, node-members key prefix.
+ */
+const ENTER = new LuaScript(`
+local ARGV_NODE, ARGV_INFO = ARGV[8], ARGV[9]
+local roomType = redis.call('HGET', KEYS[1], 'type')
+if not roomType then
+  if ARGV[3] ~= '1' then return { 'ROOM_NOT_FOUND' } end
+  if ARGV[4] ~= '1' then return { 'AUTH_CREATE_ROOM_MISSING' } end
+  roomType = ARGV[2]
+  redis.call('HSET', KEYS[1], 'type', roomType, 'count', 0, 'seq', 0, 'lastSmallSeq', 0)
+else
+  if roomType ~= ARGV[2] then return { 'ROOM_TYPE_MISMATCH', roomType } end
+  if ARGV[5] ~= '1' then return { 'AUTH_JOIN_ROOM_MISSING' } end
+end
+local previous = redis.call('HGET', KEYS[2], ARGV[1])
+local count = tonumber(redis.call('HGET', KEYS[1], 'count'))
+if previous then
+  redis.call('SREM', ARGV[13] .. cjson.decode(previous).node, ARGV[12] .. ':' .. ARGV[1])
+else
+  if roomType == 'pair' and count >= 2 then return { 'PAIR_ROOM_FULL' } end
+  if count >= tonumber(ARGV[6]) then return { 'ROOM_FULL' } end
+  count = redis.call('HINCRBY', KEYS[1], 'count', 1)
+end
+local seq = redis.call('HINCRBY', KEYS[1], 'seq', 1)
+if count <= tonumber(ARGV[7]) then redis.call('HSET', KEYS[1], 'lastSmallSeq', seq) end
+local ENTRY_SEQ = seq
+local entry = ${ENTRY}
+redis.call('HSET', KEYS[2], ARGV[1], entry)
+redis.call('SADD', KEYS[3], ARGV[12] .. ':' .. ARGV[1])
+redis.call('PUBLISH', ARGV[10], '{"kind":"enter","seq":' .. seq .. ',"identifier":' .. cjson.encode(ARGV[1]) .. ',"entry":' .. entry .. '}')
+if ARGV[11] ~= '1' then return { 'OK', seq } end
+return { 'OK', seq, tonumber(redis.call('HGET', KEYS[1], 'lastSmallSeq')), roomType, redis.call('HGETALL', KEYS[2]) }
+`);
+
+/**
+ * A member left (exit, session end, replaced, its node lost): removed if it is still the entry of that
+ * node (and of that entry, unless ARGV[3] is ''); the room is deleted when it empties. Returns 1 if removed.
+ * ARGV: identifier, nodeId, entrySeq or '', threshold, channel, roomId.
+ */
+const EXIT = new LuaScript(`
+local current = redis.call('HGET', KEYS[2], ARGV[1])
+if not current then return 0 end
+local entry = cjson.decode(current)
+if entry.node ~= ARGV[2] or (ARGV[3] ~= '' and tostring(entry.entrySeq) ~= ARGV[3]) then return 0 end
+redis.call('HDEL', KEYS[2], ARGV[1])
+redis.call('SREM', KEYS[3], ARGV[6] .. ':' .. ARGV[1])
+local count = redis.call('HINCRBY', KEYS[1], 'count', -1)
+local seq = redis.call('HINCRBY', KEYS[1], 'seq', 1)
+if count <= tonumber(ARGV[4]) then redis.call('HSET', KEYS[1], 'lastSmallSeq', seq) end
+redis.call('PUBLISH', ARGV[5], '{"kind":"exit","seq":' .. seq .. ',"identifier":' .. cjson.encode(ARGV[1]) .. ',"entrySeq":' .. entry.entrySeq .. '}')
+if count <= 0 then redis.call('DEL', KEYS[1], KEYS[2]) end
+return 1
+`);
+
+/**
+ * A member's info changed (sending flags, auth bits), if it is still that entry. Returns 1 if written.
+ * ARGV: identifier, nodeId, entrySeq, info JSON, threshold, channel.
+ */
+const UPDATE = new LuaScript(`
+local ARGV_NODE, ARGV_INFO = ARGV[2], ARGV[4]
+local current = redis.call('HGET', KEYS[2], ARGV[1])
+if not current then return 0 end
+local old = cjson.decode(current)
+if old.node ~= ARGV[2] or tostring(old.entrySeq) ~= ARGV[3] then return 0 end
+local seq = redis.call('HINCRBY', KEYS[1], 'seq', 1)
+if tonumber(redis.call('HGET', KEYS[1], 'count')) <= tonumber(ARGV[5]) then redis.call('HSET', KEYS[1], 'lastSmallSeq', seq) end
+local ENTRY_SEQ = ARGV[3]
+local entry = ${ENTRY}
+redis.call('HSET', KEYS[2], ARGV[1], entry)
+redis.call('PUBLISH', ARGV[6], '{"kind":"update","seq":' .. seq .. ',"identifier":' .. cjson.encode(ARGV[1]) .. ',"entry":' .. entry .. '}')
+return 1
+`);
+
+/** A room as Redis holds it. */
+export interface RoomState {
+  roomType: RoomTypeName;
+  seq: number;
+  lastSmallSeq: number;
+  members: Map<string, MemberEntry>;
+}
+
+export type EnterAnswer = { refused: RoomRefusal; roomType?: string } | { refused?: undefined; seq: number; state?: RoomState };
+
+export interface RoomScriptsOptions {
+  link: RedisLink;
+  keys: ClusterKeys;
+  nodeId: string;
+  largeRoomThreshold: number;
+  maxMembersPerRoom: number;
+}
+
+/** The room scripts of one node, with their keys and arguments: every change of a cluster room goes through here. */
+export class RoomScripts {
+  readonly #options: RoomScriptsOptions;
+
+  constructor(options: RoomScriptsOptions) {
+    this.#options = { ...options };
+  }
+
+  /** Adds the member (entry checks as on one node); `full`: also answer the room's whole state. Throws what Redis threw. */
+  async enter(entry: RoomEntry & { canCreate: boolean; canJoin: boolean }, info: MemberInfo, full: boolean): Promise<EnterAnswer> {
+    const { link, keys, nodeId, largeRoomThreshold, maxMembersPerRoom } = this.#options;
+    const { roomId } = entry;
+    const answer = (await ENTER.run(
+      link.commands,
+      [keys.room(roomId), keys.roomMembers(roomId), keys.nodeMembers(nodeId)],
+      [
+        info.identifier,
+        entry.roomType,
+        flag(entry.createRoom),
+        flag(entry.canCreate),
+        flag(entry.canJoin),
+        maxMembersPerRoom,
+        largeRoomThreshold,
+        nodeId,
+        JSON.stringify(info),
+        keys.roomChannel(roomId),
+        flag(full),
+        roomId,
+        keys.nodeMembersPrefix,
+      ],
+    )) as unknown[];
+    if (answer[0] !== 'OK') return { refused: answer[0] as RoomRefusal, roomType: answer[1] as string | undefined };
+    const seq = answer[1] as number;
+    if (!full) return { seq };
+    return { seq, state: { seq, lastSmallSeq: answer[2] as number, roomType: answer[3] as RoomTypeName, members: entries(answer[4] as string[]) } };
+  }
+
+  /** Takes the member out if it is still `node`'s entry (`entrySeq`, or any of that node's); resolves with whether it was. */
+  async exit(roomId: number, identifier: string, node: string, entrySeq: number | undefined): Promise<boolean> {
+    const { link, keys, largeRoomThreshold } = this.#options;
+    const removed = await EXIT.run(
+      link.commands,
+      [keys.room(roomId), keys.roomMembers(roomId), keys.nodeMembers(node)],
+      [identifier, node, entrySeq ?? '', largeRoomThreshold, keys.roomChannel(roomId), roomId],
+    );
+    return removed === 1;
+  }
+
+  /** Writes the member's new info (this node's member `entrySeq`). */
+  async update(roomId: number, entrySeq: number, info: MemberInfo): Promise<void> {
+    const { link, keys, nodeId, largeRoomThreshold } = this.#options;
+    await UPDATE.run(
+      link.commands,
+      [keys.room(roomId), keys.roomMembers(roomId), keys.nodeMembers(nodeId)],
+      [info.identifier, nodeId, entrySeq, JSON.stringify(info), largeRoomThreshold, keys.roomChannel(roomId)],
+    );
+  }
+
+  /** The room's whole state (one MULTI), or null when Redis has no such room. */
+  async state(roomId: number): Promise<RoomState | null> {
+    const { link, keys } = this.#options;
+    const results = await link.commands.multi().hgetall(keys.room(roomId)).hgetall(keys.roomMembers(roomId)).exec();
+    const [room, members] = (results ?? []).map(([err, value]) => {
+      if (err) throw err;
+      return value as Record<string, string>;
+    });
+    if (!room?.type) return null;
+    return {
+      roomType: room.type as RoomTypeName,
+      seq: Number(room.seq),
+      lastSmallSeq: Number(room.lastSmallSeq),
+      members: entries(Object.entries(members ?? {}).flat()),
+    };
+  }
+}
+
+function flag(on: boolean): string {
+  return on ? '1' : '0';
+}
+
+/** HGETALL's flat [identifier, JSON, …] as entries; one that does not parse is left out (it was not written by these scripts). */
+function entries(flat: string[]): Map<string, MemberEntry> {
+  const map = new Map<string, MemberEntry>();
+  for (let i = 0; i + 1 < flat.length; i += 2) {
+    const parsed = MemberEntry.safeParse(JSON.parse(flat[i + 1]!));
+    if (parsed.success) map.set(flat[i]!, parsed.data);
+  }
+  return map;
+}
