@@ -75,7 +75,6 @@ for (let i = 0; i < N; i++) {
   publication
     .subscribe({
       id: `v${i}`,
-      viewer,
       size: 'big',
       downlink: nullDownlink(viewer),
       cname: `viewer${i}`,

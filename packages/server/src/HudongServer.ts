@@ -87,7 +87,14 @@ export class HudongServer {
     const cluster =
       redisUrl === undefined
         ? null
-        : new Cluster({ config: { ...config, redisUrl }, logger: this.#logger, sessions: this.#sessions, rooms: this.#rooms, counts });
+        : new Cluster({
+            config: { ...config, redisUrl },
+            logger: this.#logger,
+            sessions: this.#sessions,
+            rooms: this.#rooms,
+            counts,
+            media: () => this.#media,
+          });
     this.#cluster = cluster;
     this.#store = cluster ? openClusterStore(config, cluster, this.#logger) : openStore(config);
     this.#invites = new InviteManager(config.inviteTimeoutMs);
@@ -95,6 +102,7 @@ export class HudongServer {
       config,
       logger: this.#logger,
       engine: mediaEngine ?? new NdcEngine({ portRange: config.mediaPortRange, bindAddress: config.mediaAddress, iceUdpMux: config.iceUdpMux }),
+      remote: () => cluster?.relay ?? null,
     });
     const services: Services = {
       config,

@@ -115,6 +115,12 @@ export interface ServerOptions {
    */
   mediaAddress?: string;
   /**
+   * With `redisUrl`: the IPv4 address of this node's relay socket (media between nodes, plain RTP over
+   * UDP: put it on the cluster's private network), which the other nodes send to.
+   * @default `host` when it is one address, else `mediaAddress`, else 127.0.0.1 (one machine only: logged as a warning)
+   */
+  relayAddress?: string;
+  /**
    * The WebRTC stack under the media plane (ICE, DTLS, SRTP); the server closes it on `close()`.
    * @default node-datachannel on `mediaPortRange` / `mediaAddress`
    */
@@ -123,7 +129,7 @@ export interface ServerOptions {
 
 type DefaultedOption = Exclude<
   keyof ServerOptions,
-  'logger' | 'secret' | 'dataDir' | 'nodeId' | 'redisUrl' | 'demoDir' | 'mediaPortRange' | 'mediaAddress' | 'mediaEngine'
+  'logger' | 'secret' | 'dataDir' | 'nodeId' | 'redisUrl' | 'demoDir' | 'mediaPortRange' | 'mediaAddress' | 'relayAddress' | 'mediaEngine'
 >;
 
 /** The defaults of `ServerOptions`, in one place. */
@@ -164,6 +170,7 @@ export interface ServerConfig extends Readonly<Omit<Required<Pick<ServerOptions,
   readonly videoCodecs: readonly VideoCodecName[];
   readonly mediaPortRange: { readonly min: number; readonly max: number } | undefined;
   readonly mediaAddress: string | undefined;
+  readonly relayAddress: string;
   readonly secret: string;
   readonly nodeId: string;
   readonly redisUrl: string | undefined;
@@ -227,6 +234,7 @@ export function resolveConfig(options: Omit<ServerOptions, 'logger' | 'mediaEngi
   }
   if (typeof merged.iceUdpMux !== 'boolean') throw new TypeError('option iceUdpMux must be true or false');
   if (options.mediaAddress !== undefined && !isIPv4(options.mediaAddress)) throw new TypeError('option mediaAddress must be an IPv4 address');
+  if (options.relayAddress !== undefined && !isIPv4(options.relayAddress)) throw new TypeError('option relayAddress must be an IPv4 address');
   if (!options.secret && !merged.dev) throw new TypeError('option secret is required unless dev is set');
   if (options.redisUrl !== undefined && !isRedisUrl(options.redisUrl)) {
     // Not echoed: it may carry a password.
@@ -247,6 +255,7 @@ export function resolveConfig(options: Omit<ServerOptions, 'logger' | 'mediaEngi
     videoCodecs: [...merged.videoCodecs],
     mediaPortRange: range ? { min: range.min, max: range.max } : undefined,
     mediaAddress: options.mediaAddress,
+    relayAddress: options.relayAddress ?? (isIPv4(merged.host) && merged.host !== '0.0.0.0' ? merged.host : (options.mediaAddress ?? '127.0.0.1')),
   };
 }
 

@@ -27,7 +27,7 @@ const MEDIA_SUB_CODES = {
   NO_COMMON_CODEC: NO_ABILITY,
   TOO_MANY_LAYERS: NO_ABILITY,
   NOT_PUBLISHING: NO_ENDPOINT,
-  /** A room across nodes: the publisher is connected to another node, and media is not relayed between nodes yet (issue 11). */
+  /** A room across nodes: the publisher is connected to another node, and this node's media relay is not running (it starts with the node). */
   MEDIA_ON_OTHER_NODE: NO_ENDPOINT,
   SUBSCRIPTION_NOT_FOUND: NO_ENDPOINT,
   BAD_SDP: INVALID,

@@ -8,8 +8,9 @@ export const usage = `hudong serve [--port 7000] [--host 127.0.0.1] [--sdk-app-i
   --dev         makes a secret if none is given and enables POST /dev/usersig for the demo.
   --data-dir    persists the identity store (identifier → tinyId) in DIR/identity.db (SQLite).
   --redis URL   joins the cluster of the nodes sharing this Redis (redis://HOST:PORT): identities,
-                sessions and node registrations live there (docs/cluster.md); refuses to start when
-                Redis cannot be reached. Rooms across nodes are not there yet (issue 11).
+                sessions, nodes and rooms live there, rooms span nodes and media is relayed between
+                them (docs/cluster.md; option relayAddress in --config); refuses to start when
+                Redis cannot be reached.
   --node-id ID  this node's name in the cluster, logs and /healthz (default HOSTNAME:PID); a second
                 live node with the same id is refused.
   --config      JSON file with any createServer option (limits, roles, timeouts); flags win.

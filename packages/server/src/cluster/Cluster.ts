@@ -1,5 +1,9 @@
+import type { MediaSource } from '@hudong/protocol';
 import type { ServerConfig } from '../config.js';
+import { ServerError } from '../errors.js';
 import type { Logger } from '../logger.js';
+import type { MediaRouter } from '../media/MediaRouter.js';
+import type { Publication } from '../media/Publication.js';
 import type { RoomDirectory } from '../rooms/RoomDirectory.js';
 import type { SessionRegistry } from '../session/SessionRegistry.js';
 import { ClusterKeys } from './ClusterKeys.js';
@@ -8,6 +12,7 @@ import { ClusterSessions } from './ClusterSessions.js';
 import { NodeBus } from './NodeBus.js';
 import { NodeRegistry } from './NodeRegistry.js';
 import { RedisLink } from './RedisLink.js';
+import { MediaRelay } from './relay/MediaRelay.js';
 
 export interface ClusterOptions {
   config: ServerConfig & { readonly redisUrl: string };
@@ -18,6 +23,8 @@ export interface ClusterOptions {
   rooms: RoomDirectory;
   /** This node's load, written with each heartbeat. */
   counts(): { rooms: number; members: number };
+  /** The node's media plane (made after the cluster): what the relay sends to other nodes and receives into. */
+  media(): MediaRouter;
 }
 
 /** What `/healthz` says about the cluster. */
@@ -40,10 +47,14 @@ export class Cluster {
   readonly sessions: ClusterSessions;
   readonly rooms: ClusterRooms;
   readonly #nodeId: string;
+  readonly #options: ClusterOptions;
+  #relay: MediaRelay | null = null;
   #address: { url: string; wsUrl: string } = { url: '', wsUrl: '' };
   #started = false;
 
-  constructor({ config, logger, sessions, rooms, counts }: ClusterOptions) {
+  constructor(options: ClusterOptions) {
+    const { config, logger, sessions, rooms, counts } = options;
+    this.#options = options;
     const { nodeId, storeTimeoutMs: timeoutMs } = config;
     this.#nodeId = nodeId;
     this.link = new RedisLink({ url: config.redisUrl, logger, commandTimeoutMs: timeoutMs });
@@ -74,7 +85,13 @@ export class Cluster {
     await this.registry.start();
     this.sessions.start();
     this.rooms.start();
+    this.#relay = await this.#startRelay();
     this.#started = true;
+  }
+
+  /** The media relay between nodes; null until started. */
+  get relay(): MediaRelay | null {
+    return this.#relay;
   }
 
   health(): ClusterHealth {
@@ -85,11 +102,42 @@ export class Cluster {
   async close(): Promise<void> {
     if (this.#started) {
       this.#started = false;
+      this.#relay?.close();
+      this.#relay = null;
       await this.rooms.close();
       await this.sessions.close();
       await this.registry.stop();
       await this.bus.close();
     }
     this.link.close();
+  }
+
+  #startRelay(): Promise<MediaRelay> {
+    const { config, logger, rooms, media } = this.#options;
+    if (config.relayAddress === '127.0.0.1') {
+      logger.warn(
+        { relayAddress: config.relayAddress },
+        'the media relay listens on 127.0.0.1: nodes on other machines cannot relay media to this one (set relayAddress)',
+      );
+    }
+    const local = (roomId: number, identifier: string, source: MediaSource): Publication => {
+      const member = rooms.get(roomId)?.member(identifier);
+      if (!member || member.nodeId !== undefined) {
+        throw new ServerError('MEMBER_NOT_FOUND', `"${identifier}" is not in room ${roomId} on node ${this.#nodeId}`);
+      }
+      const publication = media().publicationOf(member, source);
+      if (!publication) throw new ServerError('NOT_PUBLISHING', `"${identifier}" does not publish ${source}`);
+      return publication;
+    };
+    return MediaRelay.start({
+      bus: this.bus,
+      registry: this.registry,
+      nodeId: this.#nodeId,
+      address: config.relayAddress,
+      logger,
+      stats: () => media().stats,
+      timeoutMs: config.mediaConnectTimeoutMs,
+      local,
+    });
   }
 }

@@ -38,7 +38,7 @@ export class NodeBus extends SafeEmitter<NodeBusEvents> {
   readonly #receiveDirect = (payload: string) => this.#onPayload(payload, false);
   readonly #receiveBroadcast = (payload: string) => this.#onPayload(payload, true);
   /** Requests sent and not yet answered, by requestId. */
-  readonly #waiting = new Map<string, (error: WireError | null) => void>();
+  readonly #waiting = new Map<string, (reply: { error: WireError | null; result?: unknown }) => void>();
   #nextRequest = 0;
 
   constructor(options: NodeBusOptions) {
@@ -63,21 +63,23 @@ export class NodeBus extends SafeEmitter<NodeBusEvents> {
   }
 
   /**
-   * Sends a request to one node; resolves when that node replied that it is done, rejects with the
-   * ServerError it replied with, or with `unanswered()` when no node listens or no reply came within
-   * `timeoutMs` (pub/sub may lose a message: a request never waits for ever).
+   * Sends a request to one node; resolves with its reply's `result` (unchecked: the caller validates
+   * it) when that node is done, rejects with the ServerError it replied with, or with `unanswered()`
+   * when no node listens or no reply came within `timeoutMs` (pub/sub may lose a message: a request
+   * never waits for ever).
    */
-  async request(nodeId: string, body: RequestBody, timeoutMs: number, unanswered: () => ServerError): Promise<void> {
+  async request(nodeId: string, body: RequestBody, timeoutMs: number, unanswered: () => ServerError): Promise<unknown> {
     const requestId = `${this.#options.nodeId}:${++this.#nextRequest}`;
     let timer: NodeJS.Timeout | undefined;
-    const replied = new Promise<WireError | null>((resolve) => {
+    const replied = new Promise<{ error: WireError | null; result?: unknown }>((resolve) => {
       this.#waiting.set(requestId, resolve);
-      timer = setTimeout(() => resolve(unanswered().toWire()), timeoutMs);
+      timer = setTimeout(() => resolve({ error: unanswered().toWire() }), timeoutMs);
     });
     try {
       if (!(await this.send(nodeId, { ...body, requestId } as ClusterRequest))) throw unanswered();
-      const error = await replied;
+      const { error, result } = await replied;
       if (error) throw ServerError.fromWire(error);
+      return result;
     } finally {
       clearTimeout(timer);
       this.#waiting.delete(requestId);
@@ -85,15 +87,15 @@ export class NodeBus extends SafeEmitter<NodeBusEvents> {
   }
 
   /** Answers the requests of `type` with `handler`: its result (or the ServerError it threw) goes back to the requester. */
-  answer<T extends ClusterRequestType>(type: T, handler: (message: Extract<ClusterRequest, { type: T }>, from: string) => Promise<void>): void {
+  answer<T extends ClusterRequestType>(type: T, handler: (message: Extract<ClusterRequest, { type: T }>, from: string) => Promise<unknown>): void {
     const listener = (message: Extract<ClusterRequest, { type: T }>, from: string) => {
       void handler(message, from)
         .then(
-          () => null,
-          (err: unknown) => ServerError.from(err).toWire(),
+          (result) => ({ error: null, result }),
+          (err: unknown) => ({ error: ServerError.from(err).toWire(), result: undefined }),
         )
-        .then((error) =>
-          this.send(from, { type: 'reply', requestId: message.requestId, error }).catch((err: Error) =>
+        .then(({ error, result }) =>
+          this.send(from, { type: 'reply', requestId: message.requestId, error, ...(result !== undefined && { result }) }).catch((err: Error) =>
             this.#options.logger.warn({ to: from, type, error: err.message }, 'could not reply to a cluster request'),
           ),
         );
@@ -120,7 +122,7 @@ export class NodeBus extends SafeEmitter<NodeBusEvents> {
     const { from, message } = parsed.envelope;
     // A broadcast reaches its sender too; it is meant for the others.
     if (broadcast && from === this.#options.nodeId) return;
-    if (message.type === 'reply') return this.#waiting.get(message.requestId)?.(message.error);
+    if (message.type === 'reply') return this.#waiting.get(message.requestId)?.(message);
     this.safeEmit(message.type, message as never, from);
   }
 }

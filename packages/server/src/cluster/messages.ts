@@ -21,8 +21,27 @@ export const clusterMessageSchema = z.discriminatedUnion('type', [
     data: z.string(),
     binary: z.boolean(),
   }),
-  /** The answer to a request (`requestId`): null, or the error the requester's client is to get. */
-  z.object({ type: z.literal('reply'), requestId: z.string().min(1), error: WireError.nullable() }),
+  /**
+   * The sender's viewers want `identifier`'s `source` (room `roomId`, a member connected to the
+   * receiver) at `size`: the receiver sends it as leg `legId` from its relay socket to `endpoint`, the
+   * sender's, and replies with its own endpoint and the stream's codec (RelayOpened).
+   */
+  z.object({
+    type: z.literal('relay.open'),
+    requestId: z.string().min(1),
+    legId: z.number().int().min(1).max(0xffffffff),
+    roomId: z.number().int(),
+    identifier: z.string().min(1),
+    source: z.enum(['audio', 'camera', 'screen']),
+    size: z.enum(['big', 'small']),
+    endpoint: z.object({ address: z.string().min(1), port: z.number().int().min(1).max(65535) }),
+  }),
+  /** The sender's node no longer wants leg `legId` (its last viewer left). */
+  z.object({ type: z.literal('relay.close'), legId: z.number().int() }),
+  /** Leg `legId`'s publication ended on the sender (unpublished, failed, its member left): `reason` for the logs. */
+  z.object({ type: z.literal('relay.ended'), legId: z.number().int(), reason: z.string() }),
+  /** The answer to a request (`requestId`): null, or the error the requester's client is to get; `result` what the request asked for. */
+  z.object({ type: z.literal('reply'), requestId: z.string().min(1), error: WireError.nullable(), result: z.unknown().optional() }),
 ]);
 
 export type ClusterMessage = z.infer<typeof clusterMessageSchema>;

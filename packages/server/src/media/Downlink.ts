@@ -14,6 +14,14 @@ export interface SlotOccupant extends TransportListener {
   connectionClosed(error: ServerError | null): void;
 }
 
+/** Where a view's slot comes from: a member's receive connection (Downlink), or a relay leg to another node (RelayLeg). */
+export interface SlotHost {
+  /** A slot for `occupant`, which becomes the slot transport's listener. */
+  place(occupant: SlotOccupant, kind: MediaKind, codec: SdpCodec, cname: string): Slot;
+  /** The occupant's view ended. */
+  release(slot: Slot, occupant: SlotOccupant): void;
+}
+
 /**
  * One sendonly m-section of a member's receive connection, carrying one view at a time. Its SSRC,
  * sequence numbers and timestamps belong to the slot, not to the view: a view that takes over a
@@ -109,7 +117,7 @@ const RESERVE_REFILL_MS = 250;
  * A failed negotiation (an answer that does not come, or cannot be used) or a failed connection
  * closes the downlink: every view on it ends with the code saying why, never silently.
  */
-export class Downlink {
+export class Downlink implements SlotHost {
   readonly id: string;
   readonly #member: Member;
   readonly #transport: SubscriberTransport;

@@ -49,10 +49,18 @@ interface MemberMedia {
   uplink: Uplink | null;
 }
 
+/** The publications of members connected to other nodes, as this node receives them (a cluster's media relay). */
+export interface RemoteMedia {
+  /** `publisher`'s `source` at `size` (publisher.nodeId set); rejects with the ServerError the view is to fail with. */
+  publicationOf(publisher: Member, source: MediaSource, size: ViewSize): Promise<Publication>;
+}
+
 export interface MediaRouterOptions {
   config: ServerConfig;
   logger: Logger;
   engine: MediaEngine;
+  /** Views of members on other nodes; without it (a single node, or the relay not started) they fail with 10010 MEDIA_ON_OTHER_NODE. */
+  remote?: () => RemoteMedia | null;
 }
 
 /**
@@ -69,6 +77,7 @@ export class MediaRouter {
   readonly #config: ServerConfig;
   readonly #logger: Logger;
   readonly #engine: MediaEngine;
+  readonly #remote: () => RemoteMedia | null;
   readonly #members = new Map<Member, MemberMedia>();
   #publicationCount = 0;
   #subscriptionCount = 0;
@@ -79,6 +88,12 @@ export class MediaRouter {
     this.#config = options.config;
     this.#logger = options.logger;
     this.#engine = options.engine;
+    this.#remote = options.remote ?? (() => null);
+  }
+
+  /** The live publication of `member` (of this node) for `source`, if any: what a relay leg to another node views. */
+  publicationOf(member: Member, source: MediaSource): Publication | undefined {
+    return this.#members.get(member)?.publications.get(source);
   }
 
   get publicationCount(): number {
@@ -251,13 +266,7 @@ export class MediaRouter {
       throw new ServerError('SCREEN_VIDEO_DISABLED', 'screen video is disabled on this server');
     const publisher = viewer.room.member(params.identifier);
     if (!publisher) throw new ServerError('MEMBER_NOT_FOUND', `"${params.identifier}" is not in room ${viewer.room.roomId}`);
-    if (publisher.nodeId !== undefined) {
-      throw new ServerError(
-        'MEDIA_ON_OTHER_NODE',
-        `"${params.identifier}" is connected to node ${publisher.nodeId}; views across nodes (media relay) are not available yet`,
-      );
-    }
-    const publication = this.#members.get(publisher)?.publications.get(params.source);
+    const publication = publisher.nodeId === undefined ? this.publicationOf(publisher, params.source) : await this.#relayed(publisher, params);
     if (!publication) throw new ServerError('NOT_PUBLISHING', `"${params.identifier}" does not publish ${params.source}`);
     const { codec } = publication.offer;
     if (params.codecs && !params.codecs.some((c) => c.toLowerCase() === codec.name.toLowerCase())) {
@@ -269,7 +278,6 @@ export class MediaRouter {
     const downlink = this.#downlinkOf(viewer, media);
     const subscription = publication.subscribe({
       id,
-      viewer,
       size: params.size,
       downlink,
       cname: `${params.identifier}-${params.source}`,
@@ -292,6 +300,16 @@ export class MediaRouter {
       'viewing',
     );
     return { subscriptionId: id, connectionId: downlink.id, mid: subscription.mid, codec: codec.name };
+  }
+
+  /** This node's copy of the publication of a member connected to another node (one relay leg per node and layer size). */
+  async #relayed(publisher: Member, params: { identifier: string; source: MediaSource; size: ViewSize }): Promise<Publication> {
+    const remote = this.#remote();
+    if (!remote) {
+      throw new ServerError('MEDIA_ON_OTHER_NODE', `"${params.identifier}" is connected to node ${publisher.nodeId}, and this node relays no media`);
+    }
+    // A view across nodes is relayed at the size it asked for; it keeps that layer (setLayer does not reach the origin).
+    return remote.publicationOf(publisher, params.source, params.size);
   }
 
   /** media.subscriberAnswer: completes the offer in flight on the viewer's receive connection. */

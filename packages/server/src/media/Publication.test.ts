@@ -119,7 +119,6 @@ describe('Publication', () => {
     const downlink = new Downlink({ id: 'c1', member: viewer, engine, answerTimeoutMs: 60_000, logger }, () => {});
     const subscription = publication.subscribe({
       id,
-      viewer,
       size: 'big',
       downlink,
       cname: `cname-${id}`,

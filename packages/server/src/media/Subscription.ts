@@ -1,10 +1,9 @@
 import type { ViewSize } from '@hudong/protocol';
 import { ServerError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import type { Member } from '../rooms/Member.js';
 import { SafeEmitter } from '../util/SafeEmitter.js';
 import { internalFailure } from './failure.js';
-import type { Downlink, Slot, SlotOccupant } from './Downlink.js';
+import type { Slot, SlotHost, SlotOccupant } from './Downlink.js';
 import type { TransportState } from './MediaEngine.js';
 import type { MediaStats } from './MediaStats.js';
 import type { Publication, PublishedLayer } from './Publication.js';
@@ -24,11 +23,10 @@ export interface SubscriptionEvents {
 
 export interface SubscriptionInit {
   id: string;
-  viewer: Member;
   publication: Publication;
   size: ViewSize;
-  /** The viewer's receive connection; the view takes a slot on it. */
-  downlink: Downlink;
+  /** The viewer's receive connection, or a relay leg to another node's viewers: the view takes a slot on it. */
+  downlink: SlotHost;
   /** Names the stream to the viewer (RTCP CNAME and msid). */
   cname: string;
   stats: MediaStats;
@@ -48,9 +46,8 @@ export interface SubscriptionInit {
  */
 export class Subscription extends SafeEmitter<SubscriptionEvents> implements SlotOccupant {
   readonly id: string;
-  readonly viewer: Member;
   readonly publication: Publication;
-  readonly #downlink: Downlink;
+  readonly #downlink: SlotHost;
   readonly #slot: Slot;
   readonly #stats: MediaStats;
   readonly #logger: Logger;
@@ -68,7 +65,6 @@ export class Subscription extends SafeEmitter<SubscriptionEvents> implements Slo
   constructor(init: SubscriptionInit) {
     super();
     this.id = init.id;
-    this.viewer = init.viewer;
     this.publication = init.publication;
     this.#downlink = init.downlink;
     this.#stats = init.stats;
