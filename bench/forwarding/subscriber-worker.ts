@@ -27,6 +27,9 @@ interface Sub {
   keyframes: number;
   ssrcs: Map<number, SsrcState>;
   mediaSsrc: number;
+  /** Date.now() when it asked to view (Hudong), and when its first media packet came: join → first frame. */
+  subscribedAt?: number;
+  firstPacketAt?: number;
   /** Set when the server ended the view (media.subscriptionEnded): code and sub-code. */
   readonly ended?: string;
 }
@@ -37,6 +40,7 @@ function onPacket(sub: Sub, buf: Buffer): void {
   if (isRtcp(buf)) return;
   sub.received++;
   sub.bytes += buf.length;
+  sub.firstPacketAt ??= Date.now();
   const ssrc = buf.readUInt32BE(8);
   const seq = buf.readUInt16BE(2);
   let st = sub.ssrcs.get(ssrc);
@@ -100,11 +104,13 @@ async function addHudong(url: string, publisher: string, name: string): Promise<
   const { client, members } = await joinHudong(url, name);
   await waitForCamera(client, members, publisher);
   const offered = client.event('media.subscriberOffer', 10_000);
+  const subscribedAt = Date.now();
   await client.call('media.subscribe', { identifier: publisher, source: 'camera', size: 'big', codecs: ['VP8'] });
   const { data: offer } = await offered;
   const { sub, answer } = await answerOffer(name, offer.sdp);
   await client.call('media.subscriberAnswer', { connectionId: offer.connectionId, revision: offer.revision, sdp: answer });
   sub.close = () => (sub.pc.close(), client.close());
+  sub.subscribedAt = subscribedAt;
   Object.defineProperty(sub, 'ended', {
     get: () => {
       const ended = client.events.find((f) => f.event === 'media.subscriptionEnded');
@@ -197,6 +203,7 @@ async function handle(m: WorkerCommand): Promise<void> {
           mediaReceived: st?.received ?? 0,
           mediaSpan: st ? st.maxExt - st.baseExt + 1 : 0,
           ssrcs: s.ssrcs.size,
+          firstPacketMs: s.subscribedAt !== undefined && s.firstPacketAt !== undefined ? s.firstPacketAt - s.subscribedAt : null,
         };
       }),
     });
