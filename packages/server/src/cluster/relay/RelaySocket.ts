@@ -10,6 +10,13 @@ export interface RelayEndpoint {
 
 /** The leg id at the head of every relay datagram. */
 const HEAD_BYTES = 4;
+/**
+ * Socket buffers asked for (the kernel caps them at net.core.rmem_max / wmem_max): the relay socket
+ * is read by the event loop, which a node busy forwarding to many viewers gets to late, and one
+ * socket carries every leg of the node; the default (~208 KiB) holds about a second of a single
+ * 1.5 Mbps stream.
+ */
+const SOCKET_BUFFER_BYTES = 4 << 20;
 
 /**
  * The node's one UDP socket for media relayed between nodes: plain RTP and RTCP, each datagram
@@ -32,7 +39,7 @@ export class RelaySocket {
 
   /** Binds a socket on `address` (an ephemeral port). */
   static open(address: string, logger: Logger): Promise<RelaySocket> {
-    const socket = createSocket('udp4');
+    const socket = createSocket({ type: 'udp4', recvBufferSize: SOCKET_BUFFER_BYTES, sendBufferSize: SOCKET_BUFFER_BYTES });
     return new Promise((resolve, reject) => {
       socket.once('error', reject);
       socket.bind(0, address, () => {
