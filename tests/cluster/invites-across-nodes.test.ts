@@ -221,4 +221,29 @@ describe('invites across nodes: hudong serve --redis', () => {
       replaced: 'SESSION_REPLACED',
     });
   });
+
+  it("a node lost: its invitees are offline for the other node's inviters, its inviters gone for the other node's invitees", async () => {
+    const { inviter: n1, invitee: n2 } = across;
+    const lostWithin = 3 * 250 + 3000;
+    const a = await login(n1, 'lost-a');
+    const b = await login(n2, 'lost-b');
+    const sent = a.sendRequest('invite.send', { to: 'lost-b', roomId: 4800 });
+    await received(b);
+    await n2.kill();
+    const offline = await a.response(sent, lostWithin);
+    assert.equal(offline.ok ? 'ok' : offline.error.detail.code, 'INVITEE_OFFLINE');
+    assert.match(offline.ok ? '' : offline.error.detail.message, /^"lost-b" went offline before answering invite /);
+
+    await n2.start();
+    const c = await login(n1, 'lost-c');
+    const d = await login(n2, 'lost-d');
+    c.sendRequest('invite.send', { to: 'lost-d', roomId: 4801 });
+    const { inviteId } = await received(d);
+    await n1.kill();
+    const gone = { code: 10010, detail: { code: 'INVITER_GONE', message: `"lost-c" went away; invite ${inviteId} was withdrawn` } };
+    const { data } = await d.event('invite.cancelled', lostWithin);
+    assert.deepEqual(data, { inviteId, error: gone });
+    const late = await d.request('invite.accept', { inviteId });
+    assert.deepEqual(late.ok ? 'ok' : late.error, gone);
+  });
 });

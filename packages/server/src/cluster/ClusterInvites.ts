@@ -137,7 +137,10 @@ export class ClusterInvites {
   #deliver({ inviteId, from, to, roomId, expiresAt, timeoutMs }: ClusterMessageOf<'invite.deliver'>, owner: string): void {
     const session = this.#options.sessions.get(to);
     if (!session?.connected) throw inviteeOffline(to);
-    const received: Received = { owner, from, session, pending: true, timer: setTimeout(() => this.#finish(inviteId, received), timeoutMs) };
+    // The owner's expiry ends it (invite.end); this only stops a lost invite.end from keeping it pending,
+    // hence the margin: the owner's timer started earlier but may fire, and its message arrive, later.
+    const backstopMs = timeoutMs + this.#options.timeoutMs;
+    const received: Received = { owner, from, session, pending: true, timer: setTimeout(() => this.#finish(inviteId, received), backstopMs) };
     this.#received.set(inviteId, received);
     session.send('invite.received', { inviteId, from, roomId, expiresAt });
   }
