@@ -83,6 +83,7 @@ export class HudongServer {
     this.#sessions = new SessionRegistry(config.sessionGraceMs);
     this.#rooms = new RoomDirectory({ ...config, scheduler: FanOut.shared });
     const counts = () => ({ rooms: this.#rooms.roomCount, members: this.#rooms.memberCount });
+    this.#invites = new InviteManager(config.inviteTimeoutMs);
     const { redisUrl } = config;
     const cluster =
       redisUrl === undefined
@@ -92,12 +93,12 @@ export class HudongServer {
             logger: this.#logger,
             sessions: this.#sessions,
             rooms: this.#rooms,
+            invites: this.#invites,
             counts,
             media: () => this.#media,
           });
     this.#cluster = cluster;
     this.#store = cluster ? openClusterStore(config, cluster, this.#logger) : openStore(config);
-    this.#invites = new InviteManager(config.inviteTimeoutMs);
     this.#media = new MediaRouter({
       config,
       logger: this.#logger,
@@ -115,6 +116,7 @@ export class HudongServer {
       media: this.#media,
       clusterSessions: cluster?.sessions ?? null,
       clusterRooms: cluster?.rooms ?? null,
+      clusterInvites: cluster?.invites ?? null,
     };
     const metrics = new ServerMetrics({
       connections: () => this.#connections.size,

@@ -1,11 +1,13 @@
 import type { MediaSource } from '@hudong/protocol';
 import type { ServerConfig } from '../config.js';
 import { ServerError } from '../errors.js';
+import type { InviteManager } from '../invites/InviteManager.js';
 import type { Logger } from '../logger.js';
 import type { MediaRouter } from '../media/MediaRouter.js';
 import type { Publication } from '../media/Publication.js';
 import type { RoomDirectory } from '../rooms/RoomDirectory.js';
 import type { SessionRegistry } from '../session/SessionRegistry.js';
+import { ClusterInvites } from './ClusterInvites.js';
 import { ClusterKeys } from './ClusterKeys.js';
 import { ClusterRooms } from './ClusterRooms.js';
 import { ClusterSessions } from './ClusterSessions.js';
@@ -21,6 +23,8 @@ export interface ClusterOptions {
   sessions: SessionRegistry;
   /** The node's rooms: the replicas of the rooms that span nodes live there. */
   rooms: RoomDirectory;
+  /** The node's invites: those of its inviters, whose invitees may be on other nodes. */
+  invites: InviteManager;
   /** This node's load, written with each heartbeat. */
   counts(): { rooms: number; members: number };
   /** The node's media plane (made after the cluster): what the relay sends to other nodes and receives into. */
@@ -46,6 +50,7 @@ export class Cluster {
   readonly registry: NodeRegistry;
   readonly sessions: ClusterSessions;
   readonly rooms: ClusterRooms;
+  readonly invites: ClusterInvites;
   readonly #nodeId: string;
   readonly #options: ClusterOptions;
   #relay: MediaRelay | null = null;
@@ -53,7 +58,7 @@ export class Cluster {
   #started = false;
 
   constructor(options: ClusterOptions) {
-    const { config, logger, sessions, rooms, counts } = options;
+    const { config, logger, sessions, rooms, invites, counts } = options;
     this.#options = options;
     const { nodeId, storeTimeoutMs: timeoutMs } = config;
     this.#nodeId = nodeId;
@@ -71,6 +76,16 @@ export class Cluster {
     });
     this.sessions = new ClusterSessions({ link, keys, bus: this.bus, registry: this.registry, sessions, nodeId, logger, timeoutMs });
     this.rooms = new ClusterRooms({ link, keys, bus: this.bus, registry: this.registry, sessions, directory: rooms, config, nodeId, logger });
+    this.invites = new ClusterInvites({
+      bus: this.bus,
+      registry: this.registry,
+      sessions,
+      clusterSessions: this.sessions,
+      invites,
+      nodeId,
+      logger,
+      timeoutMs,
+    });
   }
 
   /** Connects to Redis; rejects with the URL in the message when it cannot be reached. */
@@ -85,6 +100,7 @@ export class Cluster {
     await this.registry.start();
     this.sessions.start();
     this.rooms.start();
+    this.invites.start();
     this.#relay = await this.#startRelay();
     this.#started = true;
   }
@@ -104,6 +120,7 @@ export class Cluster {
       this.#started = false;
       this.#relay?.close();
       this.#relay = null;
+      this.invites.close();
       await this.rooms.close();
       await this.sessions.close();
       await this.registry.stop();

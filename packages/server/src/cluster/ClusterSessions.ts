@@ -138,6 +138,16 @@ export class ClusterSessions {
     }
   }
 
+  /** The node holding `identifier`'s session, or null when it has none. Throws ServerError 10001 / 10004 when Redis fails. */
+  async holderOf(identifier: string): Promise<string | null> {
+    const { link, keys, timeoutMs } = this.#options;
+    try {
+      return parseHeldBy(await link.commands.get(keys.session(identifier)))?.nodeId ?? null;
+    } catch (err) {
+      throw redisStoreError(err, timeoutMs);
+    }
+  }
+
   /** Stops reacting to the cluster and lets the Redis work in flight finish. */
   async close(): Promise<void> {
     const { bus, sessions, registry, link } = this.#options;

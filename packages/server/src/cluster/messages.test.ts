@@ -40,3 +40,27 @@ test('a request and its reply parse, the reply with the wire error or null', () 
   const bad = parseEnvelope(JSON.stringify({ from: 'n2', message: { type: 'reply', requestId: 'n1:1', error: { code: 'x' } } }));
   assert.equal(bad.ok, false);
 });
+
+test('the invite messages parse; a deliver without its timeout or an answer without `accepted` does not', () => {
+  const messages = [
+    {
+      type: 'invite.deliver',
+      requestId: 'n1:2',
+      inviteId: 'i1',
+      from: 'alice',
+      to: 'bob',
+      roomId: 9,
+      expiresAt: 1_700_000_000_000,
+      timeoutMs: 30_000,
+    },
+    { type: 'invite.answer', requestId: 'n2:5', inviteId: 'i1', by: 'bob', accepted: true },
+    { type: 'invite.end', inviteId: 'i1', error: { code: 10004, detail: { code: 'INVITE_EXPIRED', message: 'expired' } } },
+    { type: 'invite.inviteeGone', inviteId: 'i1' },
+  ];
+  for (const message of messages)
+    assert.deepEqual(parseEnvelope(JSON.stringify({ from: 'n1', message })), { ok: true, envelope: { from: 'n1', message } });
+  const { timeoutMs: _, ...noTimeout } = messages[0]!;
+  const { accepted: __, ...noAnswer } = messages[1]!;
+  for (const message of [noTimeout, noAnswer])
+    assert.equal(parseEnvelope(JSON.stringify({ from: 'n1', message })).ok, false, JSON.stringify(message));
+});

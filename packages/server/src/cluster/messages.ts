@@ -40,6 +40,32 @@ export const clusterMessageSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('relay.close'), legId: z.number().int() }),
   /** Leg `legId`'s publication ended on the sender (unpublished, failed, its member left): `reason` for the logs. */
   z.object({ type: z.literal('relay.ended'), legId: z.number().int(), reason: z.string() }),
+  /**
+   * Invite `inviteId` (owned by the sender, the inviter's node) for `to`, whose session is on the receiver:
+   * the receiver sends it invite.received and replies once done (INVITEE_OFFLINE when that session is gone).
+   */
+  z.object({
+    type: z.literal('invite.deliver'),
+    requestId: z.string().min(1),
+    inviteId: z.string().min(1),
+    from: z.string().min(1),
+    to: z.string().min(1),
+    roomId: z.number().int(),
+    expiresAt: z.number(),
+    timeoutMs: z.number().int().min(1),
+  }),
+  /** `by` (on the sender) accepts or refuses invite `inviteId`, owned by the receiver: the reply is the answer to its request. */
+  z.object({
+    type: z.literal('invite.answer'),
+    requestId: z.string().min(1),
+    inviteId: z.string().min(1),
+    by: z.string().min(1),
+    accepted: z.boolean(),
+  }),
+  /** Invite `inviteId` expired or was withdrawn on the sender (its owner) before it was answered: its invitee gets invite.cancelled `error`. */
+  z.object({ type: z.literal('invite.end'), inviteId: z.string().min(1), error: WireError }),
+  /** The session invite `inviteId` was delivered to ended on the sender, before it answered: the owner withdraws it. */
+  z.object({ type: z.literal('invite.inviteeGone'), inviteId: z.string().min(1) }),
   /** The answer to a request (`requestId`): null, or the error the requester's client is to get; `result` what the request asked for. */
   z.object({ type: z.literal('reply'), requestId: z.string().min(1), error: WireError.nullable(), result: z.unknown().optional() }),
 ]);

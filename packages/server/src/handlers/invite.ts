@@ -1,14 +1,22 @@
 import { sessionOf, type Handler } from './types.js';
 
-/** Answered only when the invitee answers, or the invite expires or is withdrawn. */
-export const send: Handler<'invite.send'> = (ctx, { to, roomId, timeoutMs }) => {
-  const { sessions, invites } = ctx.services;
-  return invites.send(sessionOf(ctx), sessions.get(to), to, roomId, timeoutMs);
+/** Answered only when the invitee answers, or the invite expires or is withdrawn. An invitee on another node is found through Redis. */
+export const send: Handler<'invite.send'> = async (ctx, { to, roomId, timeoutMs }) => {
+  const { sessions, invites, clusterInvites } = ctx.services;
+  const from = sessionOf(ctx);
+  const invitee = sessions.get(to) ?? (await clusterInvites?.invitee(from, to));
+  return invites.send(from, invitee, to, roomId, timeoutMs);
 };
 
-export const accept: Handler<'invite.accept'> = (ctx, { inviteId }) => ctx.services.invites.accept(sessionOf(ctx), inviteId);
+/** An invite of another node's inviter is answered by that node (ClusterInvites), with the same rules. */
+export const accept: Handler<'invite.accept'> = (ctx, { inviteId }) => {
+  const { invites, clusterInvites } = ctx.services;
+  return clusterInvites?.receivedHere(inviteId) ? clusterInvites.accept(sessionOf(ctx), inviteId) : invites.accept(sessionOf(ctx), inviteId);
+};
 
-export const refuse: Handler<'invite.refuse'> = (ctx, { inviteId }) => {
-  ctx.services.invites.refuse(sessionOf(ctx), inviteId);
+export const refuse: Handler<'invite.refuse'> = async (ctx, { inviteId }) => {
+  const { invites, clusterInvites } = ctx.services;
+  if (clusterInvites?.receivedHere(inviteId)) await clusterInvites.refuse(sessionOf(ctx), inviteId);
+  else invites.refuse(sessionOf(ctx), inviteId);
   return {};
 };

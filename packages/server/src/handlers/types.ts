@@ -1,4 +1,5 @@
 import type { MethodName, ParsedParamsOf, ResultOf } from '@hudong/protocol';
+import type { ClusterInvites } from '../cluster/ClusterInvites.js';
 import type { ClusterRooms } from '../cluster/ClusterRooms.js';
 import type { ClusterSessions } from '../cluster/ClusterSessions.js';
 import type { ServerConfig } from '../config.js';
@@ -27,6 +28,8 @@ export interface Services {
   readonly clusterSessions: ClusterSessions | null;
   /** Rooms that span nodes; null on a single node (its rooms are `rooms`). */
   readonly clusterRooms: ClusterRooms | null;
+  /** Invites between nodes; null on a single node. */
+  readonly clusterInvites: ClusterInvites | null;
 }
 
 export interface RequestContext {

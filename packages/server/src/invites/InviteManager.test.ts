@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it, mock } from 'node:test';
-import type { WireError } from '@hudong/protocol';
+import type { ServerEventData, WireError } from '@hudong/protocol';
 import { ServerError } from '../errors.js';
 import { Session, type SessionTransport } from '../session/Session.js';
-import { InviteManager } from './InviteManager.js';
+import { InviteManager, type RemoteInvitee } from './InviteManager.js';
 
 /** What these tests read of the invite events (invite.received, invite.cancelled). */
 interface InviteEventData {
@@ -124,5 +124,70 @@ describe('InviteManager', () => {
     invites.refuse(bob.session, inviteId);
     mock.timers.tick(5 * 60_000);
     throwsWith(() => invites.accept(bob.session, inviteId), 10010, 'INVITE_NOT_FOUND');
+  });
+
+  describe('an invitee on another node (RemoteInvitee)', () => {
+    /** A RemoteInvitee recording what the invite manager asks of it; `delivery` settles its deliver(). */
+    function remote(identifier: string, delivery: Promise<void> = Promise.resolve()) {
+      const calls: { deliver: [ServerEventData<'invite.received'>, number][]; cancelled: [string, string][] } = { deliver: [], cancelled: [] };
+      const invitee: RemoteInvitee = {
+        identifier,
+        nodeId: 'n2',
+        deliver: (received, timeoutMs) => {
+          calls.deliver.push([received, timeoutMs]);
+          return delivery;
+        },
+        cancelled: (inviteId, error) => calls.cancelled.push([inviteId, error.detail.code]),
+      };
+      return { invitee, calls };
+    }
+
+    it('delivers through it, and takes its answer by identifier', async () => {
+      const carol = remote('carol');
+      const answer = invites.send(alice.session, carol.invitee, 'carol', 77, 5000);
+      const [received, timeoutMs] = carol.calls.deliver[0]!;
+      assert.deepEqual(received, { inviteId: received.inviteId, from: 'alice', roomId: 77, expiresAt: Date.now() + 5000 });
+      assert.equal(timeoutMs, 5000);
+      throwsWith(() => invites.accept({ identifier: 'dave' }, received.inviteId), 10003, 'INVITE_NOT_YOURS');
+      assert.deepEqual(invites.accept({ identifier: 'carol' }, received.inviteId), { from: 'alice', roomId: 77 });
+      assert.deepEqual(await answer, { inviteId: received.inviteId, accepted: true });
+      assert.deepEqual(carol.calls.cancelled, [], 'an answered invite is not cancelled');
+    });
+
+    it('a failed delivery fails the send with its error; a late answer gets INVITE_NOT_FOUND', async () => {
+      const carol = remote('carol', Promise.reject(new ServerError('INVITEE_OFFLINE', '"carol" is not logged in')));
+      const answer = invites.send(alice.session, carol.invitee, 'carol', 1);
+      await rejectsWith(answer, 'INVITEE_OFFLINE');
+      const { inviteId } = carol.calls.deliver[0]![0];
+      throwsWith(() => invites.accept({ identifier: 'carol' }, inviteId), 10010, 'INVITE_NOT_FOUND');
+    });
+
+    it('expiry and the inviter leaving are told to it; pending is checked by identifier, either way', async () => {
+      const carol = remote('carol');
+      const expiring = invites.send(alice.session, carol.invitee, 'carol', 1, 5000);
+      throwsWith(() => invites.send(alice.session, remote('carol').invitee, 'carol', 2), 10008, 'INVITE_PENDING');
+      const carolHere = session('carol');
+      throwsWith(() => invites.send(carolHere.session, alice.session, 'alice', 2), 10008, 'INVITE_PENDING');
+      mock.timers.tick(5000);
+      await rejectsWith(expiring, 'INVITE_EXPIRED');
+      const leaving = invites.send(alice.session, carol.invitee, 'carol', 1);
+      invites.inviterGone(alice.session);
+      await rejectsWith(leaving, 'INVITER_GONE');
+      assert.deepEqual(
+        carol.calls.cancelled.map(([, code]) => code),
+        ['INVITE_EXPIRED', 'INVITER_GONE'],
+      );
+    });
+
+    it('inviteeGone(match) withdraws only the matching remote invites: INVITEE_OFFLINE', async () => {
+      const carol = remote('carol');
+      const toCarol = invites.send(alice.session, carol.invitee, 'carol', 1);
+      const toBob = invites.send(alice.session, bob.session, 'bob', 1);
+      invites.inviteeGone((_, to) => to.nodeId === 'n3');
+      invites.inviteeGone((_, to) => to.nodeId === 'n2');
+      await rejectsWith(toCarol, 'INVITEE_OFFLINE');
+      invites.refuse(bob.session, received()[0]!.inviteId);
+      assert.equal((await toBob).accepted, false, 'a local invitee is not matched');
+    });
   });
 });

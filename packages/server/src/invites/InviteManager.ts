@@ -1,13 +1,29 @@
 import { randomBytes } from 'node:crypto';
+import type { ServerEventData } from '@hudong/protocol';
 import { ServerError } from '../errors.js';
-import type { Session } from '../session/Session.js';
+import { Session } from '../session/Session.js';
+
+/**
+ * An invitee whose session is on another node of the cluster (cluster/ClusterInvites.ts): the invite
+ * stays here, on the inviter's node; these carry its events there.
+ */
+export interface RemoteInvitee {
+  readonly identifier: string;
+  readonly nodeId: string;
+  /** Hands invite.received to that node; rejects with INVITEE_OFFLINE when the session is gone there. */
+  deliver(received: ServerEventData<'invite.received'>, timeoutMs: number): Promise<void>;
+  /** The invite expired or was withdrawn before it was answered: that node sends invite.cancelled. */
+  cancelled(inviteId: string, error: ServerError): void;
+}
+
+export type Invitee = Session | RemoteInvitee;
 
 type InviteState = 'pending' | 'accepted' | 'refused' | 'expired' | 'cancelled';
 
 interface Invite {
   readonly id: string;
   readonly from: Session;
-  readonly to: Session;
+  readonly to: Invitee;
   readonly roomId: number;
   state: InviteState;
   /** What a late accept/refuse of a cancelled invite is answered with. */
@@ -22,7 +38,12 @@ interface Invite {
  * Finished invites are kept this long so that a late accept/refuse gets INVITE_ANSWERED or
  * INVITE_EXPIRED rather than a puzzling INVITE_NOT_FOUND.
  */
-const FINISHED_RETENTION_MS = 5 * 60_000;
+export const FINISHED_RETENTION_MS = 5 * 60_000;
+
+/** INVITE_PENDING: one pending invite at a time between two identifiers, either way (also checked by ClusterInvites). */
+export function pendingError(inviteId: string, from: string, to: string): ServerError {
+  return new ServerError('INVITE_PENDING', `invite ${inviteId} between "${from}" and "${to}" is still pending`);
+}
 
 /** Demo invites (AVSDK's invite module): one pending request per inviter→invitee, answered by the invitee. */
 export class InviteManager {
@@ -34,26 +55,22 @@ export class InviteManager {
   }
 
   /**
-   * Sends an invite to `to` (the invitee's current session, if any). Settles when the invitee answers
-   * (`accepted`), or fails with INVITE_EXPIRED, INVITEE_OFFLINE or INVITER_GONE.
+   * Sends an invite to `to` (the invitee's current session, here or on another node, if any). Settles when
+   * the invitee answers (`accepted`), or fails with INVITE_EXPIRED, INVITEE_OFFLINE or INVITER_GONE.
    */
   send(
     from: Session,
-    to: Session | undefined,
+    to: Invitee | undefined,
     toIdentifier: string,
     roomId: number,
     timeoutMs = this.#defaultTimeoutMs,
   ): Promise<{ inviteId: string; accepted: boolean }> {
-    if (!to || !to.connected) throw new ServerError('INVITEE_OFFLINE', `"${toIdentifier}" is not logged in`);
+    if (!to || (to instanceof Session && !to.connected)) throw inviteeOffline(toIdentifier);
     if (to === from) throw new ServerError('INVITE_SELF', 'cannot invite oneself');
-    for (const other of this.#invites.values()) {
-      if (other.state === 'pending' && ((other.from === from && other.to === to) || (other.from === to && other.to === from))) {
-        throw new ServerError(
-          'INVITE_PENDING',
-          `invite ${other.id} between "${other.from.identifier}" and "${other.to.identifier}" is still pending`,
-        );
-      }
-    }
+    // By identifier: an invitee on another node is not a Session, and an identifier has one session.
+    const between = (i: Invite, a: string, b: string) => i.from.identifier === a && i.to.identifier === b;
+    const [other] = this.#pending((i) => between(i, from.identifier, to.identifier) || between(i, to.identifier, from.identifier));
+    if (other) throw pendingError(other.id, other.from.identifier, other.to.identifier);
     const id = randomBytes(9).toString('base64url');
     return new Promise((resolve, reject) => {
       const invite: Invite = {
@@ -67,18 +84,26 @@ export class InviteManager {
         reject,
       };
       this.#invites.set(id, invite);
-      to.send('invite.received', { inviteId: id, from: from.identifier, roomId, expiresAt: Date.now() + timeoutMs });
+      const received = { inviteId: id, from: from.identifier, roomId, expiresAt: Date.now() + timeoutMs };
+      if (to instanceof Session) {
+        to.send('invite.received', received);
+      } else {
+        to.deliver(received, timeoutMs).catch((err: unknown) => {
+          if (invite.state === 'pending') this.#cancel(invite, ServerError.from(err), withdrawn(invite));
+        });
+      }
     });
   }
 
-  accept(by: Session, inviteId: string): { from: string; roomId: number } {
+  /** `by`: the session answering here, or the identifier another node answers for (ClusterInvites). */
+  accept(by: { readonly identifier: string }, inviteId: string): { from: string; roomId: number } {
     const invite = this.#answerable(by, inviteId);
     this.#finish(invite, 'accepted');
     invite.resolve(true);
     return { from: invite.from.identifier, roomId: invite.roomId };
   }
 
-  refuse(by: Session, inviteId: string): void {
+  refuse(by: { readonly identifier: string }, inviteId: string): void {
     const invite = this.#answerable(by, inviteId);
     this.#finish(invite, 'refused');
     invite.resolve(false);
@@ -87,19 +112,23 @@ export class InviteManager {
   /** The inviter's connection or session is gone: withdraw its invites, telling the invitees. */
   inviterGone(session: Session): void {
     for (const invite of this.#pending((i) => i.from === session)) {
-      const error = new ServerError('INVITER_GONE', `"${session.identifier}" went away; invite ${invite.id} was withdrawn`);
+      const error = inviterGone(session.identifier, invite.id);
       this.#cancel(invite, error, error);
-      invite.to.send('invite.cancelled', { inviteId: invite.id, error: error.toWire() });
+      tellCancelled(invite, error);
     }
   }
 
-  /** The invitee's session ended: its pending invites cannot be answered any more. */
-  inviteeGone(session: Session): void {
-    for (const invite of this.#pending((i) => i.to === session)) {
+  /**
+   * The invitee's session ended: its pending invites cannot be answered any more. `gone`: its session
+   * here, or which invitees of other nodes went away (their node said so, or was lost).
+   */
+  inviteeGone(gone: Session | ((inviteId: string, to: RemoteInvitee) => boolean)): void {
+    const match = gone instanceof Session ? (i: Invite) => i.to === gone : (i: Invite) => !(i.to instanceof Session) && gone(i.id, i.to);
+    for (const invite of this.#pending(match)) {
       this.#cancel(
         invite,
-        new ServerError('INVITEE_OFFLINE', `"${session.identifier}" went offline before answering invite ${invite.id}`),
-        new ServerError('INVITE_NOT_FOUND', `invite ${invite.id} was withdrawn when the session it was sent to ended`),
+        new ServerError('INVITEE_OFFLINE', `"${invite.to.identifier}" went offline before answering invite ${invite.id}`),
+        withdrawn(invite),
       );
     }
   }
@@ -110,7 +139,7 @@ export class InviteManager {
     this.#invites.clear();
   }
 
-  #answerable(by: Session, inviteId: string): Invite {
+  #answerable(by: { readonly identifier: string }, inviteId: string): Invite {
     const invite = this.#invites.get(inviteId);
     if (!invite) throw new ServerError('INVITE_NOT_FOUND', `no invite ${inviteId}`);
     if (invite.to.identifier !== by.identifier) throw new ServerError('INVITE_NOT_YOURS', `invite ${inviteId} is addressed to someone else`);
@@ -131,7 +160,7 @@ export class InviteManager {
     const error = new ServerError('INVITE_EXPIRED', `"${invite.to.identifier}" did not answer invite ${invite.id} within ${timeoutMs} ms`);
     this.#finish(invite, 'expired');
     invite.reject(error);
-    invite.to.send('invite.cancelled', { inviteId: invite.id, error: error.toWire() });
+    tellCancelled(invite, error);
   }
 
   #cancel(invite: Invite, toInviter: ServerError, lateAnswer: ServerError): void {
@@ -149,4 +178,23 @@ export class InviteManager {
   #pending(match: (invite: Invite) => boolean): Invite[] {
     return [...this.#invites.values()].filter((i) => i.state === 'pending' && match(i));
   }
+}
+
+/** INVITEE_OFFLINE for an invitee with no session (here, or on the node Redis names: ClusterInvites). */
+export function inviteeOffline(identifier: string): ServerError {
+  return new ServerError('INVITEE_OFFLINE', `"${identifier}" is not logged in`);
+}
+
+/** INVITER_GONE: the inviter's session went away (here, or its node was lost: ClusterInvites). */
+export function inviterGone(identifier: string, inviteId: string): ServerError {
+  return new ServerError('INVITER_GONE', `"${identifier}" went away; invite ${inviteId} was withdrawn`);
+}
+
+function withdrawn(invite: Invite): ServerError {
+  return new ServerError('INVITE_NOT_FOUND', `invite ${invite.id} was withdrawn when the session it was sent to ended`);
+}
+
+function tellCancelled(invite: Invite, error: ServerError): void {
+  if (invite.to instanceof Session) invite.to.send('invite.cancelled', { inviteId: invite.id, error: error.toWire() });
+  else invite.to.cancelled(invite.id, error);
 }
