@@ -4,30 +4,22 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { uniqueId, uniqueRoomId } from '../helpers/clients.js';
-import { RedisProcess } from '../helpers/redis.js';
-import { ServerProcess } from '../helpers/server.js';
+import { startCluster, type TestCluster } from '../helpers/cluster.js';
+import type { ServerProcess } from '../helpers/server.js';
 import { waitUntil } from '../helpers/wait-until.js';
 import { Browser, closeAll, screenshot, waitForPlayingVideo } from './helpers/browser.js';
 import { byTestId, DEMO_INDEX, demoPage, enter, stageVideo } from './helpers/demo.js';
 import { existsSync } from 'node:fs';
 
-const redis = new RedisProcess();
-const nodes: ServerProcess[] = [];
+let cluster: TestCluster | undefined;
 before(async () => {
   if (!existsSync(DEMO_INDEX)) throw new Error(`the demo is not built: ${DEMO_INDEX} is missing`);
-  await redis.start();
-  for (const id of ['n1', 'n2', 'n3']) {
-    nodes.push(new ServerProcess({ redisUrl: redis.url, nodeId: id, extraArgs: ['--dev'], config: { clusterHeartbeatMs: 250 } }));
-  }
-  await Promise.all(nodes.map((n) => n.start()));
+  cluster = await startCluster(3, { extraArgs: ['--dev'] });
 });
-after(async () => {
-  await Promise.all(nodes.map((n) => n.stop()));
-  await redis.stop();
-});
+after(() => cluster?.stop());
 
 test("a host page on node 1 and an audience page on node 3: the audience stage plays the host's camera", async () => {
-  const [n1, , n3] = nodes as [ServerProcess, ServerProcess, ServerProcess];
+  const [n1, , n3] = cluster!.nodes as [ServerProcess, ServerProcess, ServerProcess];
   const roomId = uniqueRoomId();
   const hostId = uniqueId('cl-host');
   const audienceId = uniqueId('cl-aud');

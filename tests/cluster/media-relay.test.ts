@@ -6,25 +6,21 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { EndpointEvent, type AVError, type AVView } from '@hudong/sdk';
 import { dispose, startedContext, uniqueId, uniqueRoomId } from '../helpers/clients.js';
-import { endpointEvent, FrameCounter } from '../helpers/media.js';
-import { RedisProcess } from '../helpers/redis.js';
-import { ServerProcess } from '../helpers/server.js';
+import { endpointEvent, FrameCounter, metric } from '../helpers/media.js';
+import { startCluster, type TestCluster } from '../helpers/cluster.js';
+import type { ServerProcess } from '../helpers/server.js';
 import { waitUntil } from '../helpers/wait-until.js';
 
 describe('media relay between nodes', () => {
-  const redis = new RedisProcess();
+  let cluster: TestCluster;
   let n1: ServerProcess;
   let n2: ServerProcess;
 
   before(async () => {
-    await redis.start();
-    const node = (nodeId: string) => new ServerProcess({ redisUrl: redis.url, nodeId, config: { clusterHeartbeatMs: 250 } });
-    [n1, n2] = await Promise.all([node('n1').start(), node('n2').start()]);
+    cluster = await startCluster(2);
+    [n1, n2] = cluster.nodes as [ServerProcess, ServerProcess];
   });
-  after(async () => {
-    await Promise.all([n1.stop(), n2.stop()]);
-    await redis.stop();
-  });
+  after(() => cluster.stop());
 
   it('two viewers on node 2 decode the camera of a host on node 1 over one relay leg; its end reaches them', async () => {
     const roomId = uniqueRoomId();
@@ -64,6 +60,43 @@ describe('media relay between nodes', () => {
     } finally {
       for (const c of counters) c.stop();
       await dispose(host, ...viewers);
+    }
+  });
+});
+
+describe('media relay between nodes, with loss on the way', () => {
+  let cluster: TestCluster;
+  before(async () => {
+    // Node 1 drops a fifth of first transmissions to its views, the relay leg's among them.
+    cluster = await startCluster(2, { config: { testDropRate: 0.2 } });
+  });
+  after(() => cluster.stop());
+
+  it('the copy on node 2 NACKs what the leg lost, node 1 resends it, and the viewer decodes', async () => {
+    const [n1, n2] = cluster.nodes as [ServerProcess, ServerProcess];
+    const roomId = uniqueRoomId();
+    const hostId = uniqueId('host');
+    const host = await startedContext(n1.wsUrl, hostId);
+    const viewer = await startedContext(n2.wsUrl, uniqueId('viewer'));
+    let frames: FrameCounter | undefined;
+    try {
+      await host.devices.enableCamera(true);
+      await host.enterRoom({ roomId, roomType: 'multi', createRoom: true });
+      const room = await viewer.enterRoom({ roomId, roomType: 'multi', createRoom: false });
+      await endpointEvent(room, hostId, EndpointEvent.HAS_CAMERA_VIDEO, () => !!room.endpoints.get(hostId)?.hasCameraVideo);
+      const [view] = await room.requestViewList([{ identifier: hostId, srcType: 'camera', size: 'big' }]);
+      frames = new FrameCounter(view!.track as MediaStreamTrack);
+      await frames.waitFor(90, 20_000);
+      const dropped = await metric(n1.httpUrl, 'hudong_rtp_dropped_by_test_total');
+      const nacked = await metric(n2.httpUrl, 'hudong_nack_sent_total');
+      const resent = await metric(n1.httpUrl, 'hudong_rtp_retransmitted_total');
+      console.log(`leg: ${dropped} dropped on node 1, ${nacked} NACKs from node 2's copy, ${resent} resent by node 1`);
+      assert.ok(dropped > 0, 'node 1 dropped packets of the leg');
+      assert.ok(nacked > 0, "node 2's copy asked for them");
+      assert.ok(resent > 0, 'node 1 resent them');
+    } finally {
+      frames?.stop();
+      await dispose(host, viewer);
     }
   });
 });

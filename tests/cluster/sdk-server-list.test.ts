@@ -6,24 +6,20 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { AVError } from '@hudong/sdk';
 import { dispose, startedContext, uniqueId, uniqueRoomId } from '../helpers/clients.js';
-import { RedisProcess } from '../helpers/redis.js';
-import { ServerProcess } from '../helpers/server.js';
+import { startCluster, type TestCluster } from '../helpers/cluster.js';
+import type { ServerProcess } from '../helpers/server.js';
 import { waitUntil } from '../helpers/wait-until.js';
 
 describe('SDK with a list of cluster nodes', () => {
-  const redis = new RedisProcess();
+  let cluster: TestCluster;
   let n1: ServerProcess;
   let n2: ServerProcess;
 
   before(async () => {
-    await redis.start();
-    const node = (nodeId: string) => new ServerProcess({ redisUrl: redis.url, nodeId, config: { clusterHeartbeatMs: 250 } });
-    [n1, n2] = await Promise.all([node('n1').start(), node('n2').start()]);
+    cluster = await startCluster(2);
+    [n1, n2] = cluster.nodes as [ServerProcess, ServerProcess];
   });
-  after(async () => {
-    await Promise.all([n1.stop(), n2.stop()]);
-    await redis.stop();
-  });
+  after(() => cluster.stop());
 
   it('starts on the first node that answers, skipping one that is down', async () => {
     const identifier = uniqueId('skip');

@@ -7,25 +7,21 @@ import { after, before, describe, it } from 'node:test';
 import { EndpointEvent, type AVRoom } from '@hudong/sdk';
 import { dispose, nextEvent, startedContext, uniqueId, uniqueRoomId } from '../helpers/clients.js';
 import { endpointEvent, FrameCounter } from '../helpers/media.js';
-import { RedisProcess } from '../helpers/redis.js';
-import { ServerProcess } from '../helpers/server.js';
+import { startCluster, type TestCluster } from '../helpers/cluster.js';
+import type { ServerProcess } from '../helpers/server.js';
 import { waitUntil } from '../helpers/wait-until.js';
 
 describe('three nodes, one room of Node SDK members', () => {
-  const redis = new RedisProcess();
+  let cluster: TestCluster;
   let n1: ServerProcess;
   let n2: ServerProcess;
   let n3: ServerProcess;
 
   before(async () => {
-    await redis.start();
-    const node = (nodeId: string) => new ServerProcess({ redisUrl: redis.url, nodeId, config: { clusterHeartbeatMs: 250 } });
-    [n1, n2, n3] = await Promise.all([node('n1').start(), node('n2').start(), node('n3').start()]);
+    cluster = await startCluster(3);
+    [n1, n2, n3] = cluster.nodes as [ServerProcess, ServerProcess, ServerProcess];
   });
-  after(async () => {
-    await Promise.all([n1.stop(), n2.stop(), n3.stop()]);
-    await redis.stop();
-  });
+  after(() => cluster.stop());
 
   it('meet, view across nodes, and survive the loss of a viewer’s node', async () => {
     const roomId = uniqueRoomId();
@@ -69,11 +65,12 @@ describe('three nodes, one room of Node SDK members', () => {
       let hostLost = false;
       hostRoom.on('disconnected', () => (hostLost = true));
 
+      const oldTrack = movingView!.track;
       const killedAt = Date.now();
       await n2.kill();
       await waitUntil('the moving viewer is connected again', () => moving.connectionState === 'connected' && movingRoom.state === 'entered', 10_000);
-      // The view's track is the re-opened transport's (AVView.track), whether or not it is a new object.
-      const track = movingRoom.views[0]!.track;
+      // AVView.track becomes the re-opened transport's once the view is open again (the same AVView object).
+      const track = await waitUntil('its view is open again', () => (movingView!.track !== oldTrack ? movingView!.track : null), 5_000, 20);
       const again = new FrameCounter(track as MediaStreamTrack);
       counters.push(again);
       await again.waitFor(1, Math.max(1, killedAt + 5_000 - Date.now()));

@@ -154,6 +154,7 @@ export class Cluster {
       logger,
       stats: () => media().stats,
       timeoutMs: config.mediaConnectTimeoutMs,
+      dropRate: config.testDropRate,
       local,
     });
   }

@@ -44,6 +44,8 @@ export interface MediaRelayOptions {
   stats: () => MediaStats;
   /** A request to another node, and a relayed copy's connection, give up after this long. */
   timeoutMs: number;
+  /** The test hook `testDropRate`: that fraction of a leg's first transmissions is dropped, as toward a viewer (docs/media.md). */
+  dropRate: number;
   /** The live publication of `identifier` (a member of this node in room `roomId`) for `source`; throws 10010 when there is none. */
   local(roomId: number, identifier: string, source: MediaSource): Publication;
 }
@@ -199,7 +201,7 @@ export class MediaRelay implements RemoteMedia {
 
   /** The publisher's side: a view of the local publication, sent to the asking node. */
   async #open(message: ClusterMessageOf<'relay.open'>, from: string): Promise<RelayOpened> {
-    const { local, stats, timeoutMs, logger } = this.#options;
+    const { local, stats, timeoutMs, dropRate, logger } = this.#options;
     const { legId, roomId, identifier, source, size, endpoint } = message;
     if (this.#outgoing.has(legId) || this.#incomingByLeg.has(legId)) throw new ServerError('INTERNAL', `relay leg ${legId} is taken`);
     const publication = local(roomId, identifier, source);
@@ -211,7 +213,7 @@ export class MediaRelay implements RemoteMedia {
       downlink: leg,
       cname: `relay-${identifier}-${source}`,
       stats: stats(),
-      dropRate: 0,
+      dropRate,
       connectTimeoutMs: timeoutMs,
       logger: logger.child({ relaying: identifier, source, size, to: from, legId }),
     });
