@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { EndpointEvent, type AVError, type AVView } from '@hudong/sdk';
 import { dispose, startedContext, uniqueId, uniqueRoomId } from '../helpers/clients.js';
-import { endpointEvent, FrameCounter, metric } from '../helpers/media.js';
+import { endpointEvent, FrameCounter, hostAndViewer, metric } from '../helpers/media.js';
 import { startCluster, type TestCluster } from '../helpers/cluster.js';
 import type { ServerProcess } from '../helpers/server.js';
 import { waitUntil } from '../helpers/wait-until.js';
@@ -74,17 +74,10 @@ describe('media relay between nodes, with loss on the way', () => {
 
   it('the copy on node 2 NACKs what the leg lost, node 1 resends it, and the viewer decodes', async () => {
     const [n1, n2] = cluster.nodes as [ServerProcess, ServerProcess];
-    const roomId = uniqueRoomId();
-    const hostId = uniqueId('host');
-    const host = await startedContext(n1.wsUrl, hostId);
-    const viewer = await startedContext(n2.wsUrl, uniqueId('viewer'));
+    const { host, viewer, hostId, viewerRoom } = await hostAndViewer(n1.wsUrl, { camera: true, viewerUrl: n2.wsUrl });
     let frames: FrameCounter | undefined;
     try {
-      await host.devices.enableCamera(true);
-      await host.enterRoom({ roomId, roomType: 'multi', createRoom: true });
-      const room = await viewer.enterRoom({ roomId, roomType: 'multi', createRoom: false });
-      await endpointEvent(room, hostId, EndpointEvent.HAS_CAMERA_VIDEO, () => !!room.endpoints.get(hostId)?.hasCameraVideo);
-      const [view] = await room.requestViewList([{ identifier: hostId, srcType: 'camera', size: 'big' }]);
+      const [view] = await viewerRoom.requestViewList([{ identifier: hostId, srcType: 'camera', size: 'big' }]);
       frames = new FrameCounter(view!.track as MediaStreamTrack);
       await frames.waitFor(90, 20_000);
       const dropped = await metric(n1.httpUrl, 'hudong_rtp_dropped_by_test_total');

@@ -108,13 +108,17 @@ export interface HostAndViewer {
 
 /**
  * A host and a viewer in a fresh room. With `camera`, the host's camera is on before it enters and
- * the viewer has seen HAS_CAMERA_VIDEO when this resolves.
+ * the viewer has seen HAS_CAMERA_VIDEO when this resolves. `viewerUrl`: the viewer's node, when it
+ * is not the host's (a cluster).
  */
-export async function hostAndViewer(serverUrl: string, opts: { camera?: boolean; viewerAuthBits?: number } = {}): Promise<HostAndViewer> {
+export async function hostAndViewer(
+  serverUrl: string,
+  opts: { camera?: boolean; viewerAuthBits?: number; viewerUrl?: string } = {},
+): Promise<HostAndViewer> {
   const roomId = uniqueRoomId();
   const hostId = uniqueId('host');
   const host = await startedContext(serverUrl, hostId);
-  const viewer = await startedContext(serverUrl, uniqueId('viewer'));
+  const viewer = await startedContext(opts.viewerUrl ?? serverUrl, uniqueId('viewer'));
   if (opts.camera) await host.devices.enableCamera(true);
   const hostRoom = await host.enterRoom({ roomId, roomType: 'multi', createRoom: true });
   const viewerRoom = await viewer.enterRoom({

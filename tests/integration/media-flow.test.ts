@@ -81,17 +81,10 @@ test('screen share and microphone: the viewer decodes 1280x720 screen frames and
 
 test('with 5 % of forwarded packets dropped, NACK retransmissions keep the video decoding', async () => {
   const lossy = await new ServerProcess({ config: { testDropRate: 0.05 } }).start();
-  const roomId = uniqueRoomId();
-  const hostId = uniqueId('host');
-  const host = await startedContext(lossy.wsUrl, hostId);
-  const viewer = await startedContext(lossy.wsUrl, uniqueId('viewer'));
+  const { host, viewer, hostId, viewerRoom } = await hostAndViewer(lossy.wsUrl, { camera: true });
   let frames: FrameCounter | undefined;
   try {
-    await host.devices.enableCamera(true);
-    await host.enterRoom({ roomId, roomType: 'multi', createRoom: true });
-    const room = await viewer.enterRoom({ roomId, roomType: 'multi', createRoom: false });
-    await endpointEvent(room, hostId, EndpointEvent.HAS_CAMERA_VIDEO, () => !!room.endpoints.get(hostId)?.hasCameraVideo);
-    const [view] = await room.requestViewList([{ identifier: hostId, srcType: 'camera', size: 'big' }]);
+    const [view] = await viewerRoom.requestViewList([{ identifier: hostId, srcType: 'camera', size: 'big' }]);
     frames = new FrameCounter(view!.track as MediaStreamTrack);
     await frames.waitFor(10, 10_000);
     const before = frames.count;

@@ -121,11 +121,10 @@ export class MediaRelay implements RemoteMedia {
     let legId: number;
     do legId = randomInt(1, 0xffffffff);
     while (this.#incomingByLeg.has(legId) || this.#outgoing.has(legId));
-    const incoming: Incoming = { legId, node, key, publication: Promise.resolve(null as never), idleSince: undefined };
-    incoming.publication = this.#receive(incoming, publisher, source, size);
+    const incoming: Incoming = { legId, node, key, publication: this.#receive(legId, node, publisher, source, size), idleSince: undefined };
     this.#incoming.set(key, incoming);
     this.#incomingByLeg.set(legId, incoming);
-    incoming.publication.catch(() => this.#forget(incoming));
+    incoming.publication.catch(() => this.#forget(legId));
     return incoming.publication;
   }
 
@@ -145,9 +144,8 @@ export class MediaRelay implements RemoteMedia {
   }
 
   /** The viewers' side: asks the publisher's node for a leg, then receives it into a Publication. */
-  async #receive(incoming: Incoming, publisher: Member, source: MediaSource, size: ViewSize): Promise<Publication> {
+  async #receive(legId: number, node: string, publisher: Member, source: MediaSource, size: ViewSize): Promise<Publication> {
     const { bus, timeoutMs, logger, stats } = this.#options;
-    const { legId, node } = incoming;
     // Attached before asking: the origin starts sending (a replayed keyframe) as it answers.
     const track = new RelayTrack(legId, undefined, this.#socket);
     let opened: RelayOpened;
@@ -189,7 +187,7 @@ export class MediaRelay implements RemoteMedia {
     });
     publication.on('close', (reason) => {
       track.close();
-      this.#forget(incoming);
+      this.#forget(legId);
       // Ended here (idle, member left, node closing): the origin stops sending.
       if (reason !== 'relay ended') void bus.send(node, { type: 'relay.close', legId }).catch(() => {});
       logger.info({ legId, from: node, identifier: publisher.identifier, source, size, reason }, 'relay leg closed');
@@ -284,8 +282,11 @@ export class MediaRelay implements RemoteMedia {
     }
   }
 
-  #forget(incoming: Incoming): void {
+  /** Leg `legId`'s copy is gone (closed, or never made): a later view opens a new leg. */
+  #forget(legId: number): void {
+    const incoming = this.#incomingByLeg.get(legId);
+    if (!incoming) return;
+    this.#incomingByLeg.delete(legId);
     if (this.#incoming.get(incoming.key) === incoming) this.#incoming.delete(incoming.key);
-    if (this.#incomingByLeg.get(incoming.legId) === incoming) this.#incomingByLeg.delete(incoming.legId);
   }
 }
