@@ -48,6 +48,9 @@ export class ClusterRooms implements RoomEntrance {
   readonly #onUp = () => {
     for (const replica of this.#replicas.values()) void replica.resync('redis came back');
   };
+  readonly #onRegisteredAgain = () => {
+    for (const replica of this.#replicas.values()) this.#track(replica.restore('this node registered again'));
+  };
 
   constructor(options: ClusterRoomsOptions) {
     this.#options = { ...options };
@@ -65,6 +68,7 @@ export class ClusterRooms implements RoomEntrance {
     const { bus, registry, link } = this.#options;
     bus.answer('member.message', (message) => this.#deliver(message));
     registry.on('nodeLost', this.#onNodeLost);
+    registry.on('registeredAgain', this.#onRegisteredAgain);
     link.on('up', this.#onUp);
   }
 
@@ -108,6 +112,7 @@ export class ClusterRooms implements RoomEntrance {
   async close(): Promise<void> {
     const { registry, link } = this.#options;
     registry.off('nodeLost', this.#onNodeLost);
+    registry.off('registeredAgain', this.#onRegisteredAgain);
     link.off('up', this.#onUp);
     while (this.#pending.size > 0) await Promise.all([...this.#pending]);
   }

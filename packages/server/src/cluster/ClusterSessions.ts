@@ -110,6 +110,8 @@ export class ClusterSessions {
     bus.on('session.replace', this.#onReplace);
     sessions.on('ended', this.#onEnded);
     registry.on('nodeLost', this.#onNodeLost);
+    // Also when the others took this node for lost (silent for 3 heartbeats) and forgot its sessions.
+    registry.on('registeredAgain', this.#onUp);
     link.on('up', this.#onUp);
   }
 
@@ -154,6 +156,7 @@ export class ClusterSessions {
     bus.off('session.replace', this.#onReplace);
     sessions.off('ended', this.#onEnded);
     registry.off('nodeLost', this.#onNodeLost);
+    registry.off('registeredAgain', this.#onUp);
     link.off('up', this.#onUp);
     while (this.#pending.size > 0) await Promise.all([...this.#pending]);
   }

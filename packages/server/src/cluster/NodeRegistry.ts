@@ -52,6 +52,11 @@ export interface NodeRegistryEvents {
   nodeJoined: [nodeId: string];
   /** A node seen live stopped heartbeating for 3 intervals: fired once per loss, on every surviving node. */
   nodeLost: [nodeId: string];
+  /**
+   * This node's registration was gone and is written again: Redis lost its data, or this node was
+   * silent for 3 intervals and the others took it for lost. What it holds must be written back.
+   */
+  registeredAgain: [];
 }
 
 /**
@@ -152,6 +157,7 @@ export class NodeRegistry extends SafeEmitter<NodeRegistryEvents> {
       // may have been declared lost by the others). Either way the others re-register too.
       logger.warn({ nodeId }, 'node registration was gone from Redis; registered again');
       this.#settle();
+      this.safeEmit('registeredAgain');
     }
     this.#see(answer[1], false);
   }

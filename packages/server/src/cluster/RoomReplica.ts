@@ -89,6 +89,8 @@ export class RoomReplica implements RoomReplicator {
   readonly #held: RoomChange[] = [];
   #dropped = false;
   #resyncing: Promise<void> | null = null;
+  #restoring: Promise<void> | null = null;
+  #restoreAgain = false;
   /** Settles when the first enter built the replica (true) or failed, dropping it (false). */
   readonly built: Promise<boolean>;
   #settleBuilt!: (ok: boolean) => void;
@@ -102,9 +104,45 @@ export class RoomReplica implements RoomReplicator {
     return this.#room;
   }
 
-  /** The entrySeq of each local member (for writing them to Redis again). */
-  localEntries(): [Member, number][] {
-    return [...this.#local].map((m) => [m, this.#entrySeqs.get(m)!]);
+  /**
+   * Writes this node's members back to Redis where it lost them (it restarted without its data, or
+   * the other nodes took this one for lost), then re-reads the room: the other nodes see them enter again.
+   */
+  restore(reason: string): Promise<void> {
+    // One at a time; asked again meanwhile (more of its members taken out), it runs once more after.
+    if (this.#restoring) {
+      this.#restoreAgain = true;
+      return this.#restoring;
+    }
+    this.#restoring = (async () => {
+      do {
+        this.#restoreAgain = false;
+        await this.#restoreOnce(reason);
+      } while (this.#restoreAgain);
+    })().finally(() => (this.#restoring = null));
+    return this.#restoring;
+  }
+
+  async #restoreOnce(reason: string): Promise<void> {
+    const { scripts, roomId, logger } = this.#options;
+    const room = this.#room;
+    if (!room || this.#dropped) return;
+    let restored = 0;
+    try {
+      for (const member of [...this.#local]) {
+        const entrySeq = this.#entrySeqs.get(member);
+        if (entrySeq === undefined || member.closed) continue;
+        const outcome = await scripts.restore(roomId, room.roomType, entrySeq, member.info());
+        if (outcome === 'RESTORED') restored++;
+        else if (outcome === 'ROOM_TYPE_MISMATCH') {
+          logger.warn({ roomId, identifier: member.identifier }, 'could not write a member back: the room was made again with another type');
+        }
+      }
+    } catch (err) {
+      logger.warn({ roomId, reason, error: (err as Error).message }, 'could not write the members back to Redis');
+    }
+    if (restored > 0) logger.info({ roomId, reason, restored }, 'members written back to Redis');
+    await this.resync(reason);
   }
 
   /**
@@ -291,7 +329,10 @@ export class RoomReplica implements RoomReplicator {
         return this.#enterChange(room, change.identifier, change.entry);
       case 'exit': {
         const member = room.member(change.identifier);
-        if (member && this.#entrySeqs.get(member) === change.entrySeq) this.#remove(room, member);
+        if (!member || this.#entrySeqs.get(member) !== change.entrySeq) return;
+        // A member of this node that has not left was taken out by another node, which took this one for lost.
+        if (this.#local.has(member)) return void this.restore('a member of this node was taken out by another node');
+        this.#remove(room, member);
         return;
       }
       case 'update': {

@@ -95,6 +95,35 @@ redis.call('PUBLISH', ARGV[6], '{"kind":"update","seq":' .. seq .. ',"identifier
 return 1
 `);
 
+/**
+ * Writes back a member this node holds whose entry Redis lost (it restarted without its data, or this
+ * node was declared lost and its members taken out): the room is made again if it is gone, and the
+ * member enters with its old entrySeq, unchecked against capacity (it was admitted). The room's seq is
+ * first raised to that entrySeq, so that later entrySeqs stay above it. Returns 'RESTORED', 'PRESENT'
+ * (Redis has an entry for it: ours, or a newer one of another node) or 'ROOM_TYPE_MISMATCH'.
+ * ARGV: identifier, roomType, nodeId, entrySeq, info JSON, threshold, channel, roomId.
+ */
+const RESTORE = new LuaScript(`
+local ARGV_NODE, ARGV_INFO = ARGV[3], ARGV[5]
+local roomType = redis.call('HGET', KEYS[1], 'type')
+if not roomType then
+  redis.call('HSET', KEYS[1], 'type', ARGV[2], 'count', 0, 'seq', 0, 'lastSmallSeq', 0)
+elseif roomType ~= ARGV[2] then
+  return 'ROOM_TYPE_MISMATCH'
+end
+if redis.call('HEXISTS', KEYS[2], ARGV[1]) == 1 then return 'PRESENT' end
+local ENTRY_SEQ = tonumber(ARGV[4])
+if tonumber(redis.call('HGET', KEYS[1], 'seq')) < ENTRY_SEQ then redis.call('HSET', KEYS[1], 'seq', ENTRY_SEQ) end
+local count = redis.call('HINCRBY', KEYS[1], 'count', 1)
+local seq = redis.call('HINCRBY', KEYS[1], 'seq', 1)
+if count <= tonumber(ARGV[6]) then redis.call('HSET', KEYS[1], 'lastSmallSeq', seq) end
+local entry = ${ENTRY}
+redis.call('HSET', KEYS[2], ARGV[1], entry)
+redis.call('SADD', KEYS[3], ARGV[8] .. ':' .. ARGV[1])
+redis.call('PUBLISH', ARGV[7], '{"kind":"enter","seq":' .. seq .. ',"identifier":' .. cjson.encode(ARGV[1]) .. ',"entry":' .. entry .. '}')
+return 'RESTORED'
+`);
+
 /** A room as Redis holds it. */
 export interface RoomState {
   roomType: RoomTypeName;
@@ -169,6 +198,16 @@ export class RoomScripts {
       [keys.room(roomId), keys.roomMembers(roomId), keys.nodeMembers(nodeId)],
       [info.identifier, nodeId, entrySeq, JSON.stringify(info), largeRoomThreshold, keys.roomChannel(roomId)],
     );
+  }
+
+  /** Writes this node's member back if Redis lost its entry (see RESTORE). */
+  async restore(roomId: number, roomType: RoomTypeName, entrySeq: number, info: MemberInfo): Promise<'RESTORED' | 'PRESENT' | 'ROOM_TYPE_MISMATCH'> {
+    const { link, keys, nodeId, largeRoomThreshold } = this.#options;
+    return (await RESTORE.run(
+      link.commands,
+      [keys.room(roomId), keys.roomMembers(roomId), keys.nodeMembers(nodeId)],
+      [info.identifier, roomType, nodeId, entrySeq, JSON.stringify(info), largeRoomThreshold, keys.roomChannel(roomId), roomId],
+    )) as 'RESTORED' | 'PRESENT' | 'ROOM_TYPE_MISMATCH';
   }
 
   /** The room's whole state (one MULTI), or null when Redis has no such room. */
