@@ -1,4 +1,6 @@
-// H.264 and simulcast, which libwebrtc in Node cannot publish: a Chromium publisher through the SFU.
+// H.264 and simulcast, which libwebrtc in Node cannot publish: a Chromium publisher through the SFU,
+// on one node and across two (the layer is chosen on the publisher's node, so a switch moves the view
+// to the other node's copy of the other layer).
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
@@ -6,6 +8,7 @@ import { EndpointEvent } from '@hudong/sdk';
 import { ServerProcess, userSigFor } from '../helpers/server.js';
 import { dispose, startedContext, uniqueId, uniqueRoomId } from '../helpers/clients.js';
 import { FrameCounter, endpointEvent } from '../helpers/media.js';
+import { startCluster } from '../helpers/cluster.js';
 import { Browser, closeAll, waitForPlayingVideo } from './helpers/browser.js';
 
 const servers: ServerProcess[] = [];
@@ -32,18 +35,17 @@ async function sdkPage(
   return page;
 }
 
-test('simulcast: a Chromium camera in two layers; a Node viewer gets the small one, then the big one', async () => {
-  const server = await new ServerProcess().start();
-  servers.push(server);
+/** A Chromium camera in two layers on `publisherNode`; a Node viewer on `viewerNode` views the small layer, then the big one on the same track. */
+async function smallThenBig(publisherNode: ServerProcess, viewerNode: ServerProcess, label: string): Promise<void> {
   const roomId = uniqueRoomId();
   const hostId = uniqueId('sim-host');
   const browser = await Browser.launch('sim-host');
-  const viewer = await startedContext(server.wsUrl, uniqueId('viewer'));
+  const viewer = await startedContext(viewerNode.wsUrl, uniqueId('viewer'));
   let frames: FrameCounter | undefined;
   try {
-    const page = await sdkPage(browser, server, hostId, roomId, { simulcast: true });
+    const page = await sdkPage(browser, publisherNode, hostId, roomId, { simulcast: true });
     await page.evaluate('window.ctx.devices.enableCamera(true)');
-    const publishing = await server.waitForLog((r) => r.msg === 'publishing' && r.identifier === hostId);
+    const publishing = await publisherNode.waitForLog((r) => r.msg === 'publishing' && r.identifier === hostId);
     assert.deepEqual(publishing.rids, ['l', 'h'], 'the offer carried two simulcast layers');
     const room = await viewer.enterRoom({ roomId, roomType: 'multi', createRoom: false });
     await endpointEvent(room, hostId, EndpointEvent.HAS_CAMERA_VIDEO, () => !!room.endpoints.get(hostId)?.hasCameraVideo);
@@ -52,16 +54,35 @@ test('simulcast: a Chromium camera in two layers; a Node viewer gets the small o
     await frames.waitFor(20, 15_000);
     const low = frames.frames.at(-1)!;
     assert.deepEqual([low.width, low.height], [320, 240], 'small = the low layer');
-    await room.requestViewList([{ identifier: hostId, srcType: 'camera', size: 'big' }]);
+    const [big] = await room.requestViewList([{ identifier: hostId, srcType: 'camera', size: 'big' }]);
+    assert.equal(big!.track, small!.track, 'the same view and track');
     const switchedAt = frames.count;
     await frames.waitFor(switchedAt + 40, 15_000);
     const high = frames.frames.at(-1)!;
-    console.log(`simulcast: small ${low.width}x${low.height}, big ${high.width}x${high.height}`);
+    console.log(`simulcast ${label}: small ${low.width}x${low.height}, big ${high.width}x${high.height}`);
     assert.deepEqual([high.width, high.height], [640, 480], 'big = the high layer, on the same track');
   } finally {
     frames?.stop();
     await dispose(viewer);
     await closeAll(browser);
+  }
+}
+
+test('simulcast: a Chromium camera in two layers; a Node viewer gets the small one, then the big one', async () => {
+  const server = await new ServerProcess().start();
+  servers.push(server);
+  await smallThenBig(server, server, 'on one node');
+});
+
+test('simulcast across nodes: the viewer on node 2 switches from the small layer to the big one of a camera on node 1', async () => {
+  const cluster = await startCluster(2);
+  try {
+    const [n1, n2] = cluster.nodes as [ServerProcess, ServerProcess];
+    await smallThenBig(n1, n2, 'across nodes');
+    // Each layer crossed on a leg of its own; the small one's closes once nothing views it (RELAY_IDLE_MS).
+    assert.equal(n1.logsWith((l) => l.msg === 'relaying').length, 2, 'one leg per layer size');
+  } finally {
+    await cluster.stop();
   }
 });
 

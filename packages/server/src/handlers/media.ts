@@ -28,8 +28,8 @@ export const subscriberReset: Handler<'media.subscriberReset'> = (ctx) => {
   return {};
 };
 
-export const setLayer: Handler<'media.setLayer'> = (ctx, { subscriptionId, size }) => {
-  ctx.services.media.setLayer(viewer(ctx), subscriptionId, size);
+export const setLayer: Handler<'media.setLayer'> = async (ctx, { subscriptionId, size }) => {
+  await ctx.services.media.setLayer(viewer(ctx), subscriptionId, size);
   return {};
 };
 

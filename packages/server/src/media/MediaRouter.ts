@@ -273,33 +273,39 @@ export class MediaRouter {
       throw new ServerError('NO_COMMON_CODEC', `the publication is ${codec.name}, which is not among the codecs given (${params.codecs.join(', ')})`);
     }
     if (viewer.closed || this.#closed) throw new ServerError('NOT_IN_ROOM', 'left the room while subscribing');
-    const id = `s${this.#nextId++}`;
+    const { subscription, connectionId } = this.#view(viewer, publication, `s${this.#nextId++}`, params.size);
+    this.#logger.debug(
+      { identifier: viewer.identifier, publisher: params.identifier, source: params.source, subscription: subscription.id, mid: subscription.mid },
+      'viewing',
+    );
+    return { subscriptionId: subscription.id, connectionId, mid: subscription.mid, codec: codec.name };
+  }
+
+  /** One view of `publication` on a slot of the viewer's receive connection: a free slot if there is one (the one a view just left, first). */
+  #view(viewer: Member, publication: Publication, id: string, size: ViewSize): { subscription: Subscription; connectionId: string } {
+    const { member: publisher, source } = publication;
     const media = this.#mediaOf(viewer);
     const downlink = this.#downlinkOf(viewer, media);
     const subscription = publication.subscribe({
       id,
-      size: params.size,
+      size,
       downlink,
-      cname: `${params.identifier}-${params.source}`,
+      cname: `${publisher.identifier}-${source}`,
       stats: this.stats,
       dropRate: this.#config.testDropRate,
       connectTimeoutMs: this.#config.mediaConnectTimeoutMs,
-      logger: this.#logger.child({ identifier: viewer.identifier, publisher: params.identifier, source: params.source, subscription: id }),
+      logger: this.#logger.child({ identifier: viewer.identifier, publisher: publisher.identifier, source, subscription: id }),
     });
     media.views.set(id, subscription);
     this.#subscriptionCount++;
     subscription.on('close', (error) => {
       this.#subscriptionCount--;
-      media.views.delete(id);
+      if (media.views.get(id) === subscription) media.views.delete(id);
       if (error && !viewer.closed) viewer.owner.send('media.subscriptionEnded', { subscriptionId: id, error: error.toWire() });
       this.#logger.debug({ identifier: viewer.identifier, subscription: id, reason: error?.detail.code ?? 'unsubscribed' }, 'view ended');
     });
     subscription.start();
-    this.#logger.debug(
-      { identifier: viewer.identifier, publisher: params.identifier, source: params.source, subscription: id, mid: subscription.mid },
-      'viewing',
-    );
-    return { subscriptionId: id, connectionId: downlink.id, mid: subscription.mid, codec: codec.name };
+    return { subscription, connectionId: downlink.id };
   }
 
   /** This node's copy of the publication of a member connected to another node (one relay leg per node and layer size). */
@@ -308,7 +314,7 @@ export class MediaRouter {
     if (!remote) {
       throw new ServerError('MEDIA_ON_OTHER_NODE', `"${params.identifier}" is connected to node ${publisher.nodeId}, and this node relays no media`);
     }
-    // A view across nodes is relayed at the size it asked for; it keeps that layer (setLayer does not reach the origin).
+    // Relayed at the size asked for: the publisher's node chooses the layer (setLayer moves the view to another copy).
     return remote.publicationOf(publisher, params.source, params.size);
   }
 
@@ -330,8 +336,19 @@ export class MediaRouter {
     this.#members.get(viewer)?.downlink?.close(null);
   }
 
-  setLayer(viewer: Member, subscriptionId: string, size: ViewSize): void {
-    this.#subscriptionOf(viewer, subscriptionId).setSize(size);
+  /**
+   * media.setLayer. A view of a member of another node moves to this node's copy at the new size,
+   * on the slot it leaves (the viewer sees a source switch, as for a simulcast layer change, and the
+   * copy is asked for a keyframe); the copy it left closes once no view needs it.
+   */
+  async setLayer(viewer: Member, subscriptionId: string, size: ViewSize): Promise<void> {
+    const subscription = this.#subscriptionOf(viewer, subscriptionId);
+    const { member: publisher, source } = subscription.publication;
+    if (publisher.nodeId === undefined) return subscription.setSize(size);
+    const copy = await this.#relayed(publisher, { identifier: publisher.identifier, source, size });
+    if (copy === subscription.publication || subscription.closed || viewer.closed || this.#closed) return;
+    subscription.close(null);
+    this.#view(viewer, copy, subscriptionId, size);
   }
 
   unsubscribe(viewer: Member, subscriptionId: string): void {
