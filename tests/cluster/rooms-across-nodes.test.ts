@@ -179,6 +179,36 @@ describe('rooms across nodes: hudong serve --redis', () => {
     for (const client of [l4, l7]) await client.call('room.exit', {});
   });
 
+  it("a large room's audience message cap holds for the whole room: each node takes its share (its members over the room's)", async () => {
+    const roomId = 41;
+    const host = await login(n1, 'cap-host');
+    await entered(host, roomId);
+    // The audience (no CREATE_ROOM bit, publishing nothing): two on node 1, three on node 2. Six members
+    // in all, above the threshold of 3; node 1 holds 3 of 6, node 2 3 of 6: each takes half of 10 a second.
+    const audience = { authBits: 0x2a, createRoom: false };
+    const [a1, a2] = [await login(n1, 'cap-a1'), await login(n1, 'cap-a2')];
+    const [b1, b2, b3] = [await login(n2, 'cap-b1'), await login(n2, 'cap-b2'), await login(n2, 'cap-b3')];
+    for (const member of [a1, a2, b1, b2, b3]) await entered(member, roomId, audience);
+    // Both replicas have all six once the count of 6 reached a member of each node.
+    for (const member of [a1, b1]) {
+      await member.waitFor((f) => f.type === 'event' && f.event === 'room.memberCount' && (f.data as { count: number }).count === 6);
+    }
+    const burst = (member: RawClient) => Promise.all(Array.from({ length: 10 }, (_, i) => member.request('room.message', { data: `m${i}` })));
+    const [fromNode1, fromNode2] = await Promise.all([burst(a1), burst(b1)]);
+    for (const [answers, node] of [
+      [fromNode1, 'node 1'],
+      [fromNode2, 'node 2'],
+    ] as const) {
+      const accepted = answers.filter((a) => a.ok).length;
+      assert.ok(accepted >= 5 && accepted <= 6, `${node} took its share of 10 a second (a burst of 5): ${accepted} accepted`);
+      const refused = answers.find((a) => !a.ok);
+      assert.ok(refused && !refused.ok);
+      assert.equal(refused.error.detail.code, 'ROOM_MESSAGE_RATE');
+      assert.match(refused.error.detail.message, /10 messages a second \(this node's share: 5\.00\)/);
+    }
+    for (const member of [host, a1, a2, b1, b2, b3]) await member.call('room.exit', {});
+  });
+
   it('a join costs one enter script and one channel message, which reaches each node of the room once', async () => {
     const roomId = 60;
     const others = [await login(n1, 'k1'), await login(n3, 'k3')];

@@ -207,6 +207,11 @@ export class RoomReplica implements RoomReplicator {
     this.#track(link.publish(keys.roomChannel(roomId), JSON.stringify(change)), 'message');
   }
 
+  capShare(): number {
+    const size = this.#room?.size ?? 0;
+    return size === 0 ? 1 : Math.max(this.#local.size, 1) / size;
+  }
+
   #expect(owner: MemberOwner, entry: RoomEntry): Promise<Member> {
     const { timeoutMs } = this.#options;
     return new Promise<Member>((resolve, reject) => {

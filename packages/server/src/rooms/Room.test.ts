@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { EndpointEvent, type ServerEventData, type ServerEventName } from '@hudong/protocol';
 import { ServerError } from '../errors.js';
 import type { MemberOwner } from './Member.js';
-import { Room } from './Room.js';
+import { Room, type RoomReplicator } from './Room.js';
 
 /** An owner that keeps the frames a broadcast hands it, as given. */
 function owner(identifier: string): MemberOwner & { frames: Buffer[] } {
@@ -115,6 +115,23 @@ test("a large room caps its audience's room messages (10005 ROOM_MESSAGE_RATE), 
   audience[1]!.setSending('audio', true);
   say(audience[1]!);
   assert.throws(() => say(audience[0]!), ServerError, 'publishing spends no audience tokens, and frees none');
+});
+
+test("a room that spans nodes caps its audience's messages by this node's share, so that the nodes' caps add up to the room's", () => {
+  const share = 0.25;
+  const sent: string[] = [];
+  const replicator: RoomReplicator = { left() {}, sendingChanged() {}, message: (_from, data) => void sent.push(data.data), capShare: () => share };
+  const room = new Room(13, 'multi', { largeRoomThreshold: 1, roomMessageRate: 8 }, replicator);
+  const audience = room.add(owner('v1'), { authBits: 0x2a, role: 'Guest', privilegeKey: undefined });
+  room.add(owner('v2'), { authBits: 0x2a, role: 'Guest', privilegeKey: undefined });
+  const say = () => room.message(audience, { from: 'v1', data: 'x', binary: false });
+  say();
+  say(); // 8 a second × 0.25: a burst of 2
+  assert.throws(
+    say,
+    (err: unknown) => err instanceof ServerError && err.detail.code === 'ROOM_MESSAGE_RATE' && /this node's share: 2\.00/.test(err.message),
+  );
+  assert.deepEqual(sent, ['x', 'x'], 'what passed went to the other nodes');
 });
 
 test('the bigger a large room, the fewer audience messages: they share a budget of writes a second', () => {

@@ -67,6 +67,8 @@ export interface RoomReplicator {
   sendingChanged(member: Member): void;
   /** A room-wide message past this node's caps: every node broadcasts it to its own members. */
   message(from: Member, data: ServerEventData<'room.message'>): void;
+  /** This node's part of the room's audience caps (its members over the room's): the nodes' parts add up to the room's caps. */
+  capShare(): number;
 }
 
 /** A member already in a replicated room when this node's replica of it is made. */
@@ -190,15 +192,23 @@ export class Room extends SafeEmitter<RoomEvents> implements Flushable {
    */
   message(from: Member, data: ServerEventData<'room.message'>): void {
     if (this.large && !(from.authBits & AuthBits.CREATE_ROOM) && !from.sending) {
-      const rate = this.#policy.roomMessageRate;
-      this.#messages ??= { count: new TokenBucket(rate, rate), frames: new FrameBudget(this.#policy.audienceMessageFrames) };
+      const { roomMessageRate: rate, audienceMessageFrames: frames } = this.#policy;
+      // A room that spans nodes: each node takes its share, so that the caps hold for the whole room.
+      const share = this.#replicator?.capShare() ?? 1;
+      const onThisNode = share < 1 ? ` (this node's share: ${(rate * share).toFixed(2)})` : '';
+      this.#messages ??= { count: new TokenBucket(rate, rate), frames: new FrameBudget(frames) };
+      this.#messages.count.setRate(rate * share, Math.max(1, rate * share));
+      this.#messages.frames.setRate(frames * share);
       if (!this.#messages.count.take()) {
-        throw new ServerError('ROOM_MESSAGE_RATE', `room ${this.roomId} already carries its audience's ${rate} messages a second; try again later`);
+        throw new ServerError(
+          'ROOM_MESSAGE_RATE',
+          `room ${this.roomId} already carries its audience's ${rate} messages a second${onThisNode}; try again later`,
+        );
       }
       if (!this.#messages.frames.take(this.size - 1)) {
         throw new ServerError(
           'ROOM_MESSAGE_RATE',
-          `room ${this.roomId} (${this.size} members) already carries the ${this.#policy.audienceMessageFrames} writes a second its audience's messages may cost; try again later`,
+          `room ${this.roomId} (${this.size} members) already carries the ${frames} writes a second its audience's messages may cost; try again later`,
         );
       }
     }

@@ -17,3 +17,14 @@ test('a frame budget: fan-outs within a second’s worth pass, larger ones wait 
   now += 1000;
   assert.equal(budget.take(5000), true);
 });
+
+test('a frame budget takes a new rate from now on, keeping what accumulated before', () => {
+  let now = 0;
+  const budget = new FrameBudget(1000, () => now);
+  assert.equal(budget.take(1000), true);
+  now += 500; // 500 at the old rate
+  budget.setRate(100);
+  now += 1000; // + 100 at the new one
+  assert.equal(budget.take(601), false);
+  assert.equal(budget.take(600), true);
+});

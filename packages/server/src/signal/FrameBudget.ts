@@ -7,8 +7,8 @@ import type { Clock } from './TokenBucket.js';
  * one now and then, and the average stays within `perSecond`.
  */
 export class FrameBudget {
-  readonly #perMs: number;
-  readonly #perSecond: number;
+  #perMs: number;
+  #perSecond: number;
   readonly #now: Clock;
   #frames: number;
   #last: number;
@@ -23,12 +23,24 @@ export class FrameBudget {
 
   /** Takes `count` frames; false (nothing taken) when fewer have accumulated. */
   take(count: number): boolean {
+    this.#refill(count);
+    if (this.#frames < count) return false;
+    this.#frames -= count;
+    return true;
+  }
+
+  /** Changes the refill from now on. */
+  setRate(perSecond: number): void {
+    if (perSecond === this.#perSecond) return;
+    this.#refill(0);
+    this.#perSecond = perSecond;
+    this.#perMs = perSecond / 1000;
+  }
+
+  #refill(count: number): void {
     const now = this.#now();
     const ceiling = Math.max(this.#perSecond, count);
     this.#frames = Math.min(ceiling, this.#frames + (now - this.#last) * this.#perMs);
     this.#last = now;
-    if (this.#frames < count) return false;
-    this.#frames -= count;
-    return true;
   }
 }

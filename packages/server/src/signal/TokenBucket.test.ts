@@ -21,6 +21,21 @@ describe('TokenBucket', () => {
     assert.equal(bucket.take(), false);
   });
 
+  it('takes a new rate and size from now on: tokens earned before are kept, up to the new size', () => {
+    const clock = fakeClock();
+    const bucket = new TokenBucket(10, 10, clock.now);
+    for (let i = 0; i < 6; i++) bucket.take();
+    clock.advance(100); // 4 + 1
+    bucket.setRate(1, 2);
+    assert.equal(bucket.take(), true);
+    assert.equal(bucket.take(), true);
+    assert.equal(bucket.take(), false, 'the 5 tokens were cut to the new size, 2');
+    clock.advance(999);
+    assert.equal(bucket.take(), false, 'refilled at 1 a second now');
+    clock.advance(1);
+    assert.equal(bucket.take(), true);
+  });
+
   it('refills at the rate, never above capacity', () => {
     const clock = fakeClock();
     const bucket = new TokenBucket(10, 5, clock.now);

@@ -3,8 +3,8 @@ export type Clock = () => number;
 
 /** Classic token bucket: `capacity` tokens, refilled continuously at `ratePerSecond`. */
 export class TokenBucket {
-  readonly #capacity: number;
-  readonly #perMs: number;
+  #capacity: number;
+  #perMs: number;
   readonly #now: Clock;
   #tokens: number;
   #last: number;
@@ -23,6 +23,15 @@ export class TokenBucket {
     if (this.#tokens < 1) return false;
     this.#tokens -= 1;
     return true;
+  }
+
+  /** Changes the refill and the size from now on (tokens above the new size are dropped). */
+  setRate(ratePerSecond: number, capacity: number): void {
+    if (ratePerSecond === this.#perMs * 1000 && capacity === this.#capacity) return;
+    this.#refill();
+    this.#perMs = ratePerSecond / 1000;
+    this.#capacity = capacity;
+    this.#tokens = Math.min(this.#tokens, capacity);
   }
 
   /** True when the whole burst is available again. */
