@@ -102,7 +102,7 @@ describe('rooms after a Redis restart', () => {
     await room.b.waitFor((f) => f.type === 'event' && f.event === 'room.message' && (f.data as { data: string }).data === 'after the restart');
   });
 
-  it("a node silent long enough to be taken for lost writes its members back when it wakes", async () => {
+  it('a node silent long enough to be taken for lost writes its members back when it wakes', async () => {
     const room = await liveRoom();
     const n2 = cluster.nodes[1]!;
     process.kill(n2.pid!, 'SIGSTOP');

@@ -3,6 +3,9 @@ import { parseArgs } from 'node:util';
 /** Thrown for bad command-line input: printed with the verb's usage, exit code 2. */
 export class UsageError extends Error {}
 
+/** A failure the message explains whole (Redis unreachable, port in use): printed without a stack trace. */
+export class CommandFailed extends Error {}
+
 export type OptionSpec = Record<string, { type: 'string' | 'boolean'; short?: string }>;
 
 export interface ParsedArgs {

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { UsageError } from './args.js';
+import { CommandFailed, UsageError } from './args.js';
 import * as serve from './commands/serve.js';
 import * as usersig from './commands/usersig.js';
 import * as privkey from './commands/privkey.js';
@@ -41,7 +41,8 @@ async function main(argv: string[]): Promise<number> {
       process.stderr.write(`hudong ${name}: ${err.message}\n\n${verb.usage}\n`);
       return 2;
     }
-    process.stderr.write(`hudong ${name}: ${(err as Error).stack ?? String(err)}\n`);
+    const detail = err instanceof CommandFailed ? err.message : ((err as Error).stack ?? String(err));
+    process.stderr.write(`hudong ${name}: ${detail}\n`);
     return 1;
   }
 }

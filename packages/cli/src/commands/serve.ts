@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { createServer, type LogLevel, type ServerOptions } from '@hudong/server';
-import { parse, toInt, UsageError } from '../args.js';
+import { CommandFailed, parse, toInt, UsageError } from '../args.js';
 
 export const usage = `hudong serve [--port 7000] [--host 127.0.0.1] [--sdk-app-id N] [--secret KEY]
              [--data-dir DIR] [--redis URL] [--node-id ID] [--dev] [--config FILE.json] [--log-level info]
@@ -51,9 +51,10 @@ export async function run(argv: string[]): Promise<string | undefined> {
   try {
     await server.listen();
   } catch (err) {
-    // Redis unreachable, node id taken, port in use: release what the server holds so that the process exits.
+    // Redis unreachable, node id taken, port in use: release what the server holds so that the process
+    // exits. The message names the cause (it is logged too); a stack trace would only bury it.
     await server.close();
-    throw err;
+    throw new CommandFailed((err as Error).message);
   }
   const exit = () => process.exit(0);
   // SIGTERM (an orchestrator's stop) drains a node of a cluster: its clients move to other nodes
