@@ -37,6 +37,12 @@ export interface ServerOptions {
   rateBurst?: number;
   /** Malformed frames after which a connection is closed with 4002. @default 100 */
   maxBadFrames?: number;
+  /**
+   * Bytes that may wait to be written to one connection (queued events plus the socket's send buffer);
+   * past it the client counts as a slow consumer and is closed with 4009, its session kept for a resume.
+   * @default 4194304 (4 MiB)
+   */
+  maxSendQueueBytes?: number;
   /** How long a dropped connection's session (and room membership) is kept for a resume. @default 30000 */
   sessionGraceMs?: number;
   /** Interval clients ping at; connections silent for 3 intervals are closed. @default 5000 */
@@ -143,6 +149,7 @@ export const SERVER_DEFAULTS: Readonly<Required<Pick<ServerOptions, DefaultedOpt
   ratePerSecond: 50,
   rateBurst: 100,
   maxBadFrames: 100,
+  maxSendQueueBytes: 4 * 1024 * 1024,
   sessionGraceMs: 30000,
   heartbeatIntervalMs: 5000,
   messageAckTimeoutMs: 5000,
@@ -188,6 +195,7 @@ const INTEGER_LIMITS = {
   ratePerSecond: [1, 1e6],
   rateBurst: [1, 1e6],
   maxBadFrames: [1, 1e9],
+  maxSendQueueBytes: [4096, 1024 * 1024 * 1024],
   sessionGraceMs: [0, 864e5],
   heartbeatIntervalMs: [100, 36e5],
   messageAckTimeoutMs: [1, 36e5],
