@@ -37,7 +37,13 @@ describe('slow consumers', () => {
   const join = async (identifier: string) => {
     const { client, login } = await loggedIn(srv.wsUrl, identifier, {}, { keepAliveMs: 1000, waitMs: 30_000 });
     clients.push(client);
-    const entered = await client.request('room.enter', { roomId: ROOM, roomType: 'multi', authBits: 0xff, controlRole: 'LiveMaster', createRoom: true });
+    const entered = await client.request('room.enter', {
+      roomId: ROOM,
+      roomType: 'multi',
+      authBits: 0xff,
+      controlRole: 'LiveMaster',
+      createRoom: true,
+    });
     assert.equal(entered.ok, true, JSON.stringify(entered.error));
     return { client, sessionToken: login.sessionToken };
   };
@@ -66,9 +72,7 @@ describe('slow consumers', () => {
     try {
       let inFlight: Promise<unknown>[] = [];
       for (let n = 0; n < MESSAGES; n++) {
-        inFlight.push(
-          talker.request('room.message', { data, binary: false }).then((res) => assert.equal(res.ok, true, JSON.stringify(res.error))),
-        );
+        inFlight.push(talker.request('room.message', { data, binary: false }).then((res) => assert.equal(res.ok, true, JSON.stringify(res.error))));
         if (inFlight.length === WINDOW) {
           await Promise.all(inFlight);
           inFlight = [];

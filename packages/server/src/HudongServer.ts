@@ -84,7 +84,11 @@ export class HudongServer {
     this.#sessions = new SessionRegistry(config.sessionGraceMs);
     this.#rooms = new RoomDirectory({ ...config, scheduler: FanOut.shared });
     const counts = () => ({ rooms: this.#rooms.roomCount, members: this.#rooms.memberCount });
-    this.#invites = new InviteManager(config.inviteTimeoutMs);
+    this.#invites = new InviteManager({
+      defaultTimeoutMs: config.inviteTimeoutMs,
+      maxTimeoutMs: config.maxInviteTimeoutMs,
+      maxPendingPerInviter: config.maxPendingInvitesPerInviter,
+    });
     const { redisUrl } = config;
     const cluster =
       redisUrl === undefined

@@ -51,6 +51,10 @@ export interface ServerOptions {
   messageAckTimeoutMs?: number;
   /** Lifetime of an invite when the request gives none. @default 30000 */
   inviteTimeoutMs?: number;
+  /** Longest lifetime an invite gets: a request's `timeoutMs` (and `inviteTimeoutMs`) above it is cut to it. @default 60000 */
+  maxInviteTimeoutMs?: number;
+  /** Invites one identifier may have pending at once; past it `invite.send` answers 10005 TOO_MANY_INVITES. @default 10 */
+  maxPendingInvitesPerInviter?: number;
   /** How long the identity store may stay locked before a login fails with 10004 STORE_BUSY. @default 2000 */
   storeTimeoutMs?: number;
   /** Rooms this node hosts at most. @default 10000 */
@@ -154,6 +158,8 @@ export const SERVER_DEFAULTS: Readonly<Required<Pick<ServerOptions, DefaultedOpt
   heartbeatIntervalMs: 5000,
   messageAckTimeoutMs: 5000,
   inviteTimeoutMs: 30000,
+  maxInviteTimeoutMs: 60000,
+  maxPendingInvitesPerInviter: 10,
   storeTimeoutMs: 2000,
   maxRooms: 10000,
   maxMembers: 100000,
@@ -200,6 +206,8 @@ const INTEGER_LIMITS = {
   heartbeatIntervalMs: [100, 36e5],
   messageAckTimeoutMs: [1, 36e5],
   inviteTimeoutMs: [1000, 300_000],
+  maxInviteTimeoutMs: [1000, 300_000],
+  maxPendingInvitesPerInviter: [1, 1e6],
   storeTimeoutMs: [0, 36e5],
   maxRooms: [0, 1e9],
   maxMembers: [0, 1e9],

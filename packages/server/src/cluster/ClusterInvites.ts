@@ -1,12 +1,5 @@
 import { z } from 'zod';
-import {
-  FINISHED_RETENTION_MS,
-  inviteeOffline,
-  inviterGone,
-  pendingError,
-  type InviteManager,
-  type RemoteInvitee,
-} from '../invites/InviteManager.js';
+import { inviteeOffline, inviterGone, pendingError, type InviteManager, type RemoteInvitee } from '../invites/InviteManager.js';
 import type { Logger } from '../logger.js';
 import type { Session } from '../session/Session.js';
 import type { SessionRegistry } from '../session/SessionRegistry.js';
@@ -20,6 +13,8 @@ interface Received {
   readonly owner: string;
   readonly from: string;
   readonly session: Session;
+  /** The invite's lifetime: a finished record is kept as long again (as the owner keeps its own). */
+  readonly lifetimeMs: number;
   pending: boolean;
   /** The end of its pending state (should the owner's invite.end be lost), then its removal. */
   timer: NodeJS.Timeout;
@@ -140,7 +135,14 @@ export class ClusterInvites {
     // The owner's expiry ends it (invite.end); this only stops a lost invite.end from keeping it pending,
     // hence the margin: the owner's timer started earlier but may fire, and its message arrive, later.
     const backstopMs = timeoutMs + this.#options.timeoutMs;
-    const received: Received = { owner, from, session, pending: true, timer: setTimeout(() => this.#finish(inviteId, received), backstopMs) };
+    const received: Received = {
+      owner,
+      from,
+      session,
+      lifetimeMs: timeoutMs,
+      pending: true,
+      timer: setTimeout(() => this.#finish(inviteId, received), backstopMs),
+    };
     this.#received.set(inviteId, received);
     session.send('invite.received', { inviteId, from, roomId, expiresAt });
   }
@@ -175,7 +177,7 @@ export class ClusterInvites {
   #finish(inviteId: string, received: Received): void {
     received.pending = false;
     clearTimeout(received.timer);
-    received.timer = setTimeout(() => this.#received.delete(inviteId), FINISHED_RETENTION_MS);
+    received.timer = setTimeout(() => this.#received.delete(inviteId), received.lifetimeMs);
   }
 
   #send(nodeId: string, message: ClusterMessage): void {
