@@ -47,6 +47,8 @@ export interface ClusterInvitesOptions {
 export class ClusterInvites {
   readonly #options: ClusterInvitesOptions;
   readonly #received = new Map<string, Received>();
+  /** The pending ones by the session they were delivered to (invite id → record): what a check or a departure looks at. */
+  readonly #pendingFor = new Map<Session, Map<string, Received>>();
   readonly #onEnd = (message: ClusterMessageOf<'invite.end'>, from: string) => this.#end(message, from);
   readonly #onInviteeGone = ({ inviteId }: ClusterMessageOf<'invite.inviteeGone'>, from: string) =>
     this.#options.invites.inviteeGone((id, to) => id === inviteId && to.nodeId === from);
@@ -80,8 +82,8 @@ export class ClusterInvites {
     const { clusterSessions, bus, timeoutMs, nodeId: self } = this.#options;
     const nodeId = await clusterSessions.holderOf(to);
     if (nodeId === null || nodeId === self) return undefined;
-    for (const [inviteId, received] of this.#received) {
-      if (received.pending && received.session === from && received.from === to) throw pendingError(inviteId, to, from.identifier);
+    for (const [inviteId, received] of this.#pendingFor.get(from) ?? []) {
+      if (received.from === to) throw pendingError(inviteId, to, from.identifier);
     }
     return {
       identifier: to,
@@ -114,6 +116,7 @@ export class ClusterInvites {
     registry.off('nodeLost', this.#onNodeLost);
     for (const received of this.#received.values()) clearTimeout(received.timer);
     this.#received.clear();
+    this.#pendingFor.clear();
   }
 
   /** The owner's InviteManager checks and settles the answer; a lost owner means the inviter is gone. */
@@ -144,6 +147,9 @@ export class ClusterInvites {
       timer: setTimeout(() => this.#finish(inviteId, received), backstopMs),
     };
     this.#received.set(inviteId, received);
+    const pending = this.#pendingFor.get(session);
+    if (pending) pending.set(inviteId, received);
+    else this.#pendingFor.set(session, new Map([[inviteId, received]]));
     session.send('invite.received', { inviteId, from, roomId, expiresAt });
   }
 
@@ -156,8 +162,7 @@ export class ClusterInvites {
 
   /** An invitee's session ended before answering: the owners withdraw those invites (their inviters get INVITEE_OFFLINE). */
   #sessionEnded(session: Session): void {
-    for (const [inviteId, received] of this.#received) {
-      if (!received.pending || received.session !== session) continue;
+    for (const [inviteId, received] of this.#pendingFor.get(session) ?? []) {
       this.#finish(inviteId, received);
       this.#send(received.owner, { type: 'invite.inviteeGone', inviteId });
     }
@@ -176,6 +181,8 @@ export class ClusterInvites {
   /** Answered or ended: kept a while so that a late answer still reaches the owner (INVITE_ANSWERED, INVITE_EXPIRED…). */
   #finish(inviteId: string, received: Received): void {
     received.pending = false;
+    const pending = this.#pendingFor.get(received.session);
+    if (pending?.delete(inviteId) && pending.size === 0) this.#pendingFor.delete(received.session);
     clearTimeout(received.timer);
     received.timer = setTimeout(() => this.#received.delete(inviteId), received.lifetimeMs);
   }
