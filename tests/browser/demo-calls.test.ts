@@ -5,7 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { AVError } from '@hudong/sdk';
 import type { ServerProcess } from '../helpers/server.js';
-import { dispose, startedContext, uniqueId } from '../helpers/clients.js';
+import { dispose, startedContext, uniqueId, uniqueRoomId } from '../helpers/clients.js';
 import { Browser, closeAll, screenshot, waitForPlayingVideo } from './helpers/browser.js';
 import { byTestId, callPair, demoPage, stageVideo, waitForBadge, waitForError, startDemoServer } from './helpers/demo.js';
 
@@ -41,7 +41,7 @@ test('a refused call shows 1801 with its suggestion in the error panel', async (
     assert.equal(panel.name, expected.codeName);
     assert.equal(panel.suggestion, expected.suggestion);
     assert.ok(panel.meaning.length > 0 && panel.cause.length > 0, JSON.stringify(panel));
-    assert.ok(!(await caller.isVisible(byTestId('room'))), 'the caller stays in the lobby');
+    assert.ok(!(await caller.isVisible(byTestId('room'))), 'the caller left its pair room: back in the lobby');
     console.log(`caller panel: ${JSON.stringify(panel)}`);
     console.log(`screenshot: ${await screenshot(caller, 'demo-call-refused')}`);
   } finally {
@@ -50,21 +50,18 @@ test('a refused call shows 1801 with its suggestion in the error panel', async (
 });
 
 test('a third member invited into a full pair room sees 10005 with its suggestion', async () => {
-  const { caller, callee, browsers } = await callPair(server, 'pair3');
-  const third = await Browser.launch('pair3-third');
+  // Only a member of a room may invite into it: two Node clients fill a pair room, one of them
+  // invites the demo's member, and accepting makes the demo enter it as a pair room.
   const inviter = await startedContext(server.wsUrl, uniqueId('pair3-inviter'));
+  const partner = await startedContext(server.wsUrl, uniqueId('pair3-partner'));
+  const third = await Browser.launch('pair3-third');
   try {
-    await callee.click(byTestId('call-accept'));
-    await caller.waitForSelector(`${byTestId('room')}:visible`, { timeout: 10_000 });
-    await callee.waitForSelector(`${byTestId('room')}:visible`, { timeout: 10_000 });
-    // The demo writes the room it entered into its URL; the pair room's number comes from there.
-    const roomId = Number(new URL(caller.url()).searchParams.get('room'));
-    assert.ok(roomId > 0, `pair room number in ${caller.url()}`);
+    const roomId = uniqueRoomId();
+    await inviter.enterRoom({ roomId, roomType: 'pair', createRoom: true });
+    await partner.enterRoom({ roomId, roomType: 'pair', createRoom: false });
     const thirdId = uniqueId('pair3-third');
     const page = await demoPage(third, { id: thirdId }, server);
     await waitForBadge(page, 'connected');
-    // The demo's own call button picks a fresh room, so a Node client invites the third member into
-    // the occupied pair room; accepting makes the demo enter it as a pair room.
     const invited = inviter.invite(thirdId, { roomId });
     invited.catch(() => undefined);
     await page.waitForSelector(`${byTestId('incoming-call')}:visible`, { timeout: 10_000 });
@@ -79,7 +76,7 @@ test('a third member invited into a full pair room sees 10005 with its suggestio
     console.log(`screenshot: ${await screenshot(page, 'demo-pair-full')}`);
     await invited.catch(() => undefined);
   } finally {
-    await dispose(inviter);
-    await closeAll(third, ...browsers);
+    await dispose(inviter, partner);
+    await closeAll(third);
   }
 });

@@ -30,6 +30,12 @@ describe('invites across nodes: hudong serve --redis', () => {
     clients.push(client);
     return client;
   };
+  /** Only a member of a room may invite into it: logs in and enters `roomId`. */
+  const inviterIn = async (server: ServerProcess, identifier: string, roomId: number) => {
+    const client = await login(server, identifier);
+    await client.call('room.enter', { roomId, roomType: 'multi', authBits: 0xff, createRoom: true });
+    return client;
+  };
   /** A response as comparable data: ok and result, or code, sub-code and text; invite ids replaced by `<id>`. */
   const outcome = (res: ResponseFrame, ids: string[]) => {
     const text = JSON.stringify(res.ok ? { ok: true, result: res.result } : { ok: false, error: res.error });
@@ -69,7 +75,7 @@ describe('invites across nodes: hudong serve --redis', () => {
 
   it('accepted: the send resolves accepted, a late refuse gets INVITE_ANSWERED, and both meet in the room', async () => {
     const result = await same(async ({ inviter, invitee }, tag) => {
-      const a = await login(inviter, `${tag}-a`);
+      const a = await inviterIn(inviter, `${tag}-a`, 4100);
       const b = await login(invitee, `${tag}-b`);
       const sent = a.request('invite.send', { to: `${tag}-b`, roomId: 4100 });
       const inv = await received(b);
@@ -78,7 +84,6 @@ describe('invites across nodes: hudong serve --redis', () => {
       const accepted = outcome(await b.request('invite.accept', { inviteId: inv.inviteId }), ids);
       const answer = outcome(await sent, ids);
       const lateRefuse = outcome(await b.request('invite.refuse', { inviteId: inv.inviteId }), ids);
-      await a.call('room.enter', { roomId: inv.roomId, roomType: 'multi', authBits: 0xff, createRoom: true });
       const snapshot = await b.call('room.enter', { roomId: inv.roomId, roomType: 'multi', authBits: 0xff, createRoom: false });
       const joined = await a.waitFor((f) => f.type === 'event' && f.event === 'room.endpoints' && (f.data as { event: number }).event === ENTER);
       const seen = [
@@ -106,7 +111,7 @@ describe('invites across nodes: hudong serve --redis', () => {
 
   it('refused: accepted false; not yours and unknown ids refused as on one node', async () => {
     const result = await same(async ({ inviter, invitee }, tag) => {
-      const a = await login(inviter, `${tag}-a`);
+      const a = await inviterIn(inviter, `${tag}-a`, 4200);
       const b = await login(invitee, `${tag}-b`);
       const c = await login(invitee, `${tag}-c`);
       const sent = a.request('invite.send', { to: `${tag}-b`, roomId: 4200 });
@@ -134,7 +139,7 @@ describe('invites across nodes: hudong serve --redis', () => {
 
   it('expired: the inviter gets INVITE_EXPIRED, the invitee invite.cancelled, a late accept INVITE_EXPIRED', async () => {
     const result = await same(async ({ inviter, invitee }, tag) => {
-      const a = await login(inviter, `${tag}-a`);
+      const a = await inviterIn(inviter, `${tag}-a`, 4300);
       const b = await login(invitee, `${tag}-b`);
       const sent = a.request('invite.send', { to: `${tag}-b`, roomId: 4300, timeoutMs: 1000 });
       const { inviteId } = await received(b);
@@ -152,7 +157,7 @@ describe('invites across nodes: hudong serve --redis', () => {
 
   it('an invitee logged in nowhere: INVITEE_OFFLINE; oneself: INVITE_SELF', async () => {
     const result = await same(async ({ inviter }, tag) => {
-      const a = await login(inviter, `${tag}-a`);
+      const a = await inviterIn(inviter, `${tag}-a`, 4400);
       return {
         offline: outcome(await a.request('invite.send', { to: `${tag}-nobody`, roomId: 4400 }), []),
         self: outcome(await a.request('invite.send', { to: `${tag}-a`, roomId: 4400 }), []),
@@ -166,17 +171,17 @@ describe('invites across nodes: hudong serve --redis', () => {
 
   it('one pending invite between two identifiers, either way: INVITE_PENDING', async () => {
     const result = await same(async ({ inviter, invitee }, tag) => {
-      const a = await login(inviter, `${tag}-a`);
-      const b = await login(invitee, `${tag}-b`);
+      const a = await inviterIn(inviter, `${tag}-a`, 4500);
+      const b = await inviterIn(invitee, `${tag}-b`, 4500);
       const sent = a.request('invite.send', { to: `${tag}-b`, roomId: 4500 });
       const { inviteId } = await received(b);
       const ids = [inviteId];
-      const again = outcome(await a.request('invite.send', { to: `${tag}-b`, roomId: 4501 }), ids);
-      const back = outcome(await b.request('invite.send', { to: `${tag}-a`, roomId: 4502 }), ids);
+      const again = outcome(await a.request('invite.send', { to: `${tag}-b`, roomId: 4500 }), ids);
+      const back = outcome(await b.request('invite.send', { to: `${tag}-a`, roomId: 4500 }), ids);
       await b.call('invite.refuse', { inviteId });
       await sent;
       // Once answered, either may invite the other again.
-      const next = b.request('invite.send', { to: `${tag}-a`, roomId: 4503 });
+      const next = b.request('invite.send', { to: `${tag}-a`, roomId: 4500 });
       const { inviteId: nextId } = await received(a);
       await a.call('invite.accept', { inviteId: nextId });
       return { again, back, next: outcome(await next, [nextId]) };
@@ -191,7 +196,7 @@ describe('invites across nodes: hudong serve --redis', () => {
 
   it('the inviter disconnects while pending: the invitee gets invite.cancelled INVITER_GONE, and so does a late accept', async () => {
     const result = await same(async ({ inviter, invitee }, tag) => {
-      const a = await login(inviter, `${tag}-a`);
+      const a = await inviterIn(inviter, `${tag}-a`, 4600);
       const b = await login(invitee, `${tag}-b`);
       a.sendRequest('invite.send', { to: `${tag}-b`, roomId: 4600 });
       const { inviteId } = await received(b);
@@ -205,7 +210,7 @@ describe('invites across nodes: hudong serve --redis', () => {
 
   it("the invitee's session is replaced by a login on the inviter's node: the inviter gets INVITEE_OFFLINE", async () => {
     const result = await same(async ({ inviter, invitee, relogin }, tag) => {
-      const a = await login(inviter, `${tag}-a`);
+      const a = await inviterIn(inviter, `${tag}-a`, 4700);
       const b = await login(invitee, `${tag}-b`);
       const sent = a.request('invite.send', { to: `${tag}-b`, roomId: 4700 });
       const { inviteId } = await received(b);
@@ -225,7 +230,7 @@ describe('invites across nodes: hudong serve --redis', () => {
   it("a node lost: its invitees are offline for the other node's inviters, its inviters gone for the other node's invitees", async () => {
     const { inviter: n1, invitee: n2 } = across;
     const lostWithin = 3 * 250 + 3000;
-    const a = await login(n1, 'lost-a');
+    const a = await inviterIn(n1, 'lost-a', 4800);
     const b = await login(n2, 'lost-b');
     const sent = a.sendRequest('invite.send', { to: 'lost-b', roomId: 4800 });
     await received(b);
@@ -235,7 +240,7 @@ describe('invites across nodes: hudong serve --redis', () => {
     assert.match(offline.ok ? '' : offline.error.detail.message, /^"lost-b" went offline before answering invite /);
 
     await n2.start();
-    const c = await login(n1, 'lost-c');
+    const c = await inviterIn(n1, 'lost-c', 4801);
     const d = await login(n2, 'lost-d');
     c.sendRequest('invite.send', { to: 'lost-d', roomId: 4801 });
     const { inviteId } = await received(d);

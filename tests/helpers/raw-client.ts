@@ -210,6 +210,15 @@ export class RawClient {
     this.#ws.close();
   }
 
+  /** Stops reading the socket, as a client that hangs or a link that stalls: what the server sends piles up in its buffers. */
+  pauseReading(): void {
+    this.#ws.pause();
+  }
+
+  resumeReading(): void {
+    this.#ws.resume();
+  }
+
   /** Drops the TCP connection without a close handshake, as a lost network does. */
   terminate(): void {
     clearInterval(this.#keepAlive);

@@ -230,18 +230,22 @@ test('1502 AV_ERR_OPENID_TO_TINYID_FAILED: an identifier that never logged in ha
   }
 });
 
-test('1801 AV_ERR_INVITE_FAILED: the invitee refuses, is offline, or never answers', async () => {
+test('1801 AV_ERR_INVITE_FAILED: the inviter is not in the room, the invitee refuses, is offline, or never answers', async () => {
   const aliceId = uniqueId('alice');
   const bobId = uniqueId('bob');
   const alice = await startedContext(server.wsUrl, aliceId);
   const bob = await startedContext(server.wsUrl, bobId);
+  const roomId = uniqueRoomId();
   try {
+    const outside = await rejectsWith(alice.invite(bobId, { roomId }), 1801, 'AV_ERR_INVITE_FAILED');
+    assert.equal(outside.detail?.code, 'INVITER_NOT_IN_ROOM');
+    await alice.enterRoom({ roomId, roomType: 'multi', createRoom: true });
     bob.once('invited', (inv: { id: string }) => void bob.refuseInvite(inv.id));
-    const refused = await rejectsWith(alice.invite(bobId, { roomId: 42 }), 1801, 'AV_ERR_INVITE_FAILED');
+    const refused = await rejectsWith(alice.invite(bobId, { roomId }), 1801, 'AV_ERR_INVITE_FAILED');
     assert.equal(refused.detail?.code, 'INVITE_REFUSED');
-    const offline = await rejectsWith(alice.invite(uniqueId('offline'), { roomId: 42 }), 1801, 'AV_ERR_INVITE_FAILED');
+    const offline = await rejectsWith(alice.invite(uniqueId('offline'), { roomId }), 1801, 'AV_ERR_INVITE_FAILED');
     assert.equal(offline.detail?.code, 'INVITEE_OFFLINE');
-    const unanswered = await rejectsWith(alice.invite(bobId, { roomId: 42 }), 1801, 'AV_ERR_INVITE_FAILED');
+    const unanswered = await rejectsWith(alice.invite(bobId, { roomId }), 1801, 'AV_ERR_INVITE_FAILED');
     assert.equal(unanswered.detail?.code, 'INVITE_EXPIRED');
   } finally {
     await dispose(alice, bob);
@@ -254,8 +258,10 @@ test('1802 AV_ERR_ACCEPT_FAILED: accepting an invite that already expired', asyn
   const alice = await startedContext(server.wsUrl, aliceId);
   const bob = await startedContext(server.wsUrl, bobId);
   try {
+    const roomId = uniqueRoomId();
+    await alice.enterRoom({ roomId, roomType: 'multi', createRoom: true });
     const invited = new Promise<{ id: string }>((resolve) => bob.once('invited', resolve));
-    const sent = alice.invite(bobId, { roomId: 43 }).catch((e: unknown) => e);
+    const sent = alice.invite(bobId, { roomId }).catch((e: unknown) => e);
     const inv = await invited;
     await sleep(2000); // inviteTimeoutMs is 1500 in this server
     const err = await rejectsWith(bob.acceptInvite(inv.id), 1802, 'AV_ERR_ACCEPT_FAILED');
@@ -273,11 +279,13 @@ test('1803 AV_ERR_REFUSE_FAILED: refusing an invite that was already accepted', 
   const alice = await startedContext(server.wsUrl, aliceId);
   const bob = await startedContext(server.wsUrl, bobId);
   try {
+    const roomId = uniqueRoomId();
+    await alice.enterRoom({ roomId, roomType: 'multi', createRoom: true });
     const invited = new Promise<{ id: string; from: string; roomId: number }>((resolve) => bob.once('invited', resolve));
-    const sent = alice.invite(bobId, { roomId: 44 });
+    const sent = alice.invite(bobId, { roomId });
     const inv = await invited;
     assert.equal(inv.from, aliceId);
-    assert.equal(inv.roomId, 44);
+    assert.equal(inv.roomId, roomId);
     await bob.acceptInvite(inv.id);
     await sent;
     const err = await rejectsWith(bob.refuseInvite(inv.id), 1803, 'AV_ERR_REFUSE_FAILED');

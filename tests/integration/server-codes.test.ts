@@ -247,11 +247,13 @@ test('10008 AV_ERR_SERVER_REPEATED_OPERATION: a request id reused while the firs
   const raw = await RawClient.connect(server.wsUrl);
   try {
     await raw.login(uniqueId('dup'));
+    const roomId = uniqueRoomId();
+    await raw.call('room.enter', { roomId, roomType: 'multi', authBits: 0xff, controlRole: '', createRoom: true, receive: false });
     const other = uniqueId('invitee');
     const invitee = await RawClient.connect(server.wsUrl);
     await invitee.login(other);
     // invite.send stays in flight until answered: reuse its id at once.
-    raw.send({ type: 'request', id: 77, method: 'invite.send', params: { to: other, roomId: 5 } });
+    raw.send({ type: 'request', id: 77, method: 'invite.send', params: { to: other, roomId } });
     const dup = await raw.requestWithId(77, 'ping', {});
     assert.equal(dup.ok, false);
     assert.equal(dup.error.code, 10008);

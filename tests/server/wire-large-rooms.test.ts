@@ -64,7 +64,7 @@ describe('large rooms over the wire', () => {
     await c.call('room.message', { data: 'back to a', binary: false, to: 'lr-a' });
     assert.equal((await a.event('room.message')).data.from, 'lr-c');
 
-    const invite = a.sendRequest('invite.send', { to: 'lr-c', roomId: 7 });
+    const invite = a.sendRequest('invite.send', { to: 'lr-c', roomId: id });
     const { inviteId } = (await c.event('invite.received')).data;
     await c.call('invite.refuse', { inviteId });
     assert.deepEqual((await a.response(invite)).result, { inviteId, accepted: false });

@@ -95,16 +95,26 @@ describe('rooms, messages and invites over the wire', () => {
     assert.deepEqual([line.identifier, line.roomId, line.method], ['m-alice', id, 'room.message']);
   });
 
-  it('invites: answered when the invitee answers; every failure sub-code', async () => {
+  it('invites: only from inside the room; answered when the invitee answers; every failure sub-code', async () => {
     const a = await login('i-alice');
     const b = await login('i-bob');
-    assert.deepEqual(errorOf(await a.request('invite.send', { to: 'i-nobody', roomId: 1 })), [10010, 'INVITEE_OFFLINE']);
-    assert.deepEqual(errorOf(await a.request('invite.send', { to: 'i-alice', roomId: 1 })), [10002, 'INVITE_SELF']);
+    const notIn = await a.request('invite.send', { to: 'i-bob', roomId: 77 });
+    assert.deepEqual(errorOf(notIn), [10006, 'INVITER_NOT_IN_ROOM']);
+    assert.match(notIn.error.detail.message, /room 77.*not in a room/);
+    assert.equal((await enter(a, 77)).ok, true);
+    assert.deepEqual(
+      errorOf(await a.request('invite.send', { to: 'i-bob', roomId: 78 })),
+      [10006, 'INVITER_NOT_IN_ROOM'],
+      'another room than its own',
+    );
+    assert.equal(b.events.filter((e) => e.event === 'invite.received').length, 0);
+    assert.deepEqual(errorOf(await a.request('invite.send', { to: 'i-nobody', roomId: 77 })), [10010, 'INVITEE_OFFLINE']);
+    assert.deepEqual(errorOf(await a.request('invite.send', { to: 'i-alice', roomId: 77 })), [10002, 'INVITE_SELF']);
 
     const sent = a.sendRequest('invite.send', { to: 'i-bob', roomId: 77 });
     const received = await b.event('invite.received');
     assert.deepEqual([received.data.from, received.data.roomId], ['i-alice', 77]);
-    assert.deepEqual(errorOf(await a.request('invite.send', { to: 'i-bob', roomId: 78 })), [10008, 'INVITE_PENDING']);
+    assert.deepEqual(errorOf(await a.request('invite.send', { to: 'i-bob', roomId: 77 })), [10008, 'INVITE_PENDING']);
     assert.deepEqual(errorOf(await b.request('invite.accept', { inviteId: 'nope' })), [10010, 'INVITE_NOT_FOUND']);
     assert.deepEqual(errorOf(await a.request('invite.accept', { inviteId: received.data.inviteId })), [10003, 'INVITE_NOT_YOURS']);
     assert.equal(
@@ -116,22 +126,45 @@ describe('rooms, messages and invites over the wire', () => {
     assert.deepEqual((await a.response(sent)).result, { inviteId: received.data.inviteId, accepted: true });
     assert.deepEqual(errorOf(await b.request('invite.refuse', { inviteId: received.data.inviteId })), [10008, 'INVITE_ANSWERED']);
 
-    const refused = a.sendRequest('invite.send', { to: 'i-bob', roomId: 79 });
+    const refused = a.sendRequest('invite.send', { to: 'i-bob', roomId: 77 });
     const refusedInvite = (await b.event('invite.received')).data.inviteId;
     await b.request('invite.refuse', { inviteId: refusedInvite });
     assert.deepEqual((await a.response(refused)).result, { inviteId: refusedInvite, accepted: false });
 
-    const expiring = a.sendRequest('invite.send', { to: 'i-bob', roomId: 80, timeoutMs: 1000 });
+    const expiring = a.sendRequest('invite.send', { to: 'i-bob', roomId: 77, timeoutMs: 1000 });
     const third = await b.event('invite.received');
     assert.deepEqual(errorOf(await a.response(expiring, 3000)), [10004, 'INVITE_EXPIRED']);
     const cancelled = await b.event('invite.cancelled');
     assert.deepEqual([cancelled.data.inviteId, cancelled.data.error.detail.code], [third.data.inviteId, 'INVITE_EXPIRED']);
     assert.deepEqual(errorOf(await b.request('invite.accept', { inviteId: third.data.inviteId })), [10004, 'INVITE_EXPIRED']);
 
-    a.sendRequest('invite.send', { to: 'i-bob', roomId: 81 });
+    a.sendRequest('invite.send', { to: 'i-bob', roomId: 77 });
     const fourth = await b.event('invite.received');
     a.terminate();
     const gone = await b.event('invite.cancelled');
     assert.deepEqual([gone.data.inviteId, gone.data.error.code, gone.data.error.detail.code], [fourth.data.inviteId, 10010, 'INVITER_GONE']);
+  });
+
+  it('invites: a request asking for longer than maxInviteTimeoutMs gets that much; maxPendingInvitesPerInviter pending at most', async () => {
+    const capped = await new InProcessServer({ config: { maxInviteTimeoutMs: 1000, maxPendingInvitesPerInviter: 2 } }).start();
+    const ws = (identifier: string) => loggedIn(capped.wsUrl, identifier).then(({ client }) => (clients.push(client), client));
+    try {
+      const a = await ws('cap-alice');
+      const invitees = [await ws('cap-1'), await ws('cap-2'), await ws('cap-3')];
+      assert.equal((await enter(a, 90)).ok, true);
+      const first = a.sendRequest('invite.send', { to: 'cap-1', roomId: 90, timeoutMs: 300_000 });
+      const received = await invitees[0]!.event('invite.received');
+      assert.ok(received.data.expiresAt <= Date.now() + 1000, 'expiresAt is 1 s away, not 5 min');
+      a.sendRequest('invite.send', { to: 'cap-2', roomId: 90 });
+      await invitees[1]!.event('invite.received');
+      const third = await a.request('invite.send', { to: 'cap-3', roomId: 90 });
+      assert.deepEqual(errorOf(third), [10005, 'TOO_MANY_INVITES']);
+      assert.match(third.error.detail.message, /maxPendingInvitesPerInviter 2/);
+      const expired = await a.response(first, 3000);
+      assert.deepEqual(errorOf(expired), [10004, 'INVITE_EXPIRED']);
+      assert.match(expired.error.detail.message, /within 1000 ms/);
+    } finally {
+      await capped.stop();
+    }
   });
 });

@@ -1,4 +1,7 @@
-/** 1:1 calls: invite a peer into a `pair` room the inviter picks; accept or refuse an invitation. */
+/**
+ * 1:1 calls: the caller enters a `pair` room it picks and invites a peer into it (only a member of a
+ * room may invite into it); the peer accepts or refuses. A call that fails takes the caller out again.
+ */
 import { byTestId, show } from './dom.js';
 import { attempt, reportError, reportMessage } from './errors.js';
 import { t, onLangChange } from './i18n.js';
@@ -6,8 +9,11 @@ import { ensureStarted } from './session.js';
 import type { Invitation } from './sdk.js';
 
 export interface CallHooks {
-  /** Enter the pair room `roomId` (both sides). */
+  /** Enter the pair room `roomId` (both sides); a failure is reported and leaves the caller outside. */
   enterPair(roomId: number): Promise<void>;
+  inRoom(): boolean;
+  /** Leave the room (the caller's, after a failed call). */
+  leave(): Promise<void>;
   identifier(): string;
 }
 
@@ -38,15 +44,18 @@ async function startCall(): Promise<void> {
   calling = peer;
   renderCalling();
   try {
-    await ctx.invite(peer, { roomId });
-  } catch (err) {
-    reportError(err, 'invite');
-    return;
+    await hooks.enterPair(roomId);
+    if (!hooks.inRoom()) return;
+    try {
+      await ctx.invite(peer, { roomId });
+    } catch (err) {
+      await hooks.leave();
+      reportError(err, 'invite');
+    }
   } finally {
     calling = null;
     renderCalling();
   }
-  await hooks.enterPair(roomId);
 }
 
 async function answer(accept: boolean): Promise<void> {

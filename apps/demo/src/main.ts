@@ -5,7 +5,7 @@ import { initSession, setSessionHooks } from './session.js';
 import { initDeviceTest, refreshDevices } from './devtest.js';
 import { initCall, onInvited, onInviteCancelled } from './call.js';
 import { initChat } from './chat.js';
-import { contextLost, enterRoom, initRoom } from './room.js';
+import { contextLost, enterRoom, inRoom, initRoom, leaveRoom } from './room.js';
 import { identifier, initLobby } from './lobby.js';
 
 const q = new URLSearchParams(location.search);
@@ -20,6 +20,8 @@ initRoom(() => undefined);
 initCall({
   identifier,
   enterPair: (roomId) => enterRoom({ identifier: identifier(), roomId, roomType: 'pair', role: 'host' }),
+  inRoom,
+  leave: leaveRoom,
 });
 initLobby();
 void refreshDevices();

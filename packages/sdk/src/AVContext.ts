@@ -270,7 +270,10 @@ export class AVContext extends TypedEmitter<AVContextEvents> {
     });
   }
 
-  /** Invites `to` into `roomId`; resolves when accepted. 1801 when refused or failed. */
+  /**
+   * Invites `to` into `roomId`, the room this context is in; resolves when accepted. 1801 when refused
+   * or failed (detail `INVITER_NOT_IN_ROOM` when not in that room).
+   */
   invite(to: string, options: InviteOptions): Promise<AcceptedInvitation> {
     return this.#call('invite', async () => {
       this.#requireStarted('invite');

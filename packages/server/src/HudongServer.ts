@@ -64,6 +64,7 @@ export class HudongServer {
   readonly #invites: InviteManager;
   readonly #media: MediaRouter;
   readonly #dispatcher: RequestDispatcher;
+  readonly #metrics: ServerMetrics;
   readonly #http: HttpServer;
   readonly #wss: WebSocketServer;
   readonly #connections = new Set<Connection<Session>>();
@@ -83,7 +84,11 @@ export class HudongServer {
     this.#sessions = new SessionRegistry(config.sessionGraceMs);
     this.#rooms = new RoomDirectory({ ...config, scheduler: FanOut.shared });
     const counts = () => ({ rooms: this.#rooms.roomCount, members: this.#rooms.memberCount });
-    this.#invites = new InviteManager(config.inviteTimeoutMs);
+    this.#invites = new InviteManager({
+      defaultTimeoutMs: config.inviteTimeoutMs,
+      maxTimeoutMs: config.maxInviteTimeoutMs,
+      maxPendingPerInviter: config.maxPendingInvitesPerInviter,
+    });
     const { redisUrl } = config;
     const cluster =
       redisUrl === undefined
@@ -118,7 +123,7 @@ export class HudongServer {
       clusterRooms: cluster?.rooms ?? null,
       clusterInvites: cluster?.invites ?? null,
     };
-    const metrics = new ServerMetrics({
+    const metrics = (this.#metrics = new ServerMetrics({
       connections: () => this.#connections.size,
       sessions: () => this.#sessions.size,
       rooms: () => this.#rooms.roomCount,
@@ -126,7 +131,7 @@ export class HudongServer {
       publications: () => this.#media.publicationCount,
       subscriptions: () => this.#media.subscriptionCount,
       media: this.#media.stats,
-    });
+    }));
     this.#dispatcher = new RequestDispatcher(handlers, services, metrics);
     this.#wireSessions();
     this.#http = createHttpServer(
@@ -331,12 +336,13 @@ export class HudongServer {
   }
 
   #accept(ws: WebSocket, req: IncomingMessage): void {
-    const { ratePerSecond, rateBurst, maxBadFrames, heartbeatIntervalMs } = this.#config;
+    const { ratePerSecond, rateBurst, maxBadFrames, heartbeatIntervalMs, maxSendQueueBytes } = this.#config;
     const connection = new Connection<Session>(ws, {
       sink: this.#dispatcher,
       logger: this.#logger,
-      limits: { ratePerSecond, rateBurst, maxBadFrames, heartbeatIntervalMs },
+      limits: { ratePerSecond, rateBurst, maxBadFrames, heartbeatIntervalMs, maxSendQueueBytes },
     });
+    connection.on('slowConsumer', () => this.#metrics.slowConsumerClosed());
     this.#connections.add(connection);
     const remote = req.socket.remoteAddress;
     this.#logger.debug({ conn: connection.id, remote }, 'connection opened');

@@ -37,6 +37,12 @@ export interface ServerOptions {
   rateBurst?: number;
   /** Malformed frames after which a connection is closed with 4002. @default 100 */
   maxBadFrames?: number;
+  /**
+   * Bytes that may wait to be written to one connection (queued events plus the socket's send buffer);
+   * past it the client counts as a slow consumer and is closed with 4009, its session kept for a resume.
+   * @default 4194304 (4 MiB)
+   */
+  maxSendQueueBytes?: number;
   /** How long a dropped connection's session (and room membership) is kept for a resume. @default 30000 */
   sessionGraceMs?: number;
   /** Interval clients ping at; connections silent for 3 intervals are closed. @default 5000 */
@@ -45,6 +51,10 @@ export interface ServerOptions {
   messageAckTimeoutMs?: number;
   /** Lifetime of an invite when the request gives none. @default 30000 */
   inviteTimeoutMs?: number;
+  /** Longest lifetime an invite gets: a request's `timeoutMs` (and `inviteTimeoutMs`) above it is cut to it. @default 60000 */
+  maxInviteTimeoutMs?: number;
+  /** Invites one identifier may have pending at once; past it `invite.send` answers 10005 TOO_MANY_INVITES. @default 10 */
+  maxPendingInvitesPerInviter?: number;
   /** How long the identity store may stay locked before a login fails with 10004 STORE_BUSY. @default 2000 */
   storeTimeoutMs?: number;
   /** Rooms this node hosts at most. @default 10000 */
@@ -143,10 +153,13 @@ export const SERVER_DEFAULTS: Readonly<Required<Pick<ServerOptions, DefaultedOpt
   ratePerSecond: 50,
   rateBurst: 100,
   maxBadFrames: 100,
+  maxSendQueueBytes: 4 * 1024 * 1024,
   sessionGraceMs: 30000,
   heartbeatIntervalMs: 5000,
   messageAckTimeoutMs: 5000,
   inviteTimeoutMs: 30000,
+  maxInviteTimeoutMs: 60000,
+  maxPendingInvitesPerInviter: 10,
   storeTimeoutMs: 2000,
   maxRooms: 10000,
   maxMembers: 100000,
@@ -188,10 +201,13 @@ const INTEGER_LIMITS = {
   ratePerSecond: [1, 1e6],
   rateBurst: [1, 1e6],
   maxBadFrames: [1, 1e9],
+  maxSendQueueBytes: [4096, 1024 * 1024 * 1024],
   sessionGraceMs: [0, 864e5],
   heartbeatIntervalMs: [100, 36e5],
   messageAckTimeoutMs: [1, 36e5],
   inviteTimeoutMs: [1000, 300_000],
+  maxInviteTimeoutMs: [1000, 300_000],
+  maxPendingInvitesPerInviter: [1, 1e6],
   storeTimeoutMs: [0, 36e5],
   maxRooms: [0, 1e9],
   maxMembers: [0, 1e9],

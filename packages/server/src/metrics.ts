@@ -33,6 +33,7 @@ export class ServerMetrics {
   readonly registry = new Registry();
   readonly #requests: Counter<'method' | 'code'>;
   readonly #duration: Histogram<'method'>;
+  readonly #slowConsumers: Counter;
 
   constructor(sources: MetricSources) {
     const registers = [this.registry];
@@ -78,6 +79,15 @@ export class ServerMetrics {
       buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30],
       registers,
     });
+    this.#slowConsumers = new Counter({
+      name: 'hudong_slow_consumers_total',
+      help: 'Connections closed with 4009 SLOW_CONSUMER: more than maxSendQueueBytes waited to be written to them',
+      registers,
+    });
+  }
+
+  slowConsumerClosed(): void {
+    this.#slowConsumers.inc();
   }
 
   /** `method` must come from the method table (or a fixed placeholder): labels are not client strings. */

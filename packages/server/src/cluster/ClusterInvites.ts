@@ -1,12 +1,5 @@
 import { z } from 'zod';
-import {
-  FINISHED_RETENTION_MS,
-  inviteeOffline,
-  inviterGone,
-  pendingError,
-  type InviteManager,
-  type RemoteInvitee,
-} from '../invites/InviteManager.js';
+import { inviteeOffline, inviterGone, pendingError, type InviteManager, type RemoteInvitee } from '../invites/InviteManager.js';
 import type { Logger } from '../logger.js';
 import type { Session } from '../session/Session.js';
 import type { SessionRegistry } from '../session/SessionRegistry.js';
@@ -20,6 +13,8 @@ interface Received {
   readonly owner: string;
   readonly from: string;
   readonly session: Session;
+  /** The invite's lifetime: a finished record is kept as long again (as the owner keeps its own). */
+  readonly lifetimeMs: number;
   pending: boolean;
   /** The end of its pending state (should the owner's invite.end be lost), then its removal. */
   timer: NodeJS.Timeout;
@@ -52,6 +47,8 @@ export interface ClusterInvitesOptions {
 export class ClusterInvites {
   readonly #options: ClusterInvitesOptions;
   readonly #received = new Map<string, Received>();
+  /** The pending ones by the session they were delivered to (invite id → record): what a check or a departure looks at. */
+  readonly #pendingFor = new Map<Session, Map<string, Received>>();
   readonly #onEnd = (message: ClusterMessageOf<'invite.end'>, from: string) => this.#end(message, from);
   readonly #onInviteeGone = ({ inviteId }: ClusterMessageOf<'invite.inviteeGone'>, from: string) =>
     this.#options.invites.inviteeGone((id, to) => id === inviteId && to.nodeId === from);
@@ -85,8 +82,8 @@ export class ClusterInvites {
     const { clusterSessions, bus, timeoutMs, nodeId: self } = this.#options;
     const nodeId = await clusterSessions.holderOf(to);
     if (nodeId === null || nodeId === self) return undefined;
-    for (const [inviteId, received] of this.#received) {
-      if (received.pending && received.session === from && received.from === to) throw pendingError(inviteId, to, from.identifier);
+    for (const [inviteId, received] of this.#pendingFor.get(from) ?? []) {
+      if (received.from === to) throw pendingError(inviteId, to, from.identifier);
     }
     return {
       identifier: to,
@@ -119,6 +116,7 @@ export class ClusterInvites {
     registry.off('nodeLost', this.#onNodeLost);
     for (const received of this.#received.values()) clearTimeout(received.timer);
     this.#received.clear();
+    this.#pendingFor.clear();
   }
 
   /** The owner's InviteManager checks and settles the answer; a lost owner means the inviter is gone. */
@@ -140,8 +138,18 @@ export class ClusterInvites {
     // The owner's expiry ends it (invite.end); this only stops a lost invite.end from keeping it pending,
     // hence the margin: the owner's timer started earlier but may fire, and its message arrive, later.
     const backstopMs = timeoutMs + this.#options.timeoutMs;
-    const received: Received = { owner, from, session, pending: true, timer: setTimeout(() => this.#finish(inviteId, received), backstopMs) };
+    const received: Received = {
+      owner,
+      from,
+      session,
+      lifetimeMs: timeoutMs,
+      pending: true,
+      timer: setTimeout(() => this.#finish(inviteId, received), backstopMs),
+    };
     this.#received.set(inviteId, received);
+    const pending = this.#pendingFor.get(session);
+    if (pending) pending.set(inviteId, received);
+    else this.#pendingFor.set(session, new Map([[inviteId, received]]));
     session.send('invite.received', { inviteId, from, roomId, expiresAt });
   }
 
@@ -154,8 +162,7 @@ export class ClusterInvites {
 
   /** An invitee's session ended before answering: the owners withdraw those invites (their inviters get INVITEE_OFFLINE). */
   #sessionEnded(session: Session): void {
-    for (const [inviteId, received] of this.#received) {
-      if (!received.pending || received.session !== session) continue;
+    for (const [inviteId, received] of this.#pendingFor.get(session) ?? []) {
       this.#finish(inviteId, received);
       this.#send(received.owner, { type: 'invite.inviteeGone', inviteId });
     }
@@ -174,8 +181,10 @@ export class ClusterInvites {
   /** Answered or ended: kept a while so that a late answer still reaches the owner (INVITE_ANSWERED, INVITE_EXPIRED…). */
   #finish(inviteId: string, received: Received): void {
     received.pending = false;
+    const pending = this.#pendingFor.get(received.session);
+    if (pending?.delete(inviteId) && pending.size === 0) this.#pendingFor.delete(received.session);
     clearTimeout(received.timer);
-    received.timer = setTimeout(() => this.#received.delete(inviteId), FINISHED_RETENTION_MS);
+    received.timer = setTimeout(() => this.#received.delete(inviteId), received.lifetimeMs);
   }
 
   #send(nodeId: string, message: ClusterMessage): void {

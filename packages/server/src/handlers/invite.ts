@@ -1,9 +1,19 @@
+import { ServerError } from '../errors.js';
 import { sessionOf, type Handler } from './types.js';
 
-/** Answered only when the invitee answers, or the invite expires or is withdrawn. An invitee on another node is found through Redis. */
+/**
+ * Answered only when the invitee answers, or the invite expires or is withdrawn. An invitee on another
+ * node is found through Redis. Only a member of the room may invite into it: otherwise anyone logged in
+ * could summon people into any room (10006 INVITER_NOT_IN_ROOM, before anything else is looked up).
+ */
 export const send: Handler<'invite.send'> = async (ctx, { to, roomId, timeoutMs }) => {
   const { sessions, invites, clusterInvites } = ctx.services;
   const from = sessionOf(ctx);
+  const inRoom = from.member?.room.roomId;
+  if (inRoom !== roomId) {
+    const where = inRoom === undefined ? 'not in a room' : `in room ${inRoom}`;
+    throw new ServerError('INVITER_NOT_IN_ROOM', `only a member of room ${roomId} may invite into it; "${from.identifier}" is ${where}`);
+  }
   const invitee = sessions.get(to) ?? (await clusterInvites?.invitee(from, to));
   return invites.send(from, invitee, to, roomId, timeoutMs);
 };

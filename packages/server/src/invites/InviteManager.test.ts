@@ -45,7 +45,7 @@ describe('InviteManager', () => {
 
   beforeEach(() => {
     mock.timers.enable({ apis: ['setTimeout', 'Date'] });
-    invites = new InviteManager(30_000);
+    invites = new InviteManager({ defaultTimeoutMs: 30_000, maxTimeoutMs: 60_000, maxPendingPerInviter: 3 });
     alice = session('alice');
     bob = session('bob');
   });
@@ -118,12 +118,45 @@ describe('InviteManager', () => {
     await rejectsWith(answer, 'INVITEE_OFFLINE');
   });
 
-  it('forgets finished invites after a while', () => {
+  it('keeps a finished invite as long as it lived, then forgets it', () => {
     void invites.send(alice.session, bob.session, 'bob', 1);
     const { inviteId } = received()[0]!;
     invites.refuse(bob.session, inviteId);
-    mock.timers.tick(5 * 60_000);
+    mock.timers.tick(29_999);
+    throwsWith(() => invites.accept(bob.session, inviteId), 10008, 'INVITE_ANSWERED');
+    mock.timers.tick(1);
     throwsWith(() => invites.accept(bob.session, inviteId), 10010, 'INVITE_NOT_FOUND');
+  });
+
+  it("cuts a request's timeout to maxTimeoutMs: expiresAt, expiry and the record's retention", async () => {
+    const answer = invites.send(alice.session, bob.session, 'bob', 1, 300_000);
+    const { inviteId, expiresAt } = received()[0]!;
+    assert.equal(expiresAt, Date.now() + 60_000);
+    mock.timers.tick(60_000);
+    await rejectsWith(answer, 'INVITE_EXPIRED');
+    mock.timers.tick(60_000);
+    throwsWith(() => invites.accept(bob.session, inviteId), 10010, 'INVITE_NOT_FOUND');
+  });
+
+  it('caps the pending invites of one inviter (10005 TOO_MANY_INVITES naming the option); an answer frees a place', () => {
+    const others = ['c1', 'c2', 'c3', 'c4'].map((id) => session(id));
+    for (const o of others.slice(0, 3)) void invites.send(alice.session, o.session, o.session.identifier, 1).catch(() => {});
+    throwsWith(() => invites.send(alice.session, others[3]!.session, 'c4', 1), 10005, 'TOO_MANY_INVITES');
+    assert.throws(
+      () => invites.send(alice.session, others[3]!.session, 'c4', 1),
+      (err: unknown) => err instanceof ServerError && /maxPendingInvitesPerInviter 3/.test(err.detail.message),
+    );
+    void invites.send(bob.session, others[3]!.session, 'c4', 1).catch(() => {}); // another inviter has its own places
+    const first = others[0]!.transport.events.find((e) => e.event === 'invite.received')!.data.inviteId;
+    invites.refuse(others[0]!.session, first);
+    void invites.send(alice.session, others[3]!.session, 'c4', 1).catch(() => {}); // the refused one no longer counts
+    assert.equal(others[3]!.transport.events.filter((e) => e.event === 'invite.received').length, 2);
+    invites.inviterGone(alice.session);
+    assert.deepEqual(
+      others.map((o) => o.transport.events.filter((e) => e.event === 'invite.cancelled').length),
+      [0, 1, 1, 1],
+      "the inviter's departure withdraws exactly its pending invites",
+    );
   });
 
   describe('an invitee on another node (RemoteInvitee)', () => {

@@ -18,7 +18,14 @@ export interface AuthorityRequest {
   privilegeKey: string | undefined;
 }
 
-/** Effective auth bits = requested ∩ privilege key ∩ role bound (step 3 of room.enter, and changeAuthority). */
+/**
+ * Effective auth bits = requested ∩ privilege key ∩ role bound (step 3 of room.enter, and changeAuthority).
+ *
+ * Every term can only take bits away: a role name is the client's own choice, so an unconfigured one
+ * bounds nothing and a configured one narrows; it never adds to what the key grants. With
+ * `requirePrivilegeKey` the key therefore alone decides the most a member may hold. Without it (AVSDK's
+ * default, kept for compatibility) a member that holds no key may ask for any bits: docs/auth.md.
+ */
 export class Authority {
   readonly #options: AuthorityOptions;
 
@@ -26,23 +33,27 @@ export class Authority {
     this.#options = { ...options, roles: { ...options.roles } };
   }
 
-  /** Bits a member enters with; throws 10003 PRIVKEY_REQUIRED / PRIVKEY_* / USERSIG_*. */
+  /** Bits a member enters with: what it asks for, cut to its key and role. Throws 10003 PRIVKEY_REQUIRED / PRIVKEY_* / USERSIG_*. */
   forEnter(request: AuthorityRequest & { role: string }): { authBits: number; privilegeKey: string | undefined } {
     const key = request.privilegeKey || undefined;
     if (key === undefined && this.#options.requirePrivilegeKey) {
       throw new ServerError('PRIVKEY_REQUIRED', 'this server requires a privilege key to enter a room');
     }
-    let bits = request.authBits;
-    if (key !== undefined) bits &= this.#keyBits(key, request.identifier, request.roomId);
-    return { authBits: bits & this.#roleBound(request.role), privilegeKey: key };
+    const keyBits = key === undefined ? ALL_AUTH_BITS : this.#keyBits(key, request.identifier, request.roomId);
+    return { authBits: request.authBits & keyBits & this.#roleBound(request.role), privilegeKey: key };
   }
 
   /**
-   * Bits after room.changeAuthority: they must lie within the given key, or the key the member holds.
-   * Throws 10003 PRIVKEY_* / USERSIG_* / AUTH_BITS_EXCEED_KEY.
+   * Bits after room.changeAuthority: they must lie within the given key, or else the key the member
+   * holds (asking for more is refused, not cut: the member asked for a change it may not make); then
+   * the role cuts them. Throws 10003 PRIVKEY_REQUIRED / PRIVKEY_* / USERSIG_* / AUTH_BITS_EXCEED_KEY.
    */
   forChange(request: AuthorityRequest & { role: string; heldKey: string | undefined }): { authBits: number; privilegeKey: string | undefined } {
     const key = request.privilegeKey || request.heldKey;
+    // Every member entered with a key then; this keeps the rule from resting on that alone.
+    if (key === undefined && this.#options.requirePrivilegeKey) {
+      throw new ServerError('PRIVKEY_REQUIRED', 'this server requires a privilege key to change auth bits');
+    }
     if (key !== undefined) {
       const allowed = this.#keyBits(key, request.identifier, request.roomId);
       const excess = request.authBits & ~allowed;
@@ -65,6 +76,7 @@ export class Authority {
     }
   }
 
+  /** A configured role's bits; any other name bounds nothing (it is only a name the client chose). */
   #roleBound(role: string): number {
     return Object.hasOwn(this.#options.roles, role) ? this.#options.roles[role]! : ALL_AUTH_BITS;
   }

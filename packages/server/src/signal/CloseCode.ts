@@ -14,4 +14,9 @@ export const CloseCode = {
   TOO_MANY_BAD_FRAMES: 4002,
   /** Stayed over the rate limit for 200 frames. */
   RATE_LIMITED: 4008,
+  /**
+   * More than `maxSendQueueBytes` waited to be written to this client (it stopped reading, or reads
+   * slower than its room talks); its session stays for the grace period, as for any dropped connection.
+   */
+  SLOW_CONSUMER: 4009,
 } as const;

@@ -10,6 +10,7 @@ import { Connection, type LinkedSession, type RequestSink } from './Connection.j
 /** The part of a `ws` socket a Connection uses; every write and the close go into one shared log. */
 class FakeSocket extends EventEmitter {
   readyState = 1; // OPEN
+  bufferedAmount = 0;
   constructor(
     readonly name: string,
     readonly log: string[],
@@ -37,7 +38,7 @@ function connect(name: string, log: string[]): { connection: Connection; socket:
   const connection = new Connection(socket as unknown as WebSocket, {
     sink: answering,
     logger: pino({ level: 'silent' }),
-    limits: { ratePerSecond: 100, rateBurst: 100, maxBadFrames: 10, heartbeatIntervalMs: 60_000 },
+    limits: { ratePerSecond: 100, rateBurst: 100, maxBadFrames: 10, heartbeatIntervalMs: 60_000, maxSendQueueBytes: 1024 },
   });
   return { connection, socket };
 }
@@ -90,6 +91,33 @@ describe('Connection writes', () => {
     socket.emit('close', 1006, Buffer.from(''));
     await nextRound();
     assert.deepEqual(log, []);
+    assert.equal(connection.closed, true);
+  });
+
+  it('closes a slow consumer with 4009 once its outbox and socket buffer pass maxSendQueueBytes, dropping what waits', async () => {
+    const log: string[] = [];
+    const { connection, socket } = connect('a', log);
+    const slow: number[] = [];
+    const closed: number[] = [];
+    connection.on('slowConsumer', (bytes) => slow.push(bytes));
+    connection.on('close', (code) => closed.push(code));
+    socket.bufferedAmount = 900; // the client stopped reading: the socket holds what was written
+    connection.send('x'.repeat(100));
+    assert.deepEqual(slow, [], '1000 bytes are within the cap of 1024');
+    connection.send('é'.repeat(20)); // 40 UTF-8 bytes (20 UTF-16 units): the cap counts bytes
+    assert.deepEqual(slow, [1040]);
+    assert.deepEqual(closed, [4009]);
+    connection.send('too late');
+    await nextRound();
+    assert.deepEqual(log, ['a:close 4009'], 'the queued events are dropped, not written behind the backlog');
+  });
+
+  it('counts a response written into a full socket buffer', () => {
+    const log: string[] = [];
+    const { connection, socket } = connect('a', log);
+    socket.bufferedAmount = 2000;
+    connection.respond('response 1');
+    assert.deepEqual(log, ['a:response 1', 'a:close 4009']);
     assert.equal(connection.closed, true);
   });
 });

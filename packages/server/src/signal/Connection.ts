@@ -38,11 +38,15 @@ export interface ConnectionLimits {
   rateBurst: number;
   maxBadFrames: number;
   heartbeatIntervalMs: number;
+  /** Bytes that may wait to be written (our outbox plus the socket's buffer) before the client counts as a slow consumer. */
+  maxSendQueueBytes: number;
 }
 
 export interface ConnectionEvents {
   /** Closed, by either side; fired once, as soon as it is known. */
   close: [code: number, reason: string];
+  /** Closed with SLOW_CONSUMER (before `close`): `queuedBytes` waited to be written. */
+  slowConsumer: [queuedBytes: number];
 }
 
 /** Frames over the rate limit tolerated before closing (docs/protocol.md "Limits"). */
@@ -107,7 +111,9 @@ export class Connection<S extends LinkedSession = LinkedSession> extends SafeEmi
 
   /** An event: written at the end of this event-loop round, after the answers to the requests read in it (see Outbox). */
   send(frame: Frame): void {
-    if (!this.#closed) this.#outbox.push(frame);
+    if (this.#closed) return;
+    this.#outbox.push(frame);
+    this.#checkBacklog();
   }
 
   /** A response: written now, after the events queued on this connection before it. */
@@ -121,6 +127,11 @@ export class Connection<S extends LinkedSession = LinkedSession> extends SafeEmi
   close(code: number, reason: string): void {
     if (this.#closed) return;
     this.#outbox.flush();
+    // The flush may have found a slow consumer and closed it.
+    if (!this.#closed) this.#closeSocket(code, reason);
+  }
+
+  #closeSocket(code: number, reason: string): void {
     try {
       this.#ws.close(code, reason);
     } catch (err) {
@@ -148,6 +159,21 @@ export class Connection<S extends LinkedSession = LinkedSession> extends SafeEmi
     if (this.#closed || this.#ws.readyState !== WebSocket.OPEN) return;
     // A Buffer is the UTF-8 of an encoded event: a text frame, not binary.
     this.#ws.send(frame, { binary: false });
+    this.#checkBacklog();
+  }
+
+  /**
+   * Nothing else bounds what a client that stops reading costs us: every event for it would wait in
+   * the socket's buffer. Past the cap its queue is dropped and the close frame goes after what is
+   * buffered already (ws destroys the socket if the closing handshake does not finish).
+   */
+  #checkBacklog(): void {
+    const queued = this.#outbox.bytes + this.#ws.bufferedAmount;
+    if (queued <= this.#limits.maxSendQueueBytes || this.#closed) return;
+    this.#outbox.drop();
+    this.#logger.warn({ conn: this.id, queuedBytes: queued, maxSendQueueBytes: this.#limits.maxSendQueueBytes }, 'slow consumer closed');
+    this.safeEmit('slowConsumer', queued);
+    this.#closeSocket(CloseCode.SLOW_CONSUMER, `more than ${this.#limits.maxSendQueueBytes} bytes waited to be sent`);
   }
 
   #guard(fn: () => void): void {

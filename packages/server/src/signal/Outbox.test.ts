@@ -27,6 +27,19 @@ describe('Outbox', () => {
     assert.equal(box.size, 0);
   });
 
+  it('counts the UTF-8 bytes waiting, until written or dropped', () => {
+    const box = outbox(new FanOut(), [], 'a');
+    box.push('ab');
+    box.push('é');
+    box.push(Buffer.from('xyz'));
+    assert.equal(box.bytes, 7);
+    box.flush();
+    assert.equal(box.bytes, 0);
+    box.push('abc');
+    box.drop();
+    assert.equal(box.bytes, 0);
+  });
+
   it('flush writes what is queued now (before a response) and the fan-out has nothing left for it', async () => {
     const fanOut = new FanOut();
     const written: string[] = [];

@@ -17,6 +17,7 @@ export class Outbox {
   readonly #write: (frame: Frame) => void;
   readonly #fanOut: FanOut;
   #frames: Frame[] = [];
+  #bytes = 0;
 
   /** `write` puts one frame on the socket; it must not throw (the fan-out runs outside any request). */
   constructor(write: (frame: Frame) => void, fanOut: FanOut = FanOut.shared) {
@@ -29,9 +30,15 @@ export class Outbox {
     return this.#frames.length;
   }
 
+  /** UTF-8 bytes of the frames waiting: what this connection holds here (the socket's own buffer is `ws.bufferedAmount`). */
+  get bytes(): number {
+    return this.#bytes;
+  }
+
   /** Queues an event frame. */
   push(frame: Frame): void {
     this.#frames.push(frame);
+    this.#bytes += typeof frame === 'string' ? Buffer.byteLength(frame) : frame.length;
     if (this.#frames.length === 1) this.#fanOut.waiting(this);
   }
 
@@ -41,6 +48,7 @@ export class Outbox {
     this.#fanOut.done(this);
     const frames = this.#frames;
     this.#frames = [];
+    this.#bytes = 0;
     for (const frame of frames) this.#write(frame);
   }
 
@@ -48,5 +56,6 @@ export class Outbox {
   drop(): void {
     this.#fanOut.done(this);
     this.#frames = [];
+    this.#bytes = 0;
   }
 }
