@@ -237,9 +237,14 @@ test('1801 AV_ERR_INVITE_FAILED: the inviter is not in the room, the invitee ref
   const bob = await startedContext(server.wsUrl, bobId);
   const roomId = uniqueRoomId();
   try {
-    const outside = await rejectsWith(alice.invite(bobId, { roomId }), 1801, 'AV_ERR_INVITE_FAILED');
-    assert.equal(outside.detail?.code, 'INVITER_NOT_IN_ROOM');
     await alice.enterRoom({ roomId, roomType: 'multi', createRoom: true });
+    const carol = await startedContext(server.wsUrl, uniqueId('carol'));
+    try {
+      const outside = await rejectsWith(carol.invite(bobId, { roomId }), 1801, 'AV_ERR_INVITE_FAILED');
+      assert.equal(outside.detail?.code, 'INVITER_NOT_IN_ROOM');
+    } finally {
+      await dispose(carol);
+    }
     bob.once('invited', (inv: { id: string }) => void bob.refuseInvite(inv.id));
     const refused = await rejectsWith(alice.invite(bobId, { roomId }), 1801, 'AV_ERR_INVITE_FAILED');
     assert.equal(refused.detail?.code, 'INVITE_REFUSED');

@@ -141,6 +141,25 @@ test('invite → accept → both meet in a pair room', async () => {
   }
 });
 
+test('a call: invite into a room not made yet, then both enter it', async () => {
+  const aliceId = uniqueId('alice');
+  const bobId = uniqueId('bob');
+  const alice = await startedContext(server.wsUrl, aliceId);
+  const bob = await startedContext(server.wsUrl, bobId);
+  try {
+    const roomId = uniqueRoomId();
+    bob.once('invited', (inv: { id: string }) => void bob.acceptInvite(inv.id));
+    const inv = await alice.invite(bobId, { roomId });
+    assert.equal(inv.roomId, roomId);
+    const aliceRoom = await alice.enterRoom({ roomId, roomType: 'pair', createRoom: true });
+    const bobEntered = nextEvent(aliceRoom, 'endpointsUpdate');
+    await bob.enterRoom({ roomId, roomType: 'pair', createRoom: false });
+    assert.deepEqual(await bobEntered, [EndpointEvent.ENTER, [bobId]]);
+  } finally {
+    await dispose(alice, bob);
+  }
+});
+
 test('the last member leaving closes the room', async () => {
   const roomId = uniqueRoomId();
   const a = await startedContext(server.wsUrl, uniqueId('last'));

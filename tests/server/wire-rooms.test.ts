@@ -95,12 +95,14 @@ describe('rooms, messages and invites over the wire', () => {
     assert.deepEqual([line.identifier, line.roomId, line.method], ['m-alice', id, 'room.message']);
   });
 
-  it('invites: only from inside the room; answered when the invitee answers; every failure sub-code', async () => {
+  it('invites: from inside the room (or into a room not made yet); answered when the invitee answers; every failure sub-code', async () => {
     const a = await login('i-alice');
     const b = await login('i-bob');
-    const notIn = await a.request('invite.send', { to: 'i-bob', roomId: 77 });
+    const carol = await login('i-carol');
+    assert.equal((await enter(carol, 78)).ok, true);
+    const notIn = await a.request('invite.send', { to: 'i-bob', roomId: 78 });
     assert.deepEqual(errorOf(notIn), [10006, 'INVITER_NOT_IN_ROOM']);
-    assert.match(notIn.error.detail.message, /room 77.*not in a room/);
+    assert.match(notIn.error.detail.message, /room 78.*not in a room/);
     assert.equal((await enter(a, 77)).ok, true);
     assert.deepEqual(
       errorOf(await a.request('invite.send', { to: 'i-bob', roomId: 78 })),

@@ -271,8 +271,9 @@ export class AVContext extends TypedEmitter<AVContextEvents> {
   }
 
   /**
-   * Invites `to` into `roomId`, the room this context is in; resolves when accepted. 1801 when refused
-   * or failed (detail `INVITER_NOT_IN_ROOM` when not in that room).
+   * Invites `to` into `roomId`: the room this context is in, or one not made yet (a call: invite, then
+   * both enter); resolves when accepted. 1801 when refused or failed (detail `INVITER_NOT_IN_ROOM` when
+   * the room exists and this context is not in it).
    */
   invite(to: string, options: InviteOptions): Promise<AcceptedInvitation> {
     return this.#call('invite', async () => {

@@ -4,6 +4,7 @@ import { ServerError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Member, MemberOwner } from '../rooms/Member.js';
 import type { RoomDirectory, RoomEntrance, RoomEntry } from '../rooms/RoomDirectory.js';
+import { redisStoreError } from '../identity/store-error.js';
 import type { SessionRegistry } from '../session/SessionRegistry.js';
 import type { ClusterKeys } from './ClusterKeys.js';
 import type { ClusterMessageOf } from './messages.js';
@@ -106,6 +107,16 @@ export class ClusterRooms implements RoomEntrance {
       timeoutMs + config.storeTimeoutMs,
       () => new ServerError('DELIVERY_TIMEOUT', `${to.identifier} did not acknowledge the message within ${timeoutMs} ms`),
     );
+  }
+
+  /** Whether the room exists anywhere in the cluster. Throws ServerError 10001 / 10004 when Redis fails. */
+  async exists(roomId: number): Promise<boolean> {
+    const { link, keys, config } = this.#options;
+    try {
+      return (await link.commands.exists(keys.room(roomId))) === 1;
+    } catch (err) {
+      throw redisStoreError(err, config.storeTimeoutMs);
+    }
   }
 
   /** Stops reacting to the cluster and lets the Redis work in flight (members' exits) finish. */
