@@ -1,5 +1,6 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { MediaStats } from './media/MediaStats.js';
+import type { Refusal } from './signal/ConnectionAdmission.js';
 
 /** Live counts the gauges read at scrape time. */
 export interface MetricSources {
@@ -33,6 +34,7 @@ export class ServerMetrics {
   readonly registry = new Registry();
   readonly #requests: Counter<'method' | 'code'>;
   readonly #duration: Histogram<'method'>;
+  readonly #refused: Counter<'reason'>;
 
   constructor(sources: MetricSources) {
     const registers = [this.registry];
@@ -78,6 +80,17 @@ export class ServerMetrics {
       buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30],
       registers,
     });
+    this.#refused = new Counter({
+      name: 'hudong_connections_refused_total',
+      help: 'WebSocket upgrades refused, by reason (origin, max_connections, max_connections_per_ip)',
+      labelNames: ['reason'],
+      registers,
+    });
+  }
+
+  /** A WebSocket upgrade answered with an HTTP error instead of a connection (ConnectionAdmission). */
+  recordConnectionRefused(reason: Refusal['reason']): void {
+    this.#refused.inc({ reason });
   }
 
   /** `method` must come from the method table (or a fixed placeholder): labels are not client strings. */

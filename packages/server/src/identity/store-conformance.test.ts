@@ -52,6 +52,9 @@ for (const [name, make] of Object.entries(implementations)) {
       assert.deepEqual(await store.toTinyIds(['alice', 'nobody']), [alice, null]);
       assert.deepEqual(await store.toIdentifiers([alice, '12345']), ['alice', null]);
       assert.deepEqual(await store.toTinyIds(['nobody']), [null], 'a lookup must not have allocated');
+      const bob = await store.resolve('bob');
+      assert.deepEqual(await store.toTinyIds(['bob', 'nobody', 'alice', 'bob']), [bob, null, alice, bob], 'a batch keeps its order and repeats');
+      assert.deepEqual(await store.toIdentifiers([alice, bob, alice]), ['alice', 'bob', 'alice']);
       await store.close();
     });
 

@@ -37,7 +37,7 @@ function connect(name: string, log: string[]): { connection: Connection; socket:
   const connection = new Connection(socket as unknown as WebSocket, {
     sink: answering,
     logger: pino({ level: 'silent' }),
-    limits: { ratePerSecond: 100, rateBurst: 100, maxBadFrames: 10, heartbeatIntervalMs: 60_000 },
+    limits: { ratePerSecond: 100, rateBurst: 100, maxBadFrames: 10, heartbeatIntervalMs: 60_000, loginTimeoutMs: 60_000 },
   });
   return { connection, socket };
 }
