@@ -13,7 +13,10 @@ import { loggedIn, RawClient } from '../helpers/raw-client.js';
 import { waitUntil } from '../helpers/wait-until.js';
 
 /** An upgrade the server is expected to refuse: its HTTP status and JSON body. */
-function refusedUpgrade(url: string, socket: WebSocket.ClientOptions = {}): Promise<{ status: number; body: { code: number; codeName: string; detail: { code: string; message: string } } }> {
+function refusedUpgrade(
+  url: string,
+  socket: WebSocket.ClientOptions = {},
+): Promise<{ status: number; body: { code: number; codeName: string; detail: { code: string; message: string } } }> {
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(url, socket);
     ws.once('open', () => {
@@ -54,7 +57,10 @@ describe('connection caps', () => {
     const fromOne = await Promise.all([1, 2].map(() => RawClient.connect(server.wsUrl)));
     const perIp = await refusedUpgrade(server.wsUrl);
     assert.equal(perIp.status, 429);
-    assert.deepEqual([perIp.body.code, perIp.body.codeName, perIp.body.detail.code], [10005, 'AV_ERR_SERVER_ALLOC_RESOURCE_FAILED', 'IP_CONNECTION_LIMIT']);
+    assert.deepEqual(
+      [perIp.body.code, perIp.body.codeName, perIp.body.detail.code],
+      [10005, 'AV_ERR_SERVER_ALLOC_RESOURCE_FAILED', 'IP_CONNECTION_LIMIT'],
+    );
     assert.match(perIp.body.detail.message, /maxConnectionsPerIp \(2\)/);
 
     const fromTwo = await Promise.all([1, 2].map(() => RawClient.connect(server.wsUrl, { socket: { localAddress: '127.0.0.2' } })));
@@ -123,7 +129,10 @@ describe('a production server', () => {
     assert.equal(warning?.setting, 'requirePrivilegeKey');
     const dev = await new ServerProcess({ extraArgs: ['--dev'] }).start();
     try {
-      assert.equal(dev.logs.some((l) => l.setting === 'requirePrivilegeKey'), false);
+      assert.equal(
+        dev.logs.some((l) => l.setting === 'requirePrivilegeKey'),
+        false,
+      );
     } finally {
       await dev.stop();
     }

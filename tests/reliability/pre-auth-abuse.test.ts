@@ -25,7 +25,13 @@ function deflateBomb(): string {
   return escapeBase64(deflateSync(Buffer.from(doc), { level: 9 }).toString('base64'));
 }
 
-const login = (identifier: string, userSig: string) => ({ protocolVersion: PROTOCOL_VERSION, sdkAppId: TEST_APP_ID, identifier, userSig, terminal: 'test' });
+const login = (identifier: string, userSig: string) => ({
+  protocolVersion: PROTOCOL_VERSION,
+  sdkAppId: TEST_APP_ID,
+  identifier,
+  userSig,
+  terminal: 'test',
+});
 
 /** Sends `params()` as `method` FLOOD_PER_SECOND times a second until stopped. */
 function flood(client: RawClient, method: string, params: () => unknown): () => void {
@@ -99,7 +105,10 @@ describe('abuse before login does not stall logged-in clients', () => {
 
     // Every refused login was answered, but only the first of each connection was logged in full.
     const failures = server.logsWith((l) => l.msg === 'request failed' && l.identifier === 'mallory');
-    assert.ok(failures.length <= bombers.length + forgers.length + oversizers.length, `${failures.length} 'request failed' lines for ${frames} refusals`);
+    assert.ok(
+      failures.length <= bombers.length + forgers.length + oversizers.length,
+      `${failures.length} 'request failed' lines for ${frames} refusals`,
+    );
     for (const c of [...bombers, ...forgers, ...oversizers, ...idlers, healthy, lookup]) c.terminate();
   });
 });

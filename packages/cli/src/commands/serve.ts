@@ -59,7 +59,11 @@ export async function run(argv: string[]): Promise<string | undefined> {
   if (values['node-id'] !== undefined) options.nodeId = values['node-id'];
   if (flags.dev) options.dev = true;
   if (flags['dev-public']) options.devPublic = true;
-  if (values['allowed-origins'] !== undefined) options.allowedOrigins = values['allowed-origins'].split(',').map((o) => o.trim()).filter(Boolean);
+  if (values['allowed-origins'] !== undefined)
+    options.allowedOrigins = values['allowed-origins']
+      .split(',')
+      .map((o) => o.trim())
+      .filter(Boolean);
   if (values['max-connections'] !== undefined) options.maxConnections = toInt(values['max-connections'], 'max-connections', { min: 1 });
   if (values['max-connections-per-ip'] !== undefined) {
     options.maxConnectionsPerIp = toInt(values['max-connections-per-ip'], 'max-connections-per-ip', { min: 1 });

@@ -86,7 +86,15 @@ test('a deflate bomb is refused once it inflates past MAX_USERSIG_DOC_BYTES, not
 
 test('the cheap checks run before the HMAC: a forged sig that is also expired, other-app or other-identifier says so', () => {
   const forge = (fields: Record<string, unknown>) => {
-    const doc = { 'TLS.ver': '2.0', 'TLS.identifier': 'alice', 'TLS.sdkappid': APP, 'TLS.time': Math.floor(Date.now() / 1000), 'TLS.expire': 60, 'TLS.sig': 'AAAA', ...fields };
+    const doc = {
+      'TLS.ver': '2.0',
+      'TLS.identifier': 'alice',
+      'TLS.sdkappid': APP,
+      'TLS.time': Math.floor(Date.now() / 1000),
+      'TLS.expire': 60,
+      'TLS.sig': 'AAAA',
+      ...fields,
+    };
     return escapeBase64(deflateSync(Buffer.from(JSON.stringify(doc))).toString('base64'));
   };
   assert.throws(() => verifyUserSig(forge({}), expected), { reason: 'USERSIG_BAD_SIGNATURE' });

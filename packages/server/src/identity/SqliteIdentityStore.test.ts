@@ -85,7 +85,16 @@ describe('SqliteIdentityStore', () => {
     writeFileSync(garbage, randomBytes(8192));
     renameSync(garbage, file);
     // The directory watch tells the store a moment later; until then it still reads the old file.
-    const err = await waitUntil('the replaced file noticed', () => store.resolve('alice').then(() => null, (e: unknown) => e), 5000, 10);
+    const err = await waitUntil(
+      'the replaced file noticed',
+      () =>
+        store.resolve('alice').then(
+          () => null,
+          (e: unknown) => e,
+        ),
+      5000,
+      10,
+    );
     assertStoreError(err, 10001, 'STORE_FAILED', 'SQLITE_NOTADB');
     await store.close();
   });
@@ -94,7 +103,16 @@ describe('SqliteIdentityStore', () => {
     const store = open();
     await store.resolve('alice');
     rmSync(file);
-    const err = await waitUntil('the removal noticed', () => store.resolve('alice').then(() => null, (e: unknown) => e), 5000, 10);
+    const err = await waitUntil(
+      'the removal noticed',
+      () =>
+        store.resolve('alice').then(
+          () => null,
+          (e: unknown) => e,
+        ),
+      5000,
+      10,
+    );
     assertStoreError(err, 10001, 'STORE_FAILED', 'ENOENT');
     await store.close();
   });

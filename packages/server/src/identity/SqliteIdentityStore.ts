@@ -65,14 +65,18 @@ export class SqliteIdentityStore implements IdentityStore {
 
   async toTinyIds(identifiers: readonly string[]): Promise<(string | null)[]> {
     return this.#run(() => {
-      const found = new Map(this.#statements.tinyIdsOf.all(this.#options.sdkAppId, JSON.stringify(identifiers)).map((r) => [r.identifier, r.tiny_id]));
+      const found = new Map(
+        this.#statements.tinyIdsOf.all(this.#options.sdkAppId, JSON.stringify(identifiers)).map((r) => [r.identifier, r.tiny_id]),
+      );
       return identifiers.map((id) => found.get(id) ?? null);
     });
   }
 
   async toIdentifiers(tinyIds: readonly string[]): Promise<(string | null)[]> {
     return this.#run(() => {
-      const found = new Map(this.#statements.identifiersOf.all(this.#options.sdkAppId, JSON.stringify(tinyIds)).map((r) => [r.tiny_id, r.identifier]));
+      const found = new Map(
+        this.#statements.identifiersOf.all(this.#options.sdkAppId, JSON.stringify(tinyIds)).map((r) => [r.tiny_id, r.identifier]),
+      );
       return tinyIds.map((t) => found.get(t) ?? null);
     });
   }

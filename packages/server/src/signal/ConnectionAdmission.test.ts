@@ -17,7 +17,10 @@ test('caps per address and per node, released connections make room again', () =
   admission.admitted('10.0.0.1');
   admission.admitted('10.0.0.1');
   const perIp = admission.check('::ffff:10.0.0.1', undefined);
-  assert.deepEqual([perIp?.status, perIp?.reason, perIp?.error.code, perIp?.error.detail.code], [429, 'max_connections_per_ip', 10005, 'IP_CONNECTION_LIMIT']);
+  assert.deepEqual(
+    [perIp?.status, perIp?.reason, perIp?.error.code, perIp?.error.detail.code],
+    [429, 'max_connections_per_ip', 10005, 'IP_CONNECTION_LIMIT'],
+  );
   assert.match(perIp!.error.detail.message, /maxConnectionsPerIp \(2\)/);
   assert.equal(admission.check('10.0.0.2', undefined), null);
   admission.admitted('10.0.0.2');
@@ -34,5 +37,8 @@ test('with allowedOrigins, another Origin is refused and a missing one (not a br
   assert.equal(admission.check('10.0.0.1', undefined), null);
   const refused = admission.check('10.0.0.1', 'https://evil.example');
   assert.deepEqual([refused?.status, refused?.error.code, refused?.error.detail.code], [403, 10003, 'ORIGIN_NOT_ALLOWED']);
-  assert.equal(new ConnectionAdmission({ maxConnections: 10, maxConnectionsPerIp: 10, allowedOrigins: undefined }).check('10.0.0.1', 'https://evil.example'), null);
+  assert.equal(
+    new ConnectionAdmission({ maxConnections: 10, maxConnectionsPerIp: 10, allowedOrigins: undefined }).check('10.0.0.1', 'https://evil.example'),
+    null,
+  );
 });
