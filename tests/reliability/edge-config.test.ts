@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { statSync } from 'node:fs';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import WebSocket from 'ws';
@@ -157,6 +158,21 @@ describe('a production server', () => {
     assert.equal(within.tinyIds[0], login.tinyId);
     assert.equal(within.tinyIds.filter((t) => t === null).length, 49);
     client.terminate();
+  });
+
+  it("drops a client that trickles its request headers after headersTimeout (10 s), not Node's 60 s", async () => {
+    const socket = connect(server.port, '127.0.0.1');
+    const started = Date.now();
+    let answer = '';
+    socket.on('data', (chunk) => (answer += chunk.toString()));
+    // An upgrade whose headers never end, one header line a second (each keeps a plain socket timeout from firing).
+    socket.write('GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\n');
+    const trickle = setInterval(() => socket.write('X-Slow: 1\r\n'), 1000);
+    await new Promise((resolve) => socket.once('close', resolve));
+    clearInterval(trickle);
+    const seconds = (Date.now() - started) / 1000;
+    assert.ok(seconds >= 9 && seconds < 20, `closed after ${seconds} s`);
+    assert.match(answer, /^HTTP\/1\.1 408/);
   });
 
   it('logs the first failure before login in full and counts the rest', async () => {
