@@ -96,7 +96,8 @@ export class HudongServer {
     this.#config = resolveConfig(settings);
     const config = this.#config;
     this.#logger = logger ?? createDefaultLogger(config.logLevel);
-    this.#admission = new ConnectionAdmission(config);
+    const { maxConnections, maxConnectionsPerIp, allowedOrigins } = config;
+    this.#admission = new ConnectionAdmission({ maxConnections, maxConnectionsPerIp, allowedOrigins });
     if (!config.requirePrivilegeKey && !config.dev) {
       this.#logger.warn(
         { setting: 'requirePrivilegeKey' },

@@ -42,3 +42,11 @@ test('holds at most its capacity, dropping the least recently used pair', async 
   assert.deepEqual(await cached.toIdentifiers([b]), ['b']);
   assert.deepEqual(asked, [[b]]);
 });
+
+test('a batch larger than the capacity is answered whole', async () => {
+  const { inner, store } = countingStore();
+  const cached = new CachedIdentityStore(store, 1);
+  const tinyIds = [await inner.resolve('a'), await inner.resolve('b'), await inner.resolve('c')];
+  assert.deepEqual(await cached.toTinyIds(['a', 'b', 'c']), tinyIds);
+  assert.deepEqual(await cached.toIdentifiers(tinyIds), ['a', 'b', 'c']);
+});

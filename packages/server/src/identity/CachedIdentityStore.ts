@@ -26,39 +26,50 @@ export class CachedIdentityStore implements IdentityStore {
   }
 
   async toTinyIds(identifiers: readonly string[]): Promise<(string | null)[]> {
-    const answers = identifiers.map((id) => this.#tinyIdOf(id));
-    const missing = [...new Set(identifiers.filter((_, i) => answers[i] === undefined))];
-    if (missing.length > 0) {
-      const found = await this.#store.toTinyIds(missing);
-      missing.forEach((id, i) => found[i] != null && this.#remember(id, found[i]));
-    }
-    return identifiers.map((id, i) => answers[i] ?? this.#tinyIds.get(id) ?? null);
+    const known = await this.#lookUp(
+      identifiers,
+      (id) => this.#tinyIds.get(id),
+      (ids) => this.#store.toTinyIds(ids),
+    );
+    // Remembered again, hits too: they become the most recently used.
+    for (const [identifier, tinyId] of known) this.#remember(identifier, tinyId);
+    return identifiers.map((id) => known.get(id) ?? null);
   }
 
   async toIdentifiers(tinyIds: readonly string[]): Promise<(string | null)[]> {
-    const answers = tinyIds.map((t) => this.#identifierOf(t));
-    const missing = [...new Set(tinyIds.filter((_, i) => answers[i] === undefined))];
-    if (missing.length > 0) {
-      const found = await this.#store.toIdentifiers(missing);
-      missing.forEach((t, i) => found[i] != null && this.#remember(found[i], t));
-    }
-    return tinyIds.map((t, i) => answers[i] ?? this.#identifiers.get(t) ?? null);
+    const known = await this.#lookUp(
+      tinyIds,
+      (t) => this.#identifiers.get(t),
+      (ts) => this.#store.toIdentifiers(ts),
+    );
+    for (const [tinyId, identifier] of known) this.#remember(identifier, tinyId);
+    return tinyIds.map((t) => known.get(t) ?? null);
   }
 
   close(): Promise<void> {
     return this.#store.close();
   }
 
-  #tinyIdOf(identifier: string): string | undefined {
-    const tinyId = this.#tinyIds.get(identifier);
-    if (tinyId !== undefined) this.#remember(identifier, tinyId);
-    return tinyId;
-  }
-
-  #identifierOf(tinyId: string): string | undefined {
-    const identifier = this.#identifiers.get(tinyId);
-    if (identifier !== undefined) this.#remember(identifier, tinyId);
-    return identifier;
+  /** What the cache knows of `keys`, and what the store answers for the rest (each asked once); unknown keys are left out. */
+  async #lookUp(
+    keys: readonly string[],
+    cached: (key: string) => string | undefined,
+    ask: (keys: string[]) => Promise<(string | null)[]>,
+  ): Promise<Map<string, string>> {
+    const known = new Map<string, string>();
+    const missing: string[] = [];
+    for (const key of new Set(keys)) {
+      const value = cached(key);
+      if (value !== undefined) known.set(key, value);
+      else missing.push(key);
+    }
+    if (missing.length === 0) return known;
+    const found = await ask(missing);
+    for (const [i, key] of missing.entries()) {
+      const value = found[i];
+      if (value != null) known.set(key, value);
+    }
+    return known;
   }
 
   /** Adds the pair, or marks it as the most recently used; drops the least recently used over capacity. */
