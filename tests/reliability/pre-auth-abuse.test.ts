@@ -3,12 +3,14 @@
 // never log in or only ping, and a logged-in client looking up identities as fast as the rate limit
 // lets it — while a healthy client measures its request round trip.
 import assert from 'node:assert/strict';
+import { availableParallelism, loadavg } from 'node:os';
 import { deflateSync } from 'node:zlib';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { PROTOCOL_VERSION } from '@hudong/protocol';
 import { escapeBase64 } from '@hudong/protocol/auth';
-import { summarize } from '../../bench/lib/stats.js';
+import { cpuSeconds } from '../../bench/lib/cpu.js';
+import { summarize, type Summary } from '../../bench/lib/stats.js';
 import { ServerProcess, TEST_APP_ID, userSigFor } from '../helpers/server.js';
 import { loggedIn, RawClient } from '../helpers/raw-client.js';
 import { waitUntil } from '../helpers/wait-until.js';
@@ -18,6 +20,8 @@ const FLOOD_PER_SECOND = 45;
 const ABUSE_MS = 6000;
 /** What the healthy client's round trip must stay under while the abuse runs (measured, then asserted). */
 const P99_LIMIT_MS = 50;
+/** Server CPU per frame answered during the abuse: a ping costs 0.1–0.3 ms here, a deflate bomb cost 39 ms before the caps. */
+const MAX_CPU_MS_PER_FRAME = 2;
 
 /** A sig of about 4 KB that inflates to 3 MB of valid JSON: what cost 39 ms per login before the caps. */
 function deflateBomb(): string {
@@ -55,12 +59,15 @@ async function roundTrips(client: RawClient, ms: number): Promise<number[]> {
 
 describe('abuse before login does not stall logged-in clients', () => {
   const server = new ServerProcess({ dataDir: true });
+  /** The healthy client's round trips, before and during the abuse. */
+  let quiet: Summary;
+  let loaded: Summary;
   before(() => server.start());
   after(() => server.stop());
 
-  it(`keeps a healthy client's round trip p99 under ${P99_LIMIT_MS} ms`, async () => {
+  it('answers every abusive frame, each for about what a ping costs', async () => {
     const healthy = (await loggedIn(server.wsUrl, 'healthy')).client;
-    const quiet = summarize(await roundTrips(healthy, 1000));
+    quiet = summarize(await roundTrips(healthy, 1500));
 
     const bomb = deflateBomb();
     assert.ok(bomb.length <= 4096, `the bomb passes the wire schema (${bomb.length} characters)`);
@@ -73,27 +80,32 @@ describe('abuse before login does not stall logged-in clients', () => {
     // A logged-in client looking up the largest batch allowed as fast as it may (point 8: SQLite lookups blocked the loop).
     const lookup = (await loggedIn(server.wsUrl, 'lookup')).client;
     const batch = [...Array(100).keys()].map((i) => `someone-${i}`);
+    const everyone = [...bombers, ...forgers, ...oversizers, ...idlers, healthy, lookup];
+    const answered = () => everyone.reduce((n, c) => n + c.responses.length, 0);
 
+    const answeredBefore = answered();
+    const cpuBefore = cpuSeconds(server.pid!);
     const stops = [
       ...bombers.map((c) => flood(c, 'login', () => login('mallory', bomb))),
       ...forgers.map((c) => flood(c, 'login', () => login('mallory', forged))),
       ...oversizers.map((c) => flood(c, 'login', () => login('mallory', oversized))),
       flood(lookup, 'identity.toTinyIds', () => ({ identifiers: batch })),
     ];
-    let loaded;
     try {
       loaded = summarize(await roundTrips(healthy, ABUSE_MS));
     } finally {
       for (const stop of stops) stop();
     }
-    const bombed = bombers[0]!.responses;
-    const frames = bombers.reduce((n, c) => n + c.responses.length, 0) + forgers.reduce((n, c) => n + c.responses.length, 0);
+    const cpuMsPerFrame = ((cpuSeconds(server.pid!) - cpuBefore) * 1000) / (answered() - answeredBefore);
+    const refusals = [...bombers, ...forgers, ...oversizers].reduce((n, c) => n + c.responses.length, 0);
     console.log(
       `round trip ms quiet p50 ${quiet.p50.toFixed(2)} p99 ${quiet.p99.toFixed(2)} (${quiet.count}); ` +
         `under abuse p50 ${loaded.p50.toFixed(2)} p99 ${loaded.p99.toFixed(2)} max ${loaded.max.toFixed(2)} (${loaded.count}); ` +
-        `${frames} refused logins answered, ${lookup.responses.length} lookups of 100`,
+        `${refusals} refused logins and ${lookup.responses.length} lookups of 100 answered; ` +
+        `server CPU ${cpuMsPerFrame.toFixed(2)} ms per frame answered`,
     );
 
+    const bombed = bombers[0]!.responses;
     assert.ok(bombed.length > FLOOD_PER_SECOND, `the bombs were answered (${bombed.length})`);
     assert.deepEqual([bombed[0]!.error.code, bombed[0]!.error.detail.code], [10003, 'USERSIG_TOO_LARGE']);
     const forgedAnswer = forgers[0]!.responses[0]!;
@@ -101,15 +113,31 @@ describe('abuse before login does not stall logged-in clients', () => {
     const oversizedAnswer = oversizers[0]!.responses[0]!;
     assert.deepEqual([oversizedAnswer.error.code, oversizedAnswer.error.detail.code], [10002, 'BAD_PARAMS']);
     assert.ok(lookup.responses.every((r) => r.ok) && lookup.responses.length > FLOOD_PER_SECOND, 'the lookups were answered');
-    assert.ok(loaded.p99 < P99_LIMIT_MS, `p99 ${loaded.p99.toFixed(2)} ms under abuse`);
+    // CPU time, unlike a round trip, hardly depends on what else the machine runs: a bomb cost 39 ms before the caps.
+    assert.ok(cpuMsPerFrame < MAX_CPU_MS_PER_FRAME, `${cpuMsPerFrame.toFixed(2)} ms of server CPU per frame`);
 
     // Every refused login was answered, but only the first of each connection was logged in full.
     const failures = server.logsWith((l) => l.msg === 'request failed' && l.identifier === 'mallory');
     assert.ok(
       failures.length <= bombers.length + forgers.length + oversizers.length,
-      `${failures.length} 'request failed' lines for ${frames} refusals`,
+      `${failures.length} 'request failed' lines for ${refusals} refusals`,
     );
-    for (const c of [...bombers, ...forgers, ...oversizers, ...idlers, healthy, lookup]) c.terminate();
+    for (const c of everyone) c.terminate();
+  });
+
+  it(`keeps a healthy client's round trip p99 under ${P99_LIMIT_MS} ms meanwhile`, (t) => {
+    // Other processes on this 2-core machine stall every process for longer than the limit when they
+    // queue for the CPU (load above the core count), or when they already did so without any abuse:
+    // then the round trips say nothing about the server, and the CPU check above has to do.
+    const load = loadavg()[0]!;
+    if (load > availableParallelism() || quiet.p99 >= P99_LIMIT_MS / 2) {
+      t.skip(
+        `the machine is too busy to judge: load ${load.toFixed(2)} on ${availableParallelism()} cores, ` +
+          `quiet p99 ${quiet.p99.toFixed(2)} ms, under abuse ${loaded.p99.toFixed(2)} ms`,
+      );
+      return;
+    }
+    assert.ok(loaded.p99 < P99_LIMIT_MS, `p99 ${loaded.p99.toFixed(2)} ms under abuse (quiet ${quiet.p99.toFixed(2)} ms, load ${load.toFixed(2)})`);
   });
 });
 
