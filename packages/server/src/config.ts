@@ -307,7 +307,7 @@ export function resolveConfig(options: Omit<ServerOptions, 'logger' | 'mediaEngi
 }
 
 /** The shortest secret accepted outside dev mode: 32 characters, e.g. `openssl rand -hex 32` (64). */
-export const MIN_SECRET_LENGTH = 32;
+const MIN_SECRET_LENGTH = 32;
 
 function checkSecurity(options: Omit<ServerOptions, 'logger' | 'mediaEngine'>, merged: { dev: boolean; devPublic: boolean; host: string }): void {
   if (!merged.dev) {
