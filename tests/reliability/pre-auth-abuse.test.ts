@@ -127,10 +127,11 @@ describe('abuse before login does not stall logged-in clients', () => {
 
   it(`keeps a healthy client's round trip p99 under ${P99_LIMIT_MS} ms meanwhile`, (t) => {
     // Other processes on this 2-core machine stall every process for longer than the limit when they
-    // queue for the CPU (load above the core count), or when they already did so without any abuse:
-    // then the round trips say nothing about the server, and the CPU check above has to do.
+    // queue for the CPU (a load above the cores plus the one this test and its server make), or when
+    // they already did so without any abuse: then the round trips say nothing about the server, and
+    // the CPU check above has to do.
     const load = loadavg()[0]!;
-    if (load > availableParallelism() || quiet.p99 >= P99_LIMIT_MS / 2) {
+    if (load > availableParallelism() + 1 || quiet.p99 >= P99_LIMIT_MS / 2) {
       t.skip(
         `the machine is too busy to judge: load ${load.toFixed(2)} on ${availableParallelism()} cores, ` +
           `quiet p99 ${quiet.p99.toFixed(2)} ms, under abuse ${loaded.p99.toFixed(2)} ms`,
