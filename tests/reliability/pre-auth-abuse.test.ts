@@ -7,12 +7,11 @@ import { availableParallelism, loadavg } from 'node:os';
 import { deflateSync } from 'node:zlib';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { PROTOCOL_VERSION } from '@hudong/protocol';
 import { escapeBase64 } from '@hudong/protocol/auth';
 import { cpuSeconds } from '../../bench/lib/cpu.js';
 import { summarize, type Summary } from '../../bench/lib/stats.js';
 import { ServerProcess, TEST_APP_ID, userSigFor } from '../helpers/server.js';
-import { loggedIn, RawClient } from '../helpers/raw-client.js';
+import { loggedIn, loginParams, RawClient } from '../helpers/raw-client.js';
 import { waitUntil } from '../helpers/wait-until.js';
 
 /** Just under the rate limit (50 frames/s), as the review's flood was. */
@@ -29,17 +28,9 @@ function deflateBomb(): string {
   return escapeBase64(deflateSync(Buffer.from(doc), { level: 9 }).toString('base64'));
 }
 
-const login = (identifier: string, userSig: string) => ({
-  protocolVersion: PROTOCOL_VERSION,
-  sdkAppId: TEST_APP_ID,
-  identifier,
-  userSig,
-  terminal: 'test',
-});
-
-/** Sends `params()` as `method` FLOOD_PER_SECOND times a second until stopped. */
-function flood(client: RawClient, method: string, params: () => unknown): () => void {
-  const timer = setInterval(() => client.isOpen && client.sendRequest(method, params()), 1000 / FLOOD_PER_SECOND);
+/** Sends `params` as `method` FLOOD_PER_SECOND times a second until stopped. */
+function flood(client: RawClient, method: string, params: unknown): () => void {
+  const timer = setInterval(() => client.isOpen && client.sendRequest(method, params), 1000 / FLOOD_PER_SECOND);
   return () => clearInterval(timer);
 }
 
@@ -86,10 +77,10 @@ describe('abuse before login does not stall logged-in clients', () => {
     const answeredBefore = answered();
     const cpuBefore = cpuSeconds(server.pid!);
     const stops = [
-      ...bombers.map((c) => flood(c, 'login', () => login('mallory', bomb))),
-      ...forgers.map((c) => flood(c, 'login', () => login('mallory', forged))),
-      ...oversizers.map((c) => flood(c, 'login', () => login('mallory', oversized))),
-      flood(lookup, 'identity.toTinyIds', () => ({ identifiers: batch })),
+      ...bombers.map((c) => flood(c, 'login', loginParams('mallory', { userSig: bomb }))),
+      ...forgers.map((c) => flood(c, 'login', loginParams('mallory', { userSig: forged }))),
+      ...oversizers.map((c) => flood(c, 'login', loginParams('mallory', { userSig: oversized }))),
+      flood(lookup, 'identity.toTinyIds', { identifiers: batch }),
     ];
     try {
       loaded = summarize(await roundTrips(healthy, ABUSE_MS));
