@@ -72,7 +72,8 @@ const log = elapsedLog();
 requireNamespace('bench/large-room/run.ts');
 if (STAGE < 2 || MEASURED < 1) throw new Error('--stage must be at least 2 and --measured at least 1');
 const server = await new ServerProcess({
-  config: { maxMembersPerRoom: 100_000, maxMembers: 1_000_000, heartbeatIntervalMs: 3_600_000 },
+  // Every client connects from 127.0.0.1: the per-address cap would stop them at 1000.
+  config: { maxMembersPerRoom: 100_000, maxMembers: 1_000_000, maxConnectionsPerIp: 1_000_000, heartbeatIntervalMs: 3_600_000 },
 }).start();
 const pid = server.pid!;
 log(`server pid ${pid} at ${server.wsUrl}; load ${loadAverage()}`);

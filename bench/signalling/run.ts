@@ -35,7 +35,15 @@ async function inBatches<T>(items: T[], size: number, fn: (item: T) => Promise<v
 
 const server = await new ServerProcess({
   // Every member announced (no large rooms): the ENTER of each join goes to its whole room, as timed below.
-  config: { maxMembersPerRoom: 100_000, maxMembers: 1_000_000, ratePerSecond: 1000, rateBurst: 1000, largeRoomThreshold: 1_000_000 },
+  // Every client connects from 127.0.0.1: the per-address cap would stop them at 1000.
+  config: {
+    maxMembersPerRoom: 100_000,
+    maxMembers: 1_000_000,
+    maxConnectionsPerIp: 1_000_000,
+    ratePerSecond: 1000,
+    rateBurst: 1000,
+    largeRoomThreshold: 1_000_000,
+  },
   nodeArgs: values['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', values['cpu-prof']] : [],
 }).start();
 const pid = server.pid!;

@@ -57,6 +57,8 @@ export interface RawClientOptions {
   keepAliveMs?: number;
   /** How long a wait (a response, an event) lasts when the call gives no time of its own. @default 10000 */
   waitMs?: number;
+  /** Options of the `ws` socket: an `origin` header, a `localAddress` to connect from. @default none */
+  socket?: WebSocket.ClientOptions;
 }
 
 /** The `login` params of the test credentials for `identifier`; `extra` overrides or adds (resumeToken, a bad sig …). */
@@ -105,7 +107,7 @@ export class RawClient {
   }
 
   static connect(url: string, options: RawClientOptions = {}): Promise<RawClient> {
-    const ws = new WebSocket(url);
+    const ws = new WebSocket(url, options.socket);
     return new Promise((resolve, reject) => {
       ws.once('open', () => resolve(new RawClient(ws, options)));
       ws.once('error', reject);

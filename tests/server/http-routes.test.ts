@@ -81,7 +81,7 @@ describe('HTTP routes', () => {
   });
 
   it('POST /dev/usersig is 404 outside dev mode', async () => {
-    const prod = createServer({ port: 0, secret: 'k', logLevel: 'silent' });
+    const prod = createServer({ port: 0, secret: 'k'.repeat(32), logLevel: 'silent' });
     const { url: prodUrl } = await prod.listen();
     try {
       assert.equal((await fetch(`${prodUrl}/dev/usersig`, { method: 'POST', body: '{"identifier":"x"}' })).status, 404);

@@ -1,5 +1,5 @@
 import { mkdirSync } from 'node:fs';
-import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer } from 'node:http';
+import { STATUS_CODES, createServer as createHttpServer, type IncomingMessage, type Server as HttpServer } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { join } from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -10,6 +10,7 @@ import { handlers } from './handlers/index.js';
 import { RequestDispatcher } from './handlers/RequestDispatcher.js';
 import type { Services } from './handlers/types.js';
 import { createHttpHandler } from './http/router.js';
+import { CachedIdentityStore } from './identity/CachedIdentityStore.js';
 import type { IdentityStore } from './identity/IdentityStore.js';
 import { MemoryIdentityStore } from './identity/MemoryIdentityStore.js';
 import { RedisIdentityStore } from './identity/RedisIdentityStore.js';
@@ -25,6 +26,7 @@ import type { Session } from './session/Session.js';
 import { SessionRegistry } from './session/SessionRegistry.js';
 import { CloseCode } from './signal/CloseCode.js';
 import { Connection } from './signal/Connection.js';
+import { ConnectionAdmission, type Refusal } from './signal/ConnectionAdmission.js';
 import { FanOut } from './signal/FanOut.js';
 
 /** Where a listening server can be reached. */
@@ -52,6 +54,18 @@ export const DRAIN_DEADLINE_MS = 30_000;
 const CLOSE_HANDSHAKE_WAIT_MS = 1000;
 
 /**
+ * The HTTP server's timeouts, explicit rather than Node's (60 s for headers, 5 min for a request):
+ * a client trickling its headers or body holds a socket only this long. A WebSocket is past them
+ * once upgraded. Node checks them every `connectionsCheckingInterval`.
+ */
+const HTTP_TIMEOUTS = {
+  headersTimeout: 10_000,
+  requestTimeout: 30_000,
+  keepAliveTimeout: 5_000,
+  connectionsCheckingInterval: 1_000,
+} as const;
+
+/**
  * A Hudong node: HTTP and signalling on one port, owning its rooms (→ members), sessions,
  * invites, identity store and, with `redisUrl`, its part in the cluster. Make one with `createServer(options)`.
  */
@@ -68,6 +82,7 @@ export class HudongServer {
   readonly #http: HttpServer;
   readonly #wss: WebSocketServer;
   readonly #connections = new Set<Connection<Session>>();
+  readonly #admission: ConnectionAdmission;
   /** null on a single node. */
   readonly #cluster: Cluster | null;
   #listening: Promise<ListenAddress> | null = null;
@@ -81,6 +96,15 @@ export class HudongServer {
     this.#config = resolveConfig(settings);
     const config = this.#config;
     this.#logger = logger ?? createDefaultLogger(config.logLevel);
+    const { maxConnections, maxConnectionsPerIp, allowedOrigins } = config;
+    this.#admission = new ConnectionAdmission({ maxConnections, maxConnectionsPerIp, allowedOrigins });
+    if (!config.requirePrivilegeKey && !config.dev) {
+      this.#logger.warn(
+        { setting: 'requirePrivilegeKey' },
+        'privilege keys are not required: any client with a valid UserSig may create or enter any room with any auth bits; ' +
+          'in production set requirePrivilegeKey and have the app server hand out privilege keys (docs/auth.md)',
+      );
+    }
     this.#sessions = new SessionRegistry(config.sessionGraceMs);
     this.#rooms = new RoomDirectory({ ...config, scheduler: FanOut.shared });
     const counts = () => ({ rooms: this.#rooms.roomCount, members: this.#rooms.memberCount });
@@ -103,7 +127,8 @@ export class HudongServer {
             media: () => this.#media,
           });
     this.#cluster = cluster;
-    this.#store = cluster ? openClusterStore(config, cluster, this.#logger) : openStore(config);
+    const store = cluster ? openClusterStore(config, cluster, this.#logger) : openStore(config);
+    this.#store = config.identityCacheSize > 0 ? new CachedIdentityStore(store, config.identityCacheSize) : store;
     this.#media = new MediaRouter({
       config,
       logger: this.#logger,
@@ -135,6 +160,7 @@ export class HudongServer {
     this.#dispatcher = new RequestDispatcher(handlers, services, metrics);
     this.#wireSessions();
     this.#http = createHttpServer(
+      HTTP_TIMEOUTS,
       createHttpHandler({
         nodeId: config.nodeId,
         sdkAppId: config.sdkAppId,
@@ -328,6 +354,8 @@ export class HudongServer {
         socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
         return;
       }
+      const refusal = this.#admission.check(req.socket.remoteAddress, req.headers.origin);
+      if (refusal) return this.#refuse(socket, req, refusal);
       this.#wss.handleUpgrade(req, socket, head, (ws) => this.#accept(ws, req));
     } catch (err) {
       this.#logger.debug({ err }, 'websocket upgrade failed');
@@ -335,19 +363,33 @@ export class HudongServer {
     }
   }
 
+  /** Answers a refused upgrade with its HTTP status and the error body of the REST API ({code, codeName, message, detail}). */
+  #refuse(socket: Duplex, req: IncomingMessage, { status, reason, error }: Refusal): void {
+    this.#metrics.recordConnectionRefused(reason);
+    // Debug only: a flood of refused upgrades must not become a flood of log lines (the counter has them).
+    this.#logger.debug({ remote: req.socket.remoteAddress, origin: req.headers.origin, status, detail: error.detail }, 'websocket upgrade refused');
+    const body = JSON.stringify({ code: error.code, codeName: error.codeName, message: error.detail.message, detail: error.detail });
+    socket.end(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nConnection: close\r\nContent-Type: application/json; charset=utf-8\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+    );
+  }
+
   #accept(ws: WebSocket, req: IncomingMessage): void {
-    const { ratePerSecond, rateBurst, maxBadFrames, heartbeatIntervalMs, maxSendQueueBytes } = this.#config;
+    const { ratePerSecond, rateBurst, maxBadFrames, heartbeatIntervalMs, maxSendQueueBytes, loginTimeoutMs } = this.#config;
     const connection = new Connection<Session>(ws, {
       sink: this.#dispatcher,
       logger: this.#logger,
-      limits: { ratePerSecond, rateBurst, maxBadFrames, heartbeatIntervalMs, maxSendQueueBytes },
+      limits: { ratePerSecond, rateBurst, maxBadFrames, heartbeatIntervalMs, maxSendQueueBytes, loginTimeoutMs },
     });
     connection.on('slowConsumer', () => this.#metrics.slowConsumerClosed());
     this.#connections.add(connection);
     const remote = req.socket.remoteAddress;
+    this.#admission.admitted(remote);
     this.#logger.debug({ conn: connection.id, remote }, 'connection opened');
     connection.on('close', (code, reason) => {
       this.#connections.delete(connection);
+      this.#admission.released(remote);
       this.#logger.debug({ conn: connection.id, remote, code, reason }, 'connection closed');
     });
     if (this.#closing) connection.close(CloseCode.GOING_AWAY, 'server shutting down');
@@ -361,6 +403,7 @@ function openClusterStore(config: ServerConfig, cluster: Cluster, logger: Logger
 
 function openStore(config: ServerConfig): IdentityStore {
   if (config.dataDir === undefined) return new MemoryIdentityStore(config.sdkAppId);
-  mkdirSync(config.dataDir, { recursive: true });
+  // 0700 applies to the directories made here; an existing one keeps the mode its owner gave it.
+  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   return new SqliteIdentityStore({ file: join(config.dataDir, 'identity.db'), sdkAppId: config.sdkAppId, timeoutMs: config.storeTimeoutMs });
 }

@@ -1,9 +1,12 @@
 // resolveConfig: the media socket option (iceUdpMux) and the cluster options — their defaults and checks.
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { chmodSync, chownSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it, test } from 'node:test';
 import { SERVER_DEFAULTS, resolveConfig } from './config.js';
 
-const base = { secret: 'config-test-secret', demoDir: '/nonexistent' };
+const base = { secret: 'config-test-secret-0123456789abcdef', demoDir: '/nonexistent' };
 
 test('iceUdpMux defaults to one UDP socket for every media transport; false is kept', () => {
   assert.equal(SERVER_DEFAULTS.iceUdpMux, true);
@@ -32,4 +35,63 @@ test('redisUrl must be a redis:// URL, and the refusal does not echo it (it may 
   }
   assert.throws(() => resolveConfig({ ...base, clusterHeartbeatMs: 10 }), { name: 'TypeError', message: /clusterHeartbeatMs/ });
   assert.throws(() => resolveConfig({ ...base, nodeId: '' }), { name: 'TypeError', message: /nodeId/ });
+});
+
+test('outside dev mode a secret has at least 32 characters; dev takes any', () => {
+  assert.throws(() => resolveConfig({ ...base, secret: 'k' }), { name: 'TypeError', message: /at least 32 characters, it has 1/ });
+  assert.throws(() => resolveConfig({ ...base, secret: 'x'.repeat(31) }), { name: 'TypeError', message: /secret/ });
+  assert.equal(resolveConfig({ ...base, secret: 'x'.repeat(32) }).secret, 'x'.repeat(32));
+  assert.equal(resolveConfig({ ...base, secret: 'k', dev: true }).secret, 'k');
+});
+
+test('dev mode listens on loopback only, unless devPublic says it is meant', () => {
+  for (const host of ['127.0.0.1', '127.0.0.2', '::1', 'localhost']) assert.equal(resolveConfig({ ...base, dev: true, host }).host, host);
+  for (const host of ['0.0.0.0', '::', '10.1.2.3']) {
+    assert.throws(() => resolveConfig({ ...base, dev: true, host }), { name: 'TypeError', message: /dev mode on host .*--dev-public/ }, host);
+    assert.equal(resolveConfig({ ...base, dev: true, devPublic: true, host }).host, host);
+  }
+  assert.equal(resolveConfig({ ...base, host: '0.0.0.0' }).host, '0.0.0.0', 'not in dev mode: any host');
+});
+
+test('allowedOrigins are kept as browsers send them; a non-origin is refused', () => {
+  assert.equal(resolveConfig(base).allowedOrigins, undefined);
+  assert.deepEqual(resolveConfig({ ...base, allowedOrigins: ['HTTPS://App.Example:443/', 'http://localhost:8080'] }).allowedOrigins, [
+    'https://app.example',
+    'http://localhost:8080',
+  ]);
+  assert.throws(() => resolveConfig({ ...base, allowedOrigins: ['app.example'] }), { name: 'TypeError', message: /allowedOrigins/ });
+});
+
+describe('the dev secret file', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'hudong-config-'));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+  const file = join(dir, 'hudong-dev-secret');
+  const devConfig = () => resolveConfig({ demoDir: '/nonexistent', dev: true, dataDir: dir });
+
+  it('is made 0600 and adopted on the next start', () => {
+    const first = devConfig().secret;
+    assert.equal(statSync(file).mode & 0o777, 0o600);
+    assert.equal(devConfig().secret, first);
+  });
+
+  it('is replaced when others could read it (its secret may be known)', () => {
+    const before = devConfig().secret;
+    chmodSync(file, 0o644);
+    const renewed = devConfig().secret;
+    assert.notEqual(renewed, before);
+    assert.equal(statSync(file).mode & 0o777, 0o600);
+    assert.equal(readFileSync(file, 'utf8'), renewed);
+  });
+
+  it('is refused when it is a link or another user owns it', () => {
+    rmSync(file);
+    symlinkSync(join(dir, 'elsewhere'), file);
+    assert.throws(devConfig, { name: 'TypeError', message: /not a regular file/ });
+    rmSync(file);
+    if (process.getuid?.() !== 0) return; // only root can hand a file to another user
+    writeFileSync(file, 'a'.repeat(64), { mode: 0o600 });
+    chownSync(file, 65534, 65534);
+    assert.throws(devConfig, { name: 'TypeError', message: /owned by uid 65534/ });
+    rmSync(file);
+  });
 });

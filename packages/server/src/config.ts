@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, lstatSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { hostname, tmpdir } from 'node:os';
 import { isIPv4 } from 'node:net';
@@ -19,16 +19,39 @@ export interface ServerOptions {
   port?: number;
   /** The one app this server serves (AVSDK sdkAppId). @default 1400000001 */
   sdkAppId?: number;
-  /** Secret key UserSigs and privilege keys are signed with. Required unless `dev`. */
+  /** Secret key UserSigs and privilege keys are signed with, at least 32 characters. Required unless `dev`. */
   secret?: string;
-  /** Development mode: makes a random secret when none is given (kept in `hudong-dev-secret` under dataDir or the temp dir, so restarts keep it) and enables `POST /dev/usersig`. @default false */
+  /**
+   * Development mode: makes a random secret when none is given (kept in a 0600 `hudong-dev-secret` under
+   * dataDir or the temp dir, so restarts keep it), accepts a secret of any length, and enables
+   * `POST /dev/usersig`, which hands a UserSig to anyone who asks: refused on a host other than loopback
+   * unless `devPublic` is set too. @default false
+   */
   dev?: boolean;
-  /** Directory of the SQLite identity store (`identity.db`); without it identities live in memory. */
+  /** Allows `dev` on a host other than loopback (a demo on a LAN), where anyone who reaches the port can log in as anyone. @default false */
+  devPublic?: boolean;
+  /** Directory of the SQLite identity store (`identity.db`, mode 0600; the directory is made 0700); without it identities live in memory. */
   dataDir?: string;
   /** pino logger to write to. @default pino to stdout at `logLevel` */
   logger?: Logger;
   /** Level of the default logger (ignored when `logger` is given). @default 'info' */
   logLevel?: LogLevel;
+  /** Open signalling connections this node takes at most; further upgrades are answered HTTP 503. @default 100000 */
+  maxConnections?: number;
+  /** Open signalling connections from one IP address at most (behind a proxy every client has the proxy's); further upgrades are answered HTTP 429. @default 1000 */
+  maxConnectionsPerIp?: number;
+  /**
+   * Browser origins (`https://app.example`) whose pages may open the signalling WebSocket; an upgrade
+   * carrying another `Origin` is answered HTTP 403. Clients that send no `Origin` (not browsers) are
+   * not affected. @default any origin
+   */
+  allowedOrigins?: string[];
+  /** A connection that has not logged in this long after it opened (or after its logout) is closed with 4003. @default 10000 */
+  loginTimeoutMs?: number;
+  /** Identifiers or tinyIds one `identity.toTinyIds` / `identity.toIdentifiers` may name (10005 IDENTITY_BATCH_LIMIT). @default 100 */
+  maxIdentityBatch?: number;
+  /** identifier ↔ tinyId pairs kept in memory for those lookups (they never change); 0 turns the cache off. @default 100000 */
+  identityCacheSize?: number;
   /** Largest WebSocket frame accepted; larger ones close the connection with 1009. @default 65536 */
   maxFrameBytes?: number;
   /** Token bucket refill per connection, frames per second. @default 50 */
@@ -139,7 +162,17 @@ export interface ServerOptions {
 
 type DefaultedOption = Exclude<
   keyof ServerOptions,
-  'logger' | 'secret' | 'dataDir' | 'nodeId' | 'redisUrl' | 'demoDir' | 'mediaPortRange' | 'mediaAddress' | 'relayAddress' | 'mediaEngine'
+  | 'logger'
+  | 'secret'
+  | 'dataDir'
+  | 'nodeId'
+  | 'redisUrl'
+  | 'demoDir'
+  | 'mediaPortRange'
+  | 'mediaAddress'
+  | 'relayAddress'
+  | 'mediaEngine'
+  | 'allowedOrigins'
 >;
 
 /** The defaults of `ServerOptions`, in one place. */
@@ -148,7 +181,13 @@ export const SERVER_DEFAULTS: Readonly<Required<Pick<ServerOptions, DefaultedOpt
   port: 7000,
   sdkAppId: 1400000001,
   dev: false,
+  devPublic: false,
   logLevel: 'info',
+  maxConnections: 100000,
+  maxConnectionsPerIp: 1000,
+  loginTimeoutMs: 10000,
+  maxIdentityBatch: 100,
+  identityCacheSize: 100000,
   maxFrameBytes: 65536,
   ratePerSecond: 50,
   rateBurst: 100,
@@ -188,6 +227,8 @@ export interface ServerConfig extends Readonly<Omit<Required<Pick<ServerOptions,
   readonly nodeId: string;
   readonly redisUrl: string | undefined;
   readonly dataDir: string | undefined;
+  /** Origins as `URL.origin` writes them; undefined: any. */
+  readonly allowedOrigins: readonly string[] | undefined;
   /** null: serve the built-in page. */
   readonly demoDir: string | null;
   readonly roomTypes: readonly RoomTypeName[];
@@ -197,6 +238,11 @@ export interface ServerConfig extends Readonly<Omit<Required<Pick<ServerOptions,
 const INTEGER_LIMITS = {
   port: [0, 65535],
   sdkAppId: [1, 0xffffffff],
+  maxConnections: [1, 1e9],
+  maxConnectionsPerIp: [1, 1e9],
+  loginTimeoutMs: [100, 36e5],
+  maxIdentityBatch: [1, 1000],
+  identityCacheSize: [0, 1e8],
   maxFrameBytes: [1024, 64 * 1024 * 1024],
   ratePerSecond: [1, 1e6],
   rateBurst: [1, 1e6],
@@ -251,7 +297,7 @@ export function resolveConfig(options: Omit<ServerOptions, 'logger' | 'mediaEngi
   if (typeof merged.iceUdpMux !== 'boolean') throw new TypeError('option iceUdpMux must be true or false');
   if (options.mediaAddress !== undefined && !isIPv4(options.mediaAddress)) throw new TypeError('option mediaAddress must be an IPv4 address');
   if (options.relayAddress !== undefined && !isIPv4(options.relayAddress)) throw new TypeError('option relayAddress must be an IPv4 address');
-  if (!options.secret && !merged.dev) throw new TypeError('option secret is required unless dev is set');
+  checkSecurity(options, merged);
   if (options.redisUrl !== undefined && !isRedisUrl(options.redisUrl)) {
     // Not echoed: it may carry a password.
     throw new TypeError('option redisUrl must be a redis:// or rediss:// URL with a host (redis://HOST:PORT)');
@@ -265,6 +311,7 @@ export function resolveConfig(options: Omit<ServerOptions, 'logger' | 'mediaEngi
     nodeId: options.nodeId ?? `${hostname()}:${process.pid}`,
     redisUrl: options.redisUrl,
     dataDir: options.dataDir,
+    allowedOrigins: options.allowedOrigins && resolveOrigins(options.allowedOrigins),
     demoDir: options.demoDir ?? findDemoDir(),
     roomTypes: [...merged.roomTypes],
     roles: { ...merged.roles },
@@ -275,22 +322,84 @@ export function resolveConfig(options: Omit<ServerOptions, 'logger' | 'mediaEngi
   };
 }
 
+/** The shortest secret accepted outside dev mode: 32 characters, e.g. `openssl rand -hex 32` (64). */
+const MIN_SECRET_LENGTH = 32;
+
+function checkSecurity(options: Omit<ServerOptions, 'logger' | 'mediaEngine'>, merged: { dev: boolean; devPublic: boolean; host: string }): void {
+  if (!merged.dev) {
+    if (!options.secret) throw new TypeError('option secret is required unless dev is set');
+    if (options.secret.length < MIN_SECRET_LENGTH) {
+      throw new TypeError(
+        `option secret must have at least ${MIN_SECRET_LENGTH} characters, it has ${options.secret.length} (make one with \`openssl rand -hex 32\`)`,
+      );
+    }
+  }
+  if (typeof merged.devPublic !== 'boolean') throw new TypeError('option devPublic must be true or false');
+  if (merged.dev && !merged.devPublic && !isLoopback(merged.host)) {
+    throw new TypeError(
+      `dev mode on host ${merged.host} would hand a UserSig for any identifier to anyone who reaches the port (POST /dev/usersig): ` +
+        'listen on 127.0.0.1, or set devPublic (--dev-public) to mean it',
+    );
+  }
+}
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || (isIPv4(host) && host.startsWith('127.'));
+}
+
+/** Origins compared as browsers send them: `scheme://host[:port]`, lower case, default port left out. */
+function resolveOrigins(origins: unknown): string[] {
+  if (!Array.isArray(origins)) throw new TypeError('option allowedOrigins must be a list of origins such as "https://app.example"');
+  return origins.map((origin) => {
+    try {
+      const { origin: normal } = new URL(String(origin));
+      if (normal === 'null') throw new Error('opaque');
+      return normal;
+    } catch {
+      throw new TypeError(`option allowedOrigins: "${String(origin)}" is not an origin such as "https://app.example"`);
+    }
+  });
+}
+
 /**
  * The dev secret is random once per machine (or data dir) and then kept in a 0600 file, so a
- * restarted `--dev` server still accepts the UserSigs its clients hold and they can reconnect.
+ * restarted `--dev` server still accepts the UserSigs its clients hold and they can reconnect. A
+ * file someone else could have planted (a link, another owner) is refused, not adopted; one others
+ * could read is replaced, since its secret may be known.
  */
 function devSecret(dataDir: string | undefined): string {
   const file = join(dataDir ?? tmpdir(), 'hudong-dev-secret');
-  try {
-    const kept = readFileSync(file, 'utf8').trim();
-    if (/^[0-9a-f]{64}$/.test(kept)) return kept;
-  } catch {
-    /* first start */
-  }
+  const kept = readOwnSecretFile(file);
+  if (kept.secret !== undefined) return kept.secret;
   const secret = randomBytes(32).toString('hex');
-  mkdirSync(dirname(file), { recursive: true });
-  writeFileSync(file, secret, { mode: 0o600 });
+  if (kept.exists) {
+    // Closed before it is rewritten, so that the new secret is never readable by others.
+    chmodSync(file, 0o600);
+    writeFileSync(file, secret);
+  } else {
+    mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+    writeFileSync(file, secret, { mode: 0o600, flag: 'wx' });
+  }
   return secret;
+}
+
+function readOwnSecretFile(file: string): { exists: boolean; secret?: string } {
+  let stat;
+  try {
+    stat = lstatSync(file);
+  } catch {
+    return { exists: false };
+  }
+  const uid = process.getuid?.();
+  if (!stat.isFile() || (uid !== undefined && stat.uid !== uid)) {
+    throw new TypeError(
+      `dev secret file ${file} is ${stat.isFile() ? `owned by uid ${stat.uid}, not by this user (${uid})` : 'not a regular file'}: ` +
+        'remove it, or give dataDir a directory of your own',
+    );
+  }
+  if ((stat.mode & 0o077) !== 0) return { exists: true };
+  const secret = readFileSync(file, 'utf8').trim();
+  return { exists: true, secret: /^[0-9a-f]{64}$/.test(secret) ? secret : undefined };
 }
 
 function isRedisUrl(url: string): boolean {

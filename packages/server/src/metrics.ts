@@ -1,5 +1,6 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { MediaStats } from './media/MediaStats.js';
+import type { Refusal } from './signal/ConnectionAdmission.js';
 
 /** Live counts the gauges read at scrape time. */
 export interface MetricSources {
@@ -34,6 +35,7 @@ export class ServerMetrics {
   readonly #requests: Counter<'method' | 'code'>;
   readonly #duration: Histogram<'method'>;
   readonly #slowConsumers: Counter;
+  readonly #refused: Counter<'reason'>;
 
   constructor(sources: MetricSources) {
     const registers = [this.registry];
@@ -84,10 +86,21 @@ export class ServerMetrics {
       help: 'Connections closed with 4009 SLOW_CONSUMER: more than maxSendQueueBytes waited to be written to them',
       registers,
     });
+    this.#refused = new Counter({
+      name: 'hudong_connections_refused_total',
+      help: 'WebSocket upgrades refused, by reason (origin, max_connections, max_connections_per_ip)',
+      labelNames: ['reason'],
+      registers,
+    });
   }
 
   slowConsumerClosed(): void {
     this.#slowConsumers.inc();
+  }
+
+  /** A WebSocket upgrade answered with an HTTP error instead of a connection (ConnectionAdmission). */
+  recordConnectionRefused(reason: Refusal['reason']): void {
+    this.#refused.inc({ reason });
   }
 
   /** `method` must come from the method table (or a fixed placeholder): labels are not client strings. */

@@ -3,10 +3,19 @@ import { createServer, type LogLevel, type ServerOptions } from '@hudong/server'
 import { CommandFailed, parse, toInt, UsageError } from '../args.js';
 
 export const usage = `hudong serve [--port 7000] [--host 127.0.0.1] [--sdk-app-id N] [--secret KEY]
-             [--data-dir DIR] [--redis URL] [--node-id ID] [--dev] [--config FILE.json] [--log-level info]
+             [--data-dir DIR] [--redis URL] [--node-id ID] [--dev [--dev-public]] [--config FILE.json]
+             [--allowed-origins ORIGIN,…] [--max-connections N] [--max-connections-per-ip N]
+             [--login-timeout-ms MS] [--log-level info]
   Signalling at ws://HOST:PORT/ws, demo at http://HOST:PORT/, GET /healthz, GET /metrics.
-  --dev         makes a secret if none is given and enables POST /dev/usersig for the demo.
-  --data-dir    persists the identity store (identifier → tinyId) in DIR/identity.db (SQLite).
+  --secret      at least 32 characters (openssl rand -hex 32); required unless --dev.
+  --dev         makes a secret if none is given and enables POST /dev/usersig for the demo, which
+                hands a UserSig to anyone: only on a loopback host unless --dev-public is given too.
+  --allowed-origins  browser pages of these origins only (https://app.example,https://b.example)
+                may connect; other Origins get 403 (clients sending none are not browsers: allowed).
+  --max-connections / --max-connections-per-ip  connections this node / one address holds at most
+                (default 100000 / 1000); further upgrades get 503 / 429.
+  --login-timeout-ms  a connection not logged in this long after opening is closed (4003; default 10000).
+  --data-dir    persists the identity store (identifier → tinyId) in DIR/identity.db (SQLite, 0600).
   --redis URL   joins the cluster of the nodes sharing this Redis (redis://HOST:PORT): identities,
                 sessions, nodes and rooms live there, rooms span nodes and media is relayed between
                 them (docs/cluster.md; option relayAddress in --config); refuses to start when
@@ -28,6 +37,11 @@ export async function run(argv: string[]): Promise<string | undefined> {
     'node-id': { type: 'string' },
     'data-dir': { type: 'string' },
     dev: { type: 'boolean' },
+    'dev-public': { type: 'boolean' },
+    'allowed-origins': { type: 'string' },
+    'max-connections': { type: 'string' },
+    'max-connections-per-ip': { type: 'string' },
+    'login-timeout-ms': { type: 'string' },
     config: { type: 'string' },
     'log-level': { type: 'string' },
   });
@@ -44,10 +58,21 @@ export async function run(argv: string[]): Promise<string | undefined> {
   if (redisUrl) options.redisUrl = redisUrl;
   if (values['node-id'] !== undefined) options.nodeId = values['node-id'];
   if (flags.dev) options.dev = true;
+  if (flags['dev-public']) options.devPublic = true;
+  if (values['allowed-origins'] !== undefined)
+    options.allowedOrigins = values['allowed-origins']
+      .split(',')
+      .map((o) => o.trim())
+      .filter(Boolean);
+  if (values['max-connections'] !== undefined) options.maxConnections = toInt(values['max-connections'], 'max-connections', { min: 1 });
+  if (values['max-connections-per-ip'] !== undefined) {
+    options.maxConnectionsPerIp = toInt(values['max-connections-per-ip'], 'max-connections-per-ip', { min: 1 });
+  }
+  if (values['login-timeout-ms'] !== undefined) options.loginTimeoutMs = toInt(values['login-timeout-ms'], 'login-timeout-ms', { min: 100 });
   if (values['log-level'] !== undefined) options.logLevel = values['log-level'] as LogLevel;
   if (!options.secret && !options.dev) throw new UsageError('--secret (or HUDONG_SECRET) is required unless --dev');
 
-  const server = createServer(options);
+  const server = createConfigured(options);
   try {
     await server.listen();
   } catch (err) {
@@ -65,6 +90,16 @@ export async function run(argv: string[]): Promise<string | undefined> {
   });
   process.once('SIGINT', () => void server.close().then(exit));
   return undefined;
+}
+
+/** A server, or the refusal of its options (a weak secret, --dev on a public host …) as a usage error: one line, no stack. */
+function createConfigured(options: ServerOptions): ReturnType<typeof createServer> {
+  try {
+    return createServer(options);
+  } catch (err) {
+    if (err instanceof TypeError) throw new UsageError(err.message);
+    throw err;
+  }
 }
 
 function readConfig(path: string): ServerOptions {

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { deflateSync, inflateSync } from 'node:zlib';
-import { signUserSig, verifyUserSig } from './usersig.js';
+import { MAX_USERSIG_CHARS, MAX_USERSIG_DOC_BYTES, signUserSig, verifyUserSig } from './usersig.js';
 import { escapeBase64, unescapeBase64 } from './base64url.js';
 
 const require = createRequire(import.meta.url);
@@ -66,4 +66,39 @@ test('a tampered document with a copied signature is refused as forged', () => {
   doc['TLS.ver'] = '1.0';
   const v1 = escapeBase64(deflateSync(Buffer.from(JSON.stringify(doc))).toString('base64'));
   assert.throws(() => verifyUserSig(v1, expected), { name: 'SigError', reason: 'USERSIG_VERSION_UNSUPPORTED' });
+});
+
+test('a sig longer than MAX_USERSIG_CHARS is refused before it is decoded', () => {
+  const long = signUserSig({ ...expected }) + '*'.repeat(MAX_USERSIG_CHARS);
+  assert.throws(() => verifyUserSig(long, expected), { name: 'SigError', reason: 'USERSIG_TOO_LARGE', message: /more than the 4096/ });
+});
+
+test('a deflate bomb is refused once it inflates past MAX_USERSIG_DOC_BYTES, not inflated whole', () => {
+  // Valid JSON padded with 3 MB of spaces: about 3 KB deflated, under the character cap.
+  const doc = `{"TLS.ver":"2.0","TLS.identifier":"alice","TLS.sdkappid":${APP}${' '.repeat(3_000_000)},"TLS.time":0,"TLS.expire":1,"TLS.sig":""}`;
+  const bomb = escapeBase64(deflateSync(Buffer.from(doc), { level: 9 }).toString('base64'));
+  assert.ok(bomb.length <= MAX_USERSIG_CHARS, `the bomb is ${bomb.length} characters`);
+  assert.throws(() => verifyUserSig(bomb, expected), { name: 'SigError', reason: 'USERSIG_TOO_LARGE', message: /8192 bytes/ });
+  // Just under the cap it is decoded as usual (and refused for what it says).
+  const small = escapeBase64(deflateSync(Buffer.from(doc.replace(/ +/, ' '.repeat(MAX_USERSIG_DOC_BYTES - 200)))).toString('base64'));
+  assert.throws(() => verifyUserSig(small, expected), { name: 'SigError', reason: 'USERSIG_EXPIRED' });
+});
+
+test('the cheap checks run before the HMAC: a forged sig that is also expired, other-app or other-identifier says so', () => {
+  const forge = (fields: Record<string, unknown>) => {
+    const doc = {
+      'TLS.ver': '2.0',
+      'TLS.identifier': 'alice',
+      'TLS.sdkappid': APP,
+      'TLS.time': Math.floor(Date.now() / 1000),
+      'TLS.expire': 60,
+      'TLS.sig': 'AAAA',
+      ...fields,
+    };
+    return escapeBase64(deflateSync(Buffer.from(JSON.stringify(doc))).toString('base64'));
+  };
+  assert.throws(() => verifyUserSig(forge({}), expected), { reason: 'USERSIG_BAD_SIGNATURE' });
+  assert.throws(() => verifyUserSig(forge({ 'TLS.time': 1_000_000 }), expected), { reason: 'USERSIG_EXPIRED' });
+  assert.throws(() => verifyUserSig(forge({ 'TLS.sdkappid': APP + 1 }), expected), { reason: 'USERSIG_WRONG_APP' });
+  assert.throws(() => verifyUserSig(forge({ 'TLS.identifier': 'mallory' }), expected), { reason: 'USERSIG_WRONG_IDENTIFIER' });
 });

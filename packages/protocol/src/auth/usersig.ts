@@ -2,9 +2,21 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { deflateSync, inflateSync } from 'node:zlib';
 import { escapeBase64, unescapeBase64 } from './base64url.js';
 
+/**
+ * The longest UserSig (or privilege key) decoded, in characters: real ones are 200–500; the wire
+ * schema of `login` puts the same bound on `userSig`.
+ */
+export const MAX_USERSIG_CHARS = 4096;
+/**
+ * The most a sig's deflated document may inflate to. A real one is under 1 KB; without the bound a
+ * 4 KB deflate bomb inflates to megabytes, before any check could refuse it.
+ */
+export const MAX_USERSIG_DOC_BYTES = 8192;
+
 /** Why a sig was refused; carried as `detail.code` of the 10003 the server answers. */
 export type SigRejection =
   | 'USERSIG_MALFORMED'
+  | 'USERSIG_TOO_LARGE'
   | 'USERSIG_VERSION_UNSUPPORTED'
   | 'USERSIG_BAD_SIGNATURE'
   | 'USERSIG_EXPIRED'
@@ -80,21 +92,16 @@ export function signUserSig(opts: SignOptions): string {
 
 /**
  * Checks a UserSig against the app's key and the identifier it is presented for.
- * Throws SigError naming the first check that failed.
+ * Throws SigError naming the first check that failed. The cheap checks (size, version, app, identifier,
+ * expiry) come before the HMAC, so that a refused sig costs what refusing it takes and no more.
  */
 export function verifyUserSig(sig: string, expected: { sdkAppId: number; secret: string; identifier: string; now?: number }): VerifiedSig {
   const doc = decodeSigDoc(sig);
   if (doc['TLS.ver'] !== '2.0') {
     throw new SigError('USERSIG_VERSION_UNSUPPORTED', `UserSig version ${String(doc['TLS.ver'])} is not supported (want 2.0)`);
   }
-  const given = Buffer.from(String(doc['TLS.sig']), 'base64');
-  const computed = Buffer.from(hmac(expected.secret, doc), 'base64');
-  // The app id is checked before the HMAC so that "other app" is reported as such, not as forgery.
   if (doc['TLS.sdkappid'] !== expected.sdkAppId) {
     throw new SigError('USERSIG_WRONG_APP', `UserSig is for sdkAppId ${doc['TLS.sdkappid']}, this server serves ${expected.sdkAppId}`);
-  }
-  if (given.length !== computed.length || !timingSafeEqual(given, computed)) {
-    throw new SigError('USERSIG_BAD_SIGNATURE', 'UserSig signature does not match the secret key of this app (forged or signed with another key)');
   }
   if (doc['TLS.identifier'] !== expected.identifier) {
     throw new SigError('USERSIG_WRONG_IDENTIFIER', `UserSig was issued to "${doc['TLS.identifier']}", not "${expected.identifier}"`);
@@ -107,6 +114,11 @@ export function verifyUserSig(sig: string, expected: { sdkAppId: number; secret:
       `UserSig expired at ${new Date(expiresAt * 1000).toISOString()} (issued ${new Date(doc['TLS.time'] * 1000).toISOString()}, lifetime ${doc['TLS.expire']} s)`,
     );
   }
+  const given = Buffer.from(doc['TLS.sig'], 'base64');
+  const computed = Buffer.from(hmac(expected.secret, doc), 'base64');
+  if (given.length !== computed.length || !timingSafeEqual(given, computed)) {
+    throw new SigError('USERSIG_BAD_SIGNATURE', 'UserSig signature does not match the secret key of this app (forged or signed with another key)');
+  }
   return {
     identifier: doc['TLS.identifier'],
     sdkAppId: doc['TLS.sdkappid'],
@@ -117,10 +129,16 @@ export function verifyUserSig(sig: string, expected: { sdkAppId: number; secret:
 }
 
 function decodeSigDoc(sig: string): SigDoc {
+  if (sig.length > MAX_USERSIG_CHARS) {
+    throw new SigError('USERSIG_TOO_LARGE', `UserSig has ${sig.length} characters, more than the ${MAX_USERSIG_CHARS} accepted`);
+  }
   let parsed: unknown;
   try {
-    parsed = JSON.parse(inflateSync(Buffer.from(unescapeBase64(sig), 'base64')).toString('utf8'));
+    parsed = JSON.parse(inflateSync(Buffer.from(unescapeBase64(sig), 'base64'), { maxOutputLength: MAX_USERSIG_DOC_BYTES }).toString('utf8'));
   } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
+      throw new SigError('USERSIG_TOO_LARGE', `UserSig inflates to more than ${MAX_USERSIG_DOC_BYTES} bytes`);
+    }
     throw new SigError('USERSIG_MALFORMED', `UserSig is not deflated JSON: ${(err as Error).message}`);
   }
   const doc = parsed as Partial<SigDoc> | null;

@@ -33,7 +33,12 @@ function setup(overrides: Partial<HandlerTable>) {
   });
   const dispatcher = new RequestDispatcher({ ...handlers, ...overrides }, { logger } as unknown as Services, metrics);
   const sent: Record<string, unknown>[] = [];
-  const connection = { id: 1, session: null, respond: (text: string) => sent.push(JSON.parse(text)) } as unknown as Connection<Session>;
+  const connection = {
+    id: 1,
+    session: null,
+    logsPreLoginFailure: () => true,
+    respond: (text: string) => sent.push(JSON.parse(text)),
+  } as unknown as Connection<Session>;
   return { dispatcher, connection, sent, lines, metrics };
 }
 

@@ -49,7 +49,8 @@ export class RequestDispatcher implements RequestSink<Session> {
       connection.respond(encodeError(frame.reqId, frame.error.toWire()));
       const seconds = started === null ? null : (performance.now() - started) / 1000;
       this.#metrics.recordRequest(frame.method ?? NO_METHOD, frame.error.code, seconds);
-      logRequestFailure(this.#services.logger, logFields(connection, frame), frame.error);
+      // Before login a client is nobody yet: its first failure is logged, a flood of them only counted.
+      if (connection.session || connection.logsPreLoginFailure()) logRequestFailure(this.#services.logger, logFields(connection, frame), frame.error);
     } catch (err) {
       this.#services.logger.error({ conn: connection.id, err }, 'answering an error failed');
     }

@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import Database from 'better-sqlite3';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, beforeEach, describe, it } from 'node:test';
+import { waitUntil } from '../../../../tests/helpers/wait-until.js';
 import { ServerError } from '../errors.js';
 import { SqliteIdentityStore } from './SqliteIdentityStore.js';
 import { deriveTinyId } from './tinyId.js';
@@ -83,7 +84,18 @@ describe('SqliteIdentityStore', () => {
     const garbage = join(root, 'garbage.bin');
     writeFileSync(garbage, randomBytes(8192));
     renameSync(garbage, file);
-    await assert.rejects(store.resolve('alice'), (err) => assertStoreError(err, 10001, 'STORE_FAILED', 'SQLITE_NOTADB'));
+    // The directory watch tells the store a moment later; until then it still reads the old file.
+    const err = await waitUntil(
+      'the replaced file noticed',
+      () =>
+        store.resolve('alice').then(
+          () => null,
+          (e: unknown) => e,
+        ),
+      5000,
+      10,
+    );
+    assertStoreError(err, 10001, 'STORE_FAILED', 'SQLITE_NOTADB');
     await store.close();
   });
 
@@ -91,8 +103,29 @@ describe('SqliteIdentityStore', () => {
     const store = open();
     await store.resolve('alice');
     rmSync(file);
-    await assert.rejects(store.resolve('alice'), (err) => assertStoreError(err, 10001, 'STORE_FAILED', 'ENOENT'));
+    const err = await waitUntil(
+      'the removal noticed',
+      () =>
+        store.resolve('alice').then(
+          () => null,
+          (e: unknown) => e,
+        ),
+      5000,
+      10,
+    );
+    assertStoreError(err, 10001, 'STORE_FAILED', 'ENOENT');
     await store.close();
+  });
+
+  it('creates the file readable by its owner only, and tightens an existing one', async () => {
+    const store = open();
+    await store.resolve('alice');
+    assert.equal(statSync(file).mode & 0o777, 0o600);
+    await store.close();
+    chmodSync(file, 0o644);
+    const again = open();
+    assert.equal(statSync(file).mode & 0o777, 0o600);
+    await again.close();
   });
 
   it('refuses to open a file that is not a database', () => {

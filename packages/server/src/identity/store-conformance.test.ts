@@ -6,6 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { RedisProcess } from '../../../../tests/helpers/redis.js';
 import { openRedisStore } from '../../../../tests/helpers/redis-store.js';
 import type { RedisLink } from '../cluster/RedisLink.js';
+import { CachedIdentityStore } from './CachedIdentityStore.js';
 import type { IdentityStore } from './IdentityStore.js';
 import { MemoryIdentityStore } from './MemoryIdentityStore.js';
 import { SqliteIdentityStore } from './SqliteIdentityStore.js';
@@ -26,6 +27,9 @@ let files = 0;
 const implementations: Record<string, () => IdentityStore | Promise<IdentityStore>> = {
   MemoryIdentityStore: () => new MemoryIdentityStore(SDK_APP_ID),
   SqliteIdentityStore: () => new SqliteIdentityStore({ file: join(dir, `conformance-${files++}.db`), sdkAppId: SDK_APP_ID, timeoutMs: 500 }),
+  // What the server runs: the lookups' cache in front of the store (a capacity of 1 makes it evict).
+  CachedIdentityStore: () =>
+    new CachedIdentityStore(new SqliteIdentityStore({ file: join(dir, `conformance-${files++}.db`), sdkAppId: SDK_APP_ID, timeoutMs: 500 }), 1),
   // A real redis-server, emptied for each store.
   RedisIdentityStore: async () => {
     const { store, link } = await openRedisStore(redis, { sdkAppId: SDK_APP_ID, flush: true });
@@ -52,6 +56,9 @@ for (const [name, make] of Object.entries(implementations)) {
       assert.deepEqual(await store.toTinyIds(['alice', 'nobody']), [alice, null]);
       assert.deepEqual(await store.toIdentifiers([alice, '12345']), ['alice', null]);
       assert.deepEqual(await store.toTinyIds(['nobody']), [null], 'a lookup must not have allocated');
+      const bob = await store.resolve('bob');
+      assert.deepEqual(await store.toTinyIds(['bob', 'nobody', 'alice', 'bob']), [bob, null, alice, bob], 'a batch keeps its order and repeats');
+      assert.deepEqual(await store.toIdentifiers([alice, bob, alice]), ['alice', 'bob', 'alice']);
       await store.close();
     });
 

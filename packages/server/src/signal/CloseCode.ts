@@ -12,6 +12,8 @@ export const CloseCode = {
   SESSION_REPLACED: 4001,
   /** `maxBadFrames` malformed frames. */
   TOO_MANY_BAD_FRAMES: 4002,
+  /** No login within `loginTimeoutMs` of the connection's opening (or of its logout). */
+  LOGIN_TIMEOUT: 4003,
   /** Stayed over the rate limit for 200 frames. */
   RATE_LIMITED: 4008,
   /**

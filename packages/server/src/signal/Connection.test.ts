@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
-import { setImmediate as nextRound } from 'node:timers/promises';
+import { setImmediate as nextRound, setTimeout as sleep } from 'node:timers/promises';
 import { describe, it } from 'node:test';
 import { encodeRequest } from '@hudong/protocol';
 import { pino } from 'pino';
 import type { WebSocket } from 'ws';
+import { waitUntil } from '../../../../tests/helpers/wait-until.js';
 import { Connection, type LinkedSession, type RequestSink } from './Connection.js';
 
 /** The part of a `ws` socket a Connection uses; every write and the close go into one shared log. */
@@ -33,12 +34,12 @@ const answering: RequestSink<LinkedSession> = {
   reject: () => {},
 };
 
-function connect(name: string, log: string[]): { connection: Connection; socket: FakeSocket } {
+function connect(name: string, log: string[], loginTimeoutMs = 60_000): { connection: Connection; socket: FakeSocket } {
   const socket = new FakeSocket(name, log);
   const connection = new Connection(socket as unknown as WebSocket, {
     sink: answering,
     logger: pino({ level: 'silent' }),
-    limits: { ratePerSecond: 100, rateBurst: 100, maxBadFrames: 10, heartbeatIntervalMs: 60_000, maxSendQueueBytes: 1024 },
+    limits: { ratePerSecond: 100, rateBurst: 100, maxBadFrames: 10, heartbeatIntervalMs: 60_000, maxSendQueueBytes: 1024, loginTimeoutMs },
   });
   return { connection, socket };
 }
@@ -119,5 +120,28 @@ describe('Connection writes', () => {
     connection.respond('response 1');
     assert.deepEqual(log, ['a:response 1', 'a:close 4009']);
     assert.equal(connection.closed, true);
+  });
+});
+
+describe('Connection login deadline', () => {
+  const session: LinkedSession = { ended: false, acknowledge: () => {}, transportLost: () => {} };
+
+  it('closes a connection that has not logged in with 4003, pings or not', async () => {
+    const log: string[] = [];
+    const { connection, socket } = connect('a', log, 50);
+    socket.emit('message', Buffer.from(encodeRequest(1, 'ping', {})), false);
+    await waitUntil('the deadline', () => connection.closed, 5000, 10);
+    assert.deepEqual(log, ['a:response 1', 'a:close 4003']);
+  });
+
+  it('leaves a logged-in connection open, and starts again at its logout', async () => {
+    const log: string[] = [];
+    const { connection } = connect('a', log, 50);
+    connection.session = session;
+    await sleep(200);
+    assert.deepEqual(log, [], 'logged in: no deadline');
+    connection.session = null;
+    await waitUntil('the deadline', () => connection.closed, 5000, 10);
+    assert.deepEqual(log, ['a:close 4003']);
   });
 });

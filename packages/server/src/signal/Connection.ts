@@ -4,6 +4,7 @@ import { ServerError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { SafeEmitter } from '../util/SafeEmitter.js';
 import { CloseCode } from './CloseCode.js';
+import { LogThrottle } from './LogThrottle.js';
 import { Outbox, type Frame } from './Outbox.js';
 import { RateLimiter } from './RateLimiter.js';
 
@@ -40,6 +41,8 @@ export interface ConnectionLimits {
   heartbeatIntervalMs: number;
   /** Bytes that may wait to be written (our outbox plus the socket's buffer) before the client counts as a slow consumer. */
   maxSendQueueBytes: number;
+  /** How long the connection may stay without a login (from its opening or its logout) before it is closed with 4003. */
+  loginTimeoutMs: number;
 }
 
 export interface ConnectionEvents {
@@ -53,6 +56,8 @@ export interface ConnectionEvents {
 const RATE_LIMIT_CLOSE_AFTER = 200;
 /** Silence, in heartbeat intervals, after which a client is taken for gone. */
 const SILENT_INTERVALS = 3;
+/** How often the failures answered before login that were not logged in full are reported as a count. */
+const PRE_LOGIN_LOG_INTERVAL_MS = 10_000;
 
 let nextConnectionId = 1;
 
@@ -70,6 +75,9 @@ export class Connection<S extends LinkedSession = LinkedSession> extends SafeEmi
   readonly #rate: RateLimiter;
   readonly #inFlight = new Set<number>();
   readonly #heartbeat: NodeJS.Timeout;
+  /** Armed while no session is logged in: pings keep a socket alive, not a socket that never logs in. */
+  #loginDeadline: NodeJS.Timeout | undefined;
+  readonly #preLoginLog = new LogThrottle(PRE_LOGIN_LOG_INTERVAL_MS);
   readonly #socketClosed: Promise<void>;
   readonly #outbox = new Outbox((frame) => this.#guard(() => this.#write(frame)));
   #badFrames = 0;
@@ -85,6 +93,7 @@ export class Connection<S extends LinkedSession = LinkedSession> extends SafeEmi
     this.#rate = new RateLimiter({ ratePerSecond: this.#limits.ratePerSecond, burst: this.#limits.rateBurst, closeAfter: RATE_LIMIT_CLOSE_AFTER });
     const silenceMs = SILENT_INTERVALS * this.#limits.heartbeatIntervalMs;
     this.#heartbeat = setTimeout(() => this.close(CloseCode.HEARTBEAT_TIMEOUT, `nothing received for ${silenceMs} ms`), silenceMs);
+    this.#armLoginDeadline();
     this.#socketClosed = new Promise((resolve) => ws.once('close', () => resolve()));
     ws.on('message', (data, isBinary) => this.#guard(() => this.#onFrame(data, isBinary)));
     ws.on('error', (err) => this.#logger.debug({ conn: this.id, err: err.message }, 'websocket error'));
@@ -102,6 +111,23 @@ export class Connection<S extends LinkedSession = LinkedSession> extends SafeEmi
 
   set session(session: S | null) {
     this.#session = session;
+    if (session) {
+      clearTimeout(this.#loginDeadline);
+      this.#loginDeadline = undefined;
+    } else {
+      this.#armLoginDeadline();
+    }
+  }
+
+  /**
+   * Whether a failure answered while no session is logged in deserves a full log line: the first of
+   * the connection does, the later ones are counted and reported every 10 s (and at close).
+   */
+  logsPreLoginFailure(): boolean {
+    const now = Date.now();
+    const full = this.#preLoginLog.admit(now);
+    this.#reportPreLoginFailures(this.#preLoginLog.due(now));
+    return full;
   }
 
   /** Resolves when the socket is really closed (after the closing handshake or terminate). */
@@ -151,8 +177,20 @@ export class Connection<S extends LinkedSession = LinkedSession> extends SafeEmi
     this.#closed = true;
     this.#outbox.drop();
     clearTimeout(this.#heartbeat);
+    clearTimeout(this.#loginDeadline);
+    this.#reportPreLoginFailures(this.#preLoginLog.drain(Date.now()));
     this.#session?.transportLost(this as Connection<LinkedSession>);
     this.safeEmit('close', code, reason);
+  }
+
+  #armLoginDeadline(): void {
+    if (this.#closed || this.#loginDeadline) return;
+    const { loginTimeoutMs } = this.#limits;
+    this.#loginDeadline = setTimeout(() => this.close(CloseCode.LOGIN_TIMEOUT, `no login within ${loginTimeoutMs} ms`), loginTimeoutMs);
+  }
+
+  #reportPreLoginFailures(count: number): void {
+    if (count > 0) this.#logger.warn({ conn: this.id, count }, 'more failures before login (not logged one by one)');
   }
 
   #write(frame: Frame): void {
