@@ -5,6 +5,7 @@ import type { Logger } from '../logger.js';
 import type { Member } from '../rooms/Member.js';
 import { SafeEmitter } from '../util/SafeEmitter.js';
 import { internalFailure } from './failure.js';
+import { guarded } from './guard.js';
 import type { TrackTransport, TransportListener, TransportState } from './MediaEngine.js';
 import type { MediaStats } from './MediaStats.js';
 import {
@@ -153,11 +154,22 @@ export class Publication extends SafeEmitter<PublicationEvents> implements Trans
     this.#isVp8 = init.offer.codec.name.toUpperCase() === 'VP8';
     this.#vp8Simulcast = this.#isVp8 && init.offer.rids.length > 1;
     init.transport.setListener(this);
-    this.#timer = setInterval(() => this.#tick(), TICK_MS);
+    this.#timer = setInterval(
+      guarded(
+        () => this.#tick(),
+        (err) => this.#fail('timer', err),
+      ),
+      TICK_MS,
+    );
     this.#timer.unref();
-    this.#connectTimer = setTimeout(() => {
-      this.close('transport timeout', new ServerError('TRANSPORT_TIMEOUT', `the publication did not connect within ${init.connectTimeoutMs} ms`));
-    }, init.connectTimeoutMs);
+    this.#connectTimer = setTimeout(
+      guarded(
+        () =>
+          this.close('transport timeout', new ServerError('TRANSPORT_TIMEOUT', `the publication did not connect within ${init.connectTimeoutMs} ms`)),
+        (err) => this.#fail('connect timer', err),
+      ),
+      init.connectTimeoutMs,
+    );
     this.#connectTimer.unref();
     // A track that carried an earlier publication of the source is open already.
     if (init.transport.open) this.onState('connected');

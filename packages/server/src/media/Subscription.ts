@@ -3,6 +3,7 @@ import { ServerError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { SafeEmitter } from '../util/SafeEmitter.js';
 import { internalFailure } from './failure.js';
+import { guarded } from './guard.js';
 import type { Slot, SlotHost, SlotOccupant } from './Downlink.js';
 import type { TransportState } from './MediaEngine.js';
 import type { MediaStats } from './MediaStats.js';
@@ -90,9 +91,13 @@ export class Subscription extends SafeEmitter<SubscriptionEvents> implements Slo
     }
     this.#sent = new SentHistory(HISTORY, this.#vp8 !== undefined);
     this.#slot = init.downlink.place(this, kind, codec, init.cname);
-    this.#connectTimer = setTimeout(() => {
-      this.close(new ServerError('TRANSPORT_TIMEOUT', `the view did not connect within ${init.connectTimeoutMs} ms`));
-    }, init.connectTimeoutMs);
+    this.#connectTimer = setTimeout(
+      guarded(
+        () => this.close(new ServerError('TRANSPORT_TIMEOUT', `the view did not connect within ${init.connectTimeoutMs} ms`)),
+        (err) => this.#fail('connect timer', err),
+      ),
+      init.connectTimeoutMs,
+    );
     this.#connectTimer.unref();
   }
 
