@@ -93,7 +93,7 @@ export interface ServerOptions {
   mediaConnectTimeoutMs?: number;
   /** Simulcast layers (rids) one published source may have; an offer with more is refused (10011 TOO_MANY_LAYERS). The SDK offers 2–3. @default 3 */
   maxSimulcastLayers?: number;
-  /** Views (subscriptions) one member may hold at once; one more is refused (10005 TOO_MANY_VIEWS). A member never views itself (10002 VIEW_SELF). @default 32 */
+  /** Views (subscriptions) one member may hold at once; one more is refused (10005 TOO_MANY_VIEWS). A member never views itself (10002 VIEW_SELF). The SDK views every member that sends audio, plus the videos asked for: a grid of 30 publishers with audio takes 60. @default 64 */
   maxViewsPerMember?: number;
   /**
    * Packets kept per incoming stream (a simulcast layer, or the only stream) to answer NACKs and to
@@ -176,7 +176,7 @@ export const SERVER_DEFAULTS: Readonly<Required<Pick<ServerOptions, DefaultedOpt
   screenVideo: true,
   mediaConnectTimeoutMs: 10000,
   maxSimulcastLayers: 3,
-  maxViewsPerMember: 32,
+  maxViewsPerMember: 64,
   retransmissionPackets: 1024,
   maxRtpPacketBytes: 1500,
   mediaFdReserve: 64,
