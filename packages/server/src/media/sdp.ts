@@ -206,7 +206,8 @@ function mungeSection(session: SessionDescription, media: MediaDescription, pref
   media.ext = media.ext?.filter((e) => KEPT_EXTENSIONS.has(e.uri));
   // RTX went with its payload type: its SSRC (the second of each FID group) goes too.
   const fid = media.ssrcGroups?.filter((g) => g.semantics === 'FID') ?? [];
-  const rtxSsrcs = new Set(fid.map((g) => Number(g.ssrcs.split(' ')[1])));
+  // sdp-transform reads a one-SSRC group as a number.
+  const rtxSsrcs = new Set(fid.map((g) => Number(String(g.ssrcs).split(' ')[1])));
   media.ssrcGroups = media.ssrcGroups?.filter((g) => g.semantics !== 'FID');
   media.ssrcs = media.ssrcs?.filter((s) => !rtxSsrcs.has(Number(s.id)));
 
