@@ -252,3 +252,10 @@ describe('sanitizeFmtp (what viewers are offered of a publisher fmtp)', () => {
     assert.equal(mungePublisherOffer(junk, 'audio', ['VP8'])!.codec.fmtp, 'minptime=10;useinbandfec=1');
   });
 });
+
+describe('mungePublisherOffer on hostile offers (found by tests/reliability/fuzz-media.test.ts)', () => {
+  it('reads an FID group of one SSRC (sdp-transform gives a number) without a TypeError', () => {
+    const offer = WRTC_MICROPHONE.replace('a=rtcp-mux', 'a=rtcp-mux\r\na=ssrc-group:FID 1');
+    assert.doesNotThrow(() => mungePublisherOffer(offer, 'audio', ['VP8']));
+  });
+});
