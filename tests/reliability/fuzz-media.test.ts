@@ -10,6 +10,7 @@
 // ~30 s by default; `npm run soak` runs it longer. HUDONG_SOAK_SECONDS (duration), HUDONG_FUZZ_SEED
 // (the PRNG seed, printed: a failure replays with the same seed).
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import ndc from 'node-datachannel';
 import { buildNack, buildPli } from '@hudong/server/rtp';
@@ -240,6 +241,9 @@ async function ndcPublisher(raw: RawClient, ssrc: number): Promise<{ pc: ndc.Pee
   return { pc, track };
 }
 
+/** A process's resident memory in MB (Linux). */
+const rssMb = (pid: number | undefined) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]) / 1024;
+
 const tally = (counts: Map<string, number>, kind: string) => counts.set(kind, (counts.get(kind) ?? 0) + 1);
 
 test(
@@ -308,6 +312,7 @@ test(
       }
       const resent = (await metric(server.httpUrl, 'hudong_rtp_retransmitted_total')) - before;
 
+      const rssBefore = rssMb(server.pid);
       const sent = new Map<string, number>();
       const answers = new Map<string, number>();
       const internal: ResponseFrame[] = [];
@@ -365,6 +370,7 @@ test(
       }
       await offersInFlight;
       const fuzzFrames = frames.count - startFrames;
+      console.log(`fuzz-media: server memory ${rssBefore.toFixed(0)} → ${rssMb(server.pid).toFixed(0)} MB resident over the junk`);
       console.log(`fuzz-media: sent ${JSON.stringify(Object.fromEntries([...sent].sort()))}`);
       console.log(`fuzz-media: offers answered ${JSON.stringify(Object.fromEntries([...answers].sort()))}`);
 
