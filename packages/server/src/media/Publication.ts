@@ -353,10 +353,12 @@ export class Publication extends SafeEmitter<PublicationEvents> implements Trans
       if (rid === undefined) return undefined; // cannot place it yet; the rid comes on early packets
       index = this.offer.rids.indexOf(rid);
       if (index < 0) return undefined;
-      const previous = this.#layers[index];
-      if (previous) this.#bySsrc.delete(previous.ssrc);
-    } else if (this.#layers[0]) {
-      this.#bySsrc.delete(this.#layers[0].ssrc);
+    }
+    // The layer's previous stream (a new SSRC for the same rid, or the only stream) is gone.
+    const previous = this.#layers[index];
+    if (previous) {
+      this.#bySsrc.delete(previous.ssrc);
+      this.#bwe.forget(previous.ssrc);
     }
     const { ssrc } = packet;
     const layer: Layer = {
