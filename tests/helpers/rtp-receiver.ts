@@ -8,6 +8,8 @@ import { buildPli, isRtcp } from '@hudong/server/rtp';
  */
 export class RtpReceiver {
   packets = 0;
+  /** Sequence number of the newest RTP packet received (-1: none yet). */
+  lastSeq = -1;
   #pc: ndc.PeerConnection;
   #track: ndc.Track | undefined;
   #mediaSsrc = 0;
@@ -35,6 +37,7 @@ export class RtpReceiver {
       track.onMessage((buf) => {
         if (isRtcp(buf)) return;
         receiver.packets++;
+        receiver.lastSeq = buf.readUInt16BE(2);
         receiver.#mediaSsrc = buf.readUInt32BE(8);
       });
     });
@@ -51,6 +54,20 @@ export class RtpReceiver {
   sendPli(): boolean {
     if (!this.#track || !this.#mediaSsrc) return false;
     return this.#track.sendMessageBinary(buildPli(1, this.#mediaSsrc));
+  }
+
+  /** The SSRC of the stream being received (0: none yet). */
+  get mediaSsrc(): number {
+    return this.#mediaSsrc;
+  }
+
+  /** Sends any RTCP bytes (SRTCP-protected by node-datachannel); false when it could not be sent. */
+  sendRtcp(buf: Buffer): boolean {
+    try {
+      return this.#track?.sendMessageBinary(buf) ?? false;
+    } catch {
+      return false;
+    }
   }
 
   close(): void {

@@ -133,6 +133,8 @@ export interface ServerProcessOptions extends TestServerOptions {
   nodeId?: string;
   /** Environment variables added to this process's (e.g. HUDONG_REDIS_URL). */
   env?: Record<string, string>;
+  /** Runs the server under `ulimit -n` of this many file descriptors (through bash). */
+  maxOpenFiles?: number;
 }
 
 /** A real `hudong serve` process. */
@@ -179,7 +181,11 @@ export class ServerProcess extends TestServer {
       ...(this.options.extraArgs ?? []),
     ];
     const env = this.options.env ? { ...process.env, ...this.options.env } : process.env;
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
+    const limit = this.options.maxOpenFiles;
+    const child =
+      limit === undefined
+        ? spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env })
+        : spawn('bash', ['-c', `ulimit -n ${limit} && exec "$0" "$@"`, process.execPath, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env });
     this.#child = child;
     running.add(child);
     this.#exit = new Promise((resolve) => child.once('exit', (code) => (running.delete(child), resolve(code))));

@@ -95,3 +95,15 @@ describe('the dev secret file', () => {
     rmSync(file);
   });
 });
+
+test('the media limits: defaults, ranges, and a packet store of a power of two', () => {
+  const config = resolveConfig(base);
+  assert.deepEqual([config.maxViewsPerMember, config.retransmissionPackets, config.maxRtpPacketBytes, config.mediaFdReserve], [64, 1024, 1500, 64]);
+  assert.equal(resolveConfig({ ...base, mediaFdReserve: 0 }).mediaFdReserve, 0, '0 turns the check off');
+  assert.throws(() => resolveConfig({ ...base, retransmissionPackets: 1000 }), {
+    name: 'TypeError',
+    message: /retransmissionPackets must be a power of two/,
+  });
+  assert.throws(() => resolveConfig({ ...base, maxViewsPerMember: 0 }), { name: 'TypeError', message: /maxViewsPerMember/ });
+  assert.throws(() => resolveConfig({ ...base, maxRtpPacketBytes: 100 }), { name: 'TypeError', message: /maxRtpPacketBytes/ });
+});

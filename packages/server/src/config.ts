@@ -126,6 +126,22 @@ export interface ServerOptions {
   mediaConnectTimeoutMs?: number;
   /** Simulcast layers (rids) one published source may have; an offer with more is refused (10011 TOO_MANY_LAYERS). The SDK offers 2–3. @default 3 */
   maxSimulcastLayers?: number;
+  /** Views (subscriptions) one member may hold at once; one more is refused (10005 TOO_MANY_VIEWS). A member never views itself (10002 VIEW_SELF). The SDK views every member that sends audio, plus the videos asked for: a grid of 30 publishers with audio takes 60. @default 64 */
+  maxViewsPerMember?: number;
+  /**
+   * Packets kept per incoming stream (a simulcast layer, or the only stream) to answer NACKs and to
+   * start new views from the newest keyframe; a power of two. With `maxRtpPacketBytes` it bounds the
+   * store's memory: at most this × `maxRtpPacketBytes` bytes per layer. @default 1024
+   */
+  retransmissionPackets?: number;
+  /** Largest RTP packet a publisher may send (bigger ones are dropped: counted in `hudong_rtp_oversized_total`). @default 1500 */
+  maxRtpPacketBytes?: number;
+  /**
+   * File descriptors kept free for everything but media (WebSockets, `/healthz`, the identity store):
+   * a new media transport is refused (10005 NODE_FD_RESERVE) while fewer than this many are free.
+   * 0 turns the check off. @default 64
+   */
+  mediaFdReserve?: number;
   /** Test hook: fraction (0–1) of first transmissions toward subscribers dropped, to exercise NACK. Never set it in production. @default 0 */
   testDropRate?: number;
   /** UDP ports media transports bind to; without it the OS picks. */
@@ -212,6 +228,10 @@ export const SERVER_DEFAULTS: Readonly<Required<Pick<ServerOptions, DefaultedOpt
   screenVideo: true,
   mediaConnectTimeoutMs: 10000,
   maxSimulcastLayers: 3,
+  maxViewsPerMember: 64,
+  retransmissionPackets: 1024,
+  maxRtpPacketBytes: 1500,
+  mediaFdReserve: 64,
   testDropRate: 0,
   iceUdpMux: true,
   clusterHeartbeatMs: 1000,
@@ -262,6 +282,10 @@ const INTEGER_LIMITS = {
   roomMessageRate: [1, 1e6],
   mediaConnectTimeoutMs: [100, 36e5],
   maxSimulcastLayers: [1, 16],
+  maxViewsPerMember: [1, 10_000],
+  retransmissionPackets: [16, 32768],
+  maxRtpPacketBytes: [256, 65535],
+  mediaFdReserve: [0, 1e6],
   clusterHeartbeatMs: [50, 60_000],
 } as const satisfies Partial<Record<keyof ServerOptions, readonly [number, number]>>;
 
@@ -282,6 +306,9 @@ export function resolveConfig(options: Omit<ServerOptions, 'logger' | 'mediaEngi
   }
   for (const codec of merged.videoCodecs) {
     if (codec !== 'VP8' && codec !== 'H264') throw new TypeError(`option videoCodecs: unknown codec "${String(codec)}" (VP8, H264)`);
+  }
+  if ((merged.retransmissionPackets & (merged.retransmissionPackets - 1)) !== 0) {
+    throw new TypeError(`option retransmissionPackets must be a power of two, got ${merged.retransmissionPackets}`);
   }
   if (merged.videoCodecs.length === 0) throw new TypeError('option videoCodecs must name at least one codec');
   if (typeof merged.testDropRate !== 'number' || !(merged.testDropRate >= 0 && merged.testDropRate <= 1)) {

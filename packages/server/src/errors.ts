@@ -26,6 +26,12 @@ const MEDIA_SUB_CODES = {
   SCREEN_VIDEO_DISABLED: NO_ABILITY,
   NO_COMMON_CODEC: NO_ABILITY,
   TOO_MANY_LAYERS: NO_ABILITY,
+  /** A member holds `maxViewsPerMember` views already. */
+  TOO_MANY_VIEWS: NO_RESOURCE,
+  /** A member asked to view its own publication (its client has the local preview). */
+  VIEW_SELF: INVALID,
+  /** Fewer than `mediaFdReserve` file descriptors are free: no new media transport. */
+  NODE_FD_RESERVE: NO_RESOURCE,
   NOT_PUBLISHING: NO_ENDPOINT,
   /** A room across nodes: the publisher is connected to another node, and this node's media relay is not running (it starts with the node). */
   MEDIA_ON_OTHER_NODE: NO_ENDPOINT,

@@ -21,6 +21,13 @@ const MEDIA_COUNTERS = {
   hudong_rtp_dropped_by_test_total: ['rtpDroppedByTest', 'RTP packets dropped by the testDropRate hook'],
   hudong_nack_received_total: ['nackReceived', 'NACK packets received from subscribers'],
   hudong_rtp_retransmitted_total: ['rtpRetransmitted', 'RTP packets resent to subscribers for their NACKs'],
+  hudong_retransmissions_suppressed_total: [
+    'retransmissionsSuppressed',
+    'NACKed packets not resent: resent to that view less than the resend interval ago',
+  ],
+  hudong_nack_items_ignored_total: ['nackItemsIgnored', 'NACKed sequence numbers past the per-RTCP-packet cap, ignored'],
+  hudong_rtp_oversized_total: ['rtpOversized', 'RTP packets from publishers larger than maxRtpPacketBytes, dropped'],
+  hudong_media_transports_refused_total: ['transportsRefused', 'Media transports refused: fewer than mediaFdReserve file descriptors free'],
   hudong_nack_sent_total: ['nackSent', 'NACK packets sent to publishers'],
   hudong_keyframe_requests_received_total: ['keyframeRequestsReceived', 'PLI/FIR received from subscribers'],
   hudong_keyframe_requests_sent_total: ['keyframeRequestsSent', 'Keyframe requests (PLI+FIR) sent to publishers'],

@@ -262,4 +262,44 @@ describe('Downlink opened before any view', () => {
     await new Promise((resolve) => setTimeout(resolve, 40));
     assert.deepEqual([offers.length, connection.slots.length], [1, 1]);
   });
+
+  it('a throw in its own timer-driven work (sending the offer) closes it with INTERNAL; nothing reaches the event loop', async () => {
+    const uncaught: unknown[] = [];
+    const onUncaught = (err: unknown) => uncaught.push(err);
+    process.on('uncaughtException', onUncaught);
+    process.on('unhandledRejection', onUncaught);
+    try {
+      const { connection, downlink, closed } = setup();
+      const view = occupant();
+      downlink.place(view, 'video', VP8, 'a');
+      connection.createOffer = () => Promise.reject(new RangeError('offer exploded'));
+      await tick();
+      await tick();
+      assert.equal(downlink.closed, true);
+      assert.equal(closed(), 1);
+      assert.deepEqual(
+        view.ended.map((e) => [e?.code, e?.detail.code]),
+        [[10001, 'INTERNAL']],
+      );
+      assert.match(view.ended[0]!.detail.message, /offer exploded/);
+
+      const second = setup(60_000, 'VP8', 1);
+      second.downlink.open();
+      const viewer = occupant();
+      second.downlink.place(viewer, 'video', VP8, 'b');
+      second.connection.addSlot = () => {
+        throw new Error('no more m-sections');
+      };
+      await tick();
+      second.downlink.answer('c1', 1, answerFor(3, [OPUS, VP8, VP8]));
+      second.downlink.place(occupant(), 'video', VP8, 'c'); // takes the last reserve slot: a refill follows
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      assert.equal(second.downlink.closed, true, 'the refill timer threw');
+      assert.equal(viewer.ended[0]?.detail.message, "the receive connection's reserve refill failed: no more m-sections");
+      assert.deepEqual(uncaught, []);
+    } finally {
+      process.off('uncaughtException', onUncaught);
+      process.off('unhandledRejection', onUncaught);
+    }
+  });
 });

@@ -2,6 +2,8 @@ import { randomInt } from 'node:crypto';
 import { ServerError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Member } from '../rooms/Member.js';
+import { internalFailure } from './failure.js';
+import { guarded, guardedAsync } from './guard.js';
 import type { MediaEngine, TrackTransport, SubscriberTransport, TransportListener } from './MediaEngine.js';
 import { SenderReportGenerator, SeqRewriter } from './rtp/index.js';
 import { answeredPayloadType, type MediaKind, type SdpCodec } from './sdp.js';
@@ -238,6 +240,16 @@ export class Downlink implements SlotHost {
     this.#onClose();
   }
 
+  /** `fn` as a timer callback: a throw ends this connection and its views with INTERNAL. */
+  #guarded(what: string, fn: () => void): () => void {
+    return guarded(fn, (err) => this.#fail(what, err));
+  }
+
+  #fail(what: string, err: unknown): void {
+    this.#logger.error({ err, connection: this.id }, `receive connection ${what} failed; closing it`);
+    this.close(internalFailure('receive connection', what, err));
+  }
+
   /** A new m-section, offered next (coalesced with the others added in the same turn). */
   #addSlot(kind: MediaKind, codec: SdpCodec, cname: string): Slot {
     const ssrc = randomInt(2, 0xffffffff);
@@ -256,21 +268,26 @@ export class Downlink implements SlotHost {
   #scheduleRefill(): void {
     const reserve = this.#reserve!;
     if (reserve.refill) return;
-    reserve.refill = setTimeout(() => {
-      reserve.refill = null;
-      const free = this.#freeList(reserve.key);
-      if (!this.#closed && free.length === 0) free.push(this.#addSlot('video', reserve.codec, `hudong-${this.id}`));
-    }, this.#reserveRefillMs);
+    reserve.refill = setTimeout(
+      this.#guarded('reserve refill', () => {
+        reserve.refill = null;
+        const free = this.#freeList(reserve.key);
+        if (!this.#closed && free.length === 0) free.push(this.#addSlot('video', reserve.codec, `hudong-${this.id}`));
+      }),
+      this.#reserveRefillMs,
+    );
     reserve.refill.unref();
   }
 
   #scheduleOffer(): void {
     if (this.#offerScheduled || this.#inFlight || this.#closed) return;
     this.#offerScheduled = true;
-    setImmediate(() => {
-      this.#offerScheduled = false;
-      void this.#offer();
-    });
+    setImmediate(
+      this.#guarded('offer', () => {
+        this.#offerScheduled = false;
+        guardedAsync(this.#offer(), (err) => this.#fail('offer', err));
+      }),
+    );
   }
 
   async #offer(): Promise<void> {
@@ -278,11 +295,14 @@ export class Downlink implements SlotHost {
     const slots = this.#slots.filter((s) => !s.negotiated);
     if (slots.length === 0) return;
     const revision = ++this.#revision;
-    const timer = setTimeout(() => {
-      this.close(
-        new ServerError('TRANSPORT_TIMEOUT', `offer ${revision} of the receive connection was not answered within ${this.#answerTimeoutMs} ms`),
-      );
-    }, this.#answerTimeoutMs);
+    const timer = setTimeout(
+      this.#guarded('answer timer', () =>
+        this.close(
+          new ServerError('TRANSPORT_TIMEOUT', `offer ${revision} of the receive connection was not answered within ${this.#answerTimeoutMs} ms`),
+        ),
+      ),
+      this.#answerTimeoutMs,
+    );
     timer.unref();
     this.#inFlight = { revision, slots, timer };
     let sdp: string;

@@ -4,6 +4,7 @@ import { ServerError, type SubCode } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Member } from '../rooms/Member.js';
 import { Downlink } from './Downlink.js';
+import { FdBudget } from './fd-budget.js';
 import type { MediaEngine } from './MediaEngine.js';
 import { MediaStats } from './MediaStats.js';
 import { Publication } from './Publication.js';
@@ -79,6 +80,7 @@ export class MediaRouter {
   readonly #engine: MediaEngine;
   readonly #remote: () => RemoteMedia | null;
   readonly #members = new Map<Member, MemberMedia>();
+  readonly #fds = new FdBudget();
   #publicationCount = 0;
   #subscriptionCount = 0;
   #nextId = 1;
@@ -141,6 +143,7 @@ export class MediaRouter {
       transport: uplink.transport.track(section.mid),
       stats: this.stats,
       connectTimeoutMs: this.#config.mediaConnectTimeoutMs,
+      store: { packets: this.#config.retransmissionPackets, maxPacketBytes: this.#config.maxRtpPacketBytes },
       logger: this.#logger.child({ identifier: member.identifier, roomId: member.room.roomId, source, publication: id }),
     });
     media.publications.set(source, publication);
@@ -174,6 +177,7 @@ export class MediaRouter {
     }
     if (!offer) throw this.#noCommonCodec(spec.kind);
     this.#checkLayers(offer);
+    this.#reserveFds();
     const uplink = new Uplink(this.#engine, `p${this.#nextId++}`, true);
     try {
       const answer = await uplink.negotiate(offer.sdp, new Map([[offer.mid, offer]]));
@@ -217,6 +221,7 @@ export class MediaRouter {
     }
     let uplink = media.uplink;
     if (!uplink || uplink.id !== connectionId || uplink.closed) {
+      this.#reserveFds();
       uplink?.close('replaced', null);
       uplink = new Uplink(this.#engine, connectionId, false);
       media.uplink = uplink;
@@ -239,6 +244,19 @@ export class MediaRouter {
   #noCommonCodec(kind: MediaKind): ServerError {
     const wanted = kind === 'audio' ? 'opus' : this.#config.videoCodecs.join(', ');
     return new ServerError('NO_COMMON_CODEC', `the offer has none of the codecs the server forwards (${wanted})`);
+  }
+
+  /** Throws 10005 NODE_FD_RESERVE while fewer than `mediaFdReserve` file descriptors are free: no new transport then. */
+  #reserveFds(): void {
+    const reserve = this.#config.mediaFdReserve;
+    const free = reserve > 0 ? this.#fds.free() : undefined;
+    if (free === undefined || free >= reserve) return;
+    this.stats.transportsRefused++;
+    this.#logger.warn({ free, limit: this.#fds.limit, reserve }, 'media transport refused: file descriptors low');
+    throw new ServerError(
+      'NODE_FD_RESERVE',
+      `this node has ${free} of ${this.#fds.limit} file descriptors free, fewer than the ${reserve} it keeps for signalling (mediaFdReserve): no new media transport`,
+    );
   }
 
   #checkLayers(offer: PublishedSection): void {
@@ -266,6 +284,9 @@ export class MediaRouter {
       throw new ServerError('SCREEN_VIDEO_DISABLED', 'screen video is disabled on this server');
     const publisher = viewer.room.member(params.identifier);
     if (!publisher) throw new ServerError('MEMBER_NOT_FOUND', `"${params.identifier}" is not in room ${viewer.room.roomId}`);
+    if (publisher === viewer)
+      throw new ServerError('VIEW_SELF', `"${params.identifier}" cannot view its own ${params.source}: show the local preview`);
+    this.#checkViewCount(viewer);
     const publication = publisher.nodeId === undefined ? this.publicationOf(publisher, params.source) : await this.#relayed(publisher, params);
     if (!publication) throw new ServerError('NOT_PUBLISHING', `"${params.identifier}" does not publish ${params.source}`);
     const { codec } = publication.offer;
@@ -273,6 +294,8 @@ export class MediaRouter {
       throw new ServerError('NO_COMMON_CODEC', `the publication is ${codec.name}, which is not among the codecs given (${params.codecs.join(', ')})`);
     }
     if (viewer.closed || this.#closed) throw new ServerError('NOT_IN_ROOM', 'left the room while subscribing');
+    // Again after the relay's answer: other views may have come meanwhile.
+    this.#checkViewCount(viewer);
     const { subscription, connectionId } = this.#view(viewer, publication, `s${this.#nextId++}`, params.size);
     this.#logger.debug(
       { identifier: viewer.identifier, publisher: params.identifier, source: params.source, subscription: subscription.id, mid: subscription.mid },
@@ -306,6 +329,14 @@ export class MediaRouter {
     });
     subscription.start();
     return { subscription, connectionId: downlink.id };
+  }
+
+  /** Throws 10005 TOO_MANY_VIEWS when `viewer` holds `maxViewsPerMember` views already. */
+  #checkViewCount(viewer: Member): void {
+    const views = this.#members.get(viewer)?.views.size ?? 0;
+    const cap = this.#config.maxViewsPerMember;
+    if (views >= cap)
+      throw new ServerError('TOO_MANY_VIEWS', `"${viewer.identifier}" holds ${views} views; this server allows at most ${cap} (maxViewsPerMember)`);
   }
 
   /** This node's copy of the publication of a member connected to another node (one relay leg per node and layer size). */
@@ -366,6 +397,7 @@ export class MediaRouter {
   /** The viewer's receive connection, made on its first view; a closed one is replaced by the next view. */
   #downlinkOf(viewer: Member, media: MemberMedia): Downlink {
     if (media.downlink && !media.downlink.closed) return media.downlink;
+    this.#reserveFds();
     const id = `c${this.#nextId++}`;
     const downlink = new Downlink(
       {

@@ -8,6 +8,14 @@ export class MediaStats {
   rtpDroppedByTest = 0;
   nackReceived = 0;
   rtpRetransmitted = 0;
+  /** NACKed packets not resent because they were resent less than the resend interval ago. */
+  retransmissionsSuppressed = 0;
+  /** NACKed sequence numbers past the per-RTCP-packet cap, ignored. */
+  nackItemsIgnored = 0;
+  /** Publisher RTP packets over `maxRtpPacketBytes`, dropped. */
+  rtpOversized = 0;
+  /** Media transports refused because fewer than `mediaFdReserve` file descriptors were free. */
+  transportsRefused = 0;
   nackSent = 0;
   keyframeRequestsReceived = 0;
   keyframeRequestsSent = 0;

@@ -10,9 +10,10 @@ import { sdpFixture } from '../../../../tests/fixtures/sdp.js';
 import { Downlink } from './Downlink.js';
 import type { MediaEngine, SlotInit, SubscriberTransport, TrackTransport, TransportListener } from './MediaEngine.js';
 import { MediaStats } from './MediaStats.js';
-import { Publication } from './Publication.js';
+import { Publication, type StoreLimits } from './Publication.js';
+import { buildNack } from './rtp/index.js';
 import { mungePublisherOffer } from './sdp.js';
-import type { Subscription } from './Subscription.js';
+import { MAX_NACKED_PER_RTCP, RESEND_INTERVAL_MS, type Subscription } from './Subscription.js';
 
 const offer = mungePublisherOffer(sdpFixture('wrtc-camera-offer'), 'video', ['VP8'])!;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -92,7 +93,7 @@ describe('Publication', () => {
   });
 
   /** A publication on a fake transport, connected unless `connected: false`. */
-  function publish({ stats = new MediaStats(), connectTimeoutMs = 60_000, connected = true } = {}) {
+  function publish({ stats = new MediaStats(), connectTimeoutMs = 60_000, connected = true, store = undefined as StoreLimits | undefined } = {}) {
     const transport = new FakeTransport();
     const publication = new Publication({
       id: 'p1',
@@ -103,6 +104,7 @@ describe('Publication', () => {
       stats,
       logger: logger.child({ identifier: 'alice', publication: 'p1' }),
       connectTimeoutMs,
+      store,
     });
     open.push(publication);
     const ended: { reason: string; error: ServerError | null }[] = [];
@@ -296,5 +298,72 @@ describe('Publication', () => {
       'a keyframe older than 1 s is not replayed',
     );
     assert.equal(stats.keyframesReplayed, 1);
+  });
+
+  describe('limits a client cannot lift', () => {
+    const rtp = (sent: Buffer[]) => sent.filter((b) => !isRtcpPacket(b));
+
+    it('a NACK flood resends each packet once per resend interval, the rest counted as suppressed', async () => {
+      const stats = new MediaStats();
+      const { publication, transport } = publish({ stats });
+      const viewer = view(publication, 's1', stats);
+      for (let seq = 100; seq < 129; seq++) transport.listener!.onPacket(vp8(seq, seq === 100));
+      const sent = rtp(viewer.transport.sent);
+      assert.equal(sent.length, 29);
+      const ssrc = sent[0]!.readUInt32BE(8);
+      const outSeqs = sent.map((b) => b.readUInt16BE(2));
+      const nack = buildNack(1, ssrc, outSeqs);
+      for (let i = 0; i < 61; i++) viewer.transport.listener!.onPacket(nack);
+      assert.equal(rtp(viewer.transport.sent).length - 29, 29, 'one resend of each packet, not 61');
+      assert.equal(stats.rtpRetransmitted, 29);
+      assert.equal(stats.retransmissionsSuppressed, 60 * 29);
+      await sleep(RESEND_INTERVAL_MS + 10);
+      viewer.transport.listener!.onPacket(nack);
+      assert.equal(stats.rtpRetransmitted, 58, 'NACKed again after the interval: resent again');
+      const resent = rtp(viewer.transport.sent).slice(29, 58);
+      assert.deepEqual(resent, sent, 'byte for byte as first sent');
+    });
+
+    it(`handles at most ${MAX_NACKED_PER_RTCP} NACKed packets per RTCP packet`, () => {
+      const stats = new MediaStats();
+      const { publication, transport } = publish({ stats, store: { packets: 1024, maxPacketBytes: 1500 } });
+      const viewer = view(publication, 's1', stats);
+      for (let seq = 0; seq < 400; seq++) transport.listener!.onPacket(vp8(seq, seq === 0));
+      const sent = rtp(viewer.transport.sent);
+      const ssrc = sent[0]!.readUInt32BE(8);
+      viewer.transport.listener!.onPacket(
+        buildNack(
+          1,
+          ssrc,
+          sent.map((b) => b.readUInt16BE(2)),
+        ),
+      );
+      assert.equal(stats.rtpRetransmitted, MAX_NACKED_PER_RTCP);
+      assert.equal(stats.nackItemsIgnored, 400 - MAX_NACKED_PER_RTCP);
+    });
+
+    it('drops RTP larger than maxPacketBytes, and keeps only `packets` per layer for NACKs', () => {
+      const stats = new MediaStats();
+      const { publication, transport } = publish({ stats, store: { packets: 16, maxPacketBytes: 300 } });
+      const viewer = view(publication, 's1', stats);
+      const big = Buffer.concat([vp8(1, true), Buffer.alloc(300)]);
+      transport.listener!.onPacket(big);
+      assert.equal(stats.rtpOversized, 1);
+      assert.equal(publication.live, false, 'not even counted as media');
+      for (let seq = 1; seq <= 40; seq++) transport.listener!.onPacket(vp8(seq, seq === 1));
+      const sent = rtp(viewer.transport.sent);
+      assert.equal(sent.length, 40);
+      assert.equal(publication.stored(0, 24), undefined, 'older than the last 16 packets');
+      assert.ok(publication.stored(0, 25));
+      const ssrc = sent[0]!.readUInt32BE(8);
+      viewer.transport.listener!.onPacket(
+        buildNack(
+          1,
+          ssrc,
+          sent.map((b) => b.readUInt16BE(2)),
+        ),
+      );
+      assert.equal(stats.rtpRetransmitted, 16, 'only what the store still holds');
+    });
   });
 });

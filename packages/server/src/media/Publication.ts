@@ -1,9 +1,11 @@
 import type { MediaSource } from '@hudong/protocol';
+import { SERVER_DEFAULTS } from '../config.js';
 import { ServerError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Member } from '../rooms/Member.js';
 import { SafeEmitter } from '../util/SafeEmitter.js';
 import { internalFailure } from './failure.js';
+import { guarded } from './guard.js';
 import type { TrackTransport, TransportListener, TransportState } from './MediaEngine.js';
 import type { MediaStats } from './MediaStats.js';
 import {
@@ -32,8 +34,6 @@ import { Subscription, type SubscriptionInit } from './Subscription.js';
 const TICK_MS = 20;
 /** Sender reports on subscriber legs and receiver reports to the publisher (docs/media.md: every second). */
 const SR_EVERY_TICKS = 50;
-/** Packets kept per stream for retransmission: ~1 s of 2.5 Mbps video. */
-const STORE_PACKETS = 1024;
 /**
  * A new view of a video without simulcast starts with the newest keyframe and what followed it,
  * from the packet store, when that keyframe is this recent: its decoder starts at once instead of
@@ -67,6 +67,16 @@ export interface PublicationInit {
   logger: Logger;
   /** A transport not connected after this long ends the publication (10004 TRANSPORT_TIMEOUT). */
   connectTimeoutMs: number;
+  /** Bounds of each layer's packet store. @default the server's defaults (`retransmissionPackets`, `maxRtpPacketBytes`) */
+  store?: StoreLimits;
+}
+
+/** What one layer's packet store holds at most: `packets` × `maxPacketBytes` bytes. */
+export interface StoreLimits {
+  /** Packets kept per layer (a power of two). */
+  packets: number;
+  /** Larger RTP packets are dropped on arrival: neither stored nor forwarded. */
+  maxPacketBytes: number;
 }
 
 /** One incoming stream as its views see it: where it sits among the simulcast layers. */
@@ -123,8 +133,9 @@ export class Publication extends SafeEmitter<PublicationEvents> implements Trans
   #ticks = 0;
   #live = false;
   #closed = false;
+  readonly #store: StoreLimits;
   /** Scratch space for retransmissions and replays: the store's copy must not be rewritten in place. */
-  readonly scratch = Buffer.allocUnsafe(1500);
+  readonly scratch: Buffer;
   /** The header view of replayed packets (the live one, #packet, may be mid-use). */
   readonly #replayed = new RtpHeader();
 
@@ -137,15 +148,28 @@ export class Publication extends SafeEmitter<PublicationEvents> implements Trans
     this.#transport = init.transport;
     this.#stats = init.stats;
     this.#logger = init.logger;
+    this.#store = init.store ?? { packets: SERVER_DEFAULTS.retransmissionPackets, maxPacketBytes: SERVER_DEFAULTS.maxRtpPacketBytes };
+    this.scratch = Buffer.allocUnsafe(this.#store.maxPacketBytes);
     this.#isVideo = init.offer.kind === 'video';
     this.#isVp8 = init.offer.codec.name.toUpperCase() === 'VP8';
     this.#vp8Simulcast = this.#isVp8 && init.offer.rids.length > 1;
     init.transport.setListener(this);
-    this.#timer = setInterval(() => this.#tick(), TICK_MS);
+    this.#timer = setInterval(
+      guarded(
+        () => this.#tick(),
+        (err) => this.#fail('timer', err),
+      ),
+      TICK_MS,
+    );
     this.#timer.unref();
-    this.#connectTimer = setTimeout(() => {
-      this.close('transport timeout', new ServerError('TRANSPORT_TIMEOUT', `the publication did not connect within ${init.connectTimeoutMs} ms`));
-    }, init.connectTimeoutMs);
+    this.#connectTimer = setTimeout(
+      guarded(
+        () =>
+          this.close('transport timeout', new ServerError('TRANSPORT_TIMEOUT', `the publication did not connect within ${init.connectTimeoutMs} ms`)),
+        (err) => this.#fail('connect timer', err),
+      ),
+      init.connectTimeoutMs,
+    );
     this.#connectTimer.unref();
     // A track that carried an earlier publication of the source is open already.
     if (init.transport.open) this.onState('connected');
@@ -194,7 +218,7 @@ export class Publication extends SafeEmitter<PublicationEvents> implements Trans
     const keyframe = layer?.lastKeyframe;
     if (!this.#isVideo || this.simulcast || !layer || !keyframe || nowMs - keyframe.atMs > REPLAY_MAX_AGE_MS) return false;
     const count = seqDelta(layer.newestSeq, keyframe.seq) + 1;
-    if (count < 1 || count > STORE_PACKETS) return false;
+    if (count < 1 || count > this.#store.packets) return false;
     for (let i = 0; i < count; i++) if (!layer.store.get((keyframe.seq + i) & 0xffff)) return false;
     const packet = this.#replayed;
     for (let i = 0; i < count; i++) {
@@ -274,6 +298,10 @@ export class Publication extends SafeEmitter<PublicationEvents> implements Trans
   }
 
   #onRtp(buf: Buffer): void {
+    if (buf.length > this.#store.maxPacketBytes) {
+      this.#stats.rtpOversized++;
+      return;
+    }
     const packet = this.#packet;
     if (!packet.parse(buf) || packet.payloadType !== this.offer.codec.pt) return;
     const nowMs = performance.now();
@@ -325,17 +353,19 @@ export class Publication extends SafeEmitter<PublicationEvents> implements Trans
       if (rid === undefined) return undefined; // cannot place it yet; the rid comes on early packets
       index = this.offer.rids.indexOf(rid);
       if (index < 0) return undefined;
-      const previous = this.#layers[index];
-      if (previous) this.#bySsrc.delete(previous.ssrc);
-    } else if (this.#layers[0]) {
-      this.#bySsrc.delete(this.#layers[0].ssrc);
+    }
+    // The layer's previous stream (a new SSRC for the same rid, or the only stream) is gone.
+    const previous = this.#layers[index];
+    if (previous) {
+      this.#bySsrc.delete(previous.ssrc);
+      this.#bwe.forget(previous.ssrc);
     }
     const { ssrc } = packet;
     const layer: Layer = {
       ssrc,
       index,
       rid,
-      store: new RetransmissionBuffer(STORE_PACKETS),
+      store: new RetransmissionBuffer(this.#store.packets),
       nacks: new NackGenerator(),
       keyframes: new KeyframeThrottle(500),
       clock: undefined,

@@ -3,6 +3,7 @@ import { ServerError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { SafeEmitter } from '../util/SafeEmitter.js';
 import { internalFailure } from './failure.js';
+import { guarded } from './guard.js';
 import type { Slot, SlotHost, SlotOccupant } from './Downlink.js';
 import type { TransportState } from './MediaEngine.js';
 import type { MediaStats } from './MediaStats.js';
@@ -11,6 +12,14 @@ import { SentHistory, SimulcastSelector, Vp8Rewriter, parseRtcp, rewriteRtpHeade
 
 /** Sent packets remembered for NACKs; a power of two. */
 const HISTORY = 1024;
+/**
+ * A packet is resent at most once in this long, however often it is NACKed: the viewer cannot have
+ * seen the resend before (the RTT is not measured on these legs; on the networks this SFU serves it
+ * is below this, and libwebrtc repeats a NACK only after an RTT).
+ */
+export const RESEND_INTERVAL_MS = 40;
+/** NACKed sequence numbers handled per RTCP packet (one NACK item names up to 17); the rest are ignored. */
+export const MAX_NACKED_PER_RTCP = 256;
 
 export interface SubscriptionEvents {
   /**
@@ -82,9 +91,13 @@ export class Subscription extends SafeEmitter<SubscriptionEvents> implements Slo
     }
     this.#sent = new SentHistory(HISTORY, this.#vp8 !== undefined);
     this.#slot = init.downlink.place(this, kind, codec, init.cname);
-    this.#connectTimer = setTimeout(() => {
-      this.close(new ServerError('TRANSPORT_TIMEOUT', `the view did not connect within ${init.connectTimeoutMs} ms`));
-    }, init.connectTimeoutMs);
+    this.#connectTimer = setTimeout(
+      guarded(
+        () => this.close(new ServerError('TRANSPORT_TIMEOUT', `the view did not connect within ${init.connectTimeoutMs} ms`)),
+        (err) => this.#fail('connect timer', err),
+      ),
+      init.connectTimeoutMs,
+    );
     this.#connectTimer.unref();
   }
 
@@ -167,6 +180,7 @@ export class Subscription extends SafeEmitter<SubscriptionEvents> implements Slo
   onPacket(buf: Buffer): void {
     if (this.#closed) return;
     try {
+      let nackBudget = MAX_NACKED_PER_RTCP;
       for (const item of parseRtcp(buf)) {
         switch (item.type) {
           case 'pli':
@@ -174,10 +188,15 @@ export class Subscription extends SafeEmitter<SubscriptionEvents> implements Slo
             this.#stats.keyframeRequestsReceived++;
             this.publication.requestKeyframe(performance.now(), this.#selector?.currentSsrc);
             break;
-          case 'nack':
+          case 'nack': {
             this.#stats.nackReceived++;
-            for (const seq of item.seqs) this.#retransmit(seq);
+            const handled = Math.min(item.seqs.length, nackBudget);
+            this.#stats.nackItemsIgnored += item.seqs.length - handled;
+            nackBudget -= handled;
+            const nowMs = performance.now();
+            for (let i = 0; i < handled; i++) this.#retransmit(item.seqs[i]!, nowMs);
             break;
+          }
           default:
             break;
         }
@@ -227,10 +246,14 @@ export class Subscription extends SafeEmitter<SubscriptionEvents> implements Slo
     this.close(internalFailure('view', what, err));
   }
 
-  #retransmit(outSeq: number): void {
+  #retransmit(outSeq: number, nowMs: number): void {
     const original = this.#sent.original(outSeq);
     const stored = original && this.publication.stored(original.layer, original.seq);
     if (!stored) return;
+    if (!this.#sent.mayResend(outSeq, nowMs, RESEND_INTERVAL_MS)) {
+      this.#stats.retransmissionsSuppressed++;
+      return;
+    }
     // The store's copy is shared by every view: rebuild a private copy as it was sent.
     const buf = this.publication.scratch.subarray(0, stored.length);
     stored.copy(buf);

@@ -8,6 +8,8 @@ import {
   completePublisherAnswer,
   mungePublisherOffer,
   orderRids,
+  OPUS_DEFAULT_FMTP,
+  sanitizeFmtp,
   SdpError,
   type SdpCodec,
 } from './sdp.js';
@@ -216,5 +218,44 @@ describe('sdp', () => {
     assert.throws(() => answeredPayloadType(CHROMIUM_H264_ANSWER.replace(/m=video \d+/, 'm=video 0'), '0', 'H264'), /rejects m-section 0/);
     assert.throws(() => answeredPayloadType('garbage', '0', 'VP8'), SdpError);
     assert.throws(() => answeredPayloadType('v=0', '0', 'VP8'), /no m-section/);
+  });
+});
+
+describe('sanitizeFmtp (what viewers are offered of a publisher fmtp)', () => {
+  it('gives Opus without fmtp the browsers default (its viewers could not be offered it before)', () => {
+    const bare = WRTC_MICROPHONE.replace(/a=fmtp:111 [^\r]*\r\n/, '');
+    const offer = mungePublisherOffer(bare, 'audio', ['VP8'])!;
+    assert.equal(offer.codec.fmtp, OPUS_DEFAULT_FMTP);
+    assert.equal(sanitizeFmtp({ name: 'opus', fmtp: '' }), 'minptime=10;useinbandfec=1');
+  });
+
+  it('keeps known keys in their order, once, with short alphanumeric values', () => {
+    assert.equal(
+      sanitizeFmtp({ name: 'H264', fmtp: 'level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f' }),
+      'level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f',
+    );
+    assert.equal(sanitizeFmtp({ name: 'opus', fmtp: 'Stereo=1; useinbandfec=1;stereo=0;x-evil=1;usedtx' }), 'stereo=1;useinbandfec=1');
+    assert.equal(sanitizeFmtp({ name: 'opus', fmtp: 'minptime=10\r\na=candidate:1 1 udp 1 6.6.6.6 9 typ host' }), OPUS_DEFAULT_FMTP);
+    assert.equal(sanitizeFmtp({ name: 'opus', fmtp: `maxplaybackrate=${'9'.repeat(17)}` }), OPUS_DEFAULT_FMTP, 'a value too long');
+    assert.equal(sanitizeFmtp({ name: 'VP8', fmtp: 'max-fr=30;max-fs=3600' }), 'max-fr=30;max-fs=3600');
+    assert.equal(sanitizeFmtp({ name: 'VP8', fmtp: 'x-google-start-bitrate=9999999' }), '');
+    assert.equal(sanitizeFmtp({ name: 'rtx', fmtp: 'apt=96' }), '', 'an unknown codec keeps nothing');
+    const huge = Array.from({ length: 5000 }, (_, i) => `k${i}=${i}`).join(';');
+    assert.equal(sanitizeFmtp({ name: 'opus', fmtp: `useinbandfec=1;${huge}` }), 'useinbandfec=1');
+  });
+
+  it('a publisher offer with a junk fmtp is offered to viewers cleaned', () => {
+    const junk = WRTC_MICROPHONE.replace(
+      'a=fmtp:111 minptime=10;useinbandfec=1',
+      `a=fmtp:111 minptime=10;useinbandfec=1;${'x'.repeat(3000)}=1;sprop-stereo=%0d`,
+    );
+    assert.equal(mungePublisherOffer(junk, 'audio', ['VP8'])!.codec.fmtp, 'minptime=10;useinbandfec=1');
+  });
+});
+
+describe('mungePublisherOffer on hostile offers (found by tests/reliability/fuzz-media.test.ts)', () => {
+  it('reads an FID group of one SSRC (sdp-transform gives a number) without a TypeError', () => {
+    const offer = WRTC_MICROPHONE.replace('a=rtcp-mux', 'a=rtcp-mux\r\na=ssrc-group:FID 1');
+    assert.doesNotThrow(() => mungePublisherOffer(offer, 'audio', ['VP8']));
   });
 });

@@ -54,6 +54,50 @@ function writeSdp(session: SessionDescription): string {
   return write(session);
 }
 
+/** fmtp parameters a viewer's offer may carry, per codec; anything else a publisher wrote stays with it. */
+const FMTP_KEYS: Record<string, ReadonlySet<string>> = {
+  opus: new Set([
+    'minptime',
+    'ptime',
+    'maxptime',
+    'useinbandfec',
+    'usedtx',
+    'stereo',
+    'sprop-stereo',
+    'maxplaybackrate',
+    'sprop-maxcapturerate',
+    'maxaveragebitrate',
+    'cbr',
+  ]),
+  h264: new Set(['profile-level-id', 'packetization-mode', 'level-asymmetry-allowed', 'max-mbps', 'max-fs', 'max-br', 'max-dpb', 'max-cpb']),
+  vp8: new Set(['max-fr', 'max-fs']),
+};
+/** A parameter value: a number, a flag or a hex profile. */
+const FMTP_VALUE = /^[0-9A-Za-z.]{1,16}$/;
+/** What libwebrtc and browsers offer for Opus; an Opus offer without fmtp gets it (libdatachannel needs one). */
+export const OPUS_DEFAULT_FMTP = 'minptime=10;useinbandfec=1';
+
+/**
+ * The fmtp a publisher's codec is offered to its viewers with: only the parameters known for the
+ * codec, each once, with a short alphanumeric value, in the publisher's order (so that equal
+ * parameters make equal slots); Opus without any gets the browsers' default. A publisher's fmtp is
+ * never copied into viewers' offers verbatim.
+ */
+export function sanitizeFmtp(codec: Pick<SdpCodec, 'name' | 'fmtp'>): string {
+  const name = codec.name.toLowerCase();
+  const known = FMTP_KEYS[name];
+  const kept = new Map<string, string>();
+  for (const param of (known ? codec.fmtp : '').slice(0, 1024).split(';')) {
+    const at = param.indexOf('=');
+    if (at < 0) continue;
+    const key = param.slice(0, at).trim().toLowerCase();
+    const value = param.slice(at + 1).trim();
+    if (known!.has(key) && !kept.has(key) && FMTP_VALUE.test(value)) kept.set(key, value);
+  }
+  const fmtp = [...kept].map(([key, value]) => `${key}=${value}`).join(';');
+  return fmtp === '' && name === 'opus' ? OPUS_DEFAULT_FMTP : fmtp;
+}
+
 /** The payload types of an m-section, in m-line order, with their rtpmap and fmtp. */
 export function codecsOf(media: MediaDescription): SdpCodec[] {
   // A malformed m-line still opens a section, with none of its fields.
@@ -147,8 +191,9 @@ function mungeSection(session: SessionDescription, media: MediaDescription, pref
   if (!media.fingerprint && !session.fingerprint) throw new SdpError('the offer has no DTLS fingerprint');
   if (media.type !== 'audio' && media.type !== 'video') throw new SdpError(`an m-section of type ${media.type} cannot be published`);
   const kind: MediaKind = media.type;
-  const codec = chooseCodec(kind, codecs, preference);
-  if (!codec) return undefined;
+  const chosen = chooseCodec(kind, codecs, preference);
+  if (!chosen) return undefined;
+  const codec = { ...chosen, fmtp: sanitizeFmtp(chosen) };
 
   const isCodec = (pt: number | string) => Number(pt) === codec.pt;
   media.payloads = String(codec.pt);
@@ -161,7 +206,8 @@ function mungeSection(session: SessionDescription, media: MediaDescription, pref
   media.ext = media.ext?.filter((e) => KEPT_EXTENSIONS.has(e.uri));
   // RTX went with its payload type: its SSRC (the second of each FID group) goes too.
   const fid = media.ssrcGroups?.filter((g) => g.semantics === 'FID') ?? [];
-  const rtxSsrcs = new Set(fid.map((g) => Number(g.ssrcs.split(' ')[1])));
+  // sdp-transform reads a one-SSRC group as a number.
+  const rtxSsrcs = new Set(fid.map((g) => Number(String(g.ssrcs).split(' ')[1])));
   media.ssrcGroups = media.ssrcGroups?.filter((g) => g.semantics !== 'FID');
   media.ssrcs = media.ssrcs?.filter((s) => !rtxSsrcs.has(Number(s.id)));
 

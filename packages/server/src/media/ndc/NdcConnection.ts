@@ -2,7 +2,7 @@ import type { PeerConnection } from 'node-datachannel';
 import type { TransportState } from '../MediaEngine.js';
 import { SdpError } from '../sdp.js';
 import { describeWhenGathered } from './gathered.js';
-import { guarded, warnCallbackFailed } from './native-callback.js';
+import { guarded, warnCallbackFailed } from '../guard.js';
 import type { NdcTrack } from './NdcTrack.js';
 
 /**

@@ -1,6 +1,6 @@
 import ndc from 'node-datachannel';
 import type { SlotInit, SubscriberTransport, TrackTransport } from '../MediaEngine.js';
-import { SdpError } from '../sdp.js';
+import { SdpError, sanitizeFmtp } from '../sdp.js';
 import { NdcConnection } from './NdcConnection.js';
 import { NdcTrack } from './NdcTrack.js';
 
@@ -13,12 +13,16 @@ export class NdcSubscriberTransport extends NdcConnection implements SubscriberT
     const media = init.kind === 'video' ? new ndc.Video(mid, 'SendOnly') : new ndc.Audio(mid, 'SendOnly');
     const { codec } = init;
     const name = codec.name.toUpperCase();
+    // node-datachannel takes a string or nothing (undefined throws "profile (String) expected").
+    const fmtp = sanitizeFmtp(codec);
     if (media instanceof ndc.Video) {
       if (name === 'VP8') media.addVP8Codec(codec.pt);
-      else if (name === 'H264') media.addH264Codec(codec.pt, codec.fmtp || undefined);
-      else media.addVideoCodec(codec.pt, codec.name, codec.fmtp || undefined);
+      else if (name === 'H264' && fmtp) media.addH264Codec(codec.pt, fmtp);
+      else if (name === 'H264') media.addH264Codec(codec.pt);
+      else if (fmtp) media.addVideoCodec(codec.pt, codec.name, fmtp);
+      else media.addVideoCodec(codec.pt, codec.name);
     } else {
-      media.addOpusCodec(codec.pt, codec.fmtp || undefined);
+      media.addOpusCodec(codec.pt, fmtp);
     }
     media.addSSRC(init.ssrc, init.cname, init.cname, `${init.cname}-${mid}`);
     const slot = new NdcTrack(this.id, mid, this.pc.addTrack(media));

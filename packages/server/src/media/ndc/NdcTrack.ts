@@ -1,6 +1,6 @@
 import type { Track } from 'node-datachannel';
 import type { TrackTransport, TransportListener } from '../MediaEngine.js';
-import { guarded, warnCallbackFailed } from './native-callback.js';
+import { guarded, warnCallbackFailed } from '../guard.js';
 
 const IGNORE: TransportListener = { onPacket() {}, onState() {} };
 

@@ -1,4 +1,5 @@
 import type { PeerConnection } from 'node-datachannel';
+import { guarded } from '../guard.js';
 import { SdpError } from '../sdp.js';
 
 /** ICE gathering of a host-only transport takes milliseconds; this bounds a stuck one. */
@@ -12,18 +13,16 @@ const GATHER_TIMEOUT_MS = 5000;
 export function describeWhenGathered(pc: PeerConnection, start: () => void): Promise<string> {
   return new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('ICE gathering did not complete')), GATHER_TIMEOUT_MS);
-    pc.onGatheringStateChange((state) => {
-      if (state !== 'complete') return;
-      clearTimeout(timer);
-      // A native callback: a throw (the connection closed meanwhile) would end the process.
-      try {
+    // A native callback: a throw (the connection closed meanwhile) fails this description only.
+    pc.onGatheringStateChange(
+      guarded((state: string) => {
+        if (state !== 'complete') return;
+        clearTimeout(timer);
         const description = pc.localDescription();
         if (description) resolve(description.sdp);
         else reject(new Error('no local description after gathering'));
-      } catch (err) {
-        reject(err);
-      }
-    });
+      }, reject),
+    );
     try {
       start();
     } catch (err) {

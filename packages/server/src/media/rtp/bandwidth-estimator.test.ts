@@ -112,3 +112,12 @@ test("a restart of a stream's sequence numbers is not loss", () => {
   assert.ok(steady.estimate > 1_500_000);
   near(e.estimate, steady.estimate, 0.03); // the restart window is extended for too few packets
 });
+
+test('a forgotten SSRC leaves no state: SSRC churn keeps the estimator bounded', () => {
+  const e = new BandwidthEstimator();
+  for (let ssrc = 1; ssrc <= 1000; ssrc++) {
+    e.onPacket(ssrc, 1, 1200, ssrc);
+    if (ssrc > 1) e.forget(ssrc - 1);
+  }
+  assert.equal(e.streamCount, 1);
+});

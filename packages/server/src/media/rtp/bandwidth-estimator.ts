@@ -57,6 +57,16 @@ export class BandwidthEstimator {
     return this.#estimate;
   }
 
+  /** Streams tracked: each SSRC seen, until {@link forget}. */
+  get streamCount(): number {
+    return this.#streams.size;
+  }
+
+  /** `ssrc` no longer arrives (replaced by another): its state goes, or a publisher churning SSRCs would grow it without end. */
+  forget(ssrc: number): void {
+    this.#streams.delete(ssrc);
+  }
+
   /** Records a received packet of `size` bytes (whole RTP packet). */
   onPacket(ssrc: number, seq: number, size: number, nowMs: number): void {
     this.#evaluate(nowMs);

@@ -72,3 +72,34 @@ describe('SentHistory', () => {
     assert.throws(() => new SentHistory(1000, false), RangeError);
   });
 });
+
+describe('SentHistory.mayResend', () => {
+  function sent(history: SentHistory, outSeq: number): void {
+    const packet = Buffer.alloc(20);
+    packet.writeUInt16BE(outSeq, 2);
+    history.record(packet, 0, outSeq + 100, 12, 8);
+  }
+
+  it('allows one resend per interval for each packet, and none of a packet it does not hold', () => {
+    const history = new SentHistory(16, false);
+    sent(history, 5);
+    sent(history, 6);
+    assert.equal(history.mayResend(5, 1000, 40), true);
+    assert.equal(history.mayResend(5, 1001, 40), false, 'a repeated NACK within the interval');
+    assert.equal(history.mayResend(5, 1039.9, 40), false);
+    assert.equal(history.mayResend(6, 1001, 40), true, 'each packet has its own clock');
+    assert.equal(history.mayResend(5, 1040, 40), true, 'once the interval has passed');
+    assert.equal(history.mayResend(7, 1000, 40), false, 'never sent');
+    sent(history, 5 + 16);
+    assert.equal(history.mayResend(5, 2000, 40), false, 'overwritten by a newer packet');
+    assert.equal(history.mayResend(21, 2000, 40), true, 'the new packet starts afresh');
+  });
+
+  it('bounds resends under a NACK flood: 61 NACKs of 29 packets each, 1 ms apart, resend each packet twice at most', () => {
+    const history = new SentHistory(1024, false);
+    for (let seq = 0; seq < 29; seq++) sent(history, seq);
+    let resends = 0;
+    for (let nack = 0; nack < 61; nack++) for (let seq = 0; seq < 29; seq++) if (history.mayResend(seq, 1000 + nack, 40)) resends++;
+    assert.equal(resends, 29 * 2);
+  });
+});

@@ -23,6 +23,8 @@ export class SentHistory {
   readonly #layer: Uint8Array;
   readonly #payloadOffset: Uint16Array;
   readonly #headLength: Uint8Array;
+  /** When each slot's packet was last resent (-Infinity: not yet). */
+  readonly #resentAtMs: Float64Array;
   readonly #header: Buffer;
   readonly #payloadHead: Buffer | undefined;
 
@@ -35,6 +37,7 @@ export class SentHistory {
     this.#layer = new Uint8Array(size);
     this.#payloadOffset = new Uint16Array(size);
     this.#headLength = new Uint8Array(size);
+    this.#resentAtMs = new Float64Array(size).fill(-Infinity);
     this.#header = Buffer.alloc(size * HEADER);
     this.#payloadHead = keepPayloadHead ? Buffer.alloc(size * PAYLOAD_HEAD) : undefined;
   }
@@ -50,6 +53,7 @@ export class SentHistory {
     this.#inSeq[slot] = originalSeq;
     this.#layer[slot] = layer;
     this.#payloadOffset[slot] = payloadOffset;
+    this.#resentAtMs[slot] = -Infinity;
     const header = this.#header;
     for (let i = 0, at = slot * HEADER; i < HEADER; i++) header[at + i] = sent[i]!;
     const head = this.#payloadHead;
@@ -64,6 +68,18 @@ export class SentHistory {
   original(outSeq: number): SentOriginal | undefined {
     const slot = outSeq & this.#mask;
     return this.#outSeq[slot] === outSeq ? { layer: this.#layer[slot]!, seq: this.#inSeq[slot]! } : undefined;
+  }
+
+  /**
+   * Whether output seq `outSeq` may be resent at `nowMs`: not when it was resent less than
+   * `intervalMs` ago (a NACK repeated before the first resend could arrive asks for nothing new).
+   * True records the resend. mediasoup's RtpStreamSend does the same, with the RTT as interval.
+   */
+  mayResend(outSeq: number, nowMs: number, intervalMs: number): boolean {
+    const slot = outSeq & this.#mask;
+    if (this.#outSeq[slot] !== outSeq || nowMs - this.#resentAtMs[slot]! < intervalMs) return false;
+    this.#resentAtMs[slot] = nowMs;
+    return true;
   }
 
   /** Turns `copy` (a copy of the stored original of `outSeq`) into the packet that was sent. */
