@@ -7,6 +7,7 @@ import type { ClusterSessions } from './ClusterSessions.js';
 import type { ClusterMessage, ClusterMessageOf } from './messages.js';
 import type { NodeBus } from './NodeBus.js';
 import type { NodeRegistry } from './NodeRegistry.js';
+import { contained } from '../util/guard.js';
 
 /** An invite owned by another node (the inviter's), delivered to a session of this node: what routes its answer and its end. */
 interface Received {
@@ -144,7 +145,10 @@ export class ClusterInvites {
       session,
       lifetimeMs: timeoutMs,
       pending: true,
-      timer: setTimeout(() => this.#finish(inviteId, received), backstopMs),
+      timer: setTimeout(
+        contained(`invite ${inviteId}'s backstop`, () => this.#finish(inviteId, received)),
+        backstopMs,
+      ),
     };
     this.#received.set(inviteId, received);
     const pending = this.#pendingFor.get(session);

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { ServerEventData } from '@hudong/protocol';
 import { ServerError } from '../errors.js';
 import { Session } from '../session/Session.js';
+import { contained } from '../util/guard.js';
 
 /**
  * An invitee whose session is on another node of the cluster (cluster/ClusterInvites.ts): the invite
@@ -106,7 +107,10 @@ export class InviteManager {
         roomId,
         lifetimeMs,
         state: 'pending',
-        timer: setTimeout(() => this.#expire(invite), lifetimeMs),
+        timer: setTimeout(
+          contained(`invite ${id}'s expiry`, () => this.#expire(invite)),
+          lifetimeMs,
+        ),
         resolve: (accepted) => resolve({ inviteId: id, accepted }),
         reject,
       };

@@ -3,7 +3,7 @@ import { ServerError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Member } from '../rooms/Member.js';
 import { internalFailure } from './failure.js';
-import { guarded, guardedAsync } from './guard.js';
+import { guarded, guardedAsync } from '../util/guard.js';
 import type { MediaEngine, TrackTransport, SubscriberTransport, TransportListener } from './MediaEngine.js';
 import { SenderReportGenerator, SeqRewriter } from './rtp/index.js';
 import { answeredPayloadType, type MediaKind, type SdpCodec } from './sdp.js';

@@ -5,7 +5,7 @@ import type { Logger } from '../logger.js';
 import type { Member } from '../rooms/Member.js';
 import { SafeEmitter } from '../util/SafeEmitter.js';
 import { internalFailure } from './failure.js';
-import { guarded } from './guard.js';
+import { guarded } from '../util/guard.js';
 import type { TrackTransport, TransportListener, TransportState } from './MediaEngine.js';
 import type { MediaStats } from './MediaStats.js';
 import {

@@ -3,7 +3,7 @@ import { ServerError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { SafeEmitter } from '../util/SafeEmitter.js';
 import { internalFailure } from './failure.js';
-import { guarded } from './guard.js';
+import { guarded } from '../util/guard.js';
 import type { Slot, SlotHost, SlotOccupant } from './Downlink.js';
 import type { TransportState } from './MediaEngine.js';
 import type { MediaStats } from './MediaStats.js';

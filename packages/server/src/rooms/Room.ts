@@ -15,6 +15,7 @@ import { TokenBucket } from '../signal/TokenBucket.js';
 import { SafeEmitter } from '../util/SafeEmitter.js';
 import { Member, type MemberGrant, type MemberOwner, type SendingSource } from './Member.js';
 import { Roster, type EndpointGroup } from './Roster.js';
+import { contained } from '../util/guard.js';
 
 export interface RoomEvents {
   /** The room closed (its last member left, or the node shut down). */
@@ -92,7 +93,7 @@ export class Room extends SafeEmitter<RoomEvents> implements Flushable {
     () => Math.max(MEMBER_COUNT_INTERVAL_MS, (this.size / COUNT_FRAMES_PER_SECOND) * 1000),
     (count) => this.broadcast('room.memberCount', { count }),
     // The rest of the round first: a burst of joins read together is one count.
-    { soon: (run) => setImmediate(run) },
+    { soon: (run) => setImmediate(contained("a room's member count push", run)) },
   );
   /** The audience's room-wide messages in a large room, and the writes they cost; made when first needed. */
   #messages: { count: TokenBucket; frames: FrameBudget } | undefined;

@@ -5,6 +5,7 @@ import type { Member, MemberOwner } from '../rooms/Member.js';
 import { CloseCode } from '../signal/CloseCode.js';
 import { SafeEmitter } from '../util/SafeEmitter.js';
 import { PendingAcks } from './PendingAcks.js';
+import { contained } from '../util/guard.js';
 
 /** What a session needs of a client connection. */
 export interface SessionTransport {
@@ -123,7 +124,10 @@ export class Session extends SafeEmitter<SessionEvents> implements MemberOwner {
   transportLost(transport: SessionTransport): void {
     if (this.#ended || transport !== this.#transport) return;
     this.#transport = null;
-    this.#graceTimer = setTimeout(() => this.end('expired'), this.#graceMs);
+    this.#graceTimer = setTimeout(
+      contained(`the end of ${this.identifier}'s session after its grace`, () => this.end('expired')),
+      this.#graceMs,
+    );
     this.safeEmit('detached');
   }
 

@@ -1,3 +1,5 @@
+import { warnFailed } from '../util/guard.js';
+
 /** What an outbox waiting for its turn must do then. */
 export interface Flushable {
   /** Writes what is queued; must not throw (a connection guards its socket writes). */
@@ -39,6 +41,14 @@ export class FanOut {
   #flushAll(): void {
     this.#scheduled = false;
     // flush() calls done(): deleting the entry being visited is safe while iterating a Set.
-    for (const outbox of this.#waiting) outbox.flush();
+    for (const outbox of this.#waiting) {
+      try {
+        outbox.flush();
+      } catch (err) {
+        // A bug of ours: that one leaves the round (it would throw again), the others are still written.
+        this.#waiting.delete(outbox);
+        warnFailed('a fan-out flush', err);
+      }
+    }
   }
 }

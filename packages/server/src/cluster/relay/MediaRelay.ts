@@ -15,6 +15,7 @@ import type { NodeRegistry } from '../NodeRegistry.js';
 import { RelayLeg } from './RelayLeg.js';
 import { RelaySocket } from './RelaySocket.js';
 import { RelayTrack } from './RelayTrack.js';
+import { contained } from '../../util/guard.js';
 
 /** A relayed copy nobody has watched for this long is closed (and its leg with it): a viewer flipping views does not reopen legs. */
 export const RELAY_IDLE_MS = 5_000;
@@ -90,7 +91,10 @@ export class MediaRelay implements RemoteMedia {
   private constructor(options: MediaRelayOptions, socket: RelaySocket) {
     this.#options = options;
     this.#socket = socket;
-    this.#sweep = setInterval(() => this.#closeIdle(), RELAY_IDLE_MS / 2);
+    this.#sweep = setInterval(
+      contained('closing idle relayed copies', () => this.#closeIdle()),
+      RELAY_IDLE_MS / 2,
+    );
     this.#sweep.unref();
     const { bus, registry } = options;
     bus.answer('relay.open', (message, from) => this.#open(message, from));

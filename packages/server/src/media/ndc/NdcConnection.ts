@@ -2,7 +2,8 @@ import type { PeerConnection } from 'node-datachannel';
 import type { TransportState } from '../MediaEngine.js';
 import { SdpError } from '../sdp.js';
 import { describeWhenGathered } from './gathered.js';
-import { guarded, warnCallbackFailed } from '../guard.js';
+import { guarded } from '../../util/guard.js';
+import { warnCallbackFailed } from './callback-warning.js';
 import type { NdcTrack } from './NdcTrack.js';
 
 /**

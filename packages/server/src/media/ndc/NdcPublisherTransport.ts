@@ -1,6 +1,6 @@
 import type { PeerConnection, Track } from 'node-datachannel';
 import type { PublisherTransport, TrackTransport } from '../MediaEngine.js';
-import { guarded } from '../guard.js';
+import { guarded } from '../../util/guard.js';
 import { NdcConnection } from './NdcConnection.js';
 import { NdcTrack } from './NdcTrack.js';
 

@@ -1,6 +1,7 @@
 import type { Track } from 'node-datachannel';
 import type { TrackTransport, TransportListener } from '../MediaEngine.js';
-import { guarded, warnCallbackFailed } from '../guard.js';
+import { guarded } from '../../util/guard.js';
+import { warnCallbackFailed } from './callback-warning.js';
 
 const IGNORE: TransportListener = { onPacket() {}, onState() {} };
 

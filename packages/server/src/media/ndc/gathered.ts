@@ -1,5 +1,5 @@
 import type { PeerConnection } from 'node-datachannel';
-import { guarded } from '../guard.js';
+import { guarded } from '../../util/guard.js';
 import { SdpError } from '../sdp.js';
 
 /** ICE gathering of a host-only transport takes milliseconds; this bounds a stuck one. */
