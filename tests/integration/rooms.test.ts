@@ -121,44 +121,31 @@ test('a privilege key bounds the bits asked for on entry', async () => {
   }
 });
 
-test('invite → accept → both meet in a pair room', async () => {
-  const aliceId = uniqueId('alice');
-  const bobId = uniqueId('bob');
-  const alice = await startedContext(server.wsUrl, aliceId);
-  const bob = await startedContext(server.wsUrl, bobId);
-  try {
-    const roomId = uniqueRoomId();
-    bob.once('invited', (inv: { id: string; roomId: number }) => {
-      void bob.acceptInvite(inv.id).then(() => bob.enterRoom({ roomId: inv.roomId, roomType: 'pair', createRoom: true }));
-    });
-    const aliceRoom = await alice.enterRoom({ roomId, roomType: 'pair', createRoom: true });
-    const bobEntered = nextEvent(aliceRoom, 'endpointsUpdate');
-    const inv = await alice.invite(bobId, { roomId });
-    assert.equal(inv.roomId, roomId);
-    assert.deepEqual(await bobEntered, [EndpointEvent.ENTER, [bobId]]);
-  } finally {
-    await dispose(alice, bob);
-  }
-});
-
-test('a call: invite into a room not made yet, then both enter it', async () => {
-  const aliceId = uniqueId('alice');
-  const bobId = uniqueId('bob');
-  const alice = await startedContext(server.wsUrl, aliceId);
-  const bob = await startedContext(server.wsUrl, bobId);
-  try {
-    const roomId = uniqueRoomId();
-    bob.once('invited', (inv: { id: string }) => void bob.acceptInvite(inv.id));
-    const inv = await alice.invite(bobId, { roomId });
-    assert.equal(inv.roomId, roomId);
-    const aliceRoom = await alice.enterRoom({ roomId, roomType: 'pair', createRoom: true });
-    const bobEntered = nextEvent(aliceRoom, 'endpointsUpdate');
-    await bob.enterRoom({ roomId, roomType: 'pair', createRoom: false });
-    assert.deepEqual(await bobEntered, [EndpointEvent.ENTER, [bobId]]);
-  } finally {
-    await dispose(alice, bob);
-  }
-});
+for (const order of ['enter, then invite', 'invite into a room not made yet, then enter (a call)'] as const) {
+  test(`invite → accept → both meet in a pair room: ${order}`, async () => {
+    const aliceId = uniqueId('alice');
+    const bobId = uniqueId('bob');
+    const alice = await startedContext(server.wsUrl, aliceId);
+    const bob = await startedContext(server.wsUrl, bobId);
+    try {
+      const roomId = uniqueRoomId();
+      const accepted = new Promise<void>((resolve) =>
+        bob.once('invited', (inv: { id: string }) => void bob.acceptInvite(inv.id).then(() => resolve())),
+      );
+      const enterFirst = order === 'enter, then invite';
+      const aliceRoom = enterFirst ? await alice.enterRoom({ roomId, roomType: 'pair', createRoom: true }) : undefined;
+      const invited = alice.invite(bobId, { roomId });
+      await accepted;
+      assert.equal((await invited).roomId, roomId);
+      const room = aliceRoom ?? (await alice.enterRoom({ roomId, roomType: 'pair', createRoom: true }));
+      const bobEntered = nextEvent(room, 'endpointsUpdate');
+      await bob.enterRoom({ roomId, roomType: 'pair', createRoom: false });
+      assert.deepEqual(await bobEntered, [EndpointEvent.ENTER, [bobId]]);
+    } finally {
+      await dispose(alice, bob);
+    }
+  });
+}
 
 test('the last member leaving closes the room', async () => {
   const roomId = uniqueRoomId();

@@ -10,6 +10,20 @@ import { ServerError } from '../errors.js';
 import { SqliteIdentityStore } from './SqliteIdentityStore.js';
 import { deriveTinyId } from './tinyId.js';
 
+/** The store's first failed lookup, once it fails (the directory watch tells it a moment after the file changed). */
+function firstFailure(store: SqliteIdentityStore, what: string): Promise<unknown> {
+  return waitUntil(
+    what,
+    () =>
+      store.resolve('alice').then(
+        () => null,
+        (e: unknown) => e,
+      ),
+    5000,
+    10,
+  );
+}
+
 const SDK_APP_ID = 1400000001;
 const root = mkdtempSync(join(tmpdir(), 'hudong-sqlite-'));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -85,16 +99,7 @@ describe('SqliteIdentityStore', () => {
     writeFileSync(garbage, randomBytes(8192));
     renameSync(garbage, file);
     // The directory watch tells the store a moment later; until then it still reads the old file.
-    const err = await waitUntil(
-      'the replaced file noticed',
-      () =>
-        store.resolve('alice').then(
-          () => null,
-          (e: unknown) => e,
-        ),
-      5000,
-      10,
-    );
+    const err = await firstFailure(store, 'the replaced file noticed');
     assertStoreError(err, 10001, 'STORE_FAILED', 'SQLITE_NOTADB');
     await store.close();
   });
@@ -103,16 +108,7 @@ describe('SqliteIdentityStore', () => {
     const store = open();
     await store.resolve('alice');
     rmSync(file);
-    const err = await waitUntil(
-      'the removal noticed',
-      () =>
-        store.resolve('alice').then(
-          () => null,
-          (e: unknown) => e,
-        ),
-      5000,
-      10,
-    );
+    const err = await firstFailure(store, 'the removal noticed');
     assertStoreError(err, 10001, 'STORE_FAILED', 'ENOENT');
     await store.close();
   });
