@@ -4,6 +4,7 @@ import { attempt, reportMessage, clearError } from './errors.js';
 import { lang, setLang, t, type Lang } from './i18n.js';
 import { ensureStarted, renderBadge } from './session.js';
 import { enterRoom, inRoom, type Role } from './room.js';
+import { initLiveList } from './live-list.js';
 
 export function identifier(): string {
   return byTestId<HTMLInputElement>('identifier').value.trim();
@@ -61,5 +62,13 @@ export function initLobby(): void {
     renderLangToggle();
   });
   renderLangToggle();
+  initLiveList(
+    () => !inRoom(),
+    (room) => {
+      byTestId<HTMLInputElement>('room-id').value = String(room);
+      byTestId<HTMLSelectElement>('role').value = 'audience';
+      void enter();
+    },
+  );
   void login();
 }

@@ -39,7 +39,7 @@ function indicator(kind: keyof typeof ICONS, on: boolean, title: string): Elemen
   return svg;
 }
 
-function row(id: string, audio: boolean, camera: boolean, screen: boolean, label: string, self: boolean): HTMLElement {
+function row(id: string, audio: boolean, camera: boolean, screen: boolean, label: string, self: boolean, kick?: (id: string) => void): HTMLElement {
   const icons = el(
     'span',
     { class: 'icons' },
@@ -49,6 +49,12 @@ function row(id: string, audio: boolean, camera: boolean, screen: boolean, label
   );
   const name = el('span', { class: 'member-name' }, self ? `${id} (${t('me')})` : id);
   const role = el('span', { class: 'member-role' }, label);
+  const extra: HTMLElement[] = [];
+  if (kick && !self) {
+    const button = el('button', { type: 'button', class: 'link small', 'data-testid': 'member-kick', 'data-identifier': id }, t('kick'));
+    button.addEventListener('click', () => kick(id));
+    extra.push(button);
+  }
   return el(
     'li',
     {
@@ -63,10 +69,17 @@ function row(id: string, audio: boolean, camera: boolean, screen: boolean, label
     name,
     role,
     icons,
+    ...extra,
   );
 }
 
-export function renderMembers(room: AVRoom | null, self: SelfState | null, roleOf: (id: string, role: string) => string): void {
+/** `kick`: the host's remove button on every other member (the demo's operator helper). */
+export function renderMembers(
+  room: AVRoom | null,
+  self: SelfState | null,
+  roleOf: (id: string, role: string) => string,
+  kick?: (id: string) => void,
+): void {
   const list = byTestId('member-list');
   if (!room || !self) {
     list.replaceChildren();
@@ -74,7 +87,8 @@ export function renderMembers(room: AVRoom | null, self: SelfState | null, roleO
   }
   const rows = [row(self.identifier, self.audio, self.camera, self.screen, self.roleLabel, true)];
   const others = [...room.endpoints.values()].sort((a, b) => a.identifier.localeCompare(b.identifier));
-  for (const ep of others) rows.push(row(ep.identifier, ep.hasAudio, ep.hasCameraVideo, ep.hasScreenVideo, roleOf(ep.identifier, ep.role), false));
+  for (const ep of others)
+    rows.push(row(ep.identifier, ep.hasAudio, ep.hasCameraVideo, ep.hasScreenVideo, roleOf(ep.identifier, ep.role), false, kick));
   // memberCount follows its own (paced) event: never show fewer than are listed.
   const count = Math.max(room.memberCount, rows.length);
   const watching = count - rows.length;

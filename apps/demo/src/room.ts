@@ -11,6 +11,7 @@ import { attachStage, detachStage, scheduleViewSync, setLocalPreview } from './s
 import { renderMembers } from './members.js';
 import { addChatMessage, attachChat, detachChat } from './chat.js';
 import { selectedDevice, stopDeviceTest } from './devtest.js';
+import { dismiss, kick } from './admin.js';
 
 export type Role = 'host' | 'audience';
 export interface EnterOptions {
@@ -89,7 +90,10 @@ function render(): void {
   const audio = !!tracks.microphone && hasBit(bits, sdk.AuthBits.SEND_AUDIO);
   const camera = !!tracks.camera && hasBit(bits, sdk.AuthBits.SEND_CAMERA_VIDEO);
   const screen = !!tracks.screen && hasBit(bits, sdk.AuthBits.SEND_SCREEN_VIDEO);
-  renderMembers(l.room, { identifier: l.opts.identifier, audio, camera, screen, roleLabel: selfLabel(l) }, roleLabel);
+  const hosting = l.opts.role === 'host' && l.opts.roomType === 'multi';
+  const remove = hosting ? (id: string) => void attempt('kick', () => kick(l.opts.roomId, id)) : undefined;
+  renderMembers(l.room, { identifier: l.opts.identifier, audio, camera, screen, roleLabel: selfLabel(l) }, roleLabel, remove);
+  show(byTestId('end-live'), hosting);
   setLocalPreview(tracks.camera ?? null, l.opts.identifier);
 
   byTestId('room-title').textContent = t(l.opts.roomType === 'pair' ? 'pairRoom' : 'room', { room: l.opts.roomId });
@@ -347,6 +351,11 @@ export function inRoom(): boolean {
 export function initRoom(exitHook: () => void): void {
   onExit = exitHook;
   byTestId('leave').addEventListener('click', () => void leaveRoom());
+  // The host ends the live for everyone: the server dismisses the room (each member's room ends with 10009).
+  byTestId('end-live').addEventListener('click', () => {
+    const l = live;
+    if (l) void attempt('dismiss', () => dismiss(l.opts.roomId));
+  });
   byTestId('request-cohost').addEventListener('click', () => void requestCohost());
   byTestId('cohost-end').addEventListener('click', () => void endCohost());
   byTestId('screen-share').addEventListener('click', () => void setDevice('screen', !live?.ctx.devices.localTracks.screen));
