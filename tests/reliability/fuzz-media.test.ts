@@ -87,13 +87,24 @@ function rtcpHeader(count: number, type: number, words: number): Buffer {
 }
 
 /** Hostile packets a publisher's track sends: the kind's name, for the tally, and the bytes. */
-function publisherJunk(rng: Rng, s: { seq: number; ts: number; ssrc: number }): [string, Buffer] {
-  const kind = rng.int(12);
+/**
+ * SSRC churn in the mix: each churn packet costs the publication two SSRC changes (to it and back), so
+ * the mix stays well under MAX_SSRC_CHANGES and the publication lives on for the rest of the junk;
+ * past the cap is a phase of its own at the end.
+ */
+const CHURN_IN_MIX = 12;
+/** The server's cap on a publication's SSRC changes (MAX_SSRC_CHANGES in media/Publication.ts, docs/media.md "Limits"). */
+const MAX_SSRC_CHANGES = 32;
+
+function publisherJunk(rng: Rng, s: { seq: number; ts: number; ssrc: number; churned: number }): [string, Buffer] {
+  let kind = rng.int(12);
+  if (kind === 0 && s.churned >= CHURN_IN_MIX) kind = 1 + rng.int(11);
   s.seq = (s.seq + 1) & 0xffff;
   s.ts = (s.ts + 3000) >>> 0;
   const normal = () => rtp(rng, { ...s, payload: vp8Payload(rng, 20 + rng.int(1100)) });
   switch (kind) {
     case 0:
+      s.churned++;
       return ['ssrc churn', rtp(rng, { ...s, ssrc: rng.int(2 ** 32), payload: vp8Payload(rng, 50 + rng.int(500)) })];
     case 1:
       return ['bad header extension', rtp(rng, { ...s, extWords: rng.pick([0, 1, 255, 0xffff]), payload: vp8Payload(rng, rng.int(100)) })];
@@ -267,7 +278,7 @@ test(
       const roomId = uniqueRoomId();
       const member = async (create: boolean) => {
         const identifier = uniqueId('fuzz');
-        const { client } = await loggedIn(server.wsUrl, identifier);
+        const { client } = await loggedIn(server.wsUrl, identifier, {}, { keepAliveMs: 2000 });
         clients.push(client);
         const entered = await client.request('room.enter', { roomId, roomType: 'multi', authBits: 0xff, createRoom: create });
         assert.equal(entered.ok, true, JSON.stringify(entered.error));
@@ -276,7 +287,7 @@ test(
       const publisher = await member(true);
       const viewer = await member(false);
       const offerer = await member(false);
-      const stream = { seq: rng.int(0x10000), ts: rng.int(2 ** 32), ssrc: 0x5eed0000 + rng.int(0xffff) };
+      const stream = { seq: rng.int(0x10000), ts: rng.int(2 ** 32), ssrc: 0x5eed0000 + rng.int(0xffff), churned: 0 };
       const { pc, track } = await ndcPublisher(publisher.client, stream.ssrc);
       closers.push(() => pc.close());
       // Keyframe-looking packets until the publication is live and the view has something to NACK.
@@ -415,6 +426,15 @@ test(
       assert.ok(suppressed > 0, 'repeated NACKs were suppressed');
       assert.ok(ignored > 0, 'oversized NACKs were capped');
       assert.ok(oversized > 0, 'oversized RTP was dropped');
+
+      // Past the cap: a publisher that keeps changing its SSRC loses its publication (10005), the node lives.
+      for (let i = 0; i <= MAX_SSRC_CHANGES; i++) {
+        stream.seq = (stream.seq + 1) & 0xffff;
+        track.sendMessageBinary(rtp(rng, { ...stream, ssrc: rng.int(2 ** 32), payload: vp8Payload(rng, 200) }));
+      }
+      const ended = await publisher.client.event('media.publicationEnded', 10_000);
+      assert.deepEqual([ended.data.error.code, ended.data.error.detail.code], [10005, 'TOO_MANY_SSRCS']);
+      assert.equal((await fetch(`${server.httpUrl}/healthz`)).status, 200);
     } finally {
       frames?.stop();
       for (const close of closers) close();

@@ -30,6 +30,8 @@ const MEDIA_SUB_CODES = {
   TOO_MANY_VIEWS: NO_RESOURCE,
   /** A member asked to view its own publication (its client has the local preview). */
   VIEW_SELF: INVALID,
+  /** A publication changed its SSRC more than MAX_SSRC_CHANGES times (media/Publication.ts). */
+  TOO_MANY_SSRCS: NO_RESOURCE,
   /** Fewer than `mediaFdReserve` file descriptors are free: no new media transport. */
   NODE_FD_RESERVE: NO_RESOURCE,
   NOT_PUBLISHING: NO_ENDPOINT,

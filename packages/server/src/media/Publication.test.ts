@@ -10,7 +10,7 @@ import { sdpFixture } from '../../../../tests/fixtures/sdp.js';
 import { Downlink } from './Downlink.js';
 import type { MediaEngine, SlotInit, SubscriberTransport, TrackTransport, TransportListener } from './MediaEngine.js';
 import { MediaStats } from './MediaStats.js';
-import { Publication, type StoreLimits } from './Publication.js';
+import { MAX_SSRC_CHANGES, Publication, type StoreLimits } from './Publication.js';
 import { buildNack } from './rtp/index.js';
 import { mungePublisherOffer } from './sdp.js';
 import { MAX_NACKED_PER_RTCP, RESEND_INTERVAL_MS, type Subscription } from './Subscription.js';
@@ -193,6 +193,15 @@ describe('Publication', () => {
     const [line] = logs;
     assert.deepEqual([line?.identifier, line?.publication, line?.msg], ['alice', 'p1', 'publication receiver report failed; ending the publication']);
     assert.match(String((line?.err as { stack?: string })?.stack), /RangeError: engine exploded/);
+  });
+
+  it(`a publisher that keeps changing its SSRC is ended with 10005 TOO_MANY_SSRCS after ${MAX_SSRC_CHANGES} changes`, () => {
+    const { publication, transport, ended } = publish();
+    for (let i = 0; i <= MAX_SSRC_CHANGES; i++) transport.listener!.onPacket(vp8(1, true, 0x1000 + i));
+    assert.equal(publication.closed, false, `${MAX_SSRC_CHANGES} changes are taken`);
+    transport.listener!.onPacket(vp8(1, true, 0x2000));
+    assert.equal(publication.closed, true);
+    assert.deepEqual([ended[0]?.error?.code, ended[0]?.error?.detail.code], [10005, 'TOO_MANY_SSRCS']);
   });
 
   it('a throw while handling a packet ends the publication, not the process', () => {

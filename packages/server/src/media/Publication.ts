@@ -40,6 +40,13 @@ const SR_EVERY_TICKS = 50;
  * waiting for a keyframe request to be answered (and the publisher is spared the spike).
  */
 const REPLAY_MAX_AGE_MS = 1000;
+/**
+ * New SSRCs a publication takes (beyond one per layer) before it counts as hostile: a real publisher
+ * changes its SSRC only when it restarts a source, while each new one costs a packet store and the
+ * node's SRTP state. Past it the publication ends with 10005 TOO_MANY_SSRCS.
+ */
+export const MAX_SSRC_CHANGES = 32;
+
 /** SSRC the SFU signs its feedback to publishers with (any value; receivers only match media SSRCs). */
 const FEEDBACK_SSRC = 1;
 
@@ -123,6 +130,8 @@ export class Publication extends SafeEmitter<PublicationEvents> implements Trans
   readonly #bwe = new BandwidthEstimator();
   readonly #layers: Layer[] = [];
   readonly #bySsrc = new Map<number, Layer>();
+  /** SSRCs taken after each layer's first (see MAX_SSRC_CHANGES). */
+  #ssrcChanges = 0;
   /** The one header view of this publication: every received packet is parsed into it, once. */
   readonly #packet = new RtpHeader();
   /** Its views, which packets go to; replaced (not changed) when one comes or goes, so a loop over it is not disturbed. */
@@ -356,6 +365,13 @@ export class Publication extends SafeEmitter<PublicationEvents> implements Trans
     }
     // The layer's previous stream (a new SSRC for the same rid, or the only stream) is gone.
     const previous = this.#layers[index];
+    if (previous && ++this.#ssrcChanges > MAX_SSRC_CHANGES) {
+      this.close(
+        'too many SSRCs',
+        new ServerError('TOO_MANY_SSRCS', `the publisher changed the SSRC of its ${this.source} more than ${MAX_SSRC_CHANGES} times`),
+      );
+      return undefined;
+    }
     if (previous) {
       this.#bySsrc.delete(previous.ssrc);
       this.#bwe.forget(previous.ssrc);
