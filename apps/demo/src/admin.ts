@@ -59,7 +59,7 @@ export async function liveRooms(): Promise<LiveRoom[]> {
         `/rooms/${roomId}?offset=0&limit=1`,
       ).catch(() => null); // gone meanwhile
       const host = room?.members[0];
-      return host?.hasCameraVideo ? { roomId, memberCount: room.memberCount, host: host.identifier } : null;
+      return room && host?.hasCameraVideo ? { roomId, memberCount: room.memberCount, host: host.identifier } : null;
     }),
   );
   return shown.filter((r): r is LiveRoom => r !== null).sort((a, b) => b.memberCount - a.memberCount || a.roomId - b.roomId);
