@@ -4,6 +4,8 @@ import type { Duplex } from 'node:stream';
 import { join } from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { signUserSig } from '@hudong/protocol/auth';
+import { ApiRouter } from './api/ApiRouter.js';
+import { LocalRoomAdmin } from './api/LocalRoomAdmin.js';
 import { Cluster } from './cluster/Cluster.js';
 import { resolveConfig, type ServerConfig, type ServerOptions } from './config.js';
 import { handlers } from './handlers/index.js';
@@ -26,6 +28,8 @@ import { SessionRegistry } from './session/SessionRegistry.js';
 import { CloseCode } from './signal/CloseCode.js';
 import { Connection } from './signal/Connection.js';
 import { FanOut } from './signal/FanOut.js';
+import { RoomEventFeed } from './webhooks/RoomEventFeed.js';
+import { Webhooks } from './webhooks/Webhooks.js';
 
 /** Where a listening server can be reached. */
 export interface ListenAddress {
@@ -67,6 +71,7 @@ export class HudongServer {
   readonly #http: HttpServer;
   readonly #wss: WebSocketServer;
   readonly #connections = new Set<Connection<Session>>();
+  readonly #webhooks: Webhooks;
   /** null on a single node. */
   readonly #cluster: Cluster | null;
   #listening: Promise<ListenAddress> | null = null;
@@ -98,6 +103,21 @@ export class HudongServer {
             media: () => this.#media,
           });
     this.#cluster = cluster;
+    this.#webhooks = new Webhooks({
+      urls: config.webhooks,
+      secret: config.secret,
+      sdkAppId: config.sdkAppId,
+      nodeId: config.nodeId,
+      limits: {
+        queueLimit: config.webhookQueueLimit,
+        retryMs: config.webhookRetryMs,
+        retryForMs: config.webhookRetryForMs,
+        timeoutMs: config.webhookTimeoutMs,
+        concurrency: config.webhookConcurrency,
+      },
+      logger: this.#logger,
+    });
+    if (this.#webhooks.enabled) new RoomEventFeed(this.#rooms, (event) => this.#webhooks.emit(event), { ownRooms: !cluster });
     this.#store = cluster ? openClusterStore(config, cluster, this.#logger) : openStore(config);
     this.#media = new MediaRouter({
       config,
@@ -126,6 +146,7 @@ export class HudongServer {
       publications: () => this.#media.publicationCount,
       subscriptions: () => this.#media.subscriptionCount,
       media: this.#media.stats,
+      webhooks: this.#webhooks.stats,
     });
     this.#dispatcher = new RequestDispatcher(handlers, services, metrics);
     this.#wireSessions();
@@ -141,6 +162,11 @@ export class HudongServer {
         draining: () => this.#draining !== null,
         cluster: cluster ? () => cluster.health() : undefined,
         signUserSig: (identifier, expireSeconds) => this.userSig(identifier, expireSeconds),
+        api: new ApiRouter({
+          admin: new LocalRoomAdmin({ config, rooms: this.#rooms, sessions: this.#sessions }),
+          key: config,
+          logger: this.#logger,
+        }),
       }),
     );
     this.#wss = new WebSocketServer({ noServer: true, maxPayload: config.maxFrameBytes });
@@ -292,6 +318,7 @@ export class HudongServer {
       this.#http.close(() => resolve());
       this.#http.closeAllConnections();
     });
+    this.#webhooks.close();
     await this.#store.close();
     // Last: the sessions ended above release their keys in Redis through it.
     await this.#cluster?.close();

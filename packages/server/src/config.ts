@@ -120,6 +120,20 @@ export interface ServerOptions {
    * @default `host` when it is one address, else `mediaAddress`, else 127.0.0.1 (one machine only: logged as a warning)
    */
   relayAddress?: string;
+  /** The identifier whose UserSig (made with the app's key) authorizes the server API (`/api/v1`, docs/operator.md). @default 'administrator' */
+  adminIdentifier?: string;
+  /** URLs every webhook event is POSTed to (docs/operator.md). @default [] */
+  webhooks?: string[];
+  /** Events waiting for one webhook receiver at most; past it new events are dropped (counted in /metrics). @default 10000 */
+  webhookQueueLimit?: number;
+  /** First delay before a failed webhook POST is retried; doubled each time, at most 30 s. @default 1000 */
+  webhookRetryMs?: number;
+  /** A webhook event is retried until it has failed for this long, then dropped (at least 60 s: API.md section 6). @default 60000 */
+  webhookRetryForMs?: number;
+  /** One webhook POST may take this long before it counts as failed. @default 5000 */
+  webhookTimeoutMs?: number;
+  /** Rooms whose events are being POSTed to one receiver at once (each room's one at a time, in order). @default 8 */
+  webhookConcurrency?: number;
   /**
    * The WebRTC stack under the media plane (ICE, DTLS, SRTP); the server closes it on `close()`.
    * @default node-datachannel on `mediaPortRange` / `mediaAddress`
@@ -163,11 +177,21 @@ export const SERVER_DEFAULTS: Readonly<Required<Pick<ServerOptions, DefaultedOpt
   testDropRate: 0,
   iceUdpMux: true,
   clusterHeartbeatMs: 1000,
+  adminIdentifier: 'administrator',
+  webhooks: [],
+  webhookQueueLimit: 10000,
+  webhookRetryMs: 1000,
+  webhookRetryForMs: 60000,
+  webhookTimeoutMs: 5000,
+  webhookConcurrency: 8,
 };
 
 /** Options with every default applied and checked. */
-export interface ServerConfig extends Readonly<Omit<Required<Pick<ServerOptions, DefaultedOption>>, 'roomTypes' | 'roles' | 'videoCodecs'>> {
+export interface ServerConfig extends Readonly<
+  Omit<Required<Pick<ServerOptions, DefaultedOption>>, 'roomTypes' | 'roles' | 'videoCodecs' | 'webhooks'>
+> {
   readonly videoCodecs: readonly VideoCodecName[];
+  readonly webhooks: readonly string[];
   readonly mediaPortRange: { readonly min: number; readonly max: number } | undefined;
   readonly mediaAddress: string | undefined;
   readonly relayAddress: string;
@@ -201,6 +225,11 @@ const INTEGER_LIMITS = {
   mediaConnectTimeoutMs: [100, 36e5],
   maxSimulcastLayers: [1, 16],
   clusterHeartbeatMs: [50, 60_000],
+  webhookQueueLimit: [1, 1e7],
+  webhookRetryMs: [10, 60_000],
+  webhookRetryForMs: [60_000, 864e5],
+  webhookTimeoutMs: [100, 60_000],
+  webhookConcurrency: [1, 1000],
 } as const satisfies Partial<Record<keyof ServerOptions, readonly [number, number]>>;
 
 /** Applies the defaults; throws TypeError for an option out of range. */
@@ -220,6 +249,13 @@ export function resolveConfig(options: Omit<ServerOptions, 'logger' | 'mediaEngi
   }
   for (const codec of merged.videoCodecs) {
     if (codec !== 'VP8' && codec !== 'H264') throw new TypeError(`option videoCodecs: unknown codec "${String(codec)}" (VP8, H264)`);
+  }
+  if (typeof merged.adminIdentifier !== 'string' || !/^[^\s]{1,128}$/u.test(merged.adminIdentifier)) {
+    throw new TypeError('option adminIdentifier must be an identifier (1–128 characters, no whitespace)');
+  }
+  if (!Array.isArray(merged.webhooks)) throw new TypeError('option webhooks must be an array of URLs');
+  for (const url of merged.webhooks) {
+    if (!isHttpUrl(url)) throw new TypeError(`option webhooks: "${String(url)}" is not an http:// or https:// URL`);
   }
   if (merged.videoCodecs.length === 0) throw new TypeError('option videoCodecs must name at least one codec');
   if (typeof merged.testDropRate !== 'number' || !(merged.testDropRate >= 0 && merged.testDropRate <= 1)) {
@@ -253,6 +289,7 @@ export function resolveConfig(options: Omit<ServerOptions, 'logger' | 'mediaEngi
     roomTypes: [...merged.roomTypes],
     roles: { ...merged.roles },
     videoCodecs: [...merged.videoCodecs],
+    webhooks: [...merged.webhooks],
     mediaPortRange: range ? { min: range.min, max: range.max } : undefined,
     mediaAddress: options.mediaAddress,
     relayAddress: options.relayAddress ?? (isIPv4(merged.host) && merged.host !== '0.0.0.0' ? merged.host : (options.mediaAddress ?? '127.0.0.1')),
@@ -275,6 +312,15 @@ function devSecret(dataDir: string | undefined): string {
   mkdirSync(dirname(file), { recursive: true });
   writeFileSync(file, secret, { mode: 0o600 });
   return secret;
+}
+
+function isHttpUrl(url: unknown): boolean {
+  try {
+    const { protocol } = new URL(String(url));
+    return protocol === 'http:' || protocol === 'https:';
+  } catch {
+    return false;
+  }
 }
 
 function isRedisUrl(url: string): boolean {

@@ -4,6 +4,7 @@ import { CommandFailed, parse, toInt, UsageError } from '../args.js';
 
 export const usage = `hudong serve [--port 7000] [--host 127.0.0.1] [--sdk-app-id N] [--secret KEY]
              [--data-dir DIR] [--redis URL] [--node-id ID] [--dev] [--config FILE.json] [--log-level info]
+             [--webhook URL]... [--admin-identifier administrator]
   Signalling at ws://HOST:PORT/ws, demo at http://HOST:PORT/, GET /healthz, GET /metrics.
   --dev         makes a secret if none is given and enables POST /dev/usersig for the demo.
   --data-dir    persists the identity store (identifier → tinyId) in DIR/identity.db (SQLite).
@@ -13,13 +14,15 @@ export const usage = `hudong serve [--port 7000] [--host 127.0.0.1] [--sdk-app-i
                 Redis cannot be reached.
   --node-id ID  this node's name in the cluster, logs and /healthz (default HOSTNAME:PID); a second
                 live node with the same id is refused.
+  --webhook URL POSTs every room event to URL (repeatable; signed, retried: docs/operator.md).
+  --admin-identifier  whose UserSig authorizes the server API at /api/v1 (default administrator).
   --config      JSON file with any createServer option (limits, roles, timeouts); flags win.
   SIGTERM drains a node of a cluster (no new clients; its clients move to other nodes), then exits;
   SIGINT (Ctrl-C) or a second SIGTERM stops at once.
   Environment: HUDONG_SECRET, HUDONG_SDK_APP_ID, HUDONG_REDIS_URL (--redis wins).`;
 
 export async function run(argv: string[]): Promise<string | undefined> {
-  const { values, flags } = parse(argv, {
+  const { values, flags, lists } = parse(argv, {
     port: { type: 'string' },
     host: { type: 'string' },
     'sdk-app-id': { type: 'string' },
@@ -30,6 +33,8 @@ export async function run(argv: string[]): Promise<string | undefined> {
     dev: { type: 'boolean' },
     config: { type: 'string' },
     'log-level': { type: 'string' },
+    'admin-identifier': { type: 'string' },
+    webhook: { type: 'string', multiple: true },
   });
   if (flags.help) return usage;
   const options: ServerOptions = values.config ? readConfig(values.config) : {};
@@ -45,6 +50,8 @@ export async function run(argv: string[]): Promise<string | undefined> {
   if (values['node-id'] !== undefined) options.nodeId = values['node-id'];
   if (flags.dev) options.dev = true;
   if (values['log-level'] !== undefined) options.logLevel = values['log-level'] as LogLevel;
+  if (values['admin-identifier'] !== undefined) options.adminIdentifier = values['admin-identifier'];
+  if (lists.webhook) options.webhooks = lists.webhook;
   if (!options.secret && !options.dev) throw new UsageError('--secret (or HUDONG_SECRET) is required unless --dev');
 
   const server = createServer(options);

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { encodeEvent, type ServerEventData, type ServerEventName } from '@hudong/protocol';
 import { ServerError } from '../errors.js';
-import type { Member, MemberOwner } from '../rooms/Member.js';
+import type { Member, MemberExitReason, MemberOwner } from '../rooms/Member.js';
 import { CloseCode } from '../signal/CloseCode.js';
 import { SafeEmitter } from '../util/SafeEmitter.js';
 import { PendingAcks } from './PendingAcks.js';
@@ -31,6 +31,9 @@ export interface SessionIdentity {
   tinyId: string;
   terminal: string;
 }
+
+/** How a session's end reads as its member's exit (webhooks). */
+const EXIT_REASONS: Record<SessionEndReason, MemberExitReason> = { logout: 'left', replaced: 'replaced', expired: 'timeout', shutdown: 'left' };
 
 type RoomMessage = Omit<ServerEventData<'room.message'>, 'ackId'>;
 
@@ -146,7 +149,7 @@ export class Session extends SafeEmitter<SessionEvents> implements MemberOwner {
     clearTimeout(this.#graceTimer);
     this.#transport = null;
     this.#acks.rejectAll(new ServerError('MEMBER_NOT_FOUND', `"${this.identifier}" went away before acknowledging the message`));
-    this.#member?.close();
+    this.#member?.close(EXIT_REASONS[reason]);
     this.safeEmit('end', reason);
   }
 }

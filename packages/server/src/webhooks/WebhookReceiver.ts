@@ -1,0 +1,194 @@
+import type { Logger } from '../logger.js';
+import { pairKey, type WebhookEvent } from './WebhookEvent.js';
+
+/** How one receiver is fed (the `webhook…` options of config.ts). */
+export interface WebhookLimits {
+  /** Events waiting for this receiver at most; past it new events are dropped. */
+  queueLimit: number;
+  /** First retry delay; doubled each time, at most MAX_RETRY_DELAY_MS. */
+  retryMs: number;
+  /** An event is retried until it has failed for this long, then dropped. */
+  retryForMs: number;
+  /** One POST may take this long. */
+  timeoutMs: number;
+  /** Rooms whose events are in flight at once (one event per room at a time keeps each room's order). */
+  concurrency: number;
+}
+
+/** What happened to events, for /metrics. */
+export interface WebhookStats {
+  delivered: number;
+  /** Failed attempts (non-2xx, unreachable, timed out), retried or not. */
+  failedAttempts: number;
+  droppedQueueFull: number;
+  droppedRetriesExhausted: number;
+  /** Dropped because the event that opened it was dropped (an exit whose entry was). */
+  droppedUnpaired: number;
+  /** Waiting now, over all receivers. */
+  queued: number;
+}
+
+export function emptyStats(): WebhookStats {
+  return { delivered: 0, failedAttempts: 0, droppedQueueFull: 0, droppedRetriesExhausted: 0, droppedUnpaired: 0, queued: 0 };
+}
+
+const MAX_RETRY_DELAY_MS = 30_000;
+
+interface Pending {
+  event: WebhookEvent;
+  body: string;
+  signature: string;
+  firstFailure?: number;
+  failures: number;
+}
+
+/**
+ * One webhook URL: its own queue, so that one receiver that is down slows nobody else. Events of a
+ * room go one at a time, in order; rooms go in parallel up to `concurrency`. A room's head event is
+ * retried with backoff until it has failed for `retryForMs`, then dropped. The queue holds at most
+ * `queueLimit` events: a new event past it is dropped. The room's later closing events follow
+ * their dropped opener (no `member.exited` without its `member.entered`).
+ */
+export class WebhookReceiver {
+  readonly url: string;
+  readonly #limits: WebhookLimits;
+  readonly #stats: WebhookStats;
+  readonly #logger: Logger;
+  readonly #rooms = new Map<number, Pending[]>();
+  /** Rooms whose head can go now. */
+  readonly #ready: number[] = [];
+  readonly #timers = new Set<NodeJS.Timeout>();
+  /** Opening keys whose event was dropped: their closing event is dropped too. */
+  readonly #droppedOpeners = new Set<string>();
+  #inFlight = 0;
+  #size = 0;
+  #closed = false;
+  /** When the queue last overflowed, to log it once per episode. */
+  #overflowing = false;
+
+  constructor(url: string, limits: WebhookLimits, stats: WebhookStats, logger: Logger) {
+    this.url = url;
+    this.#limits = limits;
+    this.#stats = stats;
+    this.#logger = logger;
+  }
+
+  get size(): number {
+    return this.#size;
+  }
+
+  enqueue(event: WebhookEvent, body: string, signature: string): void {
+    if (this.#closed) return;
+    const { opens, closes } = pairKey(event);
+    if (closes && this.#droppedOpeners.delete(closes)) {
+      this.#stats.droppedUnpaired++;
+      return;
+    }
+    if (this.#size >= this.#limits.queueLimit) {
+      this.#stats.droppedQueueFull++;
+      if (opens) this.#droppedOpeners.add(opens);
+      if (!this.#overflowing) this.#logger.warn({ url: this.url, queueLimit: this.#limits.queueLimit }, 'webhook queue full: new events are dropped');
+      this.#overflowing = true;
+      return;
+    }
+    this.#overflowing = false;
+    let queue = this.#rooms.get(event.roomId);
+    if (!queue) {
+      this.#rooms.set(event.roomId, (queue = []));
+      this.#ready.push(event.roomId);
+    }
+    queue.push({ event, body, signature, failures: 0 });
+    this.#size++;
+    this.#stats.queued++;
+    this.#pump();
+  }
+
+  /** Stops: what is queued is not delivered (logged with its count). */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const timer of this.#timers) clearTimeout(timer);
+    if (this.#size > 0) this.#logger.warn({ url: this.url, events: this.#size }, 'webhook events not delivered: the node is closing');
+    this.#stats.queued -= this.#size;
+    this.#size = 0;
+    this.#rooms.clear();
+  }
+
+  #pump(): void {
+    while (!this.#closed && this.#inFlight < this.#limits.concurrency && this.#ready.length > 0) {
+      void this.#sendHead(this.#ready.shift()!);
+    }
+  }
+
+  async #sendHead(roomId: number): Promise<void> {
+    const queue = this.#rooms.get(roomId)!;
+    const head = queue[0]!;
+    this.#inFlight++;
+    const failure = await this.#post(head);
+    this.#inFlight--;
+    if (this.#closed) return;
+    if (failure === null) {
+      this.#stats.delivered++;
+      this.#take(roomId, queue);
+    } else {
+      this.#stats.failedAttempts++;
+      head.failures++;
+      head.firstFailure ??= Date.now();
+      const failingFor = Date.now() - head.firstFailure;
+      if (failingFor >= this.#limits.retryForMs) {
+        this.#stats.droppedRetriesExhausted++;
+        const { opens } = pairKey(head.event);
+        if (opens) this.#droppedOpeners.add(opens);
+        this.#logger.warn(
+          { url: this.url, id: head.event.id, event: head.event.event, roomId, failures: head.failures, failure },
+          'webhook event dropped: retries exhausted',
+        );
+        this.#take(roomId, queue);
+      } else {
+        const delay = Math.min(this.#limits.retryMs * 2 ** (head.failures - 1), MAX_RETRY_DELAY_MS);
+        this.#logger.debug({ url: this.url, id: head.event.id, failures: head.failures, delay, failure }, 'webhook delivery failed, retrying');
+        const timer = setTimeout(() => {
+          this.#timers.delete(timer);
+          this.#ready.push(roomId);
+          this.#pump();
+        }, delay);
+        this.#timers.add(timer);
+        return;
+      }
+    }
+    this.#pump();
+  }
+
+  /** Takes the head off; the next event of the room (its closers of dropped openers skipped) gets ready. */
+  #take(roomId: number, queue: Pending[]): void {
+    queue.shift();
+    this.#size--;
+    this.#stats.queued--;
+    while (queue.length > 0) {
+      const { closes } = pairKey(queue[0]!.event);
+      if (!(closes && this.#droppedOpeners.delete(closes))) break;
+      queue.shift();
+      this.#size--;
+      this.#stats.queued--;
+      this.#stats.droppedUnpaired++;
+    }
+    if (queue.length === 0) this.#rooms.delete(roomId);
+    else this.#ready.push(roomId);
+  }
+
+  /** null when the receiver took it (2xx), else why not. */
+  async #post(pending: Pending): Promise<string | null> {
+    try {
+      const res = await fetch(this.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-hudong-signature': pending.signature, 'x-hudong-event-id': pending.event.id },
+        body: pending.body,
+        signal: AbortSignal.timeout(this.#limits.timeoutMs),
+      });
+      await res.body?.cancel();
+      return res.ok ? null : `HTTP ${res.status}`;
+    } catch (err) {
+      return (err as Error).message;
+    }
+  }
+}
