@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { signUserSig } from '@hudong/protocol/auth';
 import { ApiRouter } from './api/ApiRouter.js';
+import { ClusterRoomAdmin } from './api/ClusterRoomAdmin.js';
 import { LocalRoomAdmin } from './api/LocalRoomAdmin.js';
 import { Cluster } from './cluster/Cluster.js';
 import { resolveConfig, type ServerConfig, type ServerOptions } from './config.js';
@@ -28,6 +29,7 @@ import { SessionRegistry } from './session/SessionRegistry.js';
 import { CloseCode } from './signal/CloseCode.js';
 import { Connection } from './signal/Connection.js';
 import { FanOut } from './signal/FanOut.js';
+import { ClusterWebhooks } from './webhooks/ClusterWebhooks.js';
 import { RoomEventFeed } from './webhooks/RoomEventFeed.js';
 import { Webhooks } from './webhooks/Webhooks.js';
 
@@ -72,6 +74,8 @@ export class HudongServer {
   readonly #wss: WebSocketServer;
   readonly #connections = new Set<Connection<Session>>();
   readonly #webhooks: Webhooks;
+  /** With webhooks in a cluster: this node's turn at delivering the cluster's events. */
+  readonly #clusterWebhooks: ClusterWebhooks | null;
   /** null on a single node. */
   readonly #cluster: Cluster | null;
   #listening: Promise<ListenAddress> | null = null;
@@ -117,7 +121,20 @@ export class HudongServer {
       },
       logger: this.#logger,
     });
-    if (this.#webhooks.enabled) new RoomEventFeed(this.#rooms, (event) => this.#webhooks.emit(event), { ownRooms: !cluster });
+    // A single node tells its rooms' events itself; a cluster's room scripts append them to its stream.
+    if (this.#webhooks.enabled && !cluster) new RoomEventFeed(this.#rooms, (event) => this.#webhooks.emit(event));
+    this.#clusterWebhooks =
+      this.#webhooks.enabled && cluster
+        ? new ClusterWebhooks({
+            link: cluster.link,
+            keys: cluster.keys,
+            nodeId: config.nodeId,
+            sdkAppId: config.sdkAppId,
+            webhooks: this.#webhooks,
+            leaseMs: Math.max(1000, 3 * config.clusterHeartbeatMs),
+            logger: this.#logger,
+          })
+        : null;
     this.#store = cluster ? openClusterStore(config, cluster, this.#logger) : openStore(config);
     this.#media = new MediaRouter({
       config,
@@ -163,7 +180,9 @@ export class HudongServer {
         cluster: cluster ? () => cluster.health() : undefined,
         signUserSig: (identifier, expireSeconds) => this.userSig(identifier, expireSeconds),
         api: new ApiRouter({
-          admin: new LocalRoomAdmin({ config, rooms: this.#rooms, sessions: this.#sessions }),
+          admin: cluster
+            ? new ClusterRoomAdmin({ config, cluster, rooms: this.#rooms, sessions: this.#sessions })
+            : new LocalRoomAdmin({ config, rooms: this.#rooms, sessions: this.#sessions }),
           key: config,
           logger: this.#logger,
         }),
@@ -241,6 +260,7 @@ export class HudongServer {
       throw err;
     }
     this.#address = address;
+    this.#clusterWebhooks?.start();
     this.#logger.info({ url: address.url, port: address.port, host: address.host, node: this.#config.nodeId, redis: cluster?.link.url }, 'listening');
     return address;
   }
@@ -318,6 +338,7 @@ export class HudongServer {
       this.#http.close(() => resolve());
       this.#http.closeAllConnections();
     });
+    await this.#clusterWebhooks?.close();
     this.#webhooks.close();
     await this.#store.close();
     // Last: the sessions ended above release their keys in Redis through it.

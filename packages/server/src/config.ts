@@ -135,6 +135,12 @@ export interface ServerOptions {
   /** Rooms whose events are being POSTed to one receiver at once (each room's one at a time, in order). @default 8 */
   webhookConcurrency?: number;
   /**
+   * With `redisUrl` and webhooks: events the cluster's event stream in Redis keeps at most (XADD MAXLEN ~).
+   * The delivering node reads it at once into its queues; it only fills while no node delivers, and then
+   * its oldest events are dropped. @default 100000
+   */
+  webhookStreamLimit?: number;
+  /**
    * The WebRTC stack under the media plane (ICE, DTLS, SRTP); the server closes it on `close()`.
    * @default node-datachannel on `mediaPortRange` / `mediaAddress`
    */
@@ -184,6 +190,7 @@ export const SERVER_DEFAULTS: Readonly<Required<Pick<ServerOptions, DefaultedOpt
   webhookRetryForMs: 60000,
   webhookTimeoutMs: 5000,
   webhookConcurrency: 8,
+  webhookStreamLimit: 100000,
 };
 
 /** Options with every default applied and checked. */
@@ -230,6 +237,7 @@ const INTEGER_LIMITS = {
   webhookRetryForMs: [60_000, 864e5],
   webhookTimeoutMs: [100, 60_000],
   webhookConcurrency: [1, 1000],
+  webhookStreamLimit: [100, 1e8],
 } as const satisfies Partial<Record<keyof ServerOptions, readonly [number, number]>>;
 
 /** Applies the defaults; throws TypeError for an option out of range. */

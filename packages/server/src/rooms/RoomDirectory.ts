@@ -52,8 +52,8 @@ export interface RoomEntrance {
 }
 
 export interface RoomDirectoryEvents {
-  /** A room opened on this node: one of its own, or (`replica`) this node's copy of a room across nodes. */
-  opened: [room: Room, replica: boolean];
+  /** A room opened on this node: one of its own, or this node's replica of a room across nodes. */
+  opened: [room: Room];
   /** A member of this node (not of another node's, in a replica) is in a room; its `close` ends that. */
   entered: [member: Member];
 }
@@ -141,7 +141,7 @@ export class RoomDirectory extends SafeEmitter<RoomDirectoryEvents> implements R
     room.on('close', () => {
       if (this.#rooms.get(roomId) === room) this.#rooms.delete(roomId);
     });
-    this.safeEmit('opened', room, replicator !== undefined);
+    this.safeEmit('opened', room);
     return room;
   }
 }

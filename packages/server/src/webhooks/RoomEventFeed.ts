@@ -7,23 +7,20 @@ import type { WebhookEventInit } from './WebhookEvent.js';
 const SOURCES: readonly SendingSource[] = ['camera', 'screen', 'audio'];
 
 /**
- * Turns what happens in this node's rooms into webhook events, in the order the room saw it: a
+ * Turns what happens in a single node's rooms into webhook events, in the order the room saw it: a
  * member's `publish.stopped` and `member.exited` before its room's `room.destroyed`, and nothing
- * about a member after its exit. Members are this node's own (a replica's members of other nodes
- * are told by their nodes); rooms are this node's own unless `ownRooms` is false (in a cluster the
- * node whose script created or deleted a room tells that).
+ * about a member after its exit. (A cluster's room scripts append the same events to its stream.)
  */
 export class RoomEventFeed {
   readonly #emit: (event: WebhookEventInit) => void;
   /** Members told as entered and not yet as exited, with what they publish, per room. */
   readonly #entered = new Map<Room, Map<Member, Set<SendingSource>>>();
 
-  constructor(directory: RoomDirectory, emit: (event: WebhookEventInit) => void, options: { ownRooms: boolean }) {
+  constructor(directory: RoomDirectory, emit: (event: WebhookEventInit) => void) {
     this.#emit = emit;
-    directory.on('opened', (room, replica) => {
-      const told = options.ownRooms && !replica;
-      if (told) emit({ event: 'room.created', roomId: room.roomId });
-      room.on('close', () => this.#roomClosed(room, told));
+    directory.on('opened', (room) => {
+      emit({ event: 'room.created', roomId: room.roomId });
+      room.on('close', () => this.#roomClosed(room));
     });
     directory.on('entered', (member) => this.#memberEntered(member));
   }
@@ -56,10 +53,10 @@ export class RoomEventFeed {
     this.#emit({ event: 'member.exited', roomId, identifier: member.identifier, reason: member.exitReason ?? 'left' });
   }
 
-  #roomClosed(room: Room, told: boolean): void {
+  #roomClosed(room: Room): void {
     // The room's close can run before its members' own close listeners: tell their exits first.
     for (const member of [...(this.#entered.get(room)?.keys() ?? [])]) this.#memberExited(member);
     this.#entered.delete(room);
-    if (told) this.#emit({ event: 'room.destroyed', roomId: room.roomId });
+    this.#emit({ event: 'room.destroyed', roomId: room.roomId });
   }
 }

@@ -36,6 +36,7 @@ const MAX_RETRY_DELAY_MS = 30_000;
 
 interface Pending {
   event: WebhookEvent;
+  settled: (() => void) | undefined;
   body: string;
   signature: string;
   firstFailure?: number;
@@ -77,15 +78,18 @@ export class WebhookReceiver {
     return this.#size;
   }
 
-  enqueue(event: WebhookEvent, body: string, signature: string): void {
+  /** `settled` is called once this receiver is done with the event: taken, or dropped. */
+  enqueue(event: WebhookEvent, body: string, signature: string, settled?: () => void): void {
     if (this.#closed) return;
     const { opens, closes } = pairKey(event);
     if (closes && this.#droppedOpeners.delete(closes)) {
       this.#stats.droppedUnpaired++;
+      settled?.();
       return;
     }
     if (this.#size >= this.#limits.queueLimit) {
       this.#stats.droppedQueueFull++;
+      settled?.();
       if (opens) this.#droppedOpeners.add(opens);
       if (!this.#overflowing) this.#logger.warn({ url: this.url, queueLimit: this.#limits.queueLimit }, 'webhook queue full: new events are dropped');
       this.#overflowing = true;
@@ -97,7 +101,7 @@ export class WebhookReceiver {
       this.#rooms.set(event.roomId, (queue = []));
       this.#ready.push(event.roomId);
     }
-    queue.push({ event, body, signature, failures: 0 });
+    queue.push({ event, settled, body, signature, failures: 0 });
     this.#size++;
     this.#stats.queued++;
     this.#pump();
@@ -161,13 +165,13 @@ export class WebhookReceiver {
 
   /** Takes the head off; the next event of the room (its closers of dropped openers skipped) gets ready. */
   #take(roomId: number, queue: Pending[]): void {
-    queue.shift();
+    queue.shift()!.settled?.();
     this.#size--;
     this.#stats.queued--;
     while (queue.length > 0) {
       const { closes } = pairKey(queue[0]!.event);
       if (!(closes && this.#droppedOpeners.delete(closes))) break;
-      queue.shift();
+      queue.shift()!.settled?.();
       this.#size--;
       this.#stats.queued--;
       this.#stats.droppedUnpaired++;

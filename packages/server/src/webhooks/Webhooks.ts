@@ -12,24 +12,17 @@ export interface WebhooksOptions {
 }
 
 /**
- * Where events go: straight to the receivers (a single node), or through the cluster's event log
- * (cluster/ClusterWebhooks.ts), from which one node at a time delivers them.
+ * The node's webhooks: makes events (id, time, node) and hands them to every receiver. In a cluster
+ * the events come from the cluster's stream instead (ClusterWebhooks), on the node that delivers.
  */
-export interface EventLog {
-  append(event: WebhookEvent): void;
-}
-
-/** The node's webhooks: makes events (id, time, node) and hands them to every receiver. */
 export class Webhooks {
   readonly stats: WebhookStats = emptyStats();
   readonly #options: WebhooksOptions;
   readonly #receivers: WebhookReceiver[];
-  #log: EventLog;
 
   constructor(options: WebhooksOptions) {
     this.#options = { ...options };
     this.#receivers = options.urls.map((url) => new WebhookReceiver(url, options.limits, this.stats, options.logger));
-    this.#log = { append: (event) => this.deliver(event) };
   }
 
   /** Any receiver configured: without one, no event is even made. */
@@ -37,21 +30,19 @@ export class Webhooks {
     return this.#receivers.length > 0;
   }
 
-  /** Events go to `log` from now on (the cluster's), which calls `deliver` on the node that delivers. */
-  useLog(log: EventLog): void {
-    this.#log = log;
-  }
-
+  /** An event of this node (a single node: RoomEventFeed), delivered from here. */
   emit(init: WebhookEventInit): void {
     if (!this.enabled) return;
-    this.#log.append(makeEvent(init, { sdkAppId: this.#options.sdkAppId, node: this.#options.nodeId }));
+    this.deliver(makeEvent(init, { sdkAppId: this.#options.sdkAppId, node: this.#options.nodeId }));
   }
 
-  /** Queues `event` for every receiver. */
-  deliver(event: WebhookEvent): void {
+  /** Queues `event` for every receiver; `settled` is called once all of them are done with it (taken or dropped). */
+  deliver(event: WebhookEvent, settled?: () => void): void {
     const body = JSON.stringify(event);
     const signature = signatureOf(body, this.#options.secret);
-    for (const receiver of this.#receivers) receiver.enqueue(event, body, signature);
+    let waiting = this.#receivers.length;
+    const one = settled && (() => --waiting === 0 && settled());
+    for (const receiver of this.#receivers) receiver.enqueue(event, body, signature, one);
   }
 
   /** Events queued at all receivers, most of one. */
