@@ -171,3 +171,54 @@ test('churn across nodes: 60 members joining and leaving twice, racing over 3 ro
     for (const c of clients) c.close();
   }
 });
+
+test("publish events come from the script that changed the member's flags, in the room's order", async () => {
+  const roomId = uniqueRoomId();
+  const hostId = uniqueId('host');
+  const host = await startedContext(n1Url, hostId);
+  try {
+    await host.enterRoom({ roomId });
+    await host.devices.enableCamera(true);
+    await waitUntil('publish.started', () => receiver.ofRoom(roomId).some((e) => e.event === 'publish.started'), 15_000);
+    await host.devices.enableCamera(false);
+    await host.exitRoom();
+    await waitUntil('room.destroyed', () => receiver.ofRoom(roomId).some((e) => e.event === 'room.destroyed'), 10_000);
+    assert.deepEqual(story(receiver.ofRoom(roomId)), [
+      'room.created n1',
+      `member.entered ${hostId} n1`,
+      `publish.started ${hostId} camera n1`,
+      `publish.stopped ${hostId} camera n1`,
+      `member.exited ${hostId} left n1`,
+      'room.destroyed n1',
+    ]);
+  } finally {
+    await dispose(host);
+  }
+});
+
+test('the delivering node SIGKILLed: the other takes over after its lease and delivers the events that follow', async () => {
+  const delivers = (node: (typeof cluster.nodes)[number]) =>
+    node.logs.filter((l) => String(l.msg).startsWith('webhook delivery: this node delivers')).length;
+  const leader = cluster.nodes.find((n) => delivers(n) > 0)!;
+  assert.ok(leader, 'one node delivers');
+  assert.equal(cluster.nodes.filter((n) => delivers(n) > 0).length, 1, 'only one node delivers');
+  const survivor = cluster.nodes.find((n) => n !== leader)!;
+  await leader.kill();
+  const roomId = uniqueRoomId();
+  const id = uniqueId('after');
+  const { client } = await loggedIn(survivor.wsUrl, id);
+  try {
+    await enter(client, roomId);
+    await client.call('room.exit', {});
+    await waitUntil('the survivor delivers', () => receiver.ofRoom(roomId).some((e) => e.event === 'room.destroyed'), 10_000);
+    assert.equal(delivers(survivor), 1);
+    const events = receiver.ofRoom(roomId);
+    assert.deepEqual(
+      events.map((e) => e.event),
+      ['room.created', 'member.entered', 'member.exited', 'room.destroyed'],
+    );
+    assert.equal(new Set(events.map((e) => e.id)).size, events.length);
+  } finally {
+    client.close();
+  }
+});

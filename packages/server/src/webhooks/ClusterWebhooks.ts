@@ -53,6 +53,8 @@ export class ClusterWebhooks {
   #checkpoint = '0-0';
   #written = '0-0';
   #ticking = false;
+  /** Bumped with each lease taken: what an earlier lease queued settles without touching this one's checkpoint. */
+  #generation = 0;
 
   constructor(options: ClusterWebhooksOptions) {
     this.#options = { ...options };
@@ -102,6 +104,7 @@ export class ClusterWebhooks {
     this.#lastRead = this.#checkpoint = this.#written = (await link.commands.get(keys.webhookCheckpoint)) ?? '0-0';
     this.#inFlight.length = 0;
     this.#done.clear();
+    this.#generation++;
     logger.info({ nodeId, after: this.#lastRead }, "webhook delivery: this node delivers the cluster's events");
     return true;
   }
@@ -120,7 +123,8 @@ export class ClusterWebhooks {
           continue;
         }
         this.#inFlight.push(id);
-        webhooks.deliver(event, () => this.#settled(id));
+        const generation = this.#generation;
+        webhooks.deliver(event, () => generation === this.#generation && this.#settled(id));
       }
       if (entries.length < BATCH || !this.#leading) return;
     }
