@@ -29,9 +29,7 @@ import { SessionRegistry } from './session/SessionRegistry.js';
 import { CloseCode } from './signal/CloseCode.js';
 import { Connection } from './signal/Connection.js';
 import { FanOut } from './signal/FanOut.js';
-import { ClusterWebhooks } from './webhooks/ClusterWebhooks.js';
-import { RoomEventFeed } from './webhooks/RoomEventFeed.js';
-import { Webhooks } from './webhooks/Webhooks.js';
+import { NodeWebhooks } from './webhooks/NodeWebhooks.js';
 
 /** Where a listening server can be reached. */
 export interface ListenAddress {
@@ -73,9 +71,7 @@ export class HudongServer {
   readonly #http: HttpServer;
   readonly #wss: WebSocketServer;
   readonly #connections = new Set<Connection<Session>>();
-  readonly #webhooks: Webhooks;
-  /** With webhooks in a cluster: this node's turn at delivering the cluster's events. */
-  readonly #clusterWebhooks: ClusterWebhooks | null;
+  readonly #webhooks: NodeWebhooks;
   /** null on a single node. */
   readonly #cluster: Cluster | null;
   #listening: Promise<ListenAddress> | null = null;
@@ -107,34 +103,7 @@ export class HudongServer {
             media: () => this.#media,
           });
     this.#cluster = cluster;
-    this.#webhooks = new Webhooks({
-      urls: config.webhooks,
-      secret: config.secret,
-      sdkAppId: config.sdkAppId,
-      nodeId: config.nodeId,
-      limits: {
-        queueLimit: config.webhookQueueLimit,
-        retryMs: config.webhookRetryMs,
-        retryForMs: config.webhookRetryForMs,
-        timeoutMs: config.webhookTimeoutMs,
-        concurrency: config.webhookConcurrency,
-      },
-      logger: this.#logger,
-    });
-    // A single node tells its rooms' events itself; a cluster's room scripts append them to its stream.
-    if (this.#webhooks.enabled && !cluster) new RoomEventFeed(this.#rooms, (event) => this.#webhooks.emit(event));
-    this.#clusterWebhooks =
-      this.#webhooks.enabled && cluster
-        ? new ClusterWebhooks({
-            link: cluster.link,
-            keys: cluster.keys,
-            nodeId: config.nodeId,
-            sdkAppId: config.sdkAppId,
-            webhooks: this.#webhooks,
-            leaseMs: Math.max(1000, 3 * config.clusterHeartbeatMs),
-            logger: this.#logger,
-          })
-        : null;
+    this.#webhooks = new NodeWebhooks({ config, rooms: this.#rooms, cluster, logger: this.#logger });
     this.#store = cluster ? openClusterStore(config, cluster, this.#logger) : openStore(config);
     this.#media = new MediaRouter({
       config,
@@ -260,7 +229,7 @@ export class HudongServer {
       throw err;
     }
     this.#address = address;
-    this.#clusterWebhooks?.start();
+    this.#webhooks.start();
     this.#logger.info({ url: address.url, port: address.port, host: address.host, node: this.#config.nodeId, redis: cluster?.link.url }, 'listening');
     return address;
   }
@@ -338,8 +307,7 @@ export class HudongServer {
       this.#http.close(() => resolve());
       this.#http.closeAllConnections();
     });
-    await this.#clusterWebhooks?.close();
-    this.#webhooks.close();
+    await this.#webhooks.close();
     await this.#store.close();
     // Last: the sessions ended above release their keys in Redis through it.
     await this.#cluster?.close();
