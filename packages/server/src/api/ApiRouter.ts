@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ErrorCode } from '@hudong/protocol';
 import type { z } from 'zod';
 import { ServerError } from '../errors.js';
 import type { Logger } from '../logger.js';
@@ -74,7 +75,7 @@ export class ApiRouter {
     } catch (err) {
       const error = ServerError.from(err);
       const { status, body } = apiError(error);
-      if (error.code === 10001) this.#options.logger.error({ err, method, path }, 'server API request failed');
+      if (error.code === ErrorCode.AV_ERR_SERVER_FAILED) this.#options.logger.error({ err, method, path }, 'server API request failed');
       else this.#options.logger.info({ method, path, status, code: error.code, detail: error.detail }, 'server API request refused');
       sendJson(res, status, body);
     }

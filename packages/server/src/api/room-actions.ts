@@ -39,8 +39,8 @@ export function memberNotFound(roomId: number, identifier: string): ServerError 
   return new ServerError('MEMBER_NOT_FOUND', `"${identifier}" is not in room ${roomId}`);
 }
 
-/** The member's client hears why, then the member leaves. */
-function removeMember(member: Member, error: ServerError): void {
+/** The member's client hears why it is about to be out of the room (SDK: room 'disconnected'). */
+function tellRemoved(member: Member, error: ServerError): void {
   member.owner.send('room.removed', { roomId: member.room.roomId, error: error.toWire() });
 }
 
@@ -50,14 +50,14 @@ export function tellDismissed(room: Room): number {
   let told = 0;
   for (const member of [...room.members()]) {
     if (member.closed || member.nodeId !== undefined) continue;
-    removeMember(member, error);
+    tellRemoved(member, error);
     told++;
   }
   return told;
 }
 
 export function kick(member: Member): void {
-  removeMember(member, new ServerError('KICKED', `removed from room ${member.room.roomId} by the server API`));
+  tellRemoved(member, new ServerError('KICKED', `removed from room ${member.room.roomId} by the server API`));
   member.close('kicked');
 }
 

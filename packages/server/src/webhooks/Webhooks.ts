@@ -45,11 +45,6 @@ export class Webhooks {
     for (const receiver of this.#receivers) receiver.enqueue(event, body, signature, one);
   }
 
-  /** Events queued at all receivers, most of one. */
-  get backlog(): number {
-    return Math.max(0, ...this.#receivers.map((r) => r.size));
-  }
-
   close(): void {
     for (const receiver of this.#receivers) receiver.close();
   }
