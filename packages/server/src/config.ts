@@ -130,7 +130,7 @@ export interface ServerOptions {
   webhookRetryMs?: number;
   /** A webhook event is retried until it has failed for this long, then dropped (at least 60 s: API.md section 6). @default 60000 */
   webhookRetryForMs?: number;
-  /** One webhook POST may take this long before it counts as failed. @default 5000 */
+  /** A webhook POST whose receiver stays silent this long (no connection, no answer) counts as failed. @default 5000 */
   webhookTimeoutMs?: number;
   /** Rooms whose events are being POSTed to one receiver at once (each room's one at a time, in order). @default 8 */
   webhookConcurrency?: number;

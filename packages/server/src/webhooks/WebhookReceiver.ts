@@ -1,3 +1,5 @@
+import { Agent as HttpAgent, request as httpRequest } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { Logger } from '../logger.js';
 import { pairKey, type WebhookEvent } from './WebhookEvent.js';
 
@@ -52,6 +54,9 @@ interface Pending {
  */
 export class WebhookReceiver {
   readonly url: string;
+  readonly #url: URL;
+  readonly #request: typeof httpRequest;
+  readonly #agent: HttpAgent;
   readonly #limits: WebhookLimits;
   readonly #stats: WebhookStats;
   readonly #logger: Logger;
@@ -69,6 +74,10 @@ export class WebhookReceiver {
 
   constructor(url: string, limits: WebhookLimits, stats: WebhookStats, logger: Logger) {
     this.url = url;
+    this.#url = new URL(url);
+    const secure = this.#url.protocol === 'https:';
+    this.#request = secure ? httpsRequest : httpRequest;
+    this.#agent = new (secure ? HttpsAgent : HttpAgent)({ keepAlive: true, maxSockets: limits.concurrency });
     this.#limits = limits;
     this.#stats = stats;
     this.#logger = logger;
@@ -116,6 +125,7 @@ export class WebhookReceiver {
     this.#stats.queued -= this.#size;
     this.#size = 0;
     this.#rooms.clear();
+    this.#agent.destroy();
   }
 
   #pump(): void {
@@ -181,18 +191,32 @@ export class WebhookReceiver {
   }
 
   /** null when the receiver took it (2xx), else why not. */
-  async #post(pending: Pending): Promise<string | null> {
-    try {
-      const res = await fetch(this.url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-hudong-signature': pending.signature, 'x-hudong-event-id': pending.event.id },
-        body: pending.body,
-        signal: AbortSignal.timeout(this.#limits.timeoutMs),
-      });
-      await res.body?.cancel();
-      return res.ok ? null : `HTTP ${res.status}`;
-    } catch (err) {
-      return (err as Error).message;
-    }
+  #post(pending: Pending): Promise<string | null> {
+    // node:http with a keep-alive agent: about a quarter of fetch's CPU per event (docs/operator.md).
+    return new Promise((resolve) => {
+      const req = this.#request(
+        this.#url,
+        {
+          method: 'POST',
+          agent: this.#agent,
+          timeout: this.#limits.timeoutMs,
+          headers: {
+            'content-type': 'application/json',
+            'content-length': Buffer.byteLength(pending.body),
+            'x-hudong-signature': pending.signature,
+            'x-hudong-event-id': pending.event.id,
+          },
+        },
+        (res) => {
+          res.resume();
+          const status = res.statusCode ?? 0;
+          res.on('end', () => resolve(status >= 200 && status < 300 ? null : `HTTP ${status}`));
+          res.on('error', (err) => resolve(err.message));
+        },
+      );
+      req.on('timeout', () => req.destroy(new Error(`no answer within ${this.#limits.timeoutMs} ms`)));
+      req.on('error', (err) => resolve(err.message));
+      req.end(pending.body);
+    });
   }
 }
