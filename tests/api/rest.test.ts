@@ -9,6 +9,8 @@ import { ADMIN, api } from '../helpers/api.js';
 import { dispose, nextEvent, startedContext, uniqueId, uniqueRoomId } from '../helpers/clients.js';
 import { endpointEvent, hostAndViewer } from '../helpers/media.js';
 import { loggedIn, type RawClient } from '../helpers/raw-client.js';
+import { TcpProxy } from '../helpers/tcp-proxy.js';
+import { waitUntil } from '../helpers/wait-until.js';
 import { HUDONG_BIN, ServerProcess, TEST_APP_ID, TEST_SECRET, userSigFor } from '../helpers/server.js';
 
 const run = promisify(execFile);
@@ -160,6 +162,34 @@ test("kick: the member's room emits disconnected 10006 KICKED and is exited; the
     await bob.enterRoom({ roomId, createRoom: false });
   } finally {
     await dispose(alice, bob);
+  }
+});
+
+test("a kick while the member's connection is down reaches it when it resumes: disconnected 10006 KICKED, not a re-entry", async () => {
+  const proxy = await new TcpProxy(server.port).start();
+  const roomId = uniqueRoomId();
+  const awayId = uniqueId('away');
+  const away = await startedContext(proxy.wsUrl, awayId);
+  const stay = await startedContext(server.wsUrl, uniqueId('stay'));
+  try {
+    const awayRoom = await away.enterRoom({ roomId });
+    await stay.enterRoom({ roomId, createRoom: false });
+    const disconnected = nextEvent(awayRoom, 'disconnected', 20_000);
+    proxy.refuse(true);
+    proxy.cut();
+    await server.waitForLog((l) => l.msg === 'session detached' && l.identifier === awayId, 10_000);
+    assert.equal((await api(server.httpUrl, 'DELETE', `/rooms/${roomId}/members/${awayId}`)).status, 200);
+    proxy.refuse(false);
+    const [reason] = await disconnected;
+    assert.equal(reason.code, ErrorCode.AV_ERR_SERVER_ID_NOT_IN_ROOM);
+    assert.equal(reason.detail?.code, 'KICKED');
+    assert.equal(awayRoom.state, 'exited');
+    await waitUntil('the context back online', () => away.connectionState === 'connected', 10_000);
+    const members = await api<{ members: { identifier: string }[] }>(server.httpUrl, 'GET', `/rooms/${roomId}`);
+    assert.ok(!members.body.members.some((m) => m.identifier === awayId), 'it did not enter again');
+  } finally {
+    await dispose(away, stay);
+    await proxy.close();
   }
 });
 

@@ -81,8 +81,10 @@ export class Member extends SafeEmitter<MemberEvents> {
     const previous = this.#authBits;
     this.#authBits = authBits;
     this.#privilegeKey = privilegeKey;
-    this.owner.send('room.privilege', { authBits });
+    // What it may no longer send ends first (media.publicationEnded, 10003): a client that took the new
+    // bits first would stop the publication itself and never hear why.
     if (previous !== authBits) this.safeEmit('authority', authBits, previous);
+    this.owner.send('room.privilege', { authBits });
   }
 
   get closed(): boolean {

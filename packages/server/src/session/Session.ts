@@ -53,6 +53,8 @@ export class Session extends SafeEmitter<SessionEvents> implements MemberOwner {
   #member: Member | null = null;
   #graceTimer: NodeJS.Timeout | undefined;
   #ended = false;
+  /** A `room.removed` that found the connection down: the resume tells it (login result `removed`). */
+  #missedRemoval: ServerEventData<'room.removed'> | undefined;
 
   constructor(identity: SessionIdentity, transport: SessionTransport, graceMs: number) {
     super();
@@ -93,6 +95,14 @@ export class Session extends SafeEmitter<SessionEvents> implements MemberOwner {
   send<E extends ServerEventName>(event: E, data: ServerEventData<E>): void {
     this.#member?.room.flush();
     if (this.connected) this.#transport!.send(encodeEvent(event, data));
+    else if (event === 'room.removed') this.#missedRemoval = data as ServerEventData<'room.removed'>;
+  }
+
+  /** The removal from a room this session missed while its connection was down, once; undefined if none or it is in a room again. */
+  takeMissedRemoval(): ServerEventData<'room.removed'> | undefined {
+    const removal = this.#member ? undefined : this.#missedRemoval;
+    this.#missedRemoval = undefined;
+    return removal;
   }
 
   /** Pushes an event encoded by the caller (a room broadcast); dropped while disconnected, like `send`. */
