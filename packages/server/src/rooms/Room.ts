@@ -256,7 +256,7 @@ export class Room extends SafeEmitter<RoomEvents> implements Flushable {
     }
   }
 
-  /** Closes every member (without EXIT events: everyone is leaving), then the room. Idempotent. */
+  /** Closes every member (without EXIT events: everyone is leaving; `reason` for webhooks, default 'left'), then the room. Idempotent. */
   close(reason?: MemberExitReason): void {
     if (this.#closed) return;
     this.#closed = true;
