@@ -6,12 +6,14 @@ export class UsageError extends Error {}
 /** A failure the message explains whole (Redis unreachable, port in use): printed without a stack trace. */
 export class CommandFailed extends Error {}
 
-export type OptionSpec = Record<string, { type: 'string' | 'boolean'; short?: string }>;
+export type OptionSpec = Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }>;
 
 export interface ParsedArgs {
   /** String options by name (flags are in `flags`). */
   values: Record<string, string | undefined>;
   flags: Record<string, boolean>;
+  /** Repeatable string options (`multiple: true`) by name, in the order given. */
+  lists: Record<string, string[]>;
   positionals: string[];
 }
 
@@ -24,11 +26,14 @@ export function parse(argv: string[], options: OptionSpec, allowPositionals = fa
   }
   const values: Record<string, string | undefined> = {};
   const flags: Record<string, boolean> = {};
-  for (const [name, value] of Object.entries(parsed.values)) {
+  const lists: Record<string, string[]> = {};
+  // parseArgs types its values after the spec's literal types, which a Record spec does not have.
+  for (const [name, value] of Object.entries(parsed.values as Record<string, string | boolean | (string | boolean)[] | undefined>)) {
     if (typeof value === 'boolean') flags[name] = value;
     else if (typeof value === 'string') values[name] = value;
+    else if (Array.isArray(value)) lists[name] = value.filter((v): v is string => typeof v === 'string');
   }
-  return { values, flags, positionals: parsed.positionals };
+  return { values, flags, lists, positionals: parsed.positionals };
 }
 
 export function requireString(values: Record<string, string | undefined>, name: string, env?: string): string {

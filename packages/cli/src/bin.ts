@@ -5,12 +5,13 @@ import * as usersig from './commands/usersig.js';
 import * as privkey from './commands/privkey.js';
 import * as errors from './commands/errors.js';
 import * as diagnose from './commands/diagnose.js';
+import * as api from './commands/api.js';
 
 interface Verb {
   usage: string;
   run(argv: string[]): string | undefined | Promise<string | undefined>;
 }
-const VERBS: Record<string, Verb> = { serve, usersig, privkey, errors, diagnose };
+const VERBS: Record<string, Verb> = { serve, usersig, privkey, errors, diagnose, api };
 
 const HELP = `hudong — Hudong interactive live audio/video
 
@@ -19,7 +20,8 @@ Usage: hudong <verb> [options]   (hudong <verb> --help for details)
   usersig    print a UserSig for an identifier
   privkey    print a privilege key (auth buffer) for an identifier and room
   errors     print the AVSDK error table
-  diagnose   explain the errors in an SDK or server log`;
+  diagnose   explain the errors in an SDK or server log
+  api        the server API from a terminal: rooms, members, kick, dismiss, nodes`;
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;

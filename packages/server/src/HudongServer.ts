@@ -4,6 +4,9 @@ import type { Duplex } from 'node:stream';
 import { join } from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { signUserSig } from '@hudong/protocol/auth';
+import { ApiRouter } from './api/ApiRouter.js';
+import { ClusterRoomAdmin } from './api/ClusterRoomAdmin.js';
+import { LocalRoomAdmin } from './api/LocalRoomAdmin.js';
 import { Cluster } from './cluster/Cluster.js';
 import { resolveConfig, type ServerConfig, type ServerOptions } from './config.js';
 import { handlers } from './handlers/index.js';
@@ -28,6 +31,7 @@ import { CloseCode } from './signal/CloseCode.js';
 import { Connection } from './signal/Connection.js';
 import { ConnectionAdmission, type Refusal } from './signal/ConnectionAdmission.js';
 import { FanOut } from './signal/FanOut.js';
+import { NodeWebhooks } from './webhooks/NodeWebhooks.js';
 
 /** Where a listening server can be reached. */
 export interface ListenAddress {
@@ -83,6 +87,7 @@ export class HudongServer {
   readonly #wss: WebSocketServer;
   readonly #connections = new Set<Connection<Session>>();
   readonly #admission: ConnectionAdmission;
+  readonly #webhooks: NodeWebhooks;
   /** null on a single node. */
   readonly #cluster: Cluster | null;
   #listening: Promise<ListenAddress> | null = null;
@@ -127,6 +132,7 @@ export class HudongServer {
             media: () => this.#media,
           });
     this.#cluster = cluster;
+    this.#webhooks = new NodeWebhooks({ config, rooms: this.#rooms, cluster, logger: this.#logger });
     const store = cluster ? openClusterStore(config, cluster, this.#logger) : openStore(config);
     this.#store = config.identityCacheSize > 0 ? new CachedIdentityStore(store, config.identityCacheSize) : store;
     this.#media = new MediaRouter({
@@ -156,6 +162,7 @@ export class HudongServer {
       publications: () => this.#media.publicationCount,
       subscriptions: () => this.#media.subscriptionCount,
       media: this.#media.stats,
+      webhooks: this.#webhooks.stats,
     }));
     this.#dispatcher = new RequestDispatcher(handlers, services, metrics);
     this.#wireSessions();
@@ -172,6 +179,13 @@ export class HudongServer {
         draining: () => this.#draining !== null,
         cluster: cluster ? () => cluster.health() : undefined,
         signUserSig: (identifier, expireSeconds) => this.userSig(identifier, expireSeconds),
+        api: new ApiRouter({
+          admin: cluster
+            ? new ClusterRoomAdmin({ config, cluster, rooms: this.#rooms, sessions: this.#sessions })
+            : new LocalRoomAdmin({ config, rooms: this.#rooms, sessions: this.#sessions }),
+          key: config,
+          logger: this.#logger,
+        }),
       }),
     );
     this.#wss = new WebSocketServer({ noServer: true, maxPayload: config.maxFrameBytes });
@@ -246,6 +260,7 @@ export class HudongServer {
       throw err;
     }
     this.#address = address;
+    this.#webhooks.start();
     this.#logger.info({ url: address.url, port: address.port, host: address.host, node: this.#config.nodeId, redis: cluster?.link.url }, 'listening');
     return address;
   }
@@ -323,6 +338,7 @@ export class HudongServer {
       this.#http.close(() => resolve());
       this.#http.closeAllConnections();
     });
+    await this.#webhooks.close();
     await this.#store.close();
     // Last: the sessions ended above release their keys in Redis through it.
     await this.#cluster?.close();

@@ -1,4 +1,4 @@
-// resolveConfig: the media socket option (iceUdpMux) and the cluster options — their defaults and checks.
+// resolveConfig: the media socket option (iceUdpMux), the cluster options and those of the server API and webhooks — their defaults and checks.
 import assert from 'node:assert/strict';
 import { chmodSync, chownSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -106,4 +106,18 @@ test('the media limits: defaults, ranges, and a packet store of a power of two',
   });
   assert.throws(() => resolveConfig({ ...base, maxViewsPerMember: 0 }), { name: 'TypeError', message: /maxViewsPerMember/ });
   assert.throws(() => resolveConfig({ ...base, maxRtpPacketBytes: 100 }), { name: 'TypeError', message: /maxRtpPacketBytes/ });
+});
+
+test('the server API and webhook options: defaults, and what is refused', () => {
+  const config = resolveConfig(base);
+  assert.equal(config.adminIdentifier, 'administrator');
+  assert.deepEqual(config.webhooks, []);
+  assert.equal(config.webhookRetryForMs, 60_000);
+  assert.deepEqual(resolveConfig({ ...base, webhooks: ['https://hooks.example/x'] }).webhooks, ['https://hooks.example/x']);
+  assert.throws(() => resolveConfig({ ...base, webhooks: ['ftp://x'] }), { name: 'TypeError', message: /webhooks/ });
+  assert.throws(() => resolveConfig({ ...base, webhooks: 'http://x' as unknown as string[] }), { name: 'TypeError', message: /webhooks/ });
+  assert.throws(() => resolveConfig({ ...base, adminIdentifier: 'two words' }), { name: 'TypeError', message: /adminIdentifier/ });
+  // The contract retries for at least 60 s.
+  assert.throws(() => resolveConfig({ ...base, webhookRetryForMs: 59_999 }), { name: 'TypeError', message: /webhookRetryForMs/ });
+  assert.throws(() => resolveConfig({ ...base, webhookQueueLimit: 0 }), { name: 'TypeError', message: /webhookQueueLimit/ });
 });

@@ -169,6 +169,26 @@ export interface ServerOptions {
    * @default `host` when it is one address, else `mediaAddress`, else 127.0.0.1 (one machine only: logged as a warning)
    */
   relayAddress?: string;
+  /** The identifier whose UserSig (made with the app's key) authorizes the server API (`/api/v1`, docs/operator.md). @default 'administrator' */
+  adminIdentifier?: string;
+  /** URLs every webhook event is POSTed to (docs/operator.md). @default [] */
+  webhooks?: string[];
+  /** Events waiting for one webhook receiver at most; past it new events are dropped (counted in /metrics). @default 10000 */
+  webhookQueueLimit?: number;
+  /** First delay before a failed webhook POST is retried; doubled each time, at most 30 s. @default 1000 */
+  webhookRetryMs?: number;
+  /** A webhook event is retried until it has failed for this long, then dropped (at least 60 s: API.md section 6). @default 60000 */
+  webhookRetryForMs?: number;
+  /** A webhook POST whose receiver stays silent this long (no connection, no answer) counts as failed. @default 5000 */
+  webhookTimeoutMs?: number;
+  /** Rooms whose events are being POSTed to one receiver at once (each room's one at a time, in order). @default 8 */
+  webhookConcurrency?: number;
+  /**
+   * With `redisUrl` and webhooks: events the cluster's event stream in Redis keeps at most (XADD MAXLEN ~).
+   * The delivering node reads it at once into its queues; it only fills while no node delivers, and then
+   * its oldest events are dropped. @default 100000
+   */
+  webhookStreamLimit?: number;
   /**
    * The WebRTC stack under the media plane (ICE, DTLS, SRTP); the server closes it on `close()`.
    * @default node-datachannel on `mediaPortRange` / `mediaAddress`
@@ -235,11 +255,22 @@ export const SERVER_DEFAULTS: Readonly<Required<Pick<ServerOptions, DefaultedOpt
   testDropRate: 0,
   iceUdpMux: true,
   clusterHeartbeatMs: 1000,
+  adminIdentifier: 'administrator',
+  webhooks: [],
+  webhookQueueLimit: 10000,
+  webhookRetryMs: 1000,
+  webhookRetryForMs: 60000,
+  webhookTimeoutMs: 5000,
+  webhookConcurrency: 8,
+  webhookStreamLimit: 100000,
 };
 
 /** Options with every default applied and checked. */
-export interface ServerConfig extends Readonly<Omit<Required<Pick<ServerOptions, DefaultedOption>>, 'roomTypes' | 'roles' | 'videoCodecs'>> {
+export interface ServerConfig extends Readonly<
+  Omit<Required<Pick<ServerOptions, DefaultedOption>>, 'roomTypes' | 'roles' | 'videoCodecs' | 'webhooks'>
+> {
   readonly videoCodecs: readonly VideoCodecName[];
+  readonly webhooks: readonly string[];
   readonly mediaPortRange: { readonly min: number; readonly max: number } | undefined;
   readonly mediaAddress: string | undefined;
   readonly relayAddress: string;
@@ -287,6 +318,12 @@ const INTEGER_LIMITS = {
   maxRtpPacketBytes: [256, 65535],
   mediaFdReserve: [0, 1e6],
   clusterHeartbeatMs: [50, 60_000],
+  webhookQueueLimit: [1, 1e7],
+  webhookRetryMs: [10, 60_000],
+  webhookRetryForMs: [60_000, 864e5],
+  webhookTimeoutMs: [100, 60_000],
+  webhookConcurrency: [1, 1000],
+  webhookStreamLimit: [100, 1e8],
 } as const satisfies Partial<Record<keyof ServerOptions, readonly [number, number]>>;
 
 /** Applies the defaults; throws TypeError for an option out of range. */
@@ -309,6 +346,13 @@ export function resolveConfig(options: Omit<ServerOptions, 'logger' | 'mediaEngi
   }
   if ((merged.retransmissionPackets & (merged.retransmissionPackets - 1)) !== 0) {
     throw new TypeError(`option retransmissionPackets must be a power of two, got ${merged.retransmissionPackets}`);
+  }
+  if (typeof merged.adminIdentifier !== 'string' || !/^[^\s]{1,128}$/u.test(merged.adminIdentifier)) {
+    throw new TypeError('option adminIdentifier must be an identifier (1–128 characters, no whitespace)');
+  }
+  if (!Array.isArray(merged.webhooks)) throw new TypeError('option webhooks must be an array of URLs');
+  for (const url of merged.webhooks) {
+    if (!isHttpUrl(url)) throw new TypeError(`option webhooks: "${String(url)}" is not an http:// or https:// URL`);
   }
   if (merged.videoCodecs.length === 0) throw new TypeError('option videoCodecs must name at least one codec');
   if (typeof merged.testDropRate !== 'number' || !(merged.testDropRate >= 0 && merged.testDropRate <= 1)) {
@@ -343,6 +387,7 @@ export function resolveConfig(options: Omit<ServerOptions, 'logger' | 'mediaEngi
     roomTypes: [...merged.roomTypes],
     roles: { ...merged.roles },
     videoCodecs: [...merged.videoCodecs],
+    webhooks: [...merged.webhooks],
     mediaPortRange: range ? { min: range.min, max: range.max } : undefined,
     mediaAddress: options.mediaAddress,
     relayAddress: options.relayAddress ?? (isIPv4(merged.host) && merged.host !== '0.0.0.0' ? merged.host : (options.mediaAddress ?? '127.0.0.1')),
@@ -427,6 +472,15 @@ function readOwnSecretFile(file: string): { exists: boolean; secret?: string } {
   if ((stat.mode & 0o077) !== 0) return { exists: true };
   const secret = readFileSync(file, 'utf8').trim();
   return { exists: true, secret: /^[0-9a-f]{64}$/.test(secret) ? secret : undefined };
+}
+
+function isHttpUrl(url: unknown): boolean {
+  try {
+    const { protocol } = new URL(String(url));
+    return protocol === 'http:' || protocol === 'https:';
+  } catch {
+    return false;
+  }
 }
 
 function isRedisUrl(url: string): boolean {

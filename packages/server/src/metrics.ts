@@ -1,6 +1,7 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { MediaStats } from './media/MediaStats.js';
 import type { Refusal } from './signal/ConnectionAdmission.js';
+import type { WebhookStats } from './webhooks/WebhookReceiver.js';
 
 /** Live counts the gauges read at scrape time. */
 export interface MetricSources {
@@ -12,7 +13,21 @@ export interface MetricSources {
   subscriptions(): number;
   /** Media counters, read at scrape time (the forwarding path does not touch prom-client). */
   media: MediaStats;
+  /** Webhook counters, over all receivers. */
+  webhooks: WebhookStats;
 }
+
+/** Webhook counters: metric name → WebhookStats field. */
+const WEBHOOK_COUNTERS = {
+  hudong_webhook_delivered_total: ['delivered', 'Webhook events a receiver took (2xx)'],
+  hudong_webhook_failed_attempts_total: ['failedAttempts', 'Webhook POSTs that failed (non-2xx, unreachable, timed out), retried or not'],
+  hudong_webhook_dropped_queue_full_total: ['droppedQueueFull', "Webhook events dropped because a receiver's queue was full (webhookQueueLimit)"],
+  hudong_webhook_dropped_retries_total: ['droppedRetriesExhausted', 'Webhook events dropped after failing for webhookRetryForMs'],
+  hudong_webhook_dropped_unpaired_total: [
+    'droppedUnpaired',
+    'Webhook events dropped because the event they close was dropped (an exit without its entry)',
+  ],
+} as const satisfies Record<string, readonly [keyof WebhookStats, string]>;
 
 /** Media counters: metric name → MediaStats field. */
 const MEDIA_COUNTERS = {
@@ -61,20 +76,22 @@ export class ServerMetrics {
     gauge('hudong_members', 'Room members on this node', () => sources.members());
     gauge('hudong_publications', 'Published sources (member × source) on this node', () => sources.publications());
     gauge('hudong_subscriptions', 'Views (subscriber transports) on this node', () => sources.subscriptions());
-    for (const [name, [field, help]] of Object.entries(MEDIA_COUNTERS)) {
-      const media = sources.media;
+    gauge('hudong_webhook_queued', 'Webhook events waiting, over all receivers', () => sources.webhooks.queued);
+    const counter = (name: string, help: string, read: () => number) => {
       let reported = 0;
       new Counter({
         name,
         help,
         registers,
         collect() {
-          const value = media[field];
+          const value = read();
           if (value > reported) this.inc(value - reported);
           reported = value;
         },
       });
-    }
+    };
+    for (const [name, [field, help]] of Object.entries(MEDIA_COUNTERS)) counter(name, help, () => sources.media[field]);
+    for (const [name, [field, help]] of Object.entries(WEBHOOK_COUNTERS)) counter(name, help, () => sources.webhooks[field]);
     this.#requests = new Counter({
       name: 'hudong_requests_total',
       help: 'Requests answered, by method and server code ("0" for success)',

@@ -6,6 +6,7 @@ export const usage = `hudong serve [--port 7000] [--host 127.0.0.1] [--sdk-app-i
              [--data-dir DIR] [--redis URL] [--node-id ID] [--dev [--dev-public]] [--config FILE.json]
              [--allowed-origins ORIGIN,…] [--max-connections N] [--max-connections-per-ip N]
              [--login-timeout-ms MS] [--log-level info]
+             [--webhook URL]... [--admin-identifier administrator]
   Signalling at ws://HOST:PORT/ws, demo at http://HOST:PORT/, GET /healthz, GET /metrics.
   --secret      at least 32 characters (openssl rand -hex 32); required unless --dev.
   --dev         makes a secret if none is given and enables POST /dev/usersig for the demo, which
@@ -22,13 +23,15 @@ export const usage = `hudong serve [--port 7000] [--host 127.0.0.1] [--sdk-app-i
                 Redis cannot be reached.
   --node-id ID  this node's name in the cluster, logs and /healthz (default HOSTNAME:PID); a second
                 live node with the same id is refused.
+  --webhook URL POSTs every room event to URL (repeatable; signed, retried: docs/operator.md).
+  --admin-identifier  whose UserSig authorizes the server API at /api/v1 (default administrator).
   --config      JSON file with any createServer option (limits, roles, timeouts); flags win.
   SIGTERM drains a node of a cluster (no new clients; its clients move to other nodes), then exits;
   SIGINT (Ctrl-C) or a second SIGTERM stops at once.
   Environment: HUDONG_SECRET, HUDONG_SDK_APP_ID, HUDONG_REDIS_URL (--redis wins).`;
 
 export async function run(argv: string[]): Promise<string | undefined> {
-  const { values, flags } = parse(argv, {
+  const { values, flags, lists } = parse(argv, {
     port: { type: 'string' },
     host: { type: 'string' },
     'sdk-app-id': { type: 'string' },
@@ -44,6 +47,8 @@ export async function run(argv: string[]): Promise<string | undefined> {
     'login-timeout-ms': { type: 'string' },
     config: { type: 'string' },
     'log-level': { type: 'string' },
+    'admin-identifier': { type: 'string' },
+    webhook: { type: 'string', multiple: true },
   });
   if (flags.help) return usage;
   const options: ServerOptions = values.config ? readConfig(values.config) : {};
@@ -70,6 +75,8 @@ export async function run(argv: string[]): Promise<string | undefined> {
   }
   if (values['login-timeout-ms'] !== undefined) options.loginTimeoutMs = toInt(values['login-timeout-ms'], 'login-timeout-ms', { min: 100 });
   if (values['log-level'] !== undefined) options.logLevel = values['log-level'] as LogLevel;
+  if (values['admin-identifier'] !== undefined) options.adminIdentifier = values['admin-identifier'];
+  if (lists.webhook) options.webhooks = lists.webhook;
   if (!options.secret && !options.dev) throw new UsageError('--secret (or HUDONG_SECRET) is required unless --dev');
 
   const server = createConfigured(options);

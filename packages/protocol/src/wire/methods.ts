@@ -14,6 +14,7 @@ import {
   TerminalField,
   TinyId,
   ViewSize,
+  WireError,
 } from './fields.js';
 
 const Empty = z.object({});
@@ -41,6 +42,11 @@ export const Methods = {
       /** True when `resumeToken` found the session: its room membership (if any) is still there. */
       resumed: z.boolean(),
       room: RoomSnapshot.nullable(),
+      /**
+       * Resumed: the server took the session out of room `roomId` while its connection was down (the
+       * server API's kick or dismiss), with the `room.removed` error it could not deliver then.
+       */
+      removed: z.object({ roomId: RoomId, error: WireError }).optional(),
     }),
   },
   logout: { params: Empty, result: Empty },

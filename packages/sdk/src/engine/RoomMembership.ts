@@ -1,5 +1,5 @@
 import { ErrorCode, type AVError, type Lang, type ParamsOf, type ResultOf, type RoomSnapshot } from '@hudong/protocol';
-import { isConnectionLost, timeoutError } from '../util/errors.js';
+import { fromWire, isConnectionLost, timeoutError } from '../util/errors.js';
 import type { Logger } from '../util/logger.js';
 import { deferred, type Deferred } from '../util/timers.js';
 import type { SignalClient } from '../signal/SignalClient.js';
@@ -113,6 +113,11 @@ export class RoomMembership {
     const wanted = intent && intent.request ? intent : null; // an enter never sent is sent by its own caller
     if (wanted && login.resumed && snap && snap.roomId === wanted.params.roomId) {
       this.#settle(wanted, snap);
+      return;
+    }
+    // The server took us out while we were away (kicked, dismissed): that ends the room, as room.removed does.
+    if (wanted && login.removed && login.removed.roomId === wanted.params.roomId) {
+      this.#fail(wanted, fromWire(login.removed.error, this.#deps.lang));
       return;
     }
     if (snap && this.#exitsPending === 0) {

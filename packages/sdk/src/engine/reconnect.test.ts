@@ -201,6 +201,22 @@ test('room.removed → room disconnected with the server reason', async () => {
   assert.equal(ctx.state, 'started');
 });
 
+test('resumed after the server took us out (login result removed) → room disconnected with that reason, no enter again', async () => {
+  const { ctx, room } = await inRoom();
+  const reasons: AVError[] = [];
+  room.on('disconnected', (r) => reasons.push(r));
+  const session = fake.live[0]!.session!;
+  session.removed = { roomId: room.roomId, error: { code: 10006, detail: { code: 'KICKED', message: 'removed by the server API' } } };
+  session.room = null;
+  fake.live[0]!.silent = true;
+  await waitFor(() => reasons.length === 1);
+  assert.equal(reasons[0]!.code, 10006);
+  assert.equal(reasons[0]!.detail?.code, 'KICKED');
+  assert.equal(room.state, 'exited');
+  assert.equal(fake.requestsOf('room.enter').length, 1, 'not entered again');
+  assert.equal(ctx.state, 'started');
+});
+
 test('exitRoom during an outage resolves at once; the reconnect tells the server, with one room.exit', async () => {
   const { ctx, room } = await inRoom();
   fake.refuse(true);

@@ -47,6 +47,8 @@ export interface FakeSession {
   token: string;
   identifier: string;
   room: RoomSnapshot | null;
+  /** A removal from the room the resume reports (the server API kicked it while it was away). */
+  removed?: { roomId: number; error: WireError };
 }
 
 export class FakeServer {
@@ -171,6 +173,7 @@ export class FakeServer {
           heartbeatIntervalMs: this.heartbeatIntervalMs,
           resumed,
           room: resumed ? session.room : null,
+          ...(resumed && session.removed && { removed: session.removed }),
         };
       },
       ping: () => ({}),

@@ -56,6 +56,26 @@ export class ClusterKeys {
     return `${this.#prefix}room:${roomId}:members`;
   }
 
+  /** Sorted set of every room of the cluster (roomId, scored by its creation time), kept by the room scripts. */
+  get roomIndex(): string {
+    return `${this.#prefix}rooms`;
+  }
+
+  /** Stream of webhook events, appended by the room scripts and the nodes, delivered by one node at a time. */
+  get webhookEvents(): string {
+    return `${this.#prefix}webhook:events`;
+  }
+
+  /** String: the node delivering webhook events (SET NX PX, renewed while it lives). */
+  get webhookLeader(): string {
+    return `${this.#prefix}webhook:leader`;
+  }
+
+  /** String: the id of the last event of the stream every receiver is done with; a new deliverer starts after it. */
+  get webhookCheckpoint(): string {
+    return `${this.#prefix}webhook:checkpoint`;
+  }
+
   /** Set of `roomId:identifier` of the members a node holds (what its loss leaves behind). */
   nodeMembers(nodeId: string): string {
     return `${this.#prefix}${NODE_MEMBERS}${nodeId}`;

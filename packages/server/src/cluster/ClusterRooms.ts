@@ -28,7 +28,10 @@ export interface ClusterRoomsOptions {
   sessions: SessionRegistry;
   /** This node's rooms: the replicas are listed, counted and closed there. */
   directory: RoomDirectory;
-  config: Pick<ServerConfig, 'largeRoomThreshold' | 'maxMembersPerRoom' | 'messageAckTimeoutMs' | 'storeTimeoutMs'>;
+  config: Pick<
+    ServerConfig,
+    'largeRoomThreshold' | 'maxMembersPerRoom' | 'messageAckTimeoutMs' | 'storeTimeoutMs' | 'webhooks' | 'webhookStreamLimit'
+  >;
   nodeId: string;
   logger: Logger;
 }
@@ -62,7 +65,13 @@ export class ClusterRooms implements RoomEntrance {
       nodeId,
       largeRoomThreshold: config.largeRoomThreshold,
       maxMembersPerRoom: config.maxMembersPerRoom,
+      events: config.webhooks.length > 0 ? { stream: keys.webhookEvents, maxLength: config.webhookStreamLimit } : null,
     });
+  }
+
+  /** The room scripts: the server API reads the cluster's rooms with them. */
+  get scripts(): RoomScripts {
+    return this.#scripts;
   }
 
   start(): void {
@@ -170,7 +179,7 @@ export class ClusterRooms implements RoomEntrance {
           const colon = value.indexOf(':');
           return { roomId: Number(value.slice(0, colon)), identifier: value.slice(colon + 1) };
         });
-        const results = await Promise.all(batch.map((m) => this.#scripts.exit(m.roomId, m.identifier, lostNodeId, undefined)));
+        const results = await Promise.all(batch.map((m) => this.#scripts.exit(m.roomId, m.identifier, lostNodeId, undefined, 'timeout')));
         removed += results.filter(Boolean).length;
       }
       await link.commands.del(keys.nodeMembers(lostNodeId));

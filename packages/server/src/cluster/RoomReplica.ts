@@ -193,7 +193,10 @@ export class RoomReplica implements RoomReplicator {
   left(member: Member): void {
     const entrySeq = this.#entrySeqs.get(member);
     if (entrySeq === undefined) return;
-    this.#track(this.#options.scripts.exit(this.#options.roomId, member.identifier, this.#options.nodeId, entrySeq), 'exit');
+    this.#track(
+      this.#options.scripts.exit(this.#options.roomId, member.identifier, this.#options.nodeId, entrySeq, member.exitReason ?? 'left'),
+      'exit',
+    );
   }
 
   sendingChanged(member: Member): void {
@@ -357,7 +360,7 @@ export class RoomReplica implements RoomReplicator {
     }
     if (entry.node === this.#options.nodeId && !this.#pending.has(identifier)) {
       // This node's enter whose session gave up waiting: its member leaves Redis again.
-      this.#track(this.#options.scripts.exit(this.#options.roomId, identifier, entry.node, entry.entrySeq), 'exit');
+      this.#track(this.#options.scripts.exit(this.#options.roomId, identifier, entry.node, entry.entrySeq, 'left'), 'exit');
       return;
     }
     const { owner, grant } = this.#ownerOf(identifier, entry);

@@ -66,6 +66,18 @@ export const clusterMessageSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('invite.end'), inviteId: z.string().min(1), error: WireError }),
   /** The session invite `inviteId` was delivered to ended on the sender, before it answered: the owner withdraws it. */
   z.object({ type: z.literal('invite.inviteeGone'), inviteId: z.string().min(1) }),
+  /** The server API (api/ClusterRoomAdmin.ts) dismisses room `roomId`: the receiver's members of it leave (10009 ROOM_DISMISSED); result `{members}`. */
+  z.object({ type: z.literal('api.dismiss'), requestId: z.string().min(1), roomId: z.number().int() }),
+  /** The server API kicks `identifier`, a member of room `roomId` connected to the receiver (10006 KICKED). */
+  z.object({ type: z.literal('api.kick'), requestId: z.string().min(1), roomId: z.number().int(), identifier: z.string().min(1) }),
+  /** The server API sets the auth bits of `identifier`, a member of room `roomId` connected to the receiver; result `{authBits}`. */
+  z.object({
+    type: z.literal('api.authBits'),
+    requestId: z.string().min(1),
+    roomId: z.number().int(),
+    identifier: z.string().min(1),
+    authBits: z.number().int().min(0).max(0xff),
+  }),
   /** The answer to a request (`requestId`): null, or the error the requester's client is to get; `result` what the request asked for. */
   z.object({ type: z.literal('reply'), requestId: z.string().min(1), error: WireError.nullable(), result: z.unknown().optional() }),
 ]);

@@ -4,6 +4,7 @@ import { describe, it } from 'node:test';
 import { pino } from 'pino';
 import { ServerError } from '../errors.js';
 import { MediaStats } from '../media/MediaStats.js';
+import { emptyStats } from '../webhooks/WebhookReceiver.js';
 import { ServerMetrics } from '../metrics.js';
 import type { Session } from '../session/Session.js';
 import type { Connection } from '../signal/Connection.js';
@@ -30,6 +31,7 @@ function setup(overrides: Partial<HandlerTable>) {
     publications: () => 0,
     subscriptions: () => 0,
     media: new MediaStats(),
+    webhooks: emptyStats(),
   });
   const dispatcher = new RequestDispatcher({ ...handlers, ...overrides }, { logger } as unknown as Services, metrics);
   const sent: Record<string, unknown>[] = [];

@@ -46,6 +46,7 @@ export const login: Handler<'login'> = async ({ connection, services }, params) 
     heartbeatIntervalMs: config.heartbeatIntervalMs,
     resumed,
     room: member ? member.room.snapshotFor(member) : null,
+    ...(resumed && { removed: session.takeMissedRemoval() }),
   };
 };
 

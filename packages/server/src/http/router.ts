@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ClusterHealth } from '../cluster/Cluster.js';
+import { API_PREFIX, type ApiRouter } from '../api/ApiRouter.js';
 import type { Logger } from '../logger.js';
 import type { ServerMetrics } from '../metrics.js';
 import { devUserSig, type SignUserSig } from './dev-usersig.js';
@@ -20,6 +21,8 @@ export interface HttpDeps {
   /** The cluster part of /healthz; absent on a single node. */
   cluster?: () => ClusterHealth;
   signUserSig: SignUserSig;
+  /** The server API (`/api/v1/…`). */
+  api: ApiRouter;
 }
 
 export type HttpHandler = (req: IncomingMessage, res: ServerResponse) => void;
@@ -31,13 +34,15 @@ export function createHttpHandler(deps: HttpDeps): HttpHandler {
   const sdkFiles = sdkDir ? new StaticFiles(sdkDir) : null;
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    let pathname: string;
+    let url: URL;
     try {
-      pathname = new URL(req.url ?? '/', 'http://localhost').pathname;
+      url = new URL(req.url ?? '/', 'http://localhost');
     } catch {
       return sendText(res, 400, 'bad request target');
     }
+    const { pathname } = url;
     const method = req.method ?? 'GET';
+    if (pathname === API_PREFIX || pathname.startsWith(`${API_PREFIX}/`)) return deps.api.handle(req, res, url);
     if (pathname === '/dev/usersig' && deps.dev) {
       if (method !== 'POST') return void res.writeHead(405, { allow: 'POST' }).end();
       return devUserSig(req, res, deps.sdkAppId, deps.signUserSig);

@@ -22,11 +22,16 @@ export interface MemberGrant {
 }
 
 export interface MemberEvents {
-  /** The member left: by exit, by its session ending, or because the room closed. */
+  /** The member left: by exit, by its session ending, or because the room closed; `exitReason` says which. */
   close: [];
-  /** The member's auth bits changed (room.changeAuthority). */
+  /** The member's auth bits changed (room.changeAuthority, the REST API). */
   authority: [authBits: number, previous: number];
+  /** A member info flag changed (a publication went live or ended). */
+  sending: [source: SendingSource, on: boolean];
 }
+
+/** Why a member left its room, as webhooks report it (API.md section 6). */
+export type MemberExitReason = 'left' | 'kicked' | 'dismissed' | 'timeout' | 'replaced';
 
 /** What a member publishes, as the member info flags tell the room. */
 export type SendingSource = 'audio' | 'camera' | 'screen';
@@ -39,6 +44,7 @@ export class Member extends SafeEmitter<MemberEvents> {
   #authBits: number;
   #privilegeKey: string | undefined;
   #closed = false;
+  #exitReason: MemberExitReason | undefined;
   readonly #sending = { audio: false, camera: false, screen: false };
 
   /** `sending`: the flags of a member that already publishes (one on another node, replicated here). */
@@ -75,8 +81,10 @@ export class Member extends SafeEmitter<MemberEvents> {
     const previous = this.#authBits;
     this.#authBits = authBits;
     this.#privilegeKey = privilegeKey;
-    this.owner.send('room.privilege', { authBits });
+    // What it may no longer send ends first (media.publicationEnded, 10003): a client that took the new
+    // bits first would stop the publication itself and never hear why.
     if (previous !== authBits) this.safeEmit('authority', authBits, previous);
+    this.owner.send('room.privilege', { authBits });
   }
 
   get closed(): boolean {
@@ -88,6 +96,7 @@ export class Member extends SafeEmitter<MemberEvents> {
     if (this.#sending[source] === on) return;
     this.#sending[source] = on;
     this.room.sendingChanged(this);
+    this.safeEmit('sending', source, on);
   }
 
   /** Publishes something (a flag is on). */
@@ -109,9 +118,15 @@ export class Member extends SafeEmitter<MemberEvents> {
     };
   }
 
-  close(): void {
+  /** Why it left; undefined while it is in. */
+  get exitReason(): MemberExitReason | undefined {
+    return this.#exitReason;
+  }
+
+  close(reason: MemberExitReason = 'left'): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#exitReason = reason;
     this.safeEmit('close');
   }
 }

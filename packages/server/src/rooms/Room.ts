@@ -13,7 +13,7 @@ import type { Flushable } from '../signal/FanOut.js';
 import { FrameBudget } from '../signal/FrameBudget.js';
 import { TokenBucket } from '../signal/TokenBucket.js';
 import { SafeEmitter } from '../util/SafeEmitter.js';
-import { Member, type MemberGrant, type MemberOwner, type SendingSource } from './Member.js';
+import { Member, type MemberExitReason, type MemberGrant, type MemberOwner, type SendingSource } from './Member.js';
 import { Roster, type EndpointGroup } from './Roster.js';
 import { contained } from '../util/guard.js';
 
@@ -85,6 +85,8 @@ export interface SeededMember {
 export class Room extends SafeEmitter<RoomEvents> implements Flushable {
   readonly roomId: number;
   readonly roomType: RoomTypeName;
+  /** When this node opened it (ms since the epoch); a room across nodes keeps its first node's time in Redis. */
+  readonly createdAt = Date.now();
   readonly #policy: RoomPolicy;
   readonly #members = new Map<string, Member>();
   readonly #roster: Roster<Member>;
@@ -128,6 +130,11 @@ export class Room extends SafeEmitter<RoomEvents> implements Flushable {
 
   member(identifier: string): Member | undefined {
     return this.#members.get(identifier);
+  }
+
+  /** Every member, in the order they entered. */
+  members(): IterableIterator<Member> {
+    return this.#members.values();
   }
 
   /** Admits `owner` (limits are the directory's business); the others hear ENTER if it is announced. */
@@ -250,13 +257,13 @@ export class Room extends SafeEmitter<RoomEvents> implements Flushable {
     }
   }
 
-  /** Closes every member (without EXIT events: everyone is leaving), then the room. Idempotent. */
-  close(): void {
+  /** Closes every member (without EXIT events: everyone is leaving; `reason` for webhooks, default 'left'), then the room. Idempotent. */
+  close(reason?: MemberExitReason): void {
     if (this.#closed) return;
     this.#closed = true;
     this.#count.close();
     this.#policy.scheduler.done(this);
-    for (const member of [...this.#members.values()]) member.close();
+    for (const member of [...this.#members.values()]) member.close(reason);
     this.safeEmit('close');
   }
 

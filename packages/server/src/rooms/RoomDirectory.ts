@@ -1,6 +1,7 @@
 import { AuthBits } from '@hudong/protocol';
 import type { RoomTypeName } from '../config.js';
 import { ServerError } from '../errors.js';
+import { SafeEmitter } from '../util/SafeEmitter.js';
 import type { Member, MemberGrant, MemberOwner } from './Member.js';
 import { Room, type RoomPolicy, type RoomReplicator } from './Room.js';
 
@@ -50,8 +51,15 @@ export interface RoomEntrance {
   enter(owner: MemberOwner, entry: RoomEntry): Member | Promise<Member>;
 }
 
+export interface RoomDirectoryEvents {
+  /** A room opened on this node: one of its own, or this node's replica of a room across nodes. */
+  opened: [room: Room];
+  /** A member of this node (not of another node's, in a replica) is in a room; its `close` ends that. */
+  entered: [member: Member];
+}
+
 /** The rooms of this node (the root of Node → Room → Member), and the node-wide limits. */
-export class RoomDirectory implements RoomEntrance {
+export class RoomDirectory extends SafeEmitter<RoomDirectoryEvents> implements RoomEntrance {
   readonly #limits: RoomLimits;
   /** What every room of this node follows (the defaults of `Room` where not given). */
   readonly #policy: Partial<RoomPolicy>;
@@ -59,6 +67,7 @@ export class RoomDirectory implements RoomEntrance {
   #memberCount = 0;
 
   constructor(options: RoomLimits & Partial<RoomPolicy>) {
+    super();
     const { maxRooms, maxMembers, maxMembersPerRoom, largeRoomThreshold, roomMessageRate, scheduler } = options;
     this.#limits = { maxRooms, maxMembers, maxMembersPerRoom };
     this.#policy = { largeRoomThreshold, roomMessageRate, scheduler };
@@ -92,6 +101,7 @@ export class RoomDirectory implements RoomEntrance {
   counted(member: Member): Member {
     this.#memberCount++;
     member.on('close', () => this.#memberCount--);
+    this.safeEmit('entered', member);
     return member;
   }
 
@@ -115,6 +125,11 @@ export class RoomDirectory implements RoomEntrance {
     return this.counted(room.add(owner, { authBits: entry.authBits, role: entry.role, privilegeKey: entry.privilegeKey }));
   }
 
+  /** The rooms of this node, in the order they opened. */
+  rooms(): IterableIterator<Room> {
+    return this.#rooms.values();
+  }
+
   /** Closes every room, and with them every member. */
   close(): void {
     for (const room of [...this.#rooms.values()]) room.close();
@@ -126,6 +141,7 @@ export class RoomDirectory implements RoomEntrance {
     room.on('close', () => {
       if (this.#rooms.get(roomId) === room) this.#rooms.delete(roomId);
     });
+    this.safeEmit('opened', room);
     return room;
   }
 }

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { encodeEvent, type ServerEventData, type ServerEventName } from '@hudong/protocol';
 import { ServerError } from '../errors.js';
-import type { Member, MemberOwner } from '../rooms/Member.js';
+import type { Member, MemberExitReason, MemberOwner } from '../rooms/Member.js';
 import { CloseCode } from '../signal/CloseCode.js';
 import { SafeEmitter } from '../util/SafeEmitter.js';
 import { PendingAcks } from './PendingAcks.js';
@@ -33,6 +33,9 @@ export interface SessionIdentity {
   terminal: string;
 }
 
+/** How a session's end reads as its member's exit (webhooks). */
+const EXIT_REASONS: Record<SessionEndReason, MemberExitReason> = { logout: 'left', replaced: 'replaced', expired: 'timeout', shutdown: 'left' };
+
 type RoomMessage = Omit<ServerEventData<'room.message'>, 'ackId'>;
 
 /**
@@ -51,6 +54,8 @@ export class Session extends SafeEmitter<SessionEvents> implements MemberOwner {
   #member: Member | null = null;
   #graceTimer: NodeJS.Timeout | undefined;
   #ended = false;
+  /** A `room.removed` that found the connection down: the resume tells it (login result `removed`). */
+  #missedRemoval: ServerEventData<'room.removed'> | undefined;
 
   constructor(identity: SessionIdentity, transport: SessionTransport, graceMs: number) {
     super();
@@ -91,6 +96,14 @@ export class Session extends SafeEmitter<SessionEvents> implements MemberOwner {
   send<E extends ServerEventName>(event: E, data: ServerEventData<E>): void {
     this.#member?.room.flush();
     if (this.connected) this.#transport!.send(encodeEvent(event, data));
+    else if (event === 'room.removed') this.#missedRemoval = data as ServerEventData<'room.removed'>;
+  }
+
+  /** The removal from a room this session missed while its connection was down, once; undefined if none or it is in a room again. */
+  takeMissedRemoval(): ServerEventData<'room.removed'> | undefined {
+    const removal = this.#member ? undefined : this.#missedRemoval;
+    this.#missedRemoval = undefined;
+    return removal;
   }
 
   /** Pushes an event encoded by the caller (a room broadcast); dropped while disconnected, like `send`. */
@@ -150,7 +163,7 @@ export class Session extends SafeEmitter<SessionEvents> implements MemberOwner {
     clearTimeout(this.#graceTimer);
     this.#transport = null;
     this.#acks.rejectAll(new ServerError('MEMBER_NOT_FOUND', `"${this.identifier}" went away before acknowledging the message`));
-    this.#member?.close();
+    this.#member?.close(EXIT_REASONS[reason]);
     this.safeEmit('end', reason);
   }
 }

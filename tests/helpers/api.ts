@@ -1,0 +1,90 @@
+// The server API (REST) and webhooks from a test's side: an admin caller, and a real HTTP receiver
+// of webhook events that checks their signature and can be told to fail.
+import { createHmac } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { TEST_SECRET, userSigFor } from './server.js';
+
+export const ADMIN = 'administrator';
+
+export interface ApiAnswer<T = unknown> {
+  status: number;
+  body: T;
+}
+
+/** One call of `/api/v1…` with the admin's UserSig (or `sig`: another one, or null for none). */
+export async function api<T = unknown>(
+  httpUrl: string,
+  method: string,
+  path: string,
+  opts: { body?: unknown; rawBody?: string; sig?: string | null } = {},
+): Promise<ApiAnswer<T>> {
+  const sig = opts.sig === undefined ? userSigFor(ADMIN) : opts.sig;
+  const body = opts.rawBody ?? (opts.body === undefined ? undefined : JSON.stringify(opts.body));
+  const res = await fetch(`${httpUrl}/api/v1${path}`, {
+    method,
+    headers: { ...(sig !== null && { authorization: `Bearer ${sig}` }), ...(body !== undefined && { 'content-type': 'application/json' }) },
+    body,
+  });
+  return { status: res.status, body: (await res.json()) as T };
+}
+
+/** A webhook event as received. */
+export interface ReceivedEvent {
+  id: string;
+  event: string;
+  timestamp: number;
+  sdkAppId: number;
+  roomId: number;
+  identifier?: string;
+  srcType?: string;
+  reason?: string;
+  node: string;
+}
+
+/** A webhook receiver on 127.0.0.1: keeps every POST it took (2xx), checks each signature, answers 500 while `failNext` > 0. */
+export class WebhookReceiver {
+  /** Events taken, in arrival order (retries of one it already took included: `ids` shows those). */
+  readonly events: ReceivedEvent[] = [];
+  /** Every POST, taken or refused: event id and status answered. */
+  readonly attempts: { id: string; status: number; at: number }[] = [];
+  readonly badSignatures: string[] = [];
+  failNext = 0;
+  readonly #server: Server;
+
+  constructor() {
+    this.#server = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        const raw = Buffer.concat(chunks).toString('utf8');
+        const expected = `sha256=${createHmac('sha256', TEST_SECRET).update(raw).digest('hex')}`;
+        if (req.headers['x-hudong-signature'] !== expected) this.badSignatures.push(raw);
+        const event = JSON.parse(raw) as ReceivedEvent;
+        const status = this.failNext > 0 ? (this.failNext--, 500) : 200;
+        this.attempts.push({ id: event.id, status, at: Date.now() });
+        if (status === 200) this.events.push(event);
+        res.writeHead(status).end();
+      });
+    });
+  }
+
+  async start(): Promise<this> {
+    await new Promise<void>((resolve) => this.#server.listen(0, '127.0.0.1', resolve));
+    return this;
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${(this.#server.address() as AddressInfo).port}/hook`;
+  }
+
+  /** The events of one room, in arrival order. */
+  ofRoom(roomId: number): ReceivedEvent[] {
+    return this.events.filter((e) => e.roomId === roomId);
+  }
+
+  async stop(): Promise<void> {
+    this.#server.closeAllConnections();
+    await new Promise((resolve) => this.#server.close(resolve));
+  }
+}
