@@ -11,7 +11,7 @@ export type { DeviceInfo, DeviceKind, LocalTracks, SendKind } from './devices/ty
 export type { PublisherStats } from './engine/media/PublisherTransport.js';
 export { readFrameNumber, writeFrameNumber } from './devices/frame-number.js';
 export { AVError, ErrorCode, AuthBits, EndpointEvent, authBitNames } from '@hudong/protocol';
-export type { AVErrorDetail, ErrorCodeName, ErrorCodeValue, Lang } from '@hudong/protocol';
+export type { AVErrorDetail, ErrorCodeName, ErrorCodeValue, Lang, RoleSettings, RoleVideo, RoleAudio } from '@hudong/protocol';
 export type {
   AVContextOptions,
   StartParams,

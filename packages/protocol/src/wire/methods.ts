@@ -6,6 +6,7 @@ import {
   MediaSource,
   MessageData,
   RoleField,
+  RoleSettings,
   RoomId,
   RoomSnapshot,
   RoomType,
@@ -74,6 +75,14 @@ export const Methods = {
   'room.changeAuthority': {
     params: z.object({ authBits: AuthBitsField, privilegeKey: z.string().max(4096).optional() }),
     result: z.object({ authBits: AuthBitsField }),
+  },
+  /**
+   * Take another configured role (AVSDK ChangeAVControlRole): its encoding settings from now on, and its
+   * auth-bit bound cuts the member's bits (it never adds any: changeAuthority does). 10002 UNKNOWN_ROLE.
+   */
+  'room.changeRole': {
+    params: z.object({ role: RoleField }),
+    result: z.object({ role: RoleField, authBits: AuthBitsField, roleSettings: RoleSettings }),
   },
   /** To the whole room, or (with `to`) to one member: then it resolves once that member's client acknowledged it. */
   'room.message': {

@@ -54,7 +54,13 @@ export class BrowserDevices implements DeviceBackend {
     if (!track) throw avError(ErrorCode.AV_ERR_DEVICE_NOT_EXIST, 'NO_TRACK', `the ${kind} gave no track`, this.#lang, { kind });
     if (!found && track.getSettings().deviceId) info.id = track.getSettings().deviceId!;
     if (!info.label) info.label = track.label;
-    return { info, track, close: () => track.stop() };
+    const opened: OpenedDevice = { info, track, close: () => track.stop() };
+    if (kind === 'camera') {
+      // 'crop-and-scale': a camera without that exact mode is scaled to it, rather than refusing.
+      opened.applyVideo = ({ width, height, fps }) =>
+        track.applyConstraints({ width: { exact: width }, height: { exact: height }, frameRate: { ideal: fps, max: fps }, resizeMode: 'crop-and-scale' } as MediaTrackConstraints);
+    }
+    return opened;
   }
 
   meter(track: MediaStreamTrack, onLevel: (level: number) => void): { stop(): void } {

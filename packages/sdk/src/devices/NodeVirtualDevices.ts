@@ -3,7 +3,7 @@ import { avError } from '../util/errors.js';
 import type { NonstandardWebRtc } from '../engine/media/webrtc.js';
 import { acquireDeviceLock } from './device-lock.js';
 import { writeFrameNumber } from './frame-number.js';
-import type { DeviceBackend, DeviceInfo, DeviceKind, OpenedDevice } from './types.js';
+import type { DeviceBackend, DeviceInfo, DeviceKind, OpenedDevice, VideoFormat } from './types.js';
 
 export const VIRTUAL_DEVICES: readonly DeviceInfo[] = [
   { id: 'virtual-camera', kind: 'camera', label: 'Virtual camera (640x480 30 fps test pattern)' },
@@ -43,14 +43,15 @@ export class NodeVirtualDevices implements DeviceBackend {
     if (kind === 'speaker') return { info: { ...info }, close: () => {} };
     const release = await acquireDeviceLock(info.id, this.#lang);
     try {
-      const { track, stop } =
+      const { track, stop, applyVideo } =
         kind === 'microphone'
           ? this.#tone()
-          : this.#pattern(kind === 'camera' ? 640 : 1280, kind === 'camera' ? 480 : 720, kind === 'camera' ? 30 : 15, kind === 'screen');
+          : this.#pattern(kind === 'camera' ? { width: 640, height: 480, fps: 30 } : { width: 1280, height: 720, fps: 15 }, kind === 'screen');
       let closed = false;
       return {
         info: { ...info },
         track,
+        ...(kind === 'camera' && applyVideo && { applyVideo }),
         close: () => {
           if (closed) return;
           closed = true;
@@ -86,30 +87,46 @@ export class NodeVirtualDevices implements DeviceBackend {
     };
   }
 
-  #pattern(width: number, height: number, fps: number, isScreencast: boolean): { track: MediaStreamTrack; stop(): void } {
+  /** A test pattern of `format`; `applyVideo` switches the same track to another size and rate (a role's). */
+  #pattern(format: VideoFormat, isScreencast: boolean): { track: MediaStreamTrack; stop(): void; applyVideo(format: VideoFormat): Promise<void> } {
     const source = new this.#ns.RTCVideoSource({ isScreencast });
     const track = source.createTrack();
-    const ySize = width * height;
-    const data = new Uint8Array((ySize * 3) / 2);
-    data.fill(128, ySize); // neutral chroma
     const background = isScreencast ? 180 : 60;
     const barWidth = 40;
     let n = 0;
-    const frame = () => {
-      data.fill(background, 0, ySize);
-      writeFrameNumber(data, width, n);
-      const x0 = (n * 8) % (width - barWidth);
-      for (let y = 16; y < height; y++) data.fill(235, y * width + x0, y * width + x0 + barWidth);
-      source.onFrame({ width, height, data });
-      n++;
+    let timer: ReturnType<typeof setInterval> | undefined;
+    const start = ({ width, height, fps }: VideoFormat) => {
+      clearInterval(timer);
+      const ySize = width * height;
+      const data = new Uint8Array((ySize * 3) / 2);
+      data.fill(128, ySize); // neutral chroma
+      const frame = () => {
+        data.fill(background, 0, ySize);
+        writeFrameNumber(data, width, n);
+        const x0 = (n * 8) % (width - barWidth);
+        for (let y = 16; y < height; y++) data.fill(235, y * width + x0, y * width + x0 + barWidth);
+        source.onFrame({ width, height, data });
+        n++;
+      };
+      frame();
+      timer = setInterval(frame, 1000 / fps);
+      timer.unref?.();
     };
-    frame();
-    const timer = setInterval(frame, 1000 / fps);
-    timer.unref?.();
-    return { track, stop: () => clearInterval(timer) };
+    start(format);
+    let stopped = false;
+    return {
+      track,
+      stop: () => {
+        stopped = true;
+        clearInterval(timer);
+      },
+      applyVideo: async (next) => {
+        if (!stopped) start(next);
+      },
+    };
   }
 
-  #tone(): { track: MediaStreamTrack; stop(): void } {
+  #tone(): { track: MediaStreamTrack; stop(): void; applyVideo?: undefined } {
     const source = new this.#ns.RTCAudioSource();
     const track = source.createTrack();
     const started = Date.now();

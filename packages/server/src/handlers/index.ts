@@ -15,6 +15,7 @@ export const handlers: HandlerTable = {
   'room.enter': room.enter,
   'room.exit': room.exit,
   'room.changeAuthority': room.changeAuthority,
+  'room.changeRole': room.changeRole,
   'room.message': room.message,
   'invite.send': invite.send,
   'invite.accept': invite.accept,
