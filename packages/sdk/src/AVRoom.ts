@@ -29,6 +29,7 @@ import { RoomPublisher } from './RoomPublisher.js';
 import { noWebRtc } from './devices/backend.js';
 import type { LocalMedia } from './devices/LocalMedia.js';
 import type { MediaRequest } from './engine/media/peer.js';
+import { QualityMeter, type QualityStats } from './engine/media/quality.js';
 import type { WebRtc } from './engine/media/webrtc.js';
 import type { ViewSpec } from './view-diff.js';
 
@@ -98,6 +99,7 @@ export class AVRoom extends TypedEmitter<AVRoomEvents> {
   #authBits: number;
   #role: string;
   #roleSettings: RoleSettings = {};
+  #quality = new QualityMeter();
   #members = new RoomEndpoints();
   #memberCount = 0;
   #countChanged = new LatestPacer<number>(MEMBER_COUNT_INTERVAL_MS, (count) => this.emit('memberCountChanged', count));
@@ -228,6 +230,18 @@ export class AVRoom extends TypedEmitter<AVRoomEvents> {
         if (res.authBits !== this.#authBits) this.#setAuthBits(res.authBits);
         await this.#setRoleSettings(res.roleSettings);
       });
+    });
+  }
+
+  /**
+   * AVSDK GetQualityParam, measured from the live connections (API.md section 7): round trip, loss
+   * up and down, and per stream size, frame rate, bitrate and loss. Rates cover the time since the
+   * previous call (at least a second: a first call takes one).
+   */
+  getQualityStats(): Promise<QualityStats> {
+    return publicCall('getQualityStats', this.#host, async () => {
+      this.#requireEntered('getQualityStats');
+      return this.#quality.measure(async () => [...((await this.#publisher?.qualityInputs()) ?? []), ...(this.#media ? [await this.#media.qualityInput()] : [])]);
     });
   }
 

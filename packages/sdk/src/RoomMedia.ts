@@ -4,6 +4,7 @@ import type { Logger } from './util/logger.js';
 import { RemoteView, type ViewTarget } from './engine/media/RemoteView.js';
 import { SubscriberConnection } from './engine/media/SubscriberConnection.js';
 import type { MediaRequest } from './engine/media/peer.js';
+import type { QualityInput } from './engine/media/quality.js';
 import type { WebRtc } from './engine/media/webrtc.js';
 import { noWebRtc } from './devices/backend.js';
 import type { AVEndpoint } from './AVEndpoint.js';
@@ -98,6 +99,15 @@ export class RoomMedia {
     const ordered = list.map((v) => [viewKey(v), this.#views.get(viewKey(v))!] as const);
     this.#views = new Map(ordered);
     return ordered.map(([, e]) => e.view);
+  }
+
+  /** What `getQualityStats` reads of the receive connection: its report and whose track is which. */
+  async qualityInput(): Promise<QualityInput> {
+    const streams: QualityInput['streams'] = [];
+    for (const { view } of this.#views.values()) streams.push({ identifier: view.identifier, source: view.srcType, trackId: view.track.id });
+    for (const [identifier, e] of this.#audio) if (e.remote) streams.push({ identifier, source: 'audio', trackId: e.remote.track.id });
+    const connection = this.#connection && (await this.#connection.catch(() => null));
+    return { direction: 'recv', report: connection ? await connection.report() : null, streams };
   }
 
   /** Unsubscribes every view. */

@@ -4,6 +4,7 @@ import type { Logger } from './util/logger.js';
 import { PublisherConnection } from './engine/media/PublisherConnection.js';
 import { PublisherTransport, type PublishedSource, type PublisherStats } from './engine/media/PublisherTransport.js';
 import type { MediaRequest } from './engine/media/peer.js';
+import type { QualityInput } from './engine/media/quality.js';
 import type { WebRtc } from './engine/media/webrtc.js';
 import { noWebRtc } from './devices/backend.js';
 import { SEND_KINDS, type LocalMedia, type TrackSender } from './devices/LocalMedia.js';
@@ -98,6 +99,17 @@ export class RoomPublisher implements TrackSender {
 
   stats(kind: SendKind): Promise<PublisherStats> | null {
     return this.#published.get(kind)?.stats() ?? null;
+  }
+
+  /** What `getQualityStats` reads of the send connections: each published source's report and track. */
+  async qualityInputs(): Promise<QualityInput[]> {
+    return Promise.all(
+      [...this.#published.values()].map(async (p) => ({
+        direction: 'send' as const,
+        report: await p.report(),
+        streams: [{ identifier: '', source: p.source, trackId: p.track.id }],
+      })),
+    );
   }
 
   /** The room is entered: publish what is on. */
