@@ -16,6 +16,20 @@ const TONE_HZ = 440;
 const SAMPLE_RATE = 48_000;
 const CHUNK = SAMPLE_RATE / 100; // 10 ms
 const TONE_AMPLITUDE = 0.3 * 32767;
+/** Luma texture of the role pattern: background ± this. */
+const TEXTURE_AMPLITUDE = 12;
+/** The texture buffer holds this many frames' worth; each frame reads it from a random offset. */
+const TEXTURE_FRAMES = 3;
+
+function makeTexture(length: number, background: number): Uint8Array {
+  const out = new Uint8Array(length);
+  for (let i = 0; i < length; i++) out[i] = background + Math.round((Math.random() * 2 - 1) * TEXTURE_AMPLITUDE);
+  return out;
+}
+
+function randomOffset(max: number): number {
+  return Math.floor(Math.random() * max);
+}
 
 /**
  * Node's devices, on @roamhq/wrtc's nonstandard sources: a test-pattern camera and screen (a moving
@@ -87,7 +101,13 @@ export class NodeVirtualDevices implements DeviceBackend {
     };
   }
 
-  /** A test pattern of `format`; `applyVideo` switches the same track to another size and rate (a role's). */
+  /**
+   * A test pattern of `format`. `applyVideo` switches the same track to another size and rate (a
+   * role's), and from then on paints the background with a fine texture that changes every frame:
+   * a flat pattern encodes in ~80 kbps whatever the ceiling, so a role's bitrate would never be
+   * reached; with the texture the encoder's rate control fills the ceiling at a moderate QP (the
+   * low amplitude quantizes away as the rate falls, so it does not force the resolution down).
+   */
   #pattern(format: VideoFormat, isScreencast: boolean): { track: MediaStreamTrack; stop(): void; applyVideo(format: VideoFormat): Promise<void> } {
     const source = new this.#ns.RTCVideoSource({ isScreencast });
     const track = source.createTrack();
@@ -95,13 +115,20 @@ export class NodeVirtualDevices implements DeviceBackend {
     const barWidth = 40;
     let n = 0;
     let timer: ReturnType<typeof setInterval> | undefined;
-    const start = ({ width, height, fps }: VideoFormat) => {
+    const start = ({ width, height, fps }: VideoFormat, textured: boolean) => {
       clearInterval(timer);
       const ySize = width * height;
       const data = new Uint8Array((ySize * 3) / 2);
       data.fill(128, ySize); // neutral chroma
+      const texture = textured ? makeTexture(ySize * TEXTURE_FRAMES, background) : null;
       const frame = () => {
-        data.fill(background, 0, ySize);
+        // A jump far beyond any motion search: the texture cannot be predicted from the last frame.
+        if (texture) {
+          const at = randomOffset(texture.length - ySize);
+          data.set(texture.subarray(at, at + ySize));
+        } else {
+          data.fill(background, 0, ySize);
+        }
         writeFrameNumber(data, width, n);
         const x0 = (n * 8) % (width - barWidth);
         for (let y = 16; y < height; y++) data.fill(235, y * width + x0, y * width + x0 + barWidth);
@@ -112,7 +139,7 @@ export class NodeVirtualDevices implements DeviceBackend {
       timer = setInterval(frame, 1000 / fps);
       timer.unref?.();
     };
-    start(format);
+    start(format, false);
     let stopped = false;
     return {
       track,
@@ -121,7 +148,7 @@ export class NodeVirtualDevices implements DeviceBackend {
         clearInterval(timer);
       },
       applyVideo: async (next) => {
-        if (!stopped) start(next);
+        if (!stopped) start(next, true);
       },
     };
   }

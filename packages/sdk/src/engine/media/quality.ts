@@ -33,11 +33,11 @@ export interface QualityStats {
 
 export type QualitySource = keyof SourceQuality;
 
-/** A connection's report and the streams of it to read: whose (recv) and which source, by track id. */
+/** A connection's report and the streams of it to read: whose (recv) and which source, by track id or m-section. */
 export interface QualityInput {
   direction: 'send' | 'recv';
   report: RTCStatsReport | null;
-  streams: { identifier: string; source: QualitySource; trackId: string }[];
+  streams: { identifier: string; source: QualitySource; trackId: string; mid?: string }[];
 }
 
 /** Counters of one stream at one time. */
@@ -79,8 +79,9 @@ export function sample(inputs: readonly QualityInput[], at: number): Sample {
     }
     for (const stream of input.streams) {
       const rtpType = input.direction === 'send' ? 'outbound-rtp' : 'inbound-rtp';
-      // The track's id: on the RTP stats (recent libwebrtc), or on the media-source / track stats they link to.
+      // The m-section, or the track's id: on the RTP stats (recent libwebrtc), or on the media-source / track stats they link to.
       const ofTrack = (s: Stat) =>
+        (stream.mid !== undefined && s.mid === stream.mid) ||
         s.trackIdentifier === stream.trackId ||
         byId.get(s.mediaSourceId as string)?.trackIdentifier === stream.trackId ||
         byId.get(s.trackId as string)?.trackIdentifier === stream.trackId;
@@ -107,7 +108,12 @@ export function sample(inputs: readonly QualityInput[], at: number): Sample {
           if (rtt !== undefined) c.rtt = Math.max(c.rtt ?? 0, rtt);
         }
       }
-      out.streams.set(`${input.direction}:${stream.identifier}:${stream.source}`, { ...stream, direction: input.direction, counters: c });
+      out.streams.set(`${input.direction}:${stream.identifier}:${stream.source}`, {
+        identifier: stream.identifier,
+        source: stream.source,
+        direction: input.direction,
+        counters: c,
+      });
     }
   }
   return out;
