@@ -36,7 +36,10 @@ test('under 5 % loss toward the viewer: downLossPercent 3–8, the stream sizes 
     await waitUntil('the host audio at the viewer', () => viewerRoom.endpoints.get(hostId)?.audioTrack, 10_000);
 
     // A first call measures over a second of its own; the next ones since the call before.
-    const counted = async () => ({ dropped: await metric(server.httpUrl, 'hudong_rtp_dropped_by_test_total'), sent: await metric(server.httpUrl, 'hudong_rtp_forwarded_total') });
+    const counted = async () => ({
+      dropped: await metric(server.httpUrl, 'hudong_rtp_dropped_by_test_total'),
+      sent: await metric(server.httpUrl, 'hudong_rtp_forwarded_total'),
+    });
     const c0 = await counted();
     await viewerRoom.getQualityStats();
     // Ten seconds: ~1,500 packets, so that 5 % is ~75 drops and the count's own spread stays well inside 3–8 %.

@@ -224,7 +224,11 @@ export class AVRoom extends TypedEmitter<AVRoomEvents> {
       this.#requireEntered('changeRole');
       const name = validate.role(role, this.#host.lang);
       await this.#host.guard.run('changeRole', async () => {
-        const res = await this.#host.engine.request('room.changeRole', { role: name }, { timeoutMs: this.#host.requestTimeoutMs, op: 'changeRole', retry: true });
+        const res = await this.#host.engine.request(
+          'room.changeRole',
+          { role: name },
+          { timeoutMs: this.#host.requestTimeoutMs, op: 'changeRole', retry: true },
+        );
         if (this.#state !== 'entered') return;
         this.#role = res.role;
         if (res.authBits !== this.#authBits) this.#setAuthBits(res.authBits);
@@ -241,7 +245,10 @@ export class AVRoom extends TypedEmitter<AVRoomEvents> {
   getQualityStats(): Promise<QualityStats> {
     return publicCall('getQualityStats', this.#host, async () => {
       this.#requireEntered('getQualityStats');
-      return this.#quality.measure(async () => [...((await this.#publisher?.qualityInputs()) ?? []), ...(this.#media ? [await this.#media.qualityInput()] : [])]);
+      return this.#quality.measure(async () => [
+        ...((await this.#publisher?.qualityInputs()) ?? []),
+        ...(this.#media ? [await this.#media.qualityInput()] : []),
+      ]);
     });
   }
 
@@ -351,7 +358,8 @@ export class AVRoom extends TypedEmitter<AVRoomEvents> {
         break;
       case 'room.privilege':
         // During changeAuthority or changeRole its own result reports the change, once.
-        if (this.#host.guard.current === 'changeAuthority' || this.#host.guard.current === 'changeRole' || msg.data.authBits === this.#authBits) return;
+        if (this.#host.guard.current === 'changeAuthority' || this.#host.guard.current === 'changeRole' || msg.data.authBits === this.#authBits)
+          return;
         this.#setAuthBits(msg.data.authBits);
         break;
       case 'media.publicationEnded':

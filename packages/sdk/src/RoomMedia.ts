@@ -104,8 +104,10 @@ export class RoomMedia {
   /** What `getQualityStats` reads of the receive connection: its report and whose track is which. */
   async qualityInput(): Promise<QualityInput> {
     const streams: QualityInput['streams'] = [];
-    for (const { view, remote } of this.#views.values()) streams.push({ identifier: view.identifier, source: view.srcType, trackId: remote.track.id, mid: remote.mid });
-    for (const [identifier, e] of this.#audio) if (e.remote) streams.push({ identifier, source: 'audio', trackId: e.remote.track.id, mid: e.remote.mid });
+    for (const { view, remote } of this.#views.values())
+      streams.push({ identifier: view.identifier, source: view.srcType, trackId: remote.track.id, mid: remote.mid });
+    for (const [identifier, e] of this.#audio)
+      if (e.remote) streams.push({ identifier, source: 'audio', trackId: e.remote.track.id, mid: e.remote.mid });
     const connection = this.#connection && (await this.#connection.catch(() => null));
     return { direction: 'recv', report: connection ? await connection.report() : null, streams };
   }

@@ -58,7 +58,12 @@ export class BrowserDevices implements DeviceBackend {
     if (kind === 'camera') {
       // 'crop-and-scale': a camera without that exact mode is scaled to it, rather than refusing.
       opened.applyVideo = ({ width, height, fps }) =>
-        track.applyConstraints({ width: { exact: width }, height: { exact: height }, frameRate: { ideal: fps, max: fps }, resizeMode: 'crop-and-scale' } as MediaTrackConstraints);
+        track.applyConstraints({
+          width: { exact: width },
+          height: { exact: height },
+          frameRate: { ideal: fps, max: fps },
+          resizeMode: 'crop-and-scale',
+        } as MediaTrackConstraints);
     }
     return opened;
   }

@@ -196,7 +196,12 @@ describe('room admission (docs/protocol.md room.enter steps 1–6)', () => {
 });
 
 describe('Authority.forChange (room.changeAuthority)', () => {
-  const authority = new Authority({ sdkAppId: SDK_APP_ID, secret: SECRET, roles: resolveRoles({ Guest: AuthBits.AUDIENCE }), requirePrivilegeKey: false });
+  const authority = new Authority({
+    sdkAppId: SDK_APP_ID,
+    secret: SECRET,
+    roles: resolveRoles({ Guest: AuthBits.AUDIENCE }),
+    requirePrivilegeKey: false,
+  });
   const base = { identifier: 'alice', roomId: 100, role: '', heldKey: undefined, privilegeKey: undefined };
 
   it('without any key: any bits, bounded by the role', () => {

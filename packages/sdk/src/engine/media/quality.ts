@@ -87,7 +87,17 @@ export function sample(inputs: readonly QualityInput[], at: number): Sample {
         byId.get(s.trackId as string)?.trackIdentifier === stream.trackId;
       const rtp = all.filter((s) => s.type === rtpType && ofTrack(s));
       if (rtp.length === 0) continue;
-      const c: Counters = { at, bytes: 0, packets: 0, lost: 0, frames: undefined, width: undefined, height: undefined, fractionLost: undefined, rtt: undefined };
+      const c: Counters = {
+        at,
+        bytes: 0,
+        packets: 0,
+        lost: 0,
+        frames: undefined,
+        width: undefined,
+        height: undefined,
+        fractionLost: undefined,
+        rtt: undefined,
+      };
       for (const s of rtp) {
         const legacy = byId.get(s.trackId as string) ?? {};
         c.bytes += num(input.direction === 'send' ? s.bytesSent : s.bytesReceived) ?? 0;
@@ -98,7 +108,8 @@ export function sample(inputs: readonly QualityInput[], at: number): Sample {
         if (width !== undefined && width >= (c.width ?? 0)) {
           c.width = width;
           c.height = num(s.frameHeight) ?? num(legacy.frameHeight);
-          c.frames = input.direction === 'send' ? (num(s.framesEncoded) ?? num(legacy.framesSent)) : (num(s.framesDecoded) ?? num(legacy.framesDecoded));
+          c.frames =
+            input.direction === 'send' ? (num(s.framesEncoded) ?? num(legacy.framesSent)) : (num(s.framesDecoded) ?? num(legacy.framesDecoded));
         }
         const remote = all.find((r) => r.type === 'remote-inbound-rtp' && r.localId === s.id);
         if (remote) {
@@ -151,7 +162,7 @@ export function qualityBetween(before: Sample, now: Sample): QualityStats {
   }
   out.upLossPercent = totals.send.expected > 0 ? round((100 * totals.send.lost) / totals.send.expected) : 0;
   out.downLossPercent = totals.recv.expected > 0 ? round((100 * totals.recv.lost) / totals.recv.expected) : 0;
-  out.rttMs = round(((rtt ?? now.pairRtt) ?? 0) * 1000);
+  out.rttMs = round((rtt ?? now.pairRtt ?? 0) * 1000);
   return out;
 }
 

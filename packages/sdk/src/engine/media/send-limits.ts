@@ -14,7 +14,10 @@ export function withSendLimits(sdp: string, kbpsByMid: ReadonlyMap<string, numbe
   const [session, ...sections] = sdp.split(`${eol}m=`);
   const out = sections.map((body) => {
     const lines = `m=${body}`.split(eol).filter((l) => !l.startsWith('b=AS:') && !l.startsWith('b=TIAS:'));
-    const mid = lines.find((l) => l.startsWith('a=mid:'))?.slice('a=mid:'.length).trim();
+    const mid = lines
+      .find((l) => l.startsWith('a=mid:'))
+      ?.slice('a=mid:'.length)
+      .trim();
     const kbps = mid === undefined ? undefined : kbpsByMid.get(mid);
     if (kbps !== undefined) {
       // RFC 8866 order: m=, i=, c=, then b=.
