@@ -56,14 +56,7 @@ export class BrowserDevices implements DeviceBackend {
     if (!info.label) info.label = track.label;
     const opened: OpenedDevice = { info, track, close: () => track.stop() };
     if (kind === 'camera') {
-      // 'crop-and-scale': a camera without that exact mode is scaled to it, rather than refusing.
-      opened.applyVideo = ({ width, height, fps }) =>
-        track.applyConstraints({
-          width: { exact: width },
-          height: { exact: height },
-          frameRate: { ideal: fps, max: fps },
-          resizeMode: 'crop-and-scale',
-        } as MediaTrackConstraints);
+      opened.applyVideo = ({ width, height, fps }) => applyVideoConstraints(track, width, height, fps);
     }
     return opened;
   }
@@ -120,5 +113,29 @@ export class BrowserDevices implements DeviceBackend {
       });
     }
     return avError(ErrorCode.AV_ERR_FAILED, name, `opening the ${kind} failed (${message})`, this.#lang, { deviceId, kind });
+  }
+}
+
+/**
+ * A role's size and rate on a camera track. 'crop-and-scale' lets a camera without that exact mode
+ * be scaled down to it; a camera smaller than the role (it cannot scale up: OverconstrainedError)
+ * gets as close as it can.
+ */
+async function applyVideoConstraints(track: MediaStreamTrack, width: number, height: number, fps: number): Promise<void> {
+  const rate = { ideal: fps, max: fps };
+  try {
+    await track.applyConstraints({
+      width: { exact: width },
+      height: { exact: height },
+      frameRate: rate,
+      resizeMode: 'crop-and-scale',
+    } as MediaTrackConstraints);
+  } catch {
+    await track.applyConstraints({
+      width: { ideal: width },
+      height: { ideal: height },
+      frameRate: rate,
+      resizeMode: 'crop-and-scale',
+    } as MediaTrackConstraints);
   }
 }
