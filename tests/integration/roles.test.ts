@@ -18,7 +18,8 @@ const TOLERANCE = 0.15;
 let server: ServerProcess;
 before(async () => {
   // Stage: the older number form of a role (auth bits alone) still configures one.
-  server = await new ServerProcess({ config: { roles: { Stage: AuthBits.DEFAULT } } }).start();
+  // Talk: a role with an audio ceiling only.
+  server = await new ServerProcess({ config: { roles: { Stage: AuthBits.DEFAULT, Talk: { audio: { maxBitrateKbps: 16 } } } } }).start();
 });
 after(async () => {
   await server.stop();
@@ -133,5 +134,34 @@ test('unknown roles are refused with 10002 UNKNOWN_ROLE; Guest sends nothing; a 
     await alice.devices.enableCamera(true);
   } finally {
     await dispose(alice);
+  }
+});
+
+test("an audio role: the microphone is sent under the role's audio ceiling, and back at its own rate without it", async () => {
+  const roomId = uniqueRoomId();
+  const hostId = uniqueId('talker');
+  const host = await startedContext(server.wsUrl, hostId);
+  const viewer = await startedContext(server.wsUrl, uniqueId('listener'));
+  try {
+    await host.devices.enableMic(true);
+    const hostRoom = await host.enterRoom({ roomId, controlRole: 'Talk' });
+    assert.deepEqual(hostRoom.roleSettings, { audio: { maxBitrateKbps: 16 } });
+    const viewerRoom = await viewer.enterRoom({ roomId, createRoom: false, controlRole: 'Guest', authBits: AuthBits.AUDIENCE });
+    await waitUntil('the talker audio at the listener', () => viewerRoom.endpoints.get(hostId)?.audioTrack, 10_000);
+    const audioKbps = async () => {
+      await viewerRoom.getQualityStats();
+      await sleep(3000);
+      return (await viewerRoom.getQualityStats()).recv[hostId]?.audio?.kbps ?? 0;
+    };
+    await sleep(2000);
+    const capped = await audioKbps();
+    await hostRoom.changeRole('LiveMaster');
+    await sleep(2000);
+    const free = await audioKbps();
+    console.log(`audio: ${capped} kbps under Talk's 16 kbps ceiling, ${free} kbps without one`);
+    assert.ok(capped > 4 && capped <= 16 * (1 + TOLERANCE), `under the ceiling: ${capped} kbps`);
+    assert.ok(free > capped * 1.4, `without the ceiling the rate rises: ${capped} → ${free} kbps`);
+  } finally {
+    await dispose(viewer, host);
   }
 });
