@@ -80,6 +80,8 @@ export class PublisherTransport implements PublishedSource {
   /** The server's answer as it came, and the mid of our one m-section. */
   #answer: string;
   #mid: string;
+  /** The ceiling applied (undefined: none, as the answer came). */
+  #kbps: number | undefined;
   #queue: Promise<unknown> = Promise.resolve();
 
   private constructor(
@@ -158,6 +160,8 @@ export class PublisherTransport implements PublishedSource {
   }
 
   setMaxBitrate(kbps: number | undefined): Promise<void> {
+    if (kbps === this.#kbps) return this.#queue.then(() => {});
+    this.#kbps = kbps;
     const limits = new Map(kbps === undefined ? [] : [[this.#mid, kbps]]);
     const run = this.#queue.then(() => (this.#closed ? undefined : reapplyAnswer(this.#pc, withSendLimits(this.#answer, limits))));
     this.#queue = run.catch(() => {});
