@@ -1,10 +1,10 @@
-import { AuthBits, type AVError, type Lang, type ServerEventData } from '@hudong/protocol';
+import { AuthBits, type AVError, type Lang, type ResultOf, type ServerEventData } from '@hudong/protocol';
 import { errorFields, toAVError } from './util/errors.js';
 import type { Logger } from './util/logger.js';
 import { RemoteView, type ViewTarget } from './engine/media/RemoteView.js';
 import { SubscriberConnection } from './engine/media/SubscriberConnection.js';
 import type { MediaRequest } from './engine/media/peer.js';
-import type { QualityInput } from './engine/media/quality.js';
+import type { QualityInput, QualitySource, QualityStream } from './engine/media/quality.js';
 import type { WebRtc } from './engine/media/webrtc.js';
 import { noWebRtc } from './devices/backend.js';
 import type { AVEndpoint } from './AVEndpoint.js';
@@ -24,6 +24,8 @@ export interface RoomMediaHost {
   /** A view ended without being asked (publisher stopped, left, or its transport failed). */
   viewEnded(view: AVView, reason: AVError | null): void;
 }
+
+type ServerViewStats = ResultOf<'media.viewStats'>['views'];
 
 export const RECV_ANY = AuthBits.RECV_AUDIO | AuthBits.RECV_CAMERA_VIDEO | AuthBits.RECV_SCREEN_VIDEO;
 

@@ -149,6 +149,16 @@ export const Methods = {
   /** Switch a view between simulcast layers without renegotiating. */
   'media.setLayer': { params: z.object({ subscriptionId: z.string().max(64), size: ViewSize }), result: Empty },
   'media.unsubscribe': { params: z.object({ subscriptionId: z.string().max(64) }), result: Empty },
+  /**
+   * Per view of the caller: packets sent to it for the first time and resent for its NACKs since the
+   * view began. Against what the client received, its loss before NACK repair (getQualityStats).
+   */
+  'media.viewStats': {
+    params: Empty,
+    result: z.object({
+      views: z.array(z.object({ subscriptionId: z.string(), packets: z.number().int().min(0), resent: z.number().int().min(0) })).max(100_000),
+    }),
+  },
 } as const;
 
 export type MethodName = keyof typeof Methods;

@@ -28,4 +28,5 @@ export const handlers: HandlerTable = {
   'media.subscriberReset': media.subscriberReset,
   'media.setLayer': media.setLayer,
   'media.unsubscribe': media.unsubscribe,
+  'media.viewStats': media.viewStats,
 };

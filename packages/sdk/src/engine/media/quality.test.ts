@@ -70,6 +70,26 @@ describe('quality stats', () => {
     assert.equal(q.rttMs, 12);
   });
 
+  it("received with the server's counts: what never arrived the first time, resends taken out", () => {
+    const withServer = (input: QualityInput, packets: number, resent: number, subscriptionId = 's1'): QualityInput => ({
+      ...input,
+      streams: input.streams.map((st) => ({ ...st, server: { subscriptionId, packets, resent } })),
+    });
+    // Sent 1000, 50 of them resent; received 1000 (the 50 resends included): 50 lost before repair.
+    const q = qualityBetween(
+      sample([withServer(recvAt(0, 0, 0, 0, 0), 0, 0)], 0),
+      sample([withServer(recvAt(100_000, 1000, 0, 3, 40), 1000, 50)], 2000),
+    );
+    assert.equal(q.recv.bob?.camera?.lossPercent, 5);
+    assert.equal(q.downLossPercent, 5);
+    // Another view on the same m-section (a new subscription): no rate from the old one's counts.
+    const other = qualityBetween(
+      sample([withServer(recvAt(0, 0, 0, 0, 0), 900, 40)], 0),
+      sample([withServer(recvAt(100_000, 1000, 0, 3, 40), 100, 0, 's2')], 2000),
+    );
+    assert.equal(other.recv.bob?.camera?.lossPercent, 0.3); // the NACK estimate instead: 3 of 1003
+  });
+
   it('a stream without an earlier sample reports no rate rather than a made-up one', () => {
     const q = qualityBetween(sample([], 0), sample([recvAt(150_000, 950, 10, 40, 40)], 1000));
     assert.equal(q.recv.bob?.camera?.kbps, 0);

@@ -37,7 +37,16 @@ export type QualitySource = keyof SourceQuality;
 export interface QualityInput {
   direction: 'send' | 'recv';
   report: RTCStatsReport | null;
-  streams: { identifier: string; source: QualitySource; trackId: string; mid?: string }[];
+  streams: QualityStream[];
+}
+
+export interface QualityStream {
+  identifier: string;
+  source: QualitySource;
+  trackId: string;
+  mid?: string;
+  /** Received: the server's count of what it sent this view (media.viewStats), when it told us. */
+  server?: { subscriptionId: string; packets: number; resent: number };
 }
 
 /** Counters of one stream at one time. */
@@ -45,8 +54,10 @@ interface Counters {
   at: number;
   bytes: number;
   packets: number;
-  /** Recv: lost + NACKed; send: unused. */
+  /** Recv: lost + NACKed (the estimate without the server's counts); send: unused. */
   lost: number;
+  /** Recv: the server's counts of this view, when known. */
+  server: QualityStream['server'];
   frames: number | undefined;
   width: number | undefined;
   height: number | undefined;
@@ -92,6 +103,7 @@ export function sample(inputs: readonly QualityInput[], at: number): Sample {
         bytes: 0,
         packets: 0,
         lost: 0,
+        server: stream.server,
         frames: undefined,
         width: undefined,
         height: undefined,
@@ -147,10 +159,15 @@ export function qualityBetween(before: Sample, now: Sample): QualityStats {
       totals.send.lost += (packets * lossPercent) / 100;
       totals.send.expected += packets;
     } else {
-      const lost = d((x) => x.lost);
-      lossPercent = packets + lost > 0 ? (100 * lost) / (packets + lost) : 0;
+      const { lost, expected } = receivedLoss(
+        c,
+        prev,
+        packets,
+        d((x) => x.lost),
+      );
+      lossPercent = expected > 0 ? (100 * lost) / expected : 0;
       totals.recv.lost += lost;
-      totals.recv.expected += packets + lost;
+      totals.recv.expected += expected;
     }
     if (c.rtt !== undefined) rtt = Math.max(rtt ?? 0, c.rtt);
     const q: StreamQuality = { kbps: seconds > 0 ? round((d((x) => x.bytes) * 8) / 1000 / seconds) : 0, lossPercent: round(lossPercent) };
@@ -164,6 +181,24 @@ export function qualityBetween(before: Sample, now: Sample): QualityStats {
   out.downLossPercent = totals.recv.expected > 0 ? round((100 * totals.recv.lost) / totals.recv.expected) : 0;
   out.rttMs = round((rtt ?? now.pairRtt ?? 0) * 1000);
   return out;
+}
+
+/**
+ * A received stream's loss before repair over the window. With the server's counts of the same view:
+ * it sent `Δpackets` and resent `Δresent`, we received `received` (resends included), so
+ * `Δpackets − (received − Δresent)` never arrived the first time — exact, and live (libwebrtc updates
+ * an audio stream's packetsLost only with its receiver reports, every few seconds). Without them
+ * (an older server): lost + NACKed, which undercounts when one NACK names several packets.
+ */
+function receivedLoss(c: Counters, prev: Counters | undefined, received: number, lostOrNacked: number): { lost: number; expected: number } {
+  const now = c.server;
+  const before = prev?.server;
+  if (now && before && now.subscriptionId === before.subscriptionId) {
+    const sent = now.packets - before.packets;
+    const resent = now.resent - before.resent;
+    return { lost: Math.min(sent, Math.max(0, sent - (received - resent))), expected: sent };
+  }
+  return { lost: lostOrNacked, expected: received + lostOrNacked };
 }
 
 function round(x: number): number {
