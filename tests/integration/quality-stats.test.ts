@@ -61,6 +61,7 @@ test('under 5 % loss toward the viewer: downLossPercent 3–8, the stream sizes 
     assert.ok(cam.kbps > 100, `camera kbps ${cam.kbps}`);
     assert.ok(down.recv[hostId]?.audio && down.recv[hostId]!.audio!.kbps > 5, 'the received audio is reported');
     assert.ok(down.downLossPercent >= 3 && down.downLossPercent <= 8, `downLossPercent ${down.downLossPercent}`);
+    assert.ok(Math.abs(down.downLossPercent - actual) <= 2, `downLossPercent ${down.downLossPercent} against the hook's ${actual.toFixed(1)} %`);
     assert.deepEqual(down.send, {}, 'the viewer sends nothing');
 
     const sent = up.send.camera;

@@ -105,13 +105,29 @@ export class RoomMedia {
 
   /** What `getQualityStats` reads of the receive connection: its report and whose track is which. */
   async qualityInput(): Promise<QualityInput> {
-    const streams: QualityInput['streams'] = [];
-    for (const { view, remote } of this.#views.values())
-      streams.push({ identifier: view.identifier, source: view.srcType, trackId: remote.track.id, mid: remote.mid });
-    for (const [identifier, e] of this.#audio)
-      if (e.remote) streams.push({ identifier, source: 'audio', trackId: e.remote.track.id, mid: e.remote.mid });
+    const remotes: [string, QualitySource, RemoteView][] = [];
+    for (const { view, remote } of this.#views.values()) remotes.push([view.identifier, view.srcType, remote]);
+    for (const [identifier, e] of this.#audio) if (e.remote) remotes.push([identifier, 'audio', e.remote]);
     const connection = this.#connection && (await this.#connection.catch(() => null));
-    return { direction: 'recv', report: connection ? await connection.report() : null, streams };
+    // One after the other, the server's counts first (a round trip on loopback), then our report right
+    // away: the two samples then lie about as far apart each time, which their differences cancel.
+    const sent = remotes.length > 0 ? await this.#viewStats() : null;
+    const report = connection ? await connection.report() : null;
+    const streams = remotes.map(([identifier, source, remote]): QualityStream => {
+      const server = sent?.find((v) => v.subscriptionId === remote.subscriptionId);
+      return { identifier, source, trackId: remote.track.id, mid: remote.mid, ...(server && { server }) };
+    });
+    return { direction: 'recv', report, streams };
+  }
+
+  /** The server's counts of our views; null from a server without media.viewStats (the estimate then does without). */
+  async #viewStats(): Promise<ServerViewStats | null> {
+    try {
+      return (await this.#host.request('media.viewStats', {})).views;
+    } catch (err) {
+      this.#host.log.debug({ ...errorFields(toAVError(err, this.#host.lang)) }, 'media.viewStats not answered');
+      return null;
+    }
   }
 
   /** Unsubscribes every view. */
