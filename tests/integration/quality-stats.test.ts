@@ -42,7 +42,7 @@ test('under 5 % loss toward the viewer: downLossPercent 3–8, the stream sizes 
     });
     const c0 = await counted();
     await viewerRoom.getQualityStats();
-    // Ten seconds: ~1,500 packets, so that 5 % is ~75 drops and the count's own spread stays well inside 3–8 %.
+    // Ten seconds since the call before: ~1,100 packets, so that 5 % is ~55 drops.
     await sleep(10_000);
     const down = await viewerRoom.getQualityStats();
     const c1 = await counted();
@@ -61,7 +61,8 @@ test('under 5 % loss toward the viewer: downLossPercent 3–8, the stream sizes 
     assert.ok(cam.kbps > 100, `camera kbps ${cam.kbps}`);
     assert.ok(down.recv[hostId]?.audio && down.recv[hostId]!.audio!.kbps > 5, 'the received audio is reported');
     assert.ok(down.downLossPercent >= 3 && down.downLossPercent <= 8, `downLossPercent ${down.downLossPercent}`);
-    assert.ok(Math.abs(down.downLossPercent - actual) <= 2, `downLossPercent ${down.downLossPercent} against the hook's ${actual.toFixed(1)} %`);
+    // Not an estimate: the server's count of first sends and resends against what arrived.
+    assert.ok(Math.abs(down.downLossPercent - actual) <= 1, `downLossPercent ${down.downLossPercent} against the hook's ${actual.toFixed(1)} %`);
     assert.deepEqual(down.send, {}, 'the viewer sends nothing');
 
     const sent = up.send.camera;

@@ -109,12 +109,15 @@ export class RoomMedia {
     for (const { view, remote } of this.#views.values()) remotes.push([view.identifier, view.srcType, remote]);
     for (const [identifier, e] of this.#audio) if (e.remote) remotes.push([identifier, 'audio', e.remote]);
     const connection = this.#connection && (await this.#connection.catch(() => null));
-    // One after the other, the server's counts first (a round trip on loopback), then our report right
-    // away: the two samples then lie about as far apart each time, which their differences cancel.
-    const sent = remotes.length > 0 ? await this.#viewStats() : null;
+    // Our report is taken at some moment of getStats (which may take long on a busy machine): the
+    // server's counts just before and just after it, averaged, are the closest to that moment.
+    const before = remotes.length > 0 ? await this.#viewStats() : null;
     const report = connection ? await connection.report() : null;
+    const after = before && (await this.#viewStats());
     const streams = remotes.map(([identifier, source, remote]): QualityStream => {
-      const server = sent?.find((v) => v.subscriptionId === remote.subscriptionId);
+      const a = before?.find((v) => v.subscriptionId === remote.subscriptionId);
+      const b = after?.find((v) => v.subscriptionId === remote.subscriptionId);
+      const server = a && b && { subscriptionId: a.subscriptionId, packets: (a.packets + b.packets) / 2, resent: (a.resent + b.resent) / 2 };
       return { identifier, source, trackId: remote.track.id, mid: remote.mid, ...(server && { server }) };
     });
     return { direction: 'recv', report, streams };

@@ -270,9 +270,8 @@ export class Subscription extends SafeEmitter<SubscriptionEvents> implements Slo
     const buf = this.publication.scratch.subarray(0, stored.length);
     stored.copy(buf);
     this.#sent.restore(buf, outSeq);
-    if (this.#slot.transport.send(buf)) {
-      this.#stats.rtpRetransmitted++;
-      this.#resentPackets++;
-    }
+    // Counted as tried, as first sends are: libdatachannel's false may mean queued, not dropped.
+    this.#resentPackets++;
+    if (this.#slot.transport.send(buf)) this.#stats.rtpRetransmitted++;
   }
 }

@@ -56,8 +56,8 @@ const sendAt = (bytes: number, packets: number, fractionLost: number): QualityIn
 
 describe('quality stats', () => {
   it('received: rates over the window, loss counting NACKed packets, found by m-section', () => {
-    const q = qualityBetween(sample([recvAt(0, 0, 0, 0, 0)], 1000), sample([recvAt(150_000, 950, 10, 40, 40)], 3000));
-    // 150 kB in 2 s = 600 kbps; 50 of 1000 expected lost or repaired = 5 %.
+    const q = qualityBetween(sample([recvAt(0, 0, 0, 0, 0)], 1000), sample([recvAt(150_000, 990, 10, 40, 40)], 3000));
+    // 150 kB in 2 s = 600 kbps; 1000 expected by sequence number, 10 still lost + 40 NACKed = 5 %.
     assert.deepEqual(q.recv, { bob: { camera: { kbps: 600, lossPercent: 5, width: 480, height: 360, fps: 20 } } });
     assert.equal(q.downLossPercent, 5);
     assert.deepEqual(q.send, {});
@@ -75,7 +75,7 @@ describe('quality stats', () => {
       ...input,
       streams: input.streams.map((st) => ({ ...st, server: { subscriptionId, packets, resent } })),
     });
-    // Sent 1000, 50 of them resent; received 1000 (the 50 resends included): 50 lost before repair.
+    // Sent 1000 and 50 again; 1000 received, the 50 resends included: 50 lost before repair (not the 3 NACKs).
     const q = qualityBetween(
       sample([withServer(recvAt(0, 0, 0, 0, 0), 0, 0)], 0),
       sample([withServer(recvAt(100_000, 1000, 0, 3, 40), 1000, 50)], 2000),
@@ -85,9 +85,9 @@ describe('quality stats', () => {
     // Another view on the same m-section (a new subscription): no rate from the old one's counts.
     const other = qualityBetween(
       sample([withServer(recvAt(0, 0, 0, 0, 0), 900, 40)], 0),
-      sample([withServer(recvAt(100_000, 1000, 0, 3, 40), 100, 0, 's2')], 2000),
+      sample([withServer(recvAt(100_000, 1050, 0, 3, 40), 100, 0, 's2')], 2000),
     );
-    assert.equal(other.recv.bob?.camera?.lossPercent, 0.3); // the NACK estimate instead: 3 of 1003
+    assert.equal(other.recv.bob?.camera?.lossPercent, 0.3); // the NACK estimate instead: 3 of 1050
   });
 
   it('a stream without an earlier sample reports no rate rather than a made-up one', () => {

@@ -54,8 +54,10 @@ interface Counters {
   at: number;
   bytes: number;
   packets: number;
-  /** Recv: lost + NACKed (the estimate without the server's counts); send: unused. */
+  /** Recv: packetsLost (expected by sequence number, not received: what repair left lost); send: unused. */
   lost: number;
+  /** Recv: NACKs we sent. */
+  nacks: number;
   /** Recv: the server's counts of this view, when known. */
   server: QualityStream['server'];
   frames: number | undefined;
@@ -103,6 +105,7 @@ export function sample(inputs: readonly QualityInput[], at: number): Sample {
         bytes: 0,
         packets: 0,
         lost: 0,
+        nacks: 0,
         server: stream.server,
         frames: undefined,
         width: undefined,
@@ -114,7 +117,8 @@ export function sample(inputs: readonly QualityInput[], at: number): Sample {
         const legacy = byId.get(s.trackId as string) ?? {};
         c.bytes += num(input.direction === 'send' ? s.bytesSent : s.bytesReceived) ?? 0;
         c.packets += num(input.direction === 'send' ? s.packetsSent : s.packetsReceived) ?? 0;
-        c.lost += (num(s.packetsLost) ?? 0) + (num(s.nackCount) ?? 0);
+        c.lost += num(s.packetsLost) ?? 0;
+        c.nacks += num(s.nackCount) ?? 0;
         // Simulcast layers: the largest is what a 'big' view gets.
         const width = num(s.frameWidth) ?? num(legacy.frameWidth);
         if (width !== undefined && width >= (c.width ?? 0)) {
@@ -159,12 +163,7 @@ export function qualityBetween(before: Sample, now: Sample): QualityStats {
       totals.send.lost += (packets * lossPercent) / 100;
       totals.send.expected += packets;
     } else {
-      const { lost, expected } = receivedLoss(
-        c,
-        prev,
-        packets,
-        d((x) => x.lost),
-      );
+      const { lost, expected } = receivedLoss(c, prev, packets);
       lossPercent = expected > 0 ? (100 * lost) / expected : 0;
       totals.recv.lost += lost;
       totals.recv.expected += expected;
@@ -184,21 +183,23 @@ export function qualityBetween(before: Sample, now: Sample): QualityStats {
 }
 
 /**
- * A received stream's loss before repair over the window. With the server's counts of the same view:
- * it sent `Δpackets` and resent `Δresent`, we received `received` (resends included), so
- * `Δpackets − (received − Δresent)` never arrived the first time — exact, and live (libwebrtc updates
- * an audio stream's packetsLost only with its receiver reports, every few seconds). Without them
- * (an older server): lost + NACKed, which undercounts when one NACK names several packets.
+ * A received stream's loss before repair over the window: what never arrived the first time.
+ * - With the server's counts of the same view (media.viewStats): it sent `Δsent` for the first time
+ *   and `Δresent` again for our NACKs; we received `received`, resends included, so
+ *   `Δsent − (received − Δresent)` did not arrive the first time. Not packetsLost, which counts only
+ *   what repair left lost, and which libwebrtc updates for audio only with its receiver reports.
+ * - Without them (an older server): `still lost + NACKs`, one NACK standing for one packet, which
+ *   undercounts when one NACK names several.
  */
-function receivedLoss(c: Counters, prev: Counters | undefined, received: number, lostOrNacked: number): { lost: number; expected: number } {
-  const now = c.server;
-  const before = prev?.server;
-  if (now && before && now.subscriptionId === before.subscriptionId) {
-    const sent = now.packets - before.packets;
-    const resent = now.resent - before.resent;
+function receivedLoss(c: Counters, prev: Counters | undefined, received: number): { lost: number; expected: number } {
+  if (!prev) return { lost: 0, expected: 0 };
+  if (c.server && prev.server && c.server.subscriptionId === prev.server.subscriptionId) {
+    const sent = c.server.packets - prev.server.packets;
+    const resent = c.server.resent - prev.server.resent;
     return { lost: Math.min(sent, Math.max(0, sent - (received - resent))), expected: sent };
   }
-  return { lost: lostOrNacked, expected: received + lostOrNacked };
+  const lost = Math.max(0, c.lost - prev.lost + c.nacks - prev.nacks);
+  return { lost, expected: Math.max(lost, received + c.lost - prev.lost) };
 }
 
 function round(x: number): number {
@@ -206,7 +207,7 @@ function round(x: number): number {
 }
 
 /** A first call (or one after this long) measures over a window of its own… */
-const STALE_MS = 10_000;
+const STALE_MS = 60_000;
 /** …of this long; calls closer together than it wait for it too, or the rates would be noise. */
 const WINDOW_MS = 1000;
 
