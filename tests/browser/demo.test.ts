@@ -100,7 +100,9 @@ test("co-host: the audience asks, the host accepts, and the host sees the co-hos
     const accept = `${byTestId('cohost-request')}[data-identifier="${audienceId}"] ${byTestId('cohost-accept')}`;
     await host.waitForSelector(accept, { timeout: 10_000 });
     await host.click(accept);
-    const stats = await waitForPlayingVideo(host, stageVideo(audienceId), { width: 640, timeoutMs: 15_000 });
+    // The co-host took LiveGuest: its camera comes at that role's 480x360.
+    const stats = await waitForPlayingVideo(host, stageVideo(audienceId), { width: 480, timeoutMs: 15_000 });
+    assert.equal(stats.videoHeight, 360);
     console.log(`host sees co-host: ${stats.videoWidth}x${stats.videoHeight}, ${stats.presentedFrames} frames presented`);
     const member = `${byTestId('member')}[data-identifier="${audienceId}"]`;
     await waitUntil('the co-host listed with camera on', async () => (await host.getAttribute(member, 'data-camera')) === '1');

@@ -108,7 +108,9 @@ function commonRows(key: (bits: number) => Key | undefined): Row[] {
     // A key narrows at enter (cut to, not refused) and must be this member's, for this room, unexpired.
     { action: enter({ bits: ALL, key: 0x2b }), expect: ok, granted: 0x2b },
     { action: enter({ bits: ALL, key: 0x2b, role: 'Wide' }), expect: ok, granted: 0x2b },
-    { action: enter({ bits: ALL, key: 0x2b, role: 'Unconfigured' }), expect: ok, granted: 0x2b },
+    // A role the server does not configure is refused (it would otherwise bound nothing); one without bits (LiveGuest) bounds nothing.
+    { action: enter({ bits: ALL, key: 0x2b, role: 'Unconfigured' }), expect: [10002, 'UNKNOWN_ROLE'] },
+    { action: enter({ bits: ALL, key: 0x2b, role: 'LiveGuest' }), expect: ok, granted: 0x2b },
     { action: enter({ bits: ALL, key: 'wrong-room' }), expect: [10003, 'PRIVKEY_WRONG_ROOM'] },
     { action: enter({ bits: ALL, key: 'other-identifier' }), expect: [10003, 'USERSIG_WRONG_IDENTIFIER'] },
     // A key's outer sig expires with its buffer (genPrivateMapKey makes them so): the outer check answers.
@@ -122,7 +124,7 @@ function commonRows(key: (bits: number) => Key | undefined): Row[] {
     { entered: { bits: ALL, key: 0x2b }, action: change(ALL, 'wrong-room'), expect: [10003, 'PRIVKEY_WRONG_ROOM'] },
     { entered: { bits: ALL, key: key(ALL), role: 'Guest', room: 'stage' }, action: change(ALL, key(ALL)), expect: ok, granted: AUDIENCE },
     { entered: { bits: ALL, key: 0x2b, role: 'Wide' }, action: change(ALL), expect: [10003, 'AUTH_BITS_EXCEED_KEY'] },
-    { entered: { bits: ALL, key: 0x2b, role: 'Unconfigured' }, action: change(ALL), expect: [10003, 'AUTH_BITS_EXCEED_KEY'] },
+    { entered: { bits: ALL, key: 0x2b, role: 'LiveGuest' }, action: change(ALL), expect: [10003, 'AUTH_BITS_EXCEED_KEY'] },
     // Publish and view: each source needs its own SEND_ / RECV_ bit, and with it succeeds.
     ...SOURCES.flatMap((s): Row[] => [
       { entered: inStage(ALL & ~SEND_BIT[s]), action: publish(s), expect: [10003, SEND_MISSING[s]] },
@@ -143,7 +145,8 @@ function commonRows(key: (bits: number) => Key | undefined): Row[] {
 /** Privilege keys optional: a member without a key holds what it asks for, its role cutting it. */
 const OPEN_ROWS: Row[] = [
   ...commonRows(() => undefined),
-  { action: enter({ bits: ALL, role: 'Unconfigured' }), expect: ok, granted: ALL },
+  { action: enter({ bits: ALL, role: 'Unconfigured' }), expect: [10002, 'UNKNOWN_ROLE'] },
+  { action: enter({ bits: ALL, role: 'LiveMaster' }), expect: ok, granted: ALL },
   // AVSDK's open default, kept for compatibility (docs/auth.md: use requirePrivilegeKey in production).
   { entered: { bits: AUDIENCE, room: 'stage' }, action: change(ALL), expect: ok, granted: ALL },
   { entered: { bits: AUDIENCE, room: 'stage' }, changedTo: ALL, action: publish('camera'), expect: ok },
@@ -160,7 +163,7 @@ const KEYS_ROWS: Row[] = [
   })),
   { entered: { bits: ALL, key: AUDIENCE, room: 'stage' }, action: change(ALL), expect: [10003, 'AUTH_BITS_EXCEED_KEY'] },
   { entered: { bits: ALL, key: AUDIENCE, role: 'Wide', room: 'stage' }, action: change(ALL), expect: [10003, 'AUTH_BITS_EXCEED_KEY'] },
-  { entered: { bits: ALL, key: AUDIENCE, role: 'Unconfigured', room: 'stage' }, action: change(ALL), expect: [10003, 'AUTH_BITS_EXCEED_KEY'] },
+  { entered: { bits: ALL, key: AUDIENCE, role: 'LiveGuest', room: 'stage' }, action: change(ALL), expect: [10003, 'AUTH_BITS_EXCEED_KEY'] },
   { entered: { bits: ALL, key: AUDIENCE, room: 'stage' }, action: change(RECV_AUDIO | JOIN), expect: ok, granted: RECV_AUDIO | JOIN },
 ];
 

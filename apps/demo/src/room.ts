@@ -22,6 +22,8 @@ export interface EnterOptions {
 }
 
 const HOST_ROLE = 'LiveMaster';
+/** A co-host sends at this role's size, rate and bitrate (the server's roles: 480x360 @ 20, 600 kbps by default). */
+const COHOST_ROLE = 'LiveGuest';
 const AUDIENCE_ROLE = 'Guest';
 
 interface Live {
@@ -189,7 +191,10 @@ async function acceptCohost(id: string): Promise<void> {
 }
 
 async function becomeCohost(l: Live): Promise<void> {
-  const ok = await attempt('changeAuthority', () => l.room.changeAuthority(sdk.AuthBits.DEFAULT).then(() => true));
+  // The role first: Guest's bound would cut the new bits back to the audience's.
+  const ok =
+    (await attempt('changeRole', () => l.room.changeRole(COHOST_ROLE).then(() => true))) &&
+    (await attempt('changeAuthority', () => l.room.changeAuthority(sdk.AuthBits.DEFAULT).then(() => true)));
   l.requested = false;
   if (!ok) return render();
   l.cohosting = true;
@@ -203,6 +208,7 @@ async function endCohost(): Promise<void> {
   if (!l || !l.cohosting) return;
   await Promise.all([setDevice('camera', false), setDevice('mic', false), setDevice('screen', false)].map((p) => p.catch(() => undefined)));
   await attempt('changeAuthority', () => l.room.changeAuthority(sdk.AuthBits.AUDIENCE));
+  await attempt('changeRole', () => l.room.changeRole(AUDIENCE_ROLE));
   l.cohosting = false;
   await send(l, { type: 'cohost-off' });
   render();

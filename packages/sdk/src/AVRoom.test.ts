@@ -157,6 +157,31 @@ test('changeAuthority: privilegeChanged once, even when room.privilege arrives m
   await rejectsWith(room.changeAuthority(0x100), 1004);
 });
 
+test('changeRole: the role, its settings and the cut bits once; 1004 for no name, 1001 repeated, 1002 against exit, 1201 outside', async () => {
+  const { engine, room, enter } = setup();
+  await rejectsWith(room.changeRole('LiveGuest'), 1201);
+  engine.enters[0]!.resolve({ ...snapshot([]), roleSettings: { video: { width: 640, height: 480, fps: 30, maxBitrateKbps: 1200 } } });
+  await enter;
+  assert.deepEqual(room.roleSettings, { video: { width: 640, height: 480, fps: 30, maxBitrateKbps: 1200 } });
+  await rejectsWith(room.changeRole(''), 1004);
+  await rejectsWith(room.changeRole('x'.repeat(65)), 1004);
+  const gate = deferred<unknown>();
+  engine.answers.set('room.changeRole', () => gate.promise);
+  const seen: number[] = [];
+  room.on('privilegeChanged', (bits) => seen.push(bits));
+  const change = room.changeRole('Guest');
+  await rejectsWith(room.changeRole('Guest'), 1001);
+  await rejectsWith(room.exit(), 1002);
+  room._onServerEvent({ event: 'room.privilege', data: { authBits: 0xaa } }); // the answer reports it
+  gate.resolve({ role: 'Guest', authBits: 0xaa, roleSettings: {} });
+  await change;
+  assert.deepEqual(engine.requests.at(-1), { method: 'room.changeRole', params: { role: 'Guest' } });
+  assert.equal(room.role, 'Guest');
+  assert.equal(room.authBits, 0xaa);
+  assert.deepEqual(room.roleSettings, {});
+  assert.deepEqual(seen, [0xaa]);
+});
+
 test('endpoint events update members; unknown members are ignored', async () => {
   const { engine, room, enter } = setup();
   engine.enters[0]!.resolve(snapshot([member('bob')]));

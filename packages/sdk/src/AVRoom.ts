@@ -8,6 +8,7 @@ import {
   type MethodName,
   type ParamsOf,
   type ResultOf,
+  type RoleSettings,
   type RoomSnapshot,
   type ServerEventData,
 } from '@hudong/protocol';
@@ -28,14 +29,15 @@ import { RoomPublisher } from './RoomPublisher.js';
 import { noWebRtc } from './devices/backend.js';
 import type { LocalMedia } from './devices/LocalMedia.js';
 import type { MediaRequest } from './engine/media/peer.js';
+import { QualityMeter, type QualityStats } from './engine/media/quality.js';
 import type { WebRtc } from './engine/media/webrtc.js';
 import type { ViewSpec } from './view-diff.js';
 
 const MAX_EARLY_EVENTS = 256;
 
 export type AVRoomState = 'entering' | 'entered' | 'exiting' | 'exited';
-/** Operations of the room category (AVSDK: EnterRoom/ExitRoom, plus ChangeAuthority). */
-export type RoomOp = 'enterRoom' | 'exitRoom' | 'changeAuthority';
+/** Operations of the room category (AVSDK: EnterRoom/ExitRoom, plus ChangeAuthority and ChangeAVControlRole). */
+export type RoomOp = 'enterRoom' | 'exitRoom' | 'changeAuthority' | 'changeRole';
 type ViewOp = 'requestViewList' | 'cancelAllView';
 
 export type AVRoomEvents = {
@@ -96,6 +98,8 @@ export class AVRoom extends TypedEmitter<AVRoomEvents> {
   #state: AVRoomState = 'entering';
   #authBits: number;
   #role: string;
+  #roleSettings: RoleSettings = {};
+  #quality = new QualityMeter();
   #members = new RoomEndpoints();
   #memberCount = 0;
   #countChanged = new LatestPacer<number>(MEMBER_COUNT_INTERVAL_MS, (count) => this.emit('memberCountChanged', count));
@@ -150,6 +154,10 @@ export class AVRoom extends TypedEmitter<AVRoomEvents> {
   get role(): string {
     return this.#role;
   }
+  /** What our role sends at (API.md section 7), as the server told us; `{}`: no role, or one without settings. */
+  get roleSettings(): RoleSettings {
+    return structuredClone(this.#roleSettings);
+  }
   get state(): AVRoomState {
     return this.#state;
   }
@@ -202,6 +210,45 @@ export class AVRoom extends TypedEmitter<AVRoomEvents> {
         if (this.#state !== 'entered') return;
         this.#setAuthBits(res.authBits);
       });
+    });
+  }
+
+  /**
+   * Takes another role (AVSDK ChangeAVControlRole): the camera goes on at its video size, rate and
+   * bitrate, the microphone at its audio bitrate; resolves once that is applied. A role's bound
+   * may cut our auth bits (`privilegeChanged`); it never adds any (changeAuthority does). 10002
+   * UNKNOWN_ROLE for a role the server does not configure.
+   */
+  changeRole(role: string): Promise<void> {
+    return publicCall('changeRole', this.#host, async () => {
+      this.#requireEntered('changeRole');
+      const name = validate.role(role, this.#host.lang);
+      await this.#host.guard.run('changeRole', async () => {
+        const res = await this.#host.engine.request(
+          'room.changeRole',
+          { role: name },
+          { timeoutMs: this.#host.requestTimeoutMs, op: 'changeRole', retry: true },
+        );
+        if (this.#state !== 'entered') return;
+        this.#role = res.role;
+        if (res.authBits !== this.#authBits) this.#setAuthBits(res.authBits);
+        await this.#setRoleSettings(res.roleSettings);
+      });
+    });
+  }
+
+  /**
+   * AVSDK GetQualityParam, measured from the live connections (API.md section 7): round trip, loss
+   * up and down, and per stream size, frame rate, bitrate and loss. Rates cover the time since the
+   * previous call (at least a second: a first call takes one).
+   */
+  getQualityStats(): Promise<QualityStats> {
+    return publicCall('getQualityStats', this.#host, async () => {
+      this.#requireEntered('getQualityStats');
+      return this.#quality.measure(async () => [
+        ...((await this.#publisher?.qualityInputs()) ?? []),
+        ...(this.#media ? [await this.#media.qualityInput()] : []),
+      ]);
     });
   }
 
@@ -269,6 +316,7 @@ export class AVRoom extends TypedEmitter<AVRoomEvents> {
       if (this.#lostWhileEntering) throw this.#lostWhileEntering;
       this.#authBits = snap.authBits;
       this.#role = snap.role;
+      void this.#setRoleSettings(snap.roleSettings ?? {});
       this.#members.load(snap.members);
       this.#memberCount = memberCountOf(snap);
       this.#countChanged.known(this.#memberCount);
@@ -309,8 +357,9 @@ export class AVRoom extends TypedEmitter<AVRoomEvents> {
         this.#setMemberCount(msg.data.count);
         break;
       case 'room.privilege':
-        // During changeAuthority its own result reports the change, once.
-        if (this.#host.guard.current === 'changeAuthority' || msg.data.authBits === this.#authBits) return;
+        // During changeAuthority or changeRole its own result reports the change, once.
+        if (this.#host.guard.current === 'changeAuthority' || this.#host.guard.current === 'changeRole' || msg.data.authBits === this.#authBits)
+          return;
         this.#setAuthBits(msg.data.authBits);
         break;
       case 'media.publicationEnded':
@@ -349,6 +398,7 @@ export class AVRoom extends TypedEmitter<AVRoomEvents> {
     if (this.#state !== 'entered') return;
     const changes = this.#members.restore(snap);
     this.#role = snap.role;
+    void this.#setRoleSettings(snap.roleSettings ?? {});
     this.#host.log.info({ roomId: this.roomId, members: snap.members.length, changes: changes.length }, 'room restored');
     for (const [event, ids] of changes) this.emit('endpointsUpdate', event, ids);
     for (const [event, ids] of changes) this.#mediaOnEndpoints(event, ids);
@@ -400,6 +450,11 @@ export class AVRoom extends TypedEmitter<AVRoomEvents> {
     this.emit('privilegeChanged', bits);
     this.#media?.syncAudio();
     this.#publisher?.authChanged();
+  }
+
+  #setRoleSettings(settings: RoleSettings): Promise<void> {
+    this.#roleSettings = structuredClone(settings);
+    return this.#publisher?.setRole(settings) ?? Promise.resolve();
   }
 
   #request: MediaRequest = (method, params) => this.#host.engine.request(method, params, { timeoutMs: this.#host.requestTimeoutMs, op: method });

@@ -1,9 +1,10 @@
-import { AuthBits, type AVError, type Lang, type ServerEventData } from '@hudong/protocol';
+import { AuthBits, type AVError, type Lang, type ResultOf, type ServerEventData } from '@hudong/protocol';
 import { errorFields, toAVError } from './util/errors.js';
 import type { Logger } from './util/logger.js';
 import { RemoteView, type ViewTarget } from './engine/media/RemoteView.js';
 import { SubscriberConnection } from './engine/media/SubscriberConnection.js';
 import type { MediaRequest } from './engine/media/peer.js';
+import type { QualityInput, QualitySource, QualityStream } from './engine/media/quality.js';
 import type { WebRtc } from './engine/media/webrtc.js';
 import { noWebRtc } from './devices/backend.js';
 import type { AVEndpoint } from './AVEndpoint.js';
@@ -23,6 +24,8 @@ export interface RoomMediaHost {
   /** A view ended without being asked (publisher stopped, left, or its transport failed). */
   viewEnded(view: AVView, reason: AVError | null): void;
 }
+
+type ServerViewStats = ResultOf<'media.viewStats'>['views'];
 
 export const RECV_ANY = AuthBits.RECV_AUDIO | AuthBits.RECV_CAMERA_VIDEO | AuthBits.RECV_SCREEN_VIDEO;
 
@@ -98,6 +101,36 @@ export class RoomMedia {
     const ordered = list.map((v) => [viewKey(v), this.#views.get(viewKey(v))!] as const);
     this.#views = new Map(ordered);
     return ordered.map(([, e]) => e.view);
+  }
+
+  /** What `getQualityStats` reads of the receive connection: its report and whose track is which. */
+  async qualityInput(): Promise<QualityInput> {
+    const remotes: [string, QualitySource, RemoteView][] = [];
+    for (const { view, remote } of this.#views.values()) remotes.push([view.identifier, view.srcType, remote]);
+    for (const [identifier, e] of this.#audio) if (e.remote) remotes.push([identifier, 'audio', e.remote]);
+    const connection = this.#connection && (await this.#connection.catch(() => null));
+    // Our report is taken at some moment of getStats (which may take long on a busy machine): the
+    // server's counts just before and just after it, averaged, are the closest to that moment.
+    const before = remotes.length > 0 ? await this.#viewStats() : null;
+    const report = connection ? await connection.report() : null;
+    const after = before && (await this.#viewStats());
+    const streams = remotes.map(([identifier, source, remote]): QualityStream => {
+      const a = before?.find((v) => v.subscriptionId === remote.subscriptionId);
+      const b = after?.find((v) => v.subscriptionId === remote.subscriptionId);
+      const server = a && b && { subscriptionId: a.subscriptionId, packets: (a.packets + b.packets) / 2, resent: (a.resent + b.resent) / 2 };
+      return { identifier, source, trackId: remote.track.id, mid: remote.mid, ...(server && { server }) };
+    });
+    return { direction: 'recv', report, streams };
+  }
+
+  /** The server's counts of our views; null from a server without media.viewStats (the estimate then does without). */
+  async #viewStats(): Promise<ServerViewStats | null> {
+    try {
+      return (await this.#host.request('media.viewStats', {})).views;
+    } catch (err) {
+      this.#host.log.debug({ ...errorFields(toAVError(err, this.#host.lang)) }, 'media.viewStats not answered');
+      return null;
+    }
   }
 
   /** Unsubscribes every view. */

@@ -1,9 +1,10 @@
-import { AuthBits, ErrorCode, type AVError, type Lang, type MediaSource } from '@hudong/protocol';
+import { AuthBits, ErrorCode, type AVError, type Lang, type MediaSource, type RoleSettings } from '@hudong/protocol';
 import { avError, errorFields, toAVError } from './util/errors.js';
 import type { Logger } from './util/logger.js';
 import { PublisherConnection } from './engine/media/PublisherConnection.js';
 import { PublisherTransport, type PublishedSource, type PublisherStats } from './engine/media/PublisherTransport.js';
 import type { MediaRequest } from './engine/media/peer.js';
+import type { QualityInput } from './engine/media/quality.js';
 import type { WebRtc } from './engine/media/webrtc.js';
 import { noWebRtc } from './devices/backend.js';
 import { SEND_KINDS, type LocalMedia, type TrackSender } from './devices/LocalMedia.js';
@@ -69,6 +70,11 @@ export class RoomPublisher implements TrackSender {
   #endedEarly = new Map<string, AVError>();
   /** Bumped when the server forgot our publications (reconnect) and on close: a publish begun before is stale. */
   #epoch = 0;
+  /** Our role's encoding settings (room.enter, room.changeRole); `{}`: the devices' own. */
+  #role: RoleSettings = {};
+  /** Per kind, what of the role was last applied (keys of track + video, publication + bitrate). */
+  #appliedFrames = new Map<SendKind, string>();
+  #appliedCeiling = new Map<SendKind, string>();
 
   constructor(host: RoomPublisherHost) {
     this.#host = host;
@@ -95,10 +101,32 @@ export class RoomPublisher implements TrackSender {
     return this.#published.get(kind)?.stats() ?? null;
   }
 
+  /** What `getQualityStats` reads of the send connections: each published source's report and track. */
+  async qualityInputs(): Promise<QualityInput[]> {
+    return Promise.all(
+      [...this.#published.values()].map(async (p) => ({
+        direction: 'send' as const,
+        report: await p.report(),
+        streams: [{ identifier: '', source: p.source, trackId: p.track.id }],
+      })),
+    );
+  }
+
   /** The room is entered: publish what is on. */
   start(): void {
     this.#started = true;
     this.#followAll();
+  }
+
+  /**
+   * Our role's settings (from the enter, or a role change): the camera is sent at its video size,
+   * rate and bitrate, the microphone at its audio bitrate. Resolves once applied to what is published.
+   */
+  setRole(settings: RoleSettings): Promise<void> {
+    this.#role = { ...settings };
+    const kinds: SendKind[] = ['camera', 'microphone'];
+    for (const kind of kinds) this.#follow(kind);
+    return Promise.all(kinds.map((kind) => this.#next.get(kind)?.done.catch(() => {}))).then(() => {});
   }
 
   /** Our auth bits changed: publish or unpublish to match. */
@@ -219,7 +247,9 @@ export class RoomPublisher implements TrackSender {
       cur.close();
       await this.#unpublish(source);
     }
-    if (!want || this.#published.has(kind)) return;
+    if (!want) return;
+    if (this.#published.has(kind)) return this.#applyRole(kind, track!);
+    await this.#applyRole(kind, track!);
     const rtc = await this.#host.webrtc();
     if (!rtc) throw noWebRtc(this.#host.lang);
     if (this.#epoch !== epoch) return; // reconnected or exited meanwhile: the reconcile queued then decides
@@ -234,10 +264,41 @@ export class RoomPublisher implements TrackSender {
     }
     this.#published.set(kind, transport);
     this.#host.log.info({ kind, codec: transport.codec, publicationId: transport.publicationId }, 'published');
+    await this.#applyRole(kind, track!);
     const ended = this.#endedEarly.get(transport.publicationId);
     if (ended) {
       this.#endedEarly.delete(transport.publicationId);
       this.publicationEnded(source, transport.publicationId, ended);
+    }
+  }
+
+  /**
+   * The role's settings on `kind`: the camera's frames (before its first publish too, so that it
+   * starts at the role's size), then the bitrate ceiling of the publication. Each applied once per
+   * (track or publication, settings). A failure is logged: the source goes on at its own settings.
+   */
+  async #applyRole(kind: SendKind, track: MediaStreamTrack): Promise<void> {
+    if (kind === 'screen') return;
+    const video = kind === 'camera' ? this.#role.video : undefined;
+    const kbps = kind === 'camera' ? video?.maxBitrateKbps : this.#role.audio?.maxBitrateKbps;
+    const published = this.#published.get(kind);
+    const frames = JSON.stringify([track.id, video]);
+    const ceiling = JSON.stringify([published?.publicationId, kbps]);
+    try {
+      if (video && this.#appliedFrames.get(kind) !== frames) {
+        this.#appliedFrames.set(kind, frames);
+        await this.#host.local.device(kind)?.applyVideo?.(video);
+        this.#host.log.info({ kind, ...video }, 'role video applied to the device');
+      }
+      if (published && this.#appliedCeiling.get(kind) !== ceiling) {
+        this.#appliedCeiling.set(kind, ceiling);
+        await published.setMaxBitrate(kbps);
+        this.#host.log.info({ kind, maxBitrateKbps: kbps ?? null }, 'role bitrate applied');
+      }
+    } catch (err) {
+      this.#appliedFrames.delete(kind);
+      this.#appliedCeiling.delete(kind);
+      this.#host.log.warn({ kind, err: String(err) }, 'applying the role settings failed');
     }
   }
 

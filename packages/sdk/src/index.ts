@@ -9,9 +9,10 @@ export { AVDeviceManager, type AVDeviceManagerEvents, type EnableDeviceOptions }
 export { AVDeviceTest, type AVDeviceTestEvents, type AVDeviceTestState } from './AVDeviceTest.js';
 export type { DeviceInfo, DeviceKind, LocalTracks, SendKind } from './devices/types.js';
 export type { PublisherStats } from './engine/media/PublisherTransport.js';
+export type { QualityStats, SourceQuality, StreamQuality } from './engine/media/quality.js';
 export { readFrameNumber, writeFrameNumber } from './devices/frame-number.js';
 export { AVError, ErrorCode, AuthBits, EndpointEvent, authBitNames } from '@hudong/protocol';
-export type { AVErrorDetail, ErrorCodeName, ErrorCodeValue, Lang } from '@hudong/protocol';
+export type { AVErrorDetail, ErrorCodeName, ErrorCodeValue, Lang, RoleSettings, RoleVideo, RoleAudio } from '@hudong/protocol';
 export type {
   AVContextOptions,
   StartParams,

@@ -160,6 +160,13 @@ export function authority(bits: unknown, privilegeKey: unknown, lang: Lang): { a
   return { authBits, ...(k !== undefined ? { privilegeKey: k } : {}) };
 }
 
+/** A role name for changeRole: 1–64 characters (enterRoom's `controlRole` may be '', no role). */
+export function role(name: unknown, lang: Lang): string {
+  const r = check(RoleField, name, 'role', lang);
+  if (r.length === 0) throw invalidArgument('role', 'must name a role (got "")', lang);
+  return r;
+}
+
 export function viewList(list: unknown, lang: Lang): ViewRequest[] {
   if (!Array.isArray(list)) throw invalidArgument('list', `must be an array of { identifier, srcType, size } (got ${show(list)})`, lang);
   const seen = new Set<string>();

@@ -121,3 +121,28 @@ test('the server API and webhook options: defaults, and what is refused', () => 
   assert.throws(() => resolveConfig({ ...base, webhookRetryForMs: 59_999 }), { name: 'TypeError', message: /webhookRetryForMs/ });
   assert.throws(() => resolveConfig({ ...base, webhookQueueLimit: 0 }), { name: 'TypeError', message: /webhookQueueLimit/ });
 });
+
+test('roles: the shipped LiveMaster / LiveGuest / Guest, added to (a same name replaces), bits alone still a role', () => {
+  const roles = resolveConfig({
+    ...base,
+    roles: { Stage: 0x2a, LiveGuest: { video: { width: 320, height: 240, fps: 15, maxBitrateKbps: 300 } } },
+  }).roles;
+  assert.deepEqual(roles.LiveMaster, { authBits: undefined, settings: { video: { width: 640, height: 480, fps: 30, maxBitrateKbps: 1200 } } });
+  assert.deepEqual(roles.Guest, { authBits: 0xaa, settings: {} });
+  assert.deepEqual(roles.Stage, { authBits: 0x2a, settings: {} });
+  assert.deepEqual(roles.LiveGuest?.settings, { video: { width: 320, height: 240, fps: 15, maxBitrateKbps: 300 } });
+});
+
+test('roles: a bad role is refused naming the role and field', () => {
+  const bad: [unknown, RegExp][] = [
+    [0x100, /roles\.R\.authBits/],
+    [{ video: { width: 640, height: 480, fps: 30 } }, /roles\.R\.video.*maxBitrateKbps/],
+    [{ audio: { maxBitrateKbps: 0 } }, /roles\.R\.audio/],
+    [{ bitrate: 5 }, /roles\.R: unknown field bitrate/],
+    ['LiveMaster', /roles\.R must be/],
+  ];
+  for (const [role, message] of bad) {
+    assert.throws(() => resolveConfig({ ...base, roles: { R: role as number } }), { name: 'TypeError', message }, JSON.stringify(role));
+  }
+  assert.throws(() => resolveConfig({ ...base, roles: { '': 0xff } }), { name: 'TypeError', message: /1–64 characters/ });
+});

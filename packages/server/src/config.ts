@@ -6,6 +6,7 @@ import { isIPv4 } from 'node:net';
 import type { Logger } from 'pino';
 import { findDemoDir } from './http/demo-dir.js';
 import type { MediaEngine } from './media/MediaEngine.js';
+import { DEFAULT_ROLES, resolveRoles, type Role, type RoleOption } from './rooms/roles.js';
 
 export type RoomTypeName = 'multi' | 'pair';
 export type VideoCodecName = 'VP8' | 'H264';
@@ -103,8 +104,15 @@ export interface ServerOptions {
   roomTypes?: RoomTypeName[];
   /** Refuse `room.enter` without a privilege key. @default false */
   requirePrivilegeKey?: boolean;
-  /** Role name (`controlRole`) → the auth bits members of that role are bounded to. @default {} */
-  roles?: Record<string, number>;
+  /**
+   * Roles (`controlRole`, `room.changeRole`) by name: `{ authBits?, video?: { width, height, fps,
+   * maxBitrateKbps }, audio?: { maxBitrateKbps } }`, or auth bits alone. `authBits` bounds the
+   * member's bits (never widening a privilege key's); `video`/`audio` are what its client sends at.
+   * These add to the defaults, replacing a default of the same name; any other non-empty name is
+   * refused with 10002 UNKNOWN_ROLE (docs/auth.md "Roles").
+   * @default LiveMaster (640x480 @ 30, 1200 kbps), LiveGuest (480x360 @ 20, 600 kbps), Guest (AuthBits.AUDIENCE)
+   */
+  roles?: Record<string, RoleOption>;
   /** This node's name in logs, `/healthz` and login results; unique within a cluster (a second live node with it is refused). @default `${hostname}:${pid}` */
   nodeId?: string;
   /**
@@ -243,7 +251,7 @@ export const SERVER_DEFAULTS: Readonly<Required<Pick<ServerOptions, DefaultedOpt
   roomMessageRate: 10,
   roomTypes: ['multi', 'pair'],
   requirePrivilegeKey: false,
-  roles: {},
+  roles: DEFAULT_ROLES,
   videoCodecs: ['VP8', 'H264'],
   screenVideo: true,
   mediaConnectTimeoutMs: 10000,
@@ -283,7 +291,7 @@ export interface ServerConfig extends Readonly<
   /** null: serve the built-in page. */
   readonly demoDir: string | null;
   readonly roomTypes: readonly RoomTypeName[];
-  readonly roles: Readonly<Record<string, number>>;
+  readonly roles: Readonly<Record<string, Role>>;
 }
 
 const INTEGER_LIMITS = {
@@ -338,9 +346,7 @@ export function resolveConfig(options: Omit<ServerOptions, 'logger' | 'mediaEngi
   for (const type of merged.roomTypes) {
     if (type !== 'multi' && type !== 'pair') throw new TypeError(`option roomTypes: unknown room type "${String(type)}"`);
   }
-  for (const [role, bits] of Object.entries(merged.roles)) {
-    if (!Number.isInteger(bits) || bits < 0 || bits > 0xff) throw new TypeError(`option roles.${role} must be auth bits 0–0xff`);
-  }
+  const roles = resolveRoles({ ...DEFAULT_ROLES, ...options.roles });
   for (const codec of merged.videoCodecs) {
     if (codec !== 'VP8' && codec !== 'H264') throw new TypeError(`option videoCodecs: unknown codec "${String(codec)}" (VP8, H264)`);
   }
@@ -385,7 +391,7 @@ export function resolveConfig(options: Omit<ServerOptions, 'logger' | 'mediaEngi
     allowedOrigins: options.allowedOrigins && resolveOrigins(options.allowedOrigins),
     demoDir: options.demoDir ?? findDemoDir(),
     roomTypes: [...merged.roomTypes],
-    roles: { ...merged.roles },
+    roles,
     videoCodecs: [...merged.videoCodecs],
     webhooks: [...merged.webhooks],
     mediaPortRange: range ? { min: range.min, max: range.max } : undefined,

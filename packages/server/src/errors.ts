@@ -69,6 +69,8 @@ const SUB_CODES = {
   BAD_ENVELOPE: INVALID,
   BAD_PARAMS: INVALID,
   ROOM_TYPE_MISMATCH: INVALID,
+  /** `controlRole` / `room.changeRole` names a role the server's `roles` does not configure. */
+  UNKNOWN_ROLE: INVALID,
   INVITE_SELF: INVALID,
   PRIVKEY_REQUIRED: NO_PERMISSION,
   ORIGIN_NOT_ALLOWED: NO_PERMISSION,

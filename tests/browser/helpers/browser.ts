@@ -98,11 +98,12 @@ export class Browser {
     readonly profileDir: string,
   ) {}
 
-  static async launch(name: string): Promise<Browser> {
+  /** `extraArgs`: flags for this browser only (e.g. `--use-file-for-fake-video-capture=…`). */
+  static async launch(name: string, extraArgs: readonly string[] = []): Promise<Browser> {
     const profileDir = mkdtempSync(join(tmpdir(), `hudong-chromium-${name}-`));
     const context = await chromium.launchPersistentContext(profileDir, {
       executablePath: CHROMIUM,
-      args: CHROMIUM_ARGS,
+      args: [...CHROMIUM_ARGS, ...extraArgs],
       headless: true,
       viewport: { width: 1280, height: 800 },
       timeout: 30_000,

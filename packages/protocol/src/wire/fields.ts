@@ -21,6 +21,19 @@ export const AuthBitsField = z.number().int().min(0).max(0xff);
 export const SdkAppId = z.number().int().min(1).max(0xffffffff);
 export const TerminalField = z.string().max(64);
 export const RoleField = z.string().max(64);
+/** What a role sends its camera at (AVSDK SPEAR role): the size, frame rate and bitrate ceiling. */
+export const RoleVideo = z.object({
+  width: z.number().int().min(16).max(4096),
+  height: z.number().int().min(16).max(4096),
+  fps: z.number().int().min(1).max(120),
+  maxBitrateKbps: z.number().int().min(16).max(100_000),
+});
+export type RoleVideo = z.infer<typeof RoleVideo>;
+export const RoleAudio = z.object({ maxBitrateKbps: z.number().int().min(6).max(512) });
+export type RoleAudio = z.infer<typeof RoleAudio>;
+/** A role's encoding settings; a part left out leaves that source at the client's own choice. */
+export const RoleSettings = z.object({ video: RoleVideo.optional(), audio: RoleAudio.optional() });
+export type RoleSettings = z.infer<typeof RoleSettings>;
 /**
  * A room/one-to-one message payload: text, or binary as base64 (`binary: true`). Kept well under the
  * server's default 64 KiB frame limit so a maximal message still fits with its envelope.
@@ -59,6 +72,8 @@ export const RoomSnapshot = z.object({
   roomType: RoomType,
   authBits: AuthBitsField,
   role: RoleField,
+  /** The caller's role's encoding settings (`{}` for no role, or a role that sets none). A snapshot without it: none. */
+  roleSettings: RoleSettings.optional(),
   /**
    * The members announced to the caller (everyone but the caller while the room is small; in a large
    * room those that publish, and those announced while it was small: docs/protocol.md "Large rooms").

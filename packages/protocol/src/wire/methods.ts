@@ -6,6 +6,7 @@ import {
   MediaSource,
   MessageData,
   RoleField,
+  RoleSettings,
   RoomId,
   RoomSnapshot,
   RoomType,
@@ -81,6 +82,14 @@ export const Methods = {
     params: z.object({ authBits: AuthBitsField, privilegeKey: z.string().max(4096).optional() }),
     result: z.object({ authBits: AuthBitsField }),
   },
+  /**
+   * Take another configured role (AVSDK ChangeAVControlRole): its encoding settings from now on, and its
+   * auth-bit bound cuts the member's bits (it never adds any: changeAuthority does). 10002 UNKNOWN_ROLE.
+   */
+  'room.changeRole': {
+    params: z.object({ role: RoleField }),
+    result: z.object({ role: RoleField, authBits: AuthBitsField, roleSettings: RoleSettings }),
+  },
   /** To the whole room, or (with `to`) to one member: then it resolves once that member's client acknowledged it. */
   'room.message': {
     params: z.object({ data: MessageData, binary: z.boolean().default(false), to: Identifier.optional() }),
@@ -146,6 +155,16 @@ export const Methods = {
   /** Switch a view between simulcast layers without renegotiating. */
   'media.setLayer': { params: z.object({ subscriptionId: z.string().max(64), size: ViewSize }), result: Empty },
   'media.unsubscribe': { params: z.object({ subscriptionId: z.string().max(64) }), result: Empty },
+  /**
+   * Per view of the caller: packets sent to it for the first time and resent for its NACKs since the
+   * view began. Against what the client received, its loss before NACK repair (getQualityStats).
+   */
+  'media.viewStats': {
+    params: Empty,
+    result: z.object({
+      views: z.array(z.object({ subscriptionId: z.string(), packets: z.number().int().min(0), resent: z.number().int().min(0) })).max(100_000),
+    }),
+  },
 } as const;
 
 export type MethodName = keyof typeof Methods;

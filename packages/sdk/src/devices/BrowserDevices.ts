@@ -54,7 +54,11 @@ export class BrowserDevices implements DeviceBackend {
     if (!track) throw avError(ErrorCode.AV_ERR_DEVICE_NOT_EXIST, 'NO_TRACK', `the ${kind} gave no track`, this.#lang, { kind });
     if (!found && track.getSettings().deviceId) info.id = track.getSettings().deviceId!;
     if (!info.label) info.label = track.label;
-    return { info, track, close: () => track.stop() };
+    const opened: OpenedDevice = { info, track, close: () => track.stop() };
+    if (kind === 'camera') {
+      opened.applyVideo = ({ width, height, fps }) => applyVideoConstraints(track, width, height, fps);
+    }
+    return opened;
   }
 
   meter(track: MediaStreamTrack, onLevel: (level: number) => void): { stop(): void } {
@@ -109,5 +113,29 @@ export class BrowserDevices implements DeviceBackend {
       });
     }
     return avError(ErrorCode.AV_ERR_FAILED, name, `opening the ${kind} failed (${message})`, this.#lang, { deviceId, kind });
+  }
+}
+
+/**
+ * A role's size and rate on a camera track. 'crop-and-scale' lets a camera without that exact mode
+ * be scaled down to it; a camera smaller than the role (it cannot scale up: OverconstrainedError)
+ * gets as close as it can.
+ */
+async function applyVideoConstraints(track: MediaStreamTrack, width: number, height: number, fps: number): Promise<void> {
+  const rate = { ideal: fps, max: fps };
+  try {
+    await track.applyConstraints({
+      width: { exact: width },
+      height: { exact: height },
+      frameRate: rate,
+      resizeMode: 'crop-and-scale',
+    } as MediaTrackConstraints);
+  } catch {
+    await track.applyConstraints({
+      width: { ideal: width },
+      height: { ideal: height },
+      frameRate: rate,
+      resizeMode: 'crop-and-scale',
+    } as MediaTrackConstraints);
   }
 }

@@ -3,7 +3,7 @@ import { avError } from '../util/errors.js';
 import type { NonstandardWebRtc } from '../engine/media/webrtc.js';
 import { acquireDeviceLock } from './device-lock.js';
 import { writeFrameNumber } from './frame-number.js';
-import type { DeviceBackend, DeviceInfo, DeviceKind, OpenedDevice } from './types.js';
+import type { DeviceBackend, DeviceInfo, DeviceKind, OpenedDevice, VideoFormat } from './types.js';
 
 export const VIRTUAL_DEVICES: readonly DeviceInfo[] = [
   { id: 'virtual-camera', kind: 'camera', label: 'Virtual camera (640x480 30 fps test pattern)' },
@@ -16,6 +16,20 @@ const TONE_HZ = 440;
 const SAMPLE_RATE = 48_000;
 const CHUNK = SAMPLE_RATE / 100; // 10 ms
 const TONE_AMPLITUDE = 0.3 * 32767;
+/** Luma texture of the role pattern: background ± this. */
+const TEXTURE_AMPLITUDE = 12;
+/** The texture buffer holds this many frames' worth; each frame reads it from a random offset. */
+const TEXTURE_FRAMES = 3;
+
+function makeTexture(length: number, background: number): Uint8Array {
+  const out = new Uint8Array(length);
+  for (let i = 0; i < length; i++) out[i] = background + Math.round((Math.random() * 2 - 1) * TEXTURE_AMPLITUDE);
+  return out;
+}
+
+function randomOffset(max: number): number {
+  return Math.floor(Math.random() * max);
+}
 
 /**
  * Node's devices, on @roamhq/wrtc's nonstandard sources: a test-pattern camera and screen (a moving
@@ -43,14 +57,15 @@ export class NodeVirtualDevices implements DeviceBackend {
     if (kind === 'speaker') return { info: { ...info }, close: () => {} };
     const release = await acquireDeviceLock(info.id, this.#lang);
     try {
-      const { track, stop } =
+      const { track, stop, applyVideo } =
         kind === 'microphone'
           ? this.#tone()
-          : this.#pattern(kind === 'camera' ? 640 : 1280, kind === 'camera' ? 480 : 720, kind === 'camera' ? 30 : 15, kind === 'screen');
+          : this.#pattern(kind === 'camera' ? { width: 640, height: 480, fps: 30 } : { width: 1280, height: 720, fps: 15 }, kind === 'screen');
       let closed = false;
       return {
         info: { ...info },
         track,
+        ...(kind === 'camera' && applyVideo && { applyVideo }),
         close: () => {
           if (closed) return;
           closed = true;
@@ -86,30 +101,59 @@ export class NodeVirtualDevices implements DeviceBackend {
     };
   }
 
-  #pattern(width: number, height: number, fps: number, isScreencast: boolean): { track: MediaStreamTrack; stop(): void } {
+  /**
+   * A test pattern of `format`. `applyVideo` switches the same track to another size and rate (a
+   * role's), and from then on paints the background with a fine texture that changes every frame:
+   * a flat pattern encodes in ~80 kbps whatever the ceiling, so a role's bitrate would never be
+   * reached; with the texture the encoder's rate control fills the ceiling at a moderate QP (the
+   * low amplitude quantizes away as the rate falls, so it does not force the resolution down).
+   */
+  #pattern(format: VideoFormat, isScreencast: boolean): { track: MediaStreamTrack; stop(): void; applyVideo(format: VideoFormat): Promise<void> } {
     const source = new this.#ns.RTCVideoSource({ isScreencast });
     const track = source.createTrack();
-    const ySize = width * height;
-    const data = new Uint8Array((ySize * 3) / 2);
-    data.fill(128, ySize); // neutral chroma
     const background = isScreencast ? 180 : 60;
     const barWidth = 40;
     let n = 0;
-    const frame = () => {
-      data.fill(background, 0, ySize);
-      writeFrameNumber(data, width, n);
-      const x0 = (n * 8) % (width - barWidth);
-      for (let y = 16; y < height; y++) data.fill(235, y * width + x0, y * width + x0 + barWidth);
-      source.onFrame({ width, height, data });
-      n++;
+    let timer: ReturnType<typeof setInterval> | undefined;
+    const start = ({ width, height, fps }: VideoFormat, textured: boolean) => {
+      clearInterval(timer);
+      const ySize = width * height;
+      const data = new Uint8Array((ySize * 3) / 2);
+      data.fill(128, ySize); // neutral chroma
+      const texture = textured ? makeTexture(ySize * TEXTURE_FRAMES, background) : null;
+      const frame = () => {
+        // A jump far beyond any motion search: the texture cannot be predicted from the last frame.
+        if (texture) {
+          const at = randomOffset(texture.length - ySize);
+          data.set(texture.subarray(at, at + ySize));
+        } else {
+          data.fill(background, 0, ySize);
+        }
+        writeFrameNumber(data, width, n);
+        const x0 = (n * 8) % (width - barWidth);
+        for (let y = 16; y < height; y++) data.fill(235, y * width + x0, y * width + x0 + barWidth);
+        source.onFrame({ width, height, data });
+        n++;
+      };
+      frame();
+      timer = setInterval(frame, 1000 / fps);
+      timer.unref?.();
     };
-    frame();
-    const timer = setInterval(frame, 1000 / fps);
-    timer.unref?.();
-    return { track, stop: () => clearInterval(timer) };
+    start(format, false);
+    let stopped = false;
+    return {
+      track,
+      stop: () => {
+        stopped = true;
+        clearInterval(timer);
+      },
+      applyVideo: async (next) => {
+        if (!stopped) start(next, true);
+      },
+    };
   }
 
-  #tone(): { track: MediaStreamTrack; stop(): void } {
+  #tone(): { track: MediaStreamTrack; stop(): void; applyVideo?: undefined } {
     const source = new this.#ns.RTCAudioSource();
     const track = source.createTrack();
     const started = Date.now();

@@ -17,11 +17,20 @@ export interface LocalTracks {
   screen?: MediaStreamTrack;
 }
 
+/** The frames a camera is asked to produce (a role's video size and rate). */
+export interface VideoFormat {
+  width: number;
+  height: number;
+  fps: number;
+}
+
 /** A device opened by a backend; `close` releases it (idempotent). */
 export interface OpenedDevice {
   info: DeviceInfo;
   /** Camera, microphone and screen; none for a speaker. */
   track?: MediaStreamTrack;
+  /** Cameras: produce frames of that size and rate from now on, on the same track. */
+  applyVideo?(format: VideoFormat): Promise<void>;
   close(): void;
 }
 

@@ -15,6 +15,7 @@ export const handlers: HandlerTable = {
   'room.enter': room.enter,
   'room.exit': room.exit,
   'room.changeAuthority': room.changeAuthority,
+  'room.changeRole': room.changeRole,
   'room.message': room.message,
   'invite.send': invite.send,
   'invite.accept': invite.accept,
@@ -27,4 +28,5 @@ export const handlers: HandlerTable = {
   'media.subscriberReset': media.subscriberReset,
   'media.setLayer': media.setLayer,
   'media.unsubscribe': media.unsubscribe,
+  'media.viewStats': media.viewStats,
 };

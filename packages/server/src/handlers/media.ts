@@ -33,6 +33,8 @@ export const setLayer: Handler<'media.setLayer'> = async (ctx, { subscriptionId,
   return {};
 };
 
+export const viewStats: Handler<'media.viewStats'> = (ctx) => ({ views: ctx.services.media.viewStats(viewer(ctx)) });
+
 export const unsubscribe: Handler<'media.unsubscribe'> = (ctx, { subscriptionId }) => {
   ctx.services.media.unsubscribe(viewer(ctx), subscriptionId);
   return {};

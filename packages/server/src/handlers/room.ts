@@ -1,5 +1,6 @@
 import type { RoomSnapshot } from '@hudong/protocol';
 import { ServerError } from '../errors.js';
+import type { Authority } from '../rooms/Authority.js';
 import type { Member } from '../rooms/Member.js';
 import { admit } from '../rooms/admission.js';
 import type { Session } from '../session/Session.js';
@@ -21,9 +22,14 @@ export const enter: Handler<'room.enter'> = (ctx, params) => {
 
 function entered(ctx: RequestContext, session: Session, member: Member, params: { receive?: boolean | undefined }): RoomSnapshot {
   session.join(member);
-  const snapshot = member.room.snapshotFor(member);
+  const snapshot = snapshotOf(ctx.services.authority, member);
   if (params.receive) openReceiving(ctx, member);
   return snapshot;
+}
+
+/** The room as `member` sees it, with its role's encoding settings (room.enter, and login's resume). */
+export function snapshotOf(authority: Authority, member: Member): RoomSnapshot {
+  return { ...member.room.snapshotFor(member), roleSettings: authority.settingsOf(member.role) };
 }
 
 /**
@@ -56,6 +62,17 @@ export const changeAuthority: Handler<'room.changeAuthority'> = (ctx, params) =>
   });
   member.setAuthority(authBits, privilegeKey);
   return { authBits };
+};
+
+/** AVSDK ChangeAVControlRole: the new role's settings for the client to apply, and its bound cutting the bits. */
+export const changeRole: Handler<'room.changeRole'> = (ctx, params) => {
+  const session = sessionOf(ctx);
+  const member = memberOf(session);
+  const { authBits, roleSettings } = ctx.services.authority.forRole(params.role, member.authBits);
+  member.setRole(params.role);
+  if (authBits !== member.authBits) member.setAuthority(authBits, member.privilegeKey);
+  ctx.services.logger.info({ identifier: session.identifier, roomId: member.room.roomId, role: params.role, authBits }, 'role changed');
+  return { role: params.role, authBits, roleSettings };
 };
 
 /**

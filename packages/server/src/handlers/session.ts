@@ -1,6 +1,7 @@
 import { PROTOCOL_VERSION } from '@hudong/protocol';
 import { verifyUserSig } from '@hudong/protocol/auth';
 import { ServerError } from '../errors.js';
+import { snapshotOf } from './room.js';
 import { sessionOf, type Handler, type RequestContext } from './types.js';
 
 /** Checks the UserSig, maps identifier → tinyId, then replaces, resumes or starts the session (cluster-wide when clustered). */
@@ -45,7 +46,7 @@ export const login: Handler<'login'> = async ({ connection, services }, params) 
     node: config.nodeId,
     heartbeatIntervalMs: config.heartbeatIntervalMs,
     resumed,
-    room: member ? member.room.snapshotFor(member) : null,
+    room: member ? snapshotOf(services.authority, member) : null,
     ...(resumed && { removed: session.takeMissedRemoval() }),
   };
 };

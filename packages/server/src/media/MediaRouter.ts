@@ -382,6 +382,11 @@ export class MediaRouter {
     this.#view(viewer, copy, subscriptionId, size);
   }
 
+  /** media.viewStats: what was sent on each of the viewer's views. */
+  viewStats(viewer: Member): { subscriptionId: string; packets: number; resent: number }[] {
+    return [...(this.#members.get(viewer)?.views.values() ?? [])].map((v) => ({ subscriptionId: v.id, ...v.delivery }));
+  }
+
   unsubscribe(viewer: Member, subscriptionId: string): void {
     this.#subscriptionOf(viewer, subscriptionId).close(null);
   }

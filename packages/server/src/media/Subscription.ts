@@ -68,6 +68,9 @@ export class Subscription extends SafeEmitter<SubscriptionEvents> implements Slo
   #started: boolean;
   #connected = false;
   #closed = false;
+  /** First transmissions toward the viewer (the test hook's drops included: lost on the way) and resends for its NACKs. */
+  #sentPackets = 0;
+  #resentPackets = 0;
   #connectTimer: NodeJS.Timeout | undefined;
   readonly #sent: SentHistory;
 
@@ -166,6 +169,7 @@ export class Subscription extends SafeEmitter<SubscriptionEvents> implements Slo
       rewriteRtpHeader(buf, slot.pt, out.seq, out.timestamp, slot.ssrc);
       this.#sent.record(buf, layer.index, packet.seq, payloadOffset, payloadLength);
       slot.senderReports.onPacketSent(payloadLength);
+      this.#sentPackets++;
       if (this.#dropRate > 0 && Math.random() < this.#dropRate) {
         this.#stats.rtpDroppedByTest++;
         return;
@@ -174,6 +178,14 @@ export class Subscription extends SafeEmitter<SubscriptionEvents> implements Slo
     } catch (err) {
       this.#fail('forwarding', err);
     }
+  }
+
+  /**
+   * Packets sent to the viewer for the first time, and resent for its NACKs, since the view began:
+   * with what the viewer received, its loss before repair (room.getQualityStats, media.viewStats).
+   */
+  get delivery(): { packets: number; resent: number } {
+    return { packets: this.#sentPackets, resent: this.#resentPackets };
   }
 
   /** RTCP from the viewer (a sendonly track delivers only RTCP). */
@@ -258,6 +270,8 @@ export class Subscription extends SafeEmitter<SubscriptionEvents> implements Slo
     const buf = this.publication.scratch.subarray(0, stored.length);
     stored.copy(buf);
     this.#sent.restore(buf, outSeq);
+    // Counted as tried, as first sends are: libdatachannel's false may mean queued, not dropped.
+    this.#resentPackets++;
     if (this.#slot.transport.send(buf)) this.#stats.rtpRetransmitted++;
   }
 }

@@ -3,12 +3,14 @@ import { describe, it } from 'node:test';
 import { signPrivilegeKey } from '@hudong/protocol/auth';
 import { ServerError } from '../errors.js';
 import { Authority } from './Authority.js';
+import { resolveRoles } from './roles.js';
 
 const APP = 1400000001;
 const SECRET = 'authority-test-secret-0123456789abcdef';
 const ROOM = 7;
-/** Configured roles: Guest narrows to the audience's bits, Wide names every bit. */
-const roles = { Guest: 0xaa, Wide: 0xff };
+/** Configured roles: Guest narrows to the audience's bits (the older number form), Wide names every bit, Stage only sets encoding. */
+const STAGE_VIDEO = { width: 480, height: 360, fps: 20, maxBitrateKbps: 600 };
+const roles = resolveRoles({ Guest: 0xaa, Wide: { authBits: 0xff }, Stage: { video: STAGE_VIDEO, audio: { maxBitrateKbps: 48 } } });
 const keyFor = (bits: number, identifier = 'u', roomId = ROOM) =>
   signPrivilegeKey({ sdkAppId: APP, secret: SECRET, identifier, roomId, privilegeMap: bits });
 
@@ -22,7 +24,7 @@ function outcome(fn: () => { authBits: number }): number | string {
     return fn().authBits;
   } catch (err) {
     assert.ok(err instanceof ServerError, String(err));
-    assert.equal(err.code, 10003);
+    assert.equal(err.code, err.detail.code === 'UNKNOWN_ROLE' ? 10002 : 10003);
     return err.detail.code;
   }
 }
@@ -32,14 +34,15 @@ describe('Authority', () => {
   const enterRows: [boolean, number, number | undefined, string, number | string][] = [
     [false, 0xff, undefined, '', 0xff],
     [false, 0xff, undefined, 'Guest', 0xaa],
-    [false, 0xff, undefined, 'Unconfigured', 0xff],
+    [false, 0xff, undefined, 'Unconfigured', 'UNKNOWN_ROLE'],
+    [false, 0xff, undefined, 'Stage', 0xff],
     [false, 0xff, 0x2b, '', 0x2b],
     [false, 0x0f, 0x2b, 'Wide', 0x0b],
     [true, 0xff, undefined, '', 'PRIVKEY_REQUIRED'],
     [true, 0xff, undefined, 'Wide', 'PRIVKEY_REQUIRED'],
     [true, 0xff, 0x2b, '', 0x2b],
     [true, 0xff, 0x2b, 'Wide', 0x2b],
-    [true, 0xff, 0x2b, 'Unconfigured', 0x2b],
+    [true, 0xff, 0x2b, 'Unconfigured', 'UNKNOWN_ROLE'],
     [true, 0xff, 0xff, 'Guest', 0xaa],
   ];
   for (const [required, asked, keyBits, role, expected] of enterRows) {
@@ -61,7 +64,7 @@ describe('Authority', () => {
     [false, 0x0b, 0x2b, undefined, '', 0x0b],
     [true, 0xff, 0xaa, undefined, '', 'AUTH_BITS_EXCEED_KEY'],
     [true, 0xff, 0xaa, undefined, 'Wide', 'AUTH_BITS_EXCEED_KEY'],
-    [true, 0xff, 0xaa, undefined, 'Unconfigured', 'AUTH_BITS_EXCEED_KEY'],
+    [true, 0xff, 0xaa, undefined, 'Stage', 'AUTH_BITS_EXCEED_KEY'],
     [true, 0xff, 0xaa, 0xff, '', 0xff],
     [true, 0xff, 0xff, undefined, 'Guest', 0xaa],
     [true, 0x0a, 0xaa, undefined, '', 0x0a],
@@ -83,6 +86,17 @@ describe('Authority', () => {
       );
     });
   }
+
+  it('changeRole: the new role cuts the bits and never adds any; its settings come with it', () => {
+    const a = authority(false);
+    assert.deepEqual(a.forRole('Guest', 0xff), { authBits: 0xaa, roleSettings: {} });
+    assert.deepEqual(a.forRole('Stage', 0xaa), { authBits: 0xaa, roleSettings: { video: STAGE_VIDEO, audio: { maxBitrateKbps: 48 } } });
+    assert.deepEqual(a.forRole('', 0x0b), { authBits: 0x0b, roleSettings: {} });
+    assert.equal(
+      outcome(() => a.forRole('Unconfigured', 0xff)),
+      'UNKNOWN_ROLE',
+    );
+  });
 
   it('a key of another room or identifier is refused, never cut to: PRIVKEY_WRONG_ROOM, USERSIG_WRONG_IDENTIFIER', () => {
     const a = authority(true);

@@ -1,12 +1,13 @@
-import { ALL_AUTH_BITS } from '@hudong/protocol';
+import { ALL_AUTH_BITS, type RoleSettings } from '@hudong/protocol';
 import { verifyPrivilegeKey } from '@hudong/protocol/auth';
 import { ServerError } from '../errors.js';
+import type { Role } from './roles.js';
 
 export interface AuthorityOptions {
   sdkAppId: number;
   secret: string;
-  /** Role name → the bits members of that role are bounded to. */
-  roles: Readonly<Record<string, number>>;
+  /** The configured roles by name (config.ts `roles`). */
+  roles: Readonly<Record<string, Role>>;
   requirePrivilegeKey: boolean;
 }
 
@@ -18,11 +19,14 @@ export interface AuthorityRequest {
   privilegeKey: string | undefined;
 }
 
+/** No role named (`controlRole` ''): no bound, and the client's own encoding settings. */
+const NO_ROLE: Role = { authBits: undefined, settings: {} };
+
 /**
  * Effective auth bits = requested ∩ privilege key ∩ role bound (step 3 of room.enter, and changeAuthority).
  *
- * Every term can only take bits away: a role name is the client's own choice, so an unconfigured one
- * bounds nothing and a configured one narrows; it never adds to what the key grants. With
+ * Every term can only take bits away: a role name is the client's own choice, so a role narrows; it
+ * never adds to what the key grants. A name that is not configured is refused (10002 UNKNOWN_ROLE). With
  * `requirePrivilegeKey` the key therefore alone decides the most a member may hold. Without it (AVSDK's
  * default, kept for compatibility) a member that holds no key may ask for any bits: docs/auth.md.
  */
@@ -33,8 +37,9 @@ export class Authority {
     this.#options = { ...options, roles: { ...options.roles } };
   }
 
-  /** Bits a member enters with: what it asks for, cut to its key and role. Throws 10003 PRIVKEY_REQUIRED / PRIVKEY_* / USERSIG_*. */
+  /** Bits a member enters with: what it asks for, cut to its key and role. Throws 10002 UNKNOWN_ROLE, 10003 PRIVKEY_REQUIRED / PRIVKEY_* / USERSIG_*. */
   forEnter(request: AuthorityRequest & { role: string }): { authBits: number; privilegeKey: string | undefined } {
+    this.role(request.role);
     const key = request.privilegeKey || undefined;
     if (key === undefined && this.#options.requirePrivilegeKey) {
       throw new ServerError('PRIVKEY_REQUIRED', 'this server requires a privilege key to enter a room');
@@ -76,9 +81,32 @@ export class Authority {
     }
   }
 
-  /** A configured role's bits; any other name bounds nothing (it is only a name the client chose). */
+  /**
+   * room.changeRole: the member's bits after taking `role`, cut to its bound (a role never adds bits:
+   * changeAuthority does, within the key), and the role's encoding settings. Throws 10002 UNKNOWN_ROLE.
+   */
+  forRole(role: string, authBits: number): { authBits: number; roleSettings: RoleSettings } {
+    return { authBits: authBits & this.#roleBound(role), roleSettings: this.settingsOf(role) };
+  }
+
+  /** The encoding settings members of a role send at (`{}`: the client's own). Throws 10002 UNKNOWN_ROLE. */
+  settingsOf(role: string): RoleSettings {
+    const { video, audio } = this.role(role).settings;
+    return { ...(video && { video: { ...video } }), ...(audio && { audio: { ...audio } }) };
+  }
+
+  /** The role of that name; '' is no role. Throws 10002 UNKNOWN_ROLE. */
+  role(name: string): Role {
+    if (name === '') return NO_ROLE;
+    if (!Object.hasOwn(this.#options.roles, name)) {
+      const known = Object.keys(this.#options.roles).join(', ');
+      throw new ServerError('UNKNOWN_ROLE', `role "${name}" is not configured on this server (configured: ${known || 'none'})`);
+    }
+    return this.#options.roles[name]!;
+  }
+
   #roleBound(role: string): number {
-    return Object.hasOwn(this.#options.roles, role) ? this.#options.roles[role]! : ALL_AUTH_BITS;
+    return this.role(role).authBits ?? ALL_AUTH_BITS;
   }
 }
 

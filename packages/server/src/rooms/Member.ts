@@ -40,7 +40,7 @@ export type SendingSource = 'audio' | 'camera' | 'screen';
 export class Member extends SafeEmitter<MemberEvents> {
   readonly owner: MemberOwner;
   readonly room: Room;
-  readonly role: string;
+  #role: string;
   #authBits: number;
   #privilegeKey: string | undefined;
   #closed = false;
@@ -52,7 +52,7 @@ export class Member extends SafeEmitter<MemberEvents> {
     super();
     this.owner = owner;
     this.room = room;
-    this.role = grant.role;
+    this.#role = grant.role;
     this.#authBits = grant.authBits;
     this.#privilegeKey = grant.privilegeKey;
     if (sending) Object.assign(this.#sending, sending);
@@ -65,6 +65,16 @@ export class Member extends SafeEmitter<MemberEvents> {
   /** The node the member is connected to when it is another one; undefined for a member of this node. */
   get nodeId(): string | undefined {
     return this.owner.nodeId;
+  }
+
+  /** The control role it entered with, or took since (room.changeRole). */
+  get role(): string {
+    return this.#role;
+  }
+
+  /** A role already checked against the configured ones. */
+  setRole(role: string): void {
+    this.#role = role;
   }
 
   get authBits(): number {

@@ -7,6 +7,7 @@ import { admit, type AdmissionPolicy, type Occupant } from './admission.js';
 import { Authority, type AuthorityOptions } from './Authority.js';
 import type { Member } from './Member.js';
 import { RoomDirectory, type RoomLimits } from './RoomDirectory.js';
+import { resolveRoles } from './roles.js';
 
 const SDK_APP_ID = 1400000001;
 const SECRET = 'test-secret';
@@ -117,7 +118,7 @@ describe('room admission (docs/protocol.md room.enter steps 1–6)', () => {
   });
 
   it('step 3: bits = requested ∩ key ∩ role; key errors are 10003 with the key sub-code', () => {
-    setup({}, { roles: { Guest: AuthBits.AUDIENCE | AuthBits.CREATE_ROOM } });
+    setup({}, { roles: resolveRoles({ Guest: AuthBits.AUDIENCE | AuthBits.CREATE_ROOM }) });
     const alice = occupant('alice');
     const audienceKey = key('alice', 100, AuthBits.AUDIENCE | AuthBits.CREATE_ROOM | AuthBits.SEND_AUDIO);
     const member = enter(alice, params({ privilegeKey: audienceKey, controlRole: 'Guest' }));
@@ -195,7 +196,12 @@ describe('room admission (docs/protocol.md room.enter steps 1–6)', () => {
 });
 
 describe('Authority.forChange (room.changeAuthority)', () => {
-  const authority = new Authority({ sdkAppId: SDK_APP_ID, secret: SECRET, roles: { Guest: AuthBits.AUDIENCE }, requirePrivilegeKey: false });
+  const authority = new Authority({
+    sdkAppId: SDK_APP_ID,
+    secret: SECRET,
+    roles: resolveRoles({ Guest: AuthBits.AUDIENCE }),
+    requirePrivilegeKey: false,
+  });
   const base = { identifier: 'alice', roomId: 100, role: '', heldKey: undefined, privilegeKey: undefined };
 
   it('without any key: any bits, bounded by the role', () => {

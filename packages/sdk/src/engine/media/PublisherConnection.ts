@@ -1,6 +1,7 @@
 import type { MediaSource } from '@hudong/protocol';
 import type { WebRtc } from './webrtc.js';
 import { closeQuietly, gatheringComplete, type MediaRequest } from './peer.js';
+import { reapplyAnswer, withSendLimits } from './send-limits.js';
 import { publisherStats, type PublishedSource, type PublisherStats } from './PublisherTransport.js';
 
 /** A client-chosen name for one send connection: the server replaces its end when the name changes. */
@@ -37,6 +38,14 @@ class SharedPublication implements PublishedSource {
     return this.#closed ? Promise.resolve(publisherStats(null)) : this.#connection.stats(this.track);
   }
 
+  report(): Promise<RTCStatsReport | null> {
+    return this.#closed ? Promise.resolve(null) : this.#connection.report();
+  }
+
+  setMaxBitrate(kbps: number | undefined): Promise<void> {
+    return this.#closed ? Promise.resolve() : this.#connection.setMaxBitrate(this.source, kbps);
+  }
+
   /** Idempotent. Keeps the m-section for the next publish of the source; does not stop the track. */
   close(): void {
     if (this.#closed) return;
@@ -61,6 +70,9 @@ export class PublisherConnection {
   #transceivers = new Map<MediaSource, RTCRtpTransceiver>();
   #queue: Promise<unknown> = Promise.resolve();
   #connectedSince: number | null = null;
+  /** The server's last answer as it came; applied with the ceilings of `#limits` (send-limits.ts). */
+  #answer: string | null = null;
+  #limits = new Map<MediaSource, number>();
 
   constructor(rtc: WebRtc, request: MediaRequest) {
     this.#rtc = rtc;
@@ -81,7 +93,23 @@ export class PublisherConnection {
 
   /** @internal What the streams of `track` counted (the connection's stats report holds every source's). */
   async stats(track: MediaStreamTrack): Promise<PublisherStats> {
-    return publisherStats(this.#pc ? await this.#pc.getStats() : null, track.id);
+    return publisherStats(await this.report(), track.id);
+  }
+
+  /** @internal The connection's stats report; null while there is none. */
+  async report(): Promise<RTCStatsReport | null> {
+    return this.#pc ? this.#pc.getStats() : null;
+  }
+
+  /** @internal Bounds `source`'s m-section (undefined: no bound), after the negotiations before it. */
+  setMaxBitrate(source: MediaSource, kbps: number | undefined): Promise<void> {
+    const run = this.#queue.then(async () => {
+      if (kbps === undefined ? !this.#limits.delete(source) : this.#limits.get(source) === kbps) return;
+      if (kbps !== undefined) this.#limits.set(source, kbps);
+      if (this.#pc && this.#answer !== null) await reapplyAnswer(this.#pc, this.#limited(this.#answer));
+    });
+    this.#queue = run.catch(() => {});
+    return run;
   }
 
   /** @internal A publication closed locally: its m-section sends nothing until the source is published again. */
@@ -96,6 +124,7 @@ export class PublisherConnection {
     if (this.#pc) closeQuietly(this.#pc);
     this.#pc = null;
     this.#transceivers.clear();
+    this.#answer = null;
     this.#connectedSince = null;
     this.#connectionId = newConnectionId();
   }
@@ -114,14 +143,26 @@ export class PublisherConnection {
       await pc.setLocalDescription(await pc.createOffer());
       await gatheringComplete(pc);
       const res = await this.#request('media.publish', { source, connectionId, mid: transceiver.mid!, sdp: pc.localDescription!.sdp });
-      await pc.setRemoteDescription({ type: 'answer', sdp: res.sdp! });
       this.#transceivers.set(source, transceiver);
+      await pc.setRemoteDescription({ type: 'answer', sdp: this.#limited(res.sdp!) });
+      this.#answer = res.sdp!;
       return new SharedPublication(this, source, track, res);
     } catch (err) {
       // Refused: the connection goes back to what was agreed before, without this m-section.
+      if (this.#transceivers.get(source) === transceiver) this.#transceivers.delete(source);
       if (this.#pc === pc) await this.#rollback(pc, transceiver);
       throw err;
     }
+  }
+
+  /** `answer` with each source's ceiling on its m-section. */
+  #limited(answer: string): string {
+    const byMid = new Map<string, number>();
+    for (const [source, kbps] of this.#limits) {
+      const mid = this.#transceivers.get(source)?.mid;
+      if (mid) byMid.set(mid, kbps);
+    }
+    return withSendLimits(answer, byMid);
   }
 
   #open(): RTCPeerConnection {

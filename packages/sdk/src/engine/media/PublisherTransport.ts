@@ -1,6 +1,7 @@
 import type { MediaSource } from '@hudong/protocol';
 import type { WebRtc } from './webrtc.js';
 import { closeQuietly, gatheringComplete, type MediaRequest } from './peer.js';
+import { reapplyAnswer, withSendLimits } from './send-limits.js';
 
 export interface PublishOptions {
   /** Offer two simulcast layers (rid 'l' at half resolution, rid 'h'). Camera only. */
@@ -54,6 +55,10 @@ export interface PublishedSource {
   /** When its connection's ICE first connected (ms since the epoch); null while it never did. */
   readonly connectedSince: number | null;
   stats(): Promise<PublisherStats>;
+  /** The whole report of its connection (which may carry other sources too); null once closed. */
+  report(): Promise<RTCStatsReport | null>;
+  /** Bounds what it sends (its role's bitrate; undefined: no bound). */
+  setMaxBitrate(kbps: number | undefined): Promise<void>;
   /** Local only (`media.unpublish` is the caller's); does not stop the track (the device owns it). Idempotent. */
   close(): void;
 }
@@ -72,8 +77,22 @@ export class PublisherTransport implements PublishedSource {
   #pc: RTCPeerConnection;
   #closed = false;
   #connectedSince: number | null = null;
+  /** The server's answer as it came, and the mid of our one m-section. */
+  #answer: string;
+  #mid: string;
+  /** The ceiling applied (undefined: none, as the answer came). */
+  #kbps: number | undefined;
+  #queue: Promise<unknown> = Promise.resolve();
 
-  private constructor(source: MediaSource, track: MediaStreamTrack, res: { publicationId: string; codec: string }, pc: RTCPeerConnection) {
+  private constructor(
+    source: MediaSource,
+    track: MediaStreamTrack,
+    res: { publicationId: string; codec: string; sdp?: string | undefined },
+    pc: RTCPeerConnection,
+    mid: string,
+  ) {
+    this.#answer = res.sdp ?? '';
+    this.#mid = mid;
     this.source = source;
     this.track = track;
     this.publicationId = res.publicationId;
@@ -105,14 +124,14 @@ export class PublisherTransport implements PublishedSource {
       if (source === 'camera' && opts.simulcast) {
         init.sendEncodings = [{ rid: 'l', scaleResolutionDownBy: 2 }, { rid: 'h' }];
       }
-      pc.addTransceiver(track, init);
+      const transceiver = pc.addTransceiver(track, init);
       const offer = await pc.createOffer();
       await pc.setLocalDescription(offer);
       await gatheringComplete(pc);
       const sdp = pc.localDescription?.sdp ?? offer.sdp ?? '';
       const res = await request('media.publish', { source, sdp });
       await pc.setRemoteDescription({ type: 'answer', sdp: res.sdp! });
-      return new PublisherTransport(source, track, res, pc);
+      return new PublisherTransport(source, track, res, pc, transceiver.mid ?? '0');
     } catch (err) {
       closeQuietly(pc);
       throw err;
@@ -133,7 +152,20 @@ export class PublisherTransport implements PublishedSource {
   }
 
   async stats(): Promise<PublisherStats> {
-    return publisherStats(this.#closed ? null : await this.#pc.getStats());
+    return publisherStats(await this.report());
+  }
+
+  async report(): Promise<RTCStatsReport | null> {
+    return this.#closed ? null : this.#pc.getStats();
+  }
+
+  setMaxBitrate(kbps: number | undefined): Promise<void> {
+    if (kbps === this.#kbps) return this.#queue.then(() => {});
+    this.#kbps = kbps;
+    const limits = new Map(kbps === undefined ? [] : [[this.#mid, kbps]]);
+    const run = this.#queue.then(() => (this.#closed ? undefined : reapplyAnswer(this.#pc, withSendLimits(this.#answer, limits))));
+    this.#queue = run.catch(() => {});
+    return run;
   }
 
   /** Idempotent. Does not stop the track (the device owns it). */

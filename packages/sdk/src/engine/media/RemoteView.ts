@@ -18,10 +18,13 @@ export class RemoteView {
   readonly target: ViewTarget;
   readonly codec: string;
   readonly track: MediaStreamTrack;
+  /** Its m-section on the receive connection (what its stats are found by: @roamhq/wrtc's name the track otherwise). */
+  readonly mid: string;
   #closed = false;
 
-  private constructor(subscriptionId: string, target: ViewTarget, codec: string, track: MediaStreamTrack) {
+  private constructor(subscriptionId: string, target: ViewTarget, codec: string, track: MediaStreamTrack, mid: string) {
     this.subscriptionId = subscriptionId;
+    this.mid = mid;
     this.target = { ...target };
     this.codec = codec;
     this.track = track;
@@ -41,7 +44,7 @@ export class RemoteView {
     const sub = await request('media.subscribe', { identifier: target.identifier, source: target.source, size: target.size });
     onSubscribed?.(sub.subscriptionId);
     const track = await connection.track(sub.connectionId, sub.mid);
-    return new RemoteView(sub.subscriptionId, target, sub.codec, track);
+    return new RemoteView(sub.subscriptionId, target, sub.codec, track, sub.mid);
   }
 
   get closed(): boolean {

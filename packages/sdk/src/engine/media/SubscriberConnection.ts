@@ -114,6 +114,11 @@ export class SubscriberConnection {
     }
   }
 
+  /** The connection's stats report; null while there is none. */
+  async report(): Promise<RTCStatsReport | null> {
+    return this.#pc ? this.#pc.getStats() : null;
+  }
+
   #trackOf(mid: string): MediaStreamTrack | undefined {
     return this.#pc?.getTransceivers().find((t) => t.mid === mid)?.receiver.track;
   }
