@@ -5,7 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { AuthBits, AVError, ErrorCode } from '@hudong/sdk';
-import { ADMIN, api, WebhookReceiver, type ReceivedEvent } from '../helpers/api.js';
+import { ADMIN, api, enterAs, story, WebhookReceiver, type ReceivedEvent } from '../helpers/api.js';
 import { dispose, nextEvent, startedContext, uniqueId, uniqueRoomId } from '../helpers/clients.js';
 import { startCluster, type TestCluster } from '../helpers/cluster.js';
 import { loggedIn, type RawClient } from '../helpers/raw-client.js';
@@ -27,12 +27,7 @@ after(async () => {
   await receiver?.stop();
 });
 
-const enter = (client: RawClient, roomId: number, createRoom = true) =>
-  client.call('room.enter', { roomId, roomType: 'multi', authBits: AuthBits.DEFAULT, createRoom });
-
-function story(events: ReceivedEvent[]): string[] {
-  return events.map((e) => [e.event, e.identifier, e.srcType ?? e.reason, e.node].filter(Boolean).join(' '));
-}
+const storyOf = (events: ReceivedEvent[]) => story(events, { withNode: true });
 
 test('node 2 answers for a room on node 1: list, members, PATCH, messages, kick, dismiss; /nodes lists both', async () => {
   const roomId = uniqueRoomId();
@@ -98,14 +93,14 @@ test("webhooks of a room across both nodes: each event once, in the room's order
   const { client: ca } = await loggedIn(cluster.nodes[0]!.wsUrl, a);
   const { client: cb } = await loggedIn(cluster.nodes[1]!.wsUrl, b);
   try {
-    await enter(ca, roomId);
-    await enter(cb, roomId, false);
+    await enterAs(ca, roomId);
+    await enterAs(cb, roomId, false);
     await cb.call('room.exit', {});
     await ca.call('room.exit', {});
     await waitUntil('room.destroyed', () => receiver.ofRoom(roomId).some((e) => e.event === 'room.destroyed'), 10_000);
     // Both nodes could deliver: only one does, once.
     await new Promise((resolve) => setTimeout(resolve, 1000));
-    assert.deepEqual(story(receiver.ofRoom(roomId)), [
+    assert.deepEqual(storyOf(receiver.ofRoom(roomId)), [
       'room.created n1',
       `member.entered ${a} n1`,
       `member.entered ${b} n2`,
@@ -129,7 +124,7 @@ test('churn across nodes: 60 members joining and leaving twice, racing over 3 ro
   const round = async (id: string, i: number, node: number) => {
     const { client } = await loggedIn(cluster.nodes[node]!.wsUrl, id);
     clients.push(client);
-    await enter(client, rooms[i % rooms.length]!);
+    await enterAs(client, rooms[i % rooms.length]!);
     if (i % 2 === 0) await client.call('room.exit', {});
     else await client.call('logout', {});
   };
@@ -183,7 +178,7 @@ test("publish events come from the script that changed the member's flags, in th
     await host.devices.enableCamera(false);
     await host.exitRoom();
     await waitUntil('room.destroyed', () => receiver.ofRoom(roomId).some((e) => e.event === 'room.destroyed'), 10_000);
-    assert.deepEqual(story(receiver.ofRoom(roomId)), [
+    assert.deepEqual(storyOf(receiver.ofRoom(roomId)), [
       'room.created n1',
       `member.entered ${hostId} n1`,
       `publish.started ${hostId} camera n1`,
@@ -208,7 +203,7 @@ test('the delivering node SIGKILLed: the other takes over after its lease and de
   const id = uniqueId('after');
   const { client } = await loggedIn(survivor.wsUrl, id);
   try {
-    await enter(client, roomId);
+    await enterAs(client, roomId);
     await client.call('room.exit', {});
     await waitUntil('the survivor delivers', () => receiver.ofRoom(roomId).some((e) => e.event === 'room.destroyed'), 10_000);
     assert.equal(delivers(survivor), 1);

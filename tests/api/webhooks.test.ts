@@ -4,8 +4,7 @@
 // (bounded queue: what is dropped is counted in /metrics).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { AuthBits } from '@hudong/sdk';
-import { api, WebhookReceiver, type ReceivedEvent } from '../helpers/api.js';
+import { api, enterAs, story, WebhookReceiver, type ReceivedEvent } from '../helpers/api.js';
 import { dispose, startedContext, uniqueId, uniqueRoomId } from '../helpers/clients.js';
 import { metric } from '../helpers/media.js';
 import { loggedIn, RawClient } from '../helpers/raw-client.js';
@@ -23,14 +22,6 @@ after(async () => {
   await server?.stop();
   await receiver?.stop();
 });
-
-const enter = (client: RawClient, roomId: number, createRoom = true) =>
-  client.call('room.enter', { roomId, roomType: 'multi', authBits: AuthBits.DEFAULT, createRoom });
-
-/** What a room's events say, in order: `event identifier? srcType|reason?`. */
-function story(events: ReceivedEvent[]): string[] {
-  return events.map((e) => [e.event, e.identifier, e.srcType ?? e.reason].filter(Boolean).join(' '));
-}
 
 /** Every member's events alternate entered, exited (no exit without its entry), per room. */
 function assertPaired(events: ReceivedEvent[]): void {
@@ -57,7 +48,7 @@ test("a room's life, in order and signed: created, entries, publish, exits with 
     await host.enterRoom({ roomId });
     for (const id of [kicked, replaced, dropped]) {
       const { client } = await loggedIn(server.wsUrl, id);
-      await enter(client, roomId, false);
+      await enterAs(client, roomId, false);
       clients.push(client);
     }
     await host.devices.enableCamera(true);
@@ -107,7 +98,7 @@ test('dismiss: every member exits with reason dismissed, then the room is destro
   try {
     for (const [i, id] of ids.entries()) {
       const { client } = await loggedIn(server.wsUrl, id);
-      await enter(client, roomId, i === 0);
+      await enterAs(client, roomId, i === 0);
       clients.push(client);
     }
     assert.equal((await api(server.httpUrl, 'DELETE', `/rooms/${roomId}`)).status, 200);
@@ -132,7 +123,7 @@ test("a receiver answering 500 twice gets the same event a third time, and the r
   try {
     receiver.failNext = 2;
     const since = receiver.attempts.length;
-    await enter(client, roomId);
+    await enterAs(client, roomId);
     await client.call('room.exit', {});
     await waitUntil('room.destroyed', () => receiver.ofRoom(roomId).some((e) => e.event === 'room.destroyed'), 10_000);
     const attempts = receiver.attempts.slice(since);
@@ -160,7 +151,7 @@ test('churn: 100 members joining and leaving twice, racing over 5 rooms: every e
   const round = async (id: string, i: number) => {
     const { client } = await loggedIn(server.wsUrl, id);
     clients.push(client);
-    await enter(client, rooms[i % rooms.length]!);
+    await enterAs(client, rooms[i % rooms.length]!);
     // Three ways out: exit, logout, and a dropped connection (its session ends after the grace, or is replaced by the next round's login).
     if (i % 3 === 0) await client.call('room.exit', {});
     else if (i % 3 === 1) await client.call('logout', {});
@@ -216,7 +207,7 @@ test('a receiver that is down costs the rooms nothing: a bounded queue, drops co
     const started = Date.now();
     for (let i = 0; i < 10; i++) {
       const { client } = await loggedIn(node.wsUrl, uniqueId('busy'));
-      await enter(client, roomId);
+      await enterAs(client, roomId);
       clients.push(client);
     }
     for (const client of clients) await client.call('room.exit', {});

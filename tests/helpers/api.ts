@@ -3,6 +3,8 @@
 import { createHmac } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { AuthBits } from '@hudong/protocol';
+import type { RawClient } from './raw-client.js';
 import { TEST_SECRET, userSigFor } from './server.js';
 
 export const ADMIN = 'administrator';
@@ -87,4 +89,13 @@ export class WebhookReceiver {
     this.#server.closeAllConnections();
     await new Promise((resolve) => this.#server.close(resolve));
   }
+}
+
+/** room.enter with the default bits (the host's), creating the room unless told not to. */
+export const enterAs = (client: RawClient, roomId: number, createRoom = true) =>
+  client.call('room.enter', { roomId, roomType: 'multi', authBits: AuthBits.DEFAULT, createRoom });
+
+/** What a room's events say, in order: `event identifier? srcType|reason? [node]`. */
+export function story(events: ReceivedEvent[], { withNode = false } = {}): string[] {
+  return events.map((e) => [e.event, e.identifier, e.srcType ?? e.reason, withNode ? e.node : undefined].filter(Boolean).join(' '));
 }

@@ -122,20 +122,16 @@ export class BrowserDevices implements DeviceBackend {
  * gets as close as it can.
  */
 async function applyVideoConstraints(track: MediaStreamTrack, width: number, height: number, fps: number): Promise<void> {
-  const rate = { ideal: fps, max: fps };
+  const constraints = (fit: 'exact' | 'ideal') =>
+    ({
+      width: { [fit]: width },
+      height: { [fit]: height },
+      frameRate: { ideal: fps, max: fps },
+      resizeMode: 'crop-and-scale',
+    }) as MediaTrackConstraints;
   try {
-    await track.applyConstraints({
-      width: { exact: width },
-      height: { exact: height },
-      frameRate: rate,
-      resizeMode: 'crop-and-scale',
-    } as MediaTrackConstraints);
+    await track.applyConstraints(constraints('exact'));
   } catch {
-    await track.applyConstraints({
-      width: { ideal: width },
-      height: { ideal: height },
-      frameRate: rate,
-      resizeMode: 'crop-and-scale',
-    } as MediaTrackConstraints);
+    await track.applyConstraints(constraints('ideal'));
   }
 }
