@@ -5,7 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { AuthBits, AVError, ErrorCode } from '@hudong/sdk';
-import { ADMIN, api, enterAs, story, WebhookReceiver, type ReceivedEvent } from '../helpers/api.js';
+import { ADMIN, api, assertRoomLife, churnTold, enterAs, story, WebhookReceiver, type ReceivedEvent } from '../helpers/api.js';
 import { dispose, nextEvent, startedContext, uniqueId, uniqueRoomId } from '../helpers/clients.js';
 import { startCluster, type TestCluster } from '../helpers/cluster.js';
 import { loggedIn, type RawClient } from '../helpers/raw-client.js';
@@ -130,36 +130,13 @@ test('churn across nodes: 60 members joining and leaving twice, racing over 3 ro
   };
   try {
     await Promise.all(ids.map((id, i) => round(id, i, i % 2).then(() => round(id, i, (i + 1) % 2))));
-    const ofChurn = () => receiver.events.filter((e) => rooms.includes(e.roomId));
-    await waitUntil(
-      'every exit and room.destroyed',
-      () => {
-        const events = ofChurn();
-        const exits = events.filter((e) => e.event === 'member.exited').length;
-        return exits === 120 && rooms.every((r) => events.filter((e) => e.roomId === r).at(-1)?.event === 'room.destroyed');
-      },
-      30_000,
-    );
-    const events = ofChurn();
+    const events = await churnTold(receiver, rooms, 120, 30_000);
     assert.equal(events.filter((e) => e.event === 'member.entered').length, 120);
-    for (const roomId of rooms) {
-      const inRoom = new Set<string>();
-      let open = false;
-      for (const e of events.filter((x) => x.roomId === roomId)) {
-        if (e.event === 'room.created') {
-          assert.ok(!open, 'created twice');
-          open = true;
-        } else if (e.event === 'room.destroyed') {
-          assert.ok(open && inRoom.size === 0, `room ${roomId} destroyed with members in it`);
-          open = false;
-        } else if (e.event === 'member.entered') {
-          assert.ok(open && !inRoom.has(e.identifier!), `${e.identifier} entered twice`);
-          inRoom.add(e.identifier!);
-        } else if (e.event === 'member.exited') {
-          assert.ok(inRoom.delete(e.identifier!), `${e.identifier} exited without its entry`);
-        }
-      }
-    }
+    for (const roomId of rooms)
+      assertRoomLife(
+        roomId,
+        events.filter((e) => e.roomId === roomId),
+      );
     const taken = events.map((e) => e.id);
     assert.equal(new Set(taken).size, taken.length, 'each event once per cluster');
   } finally {

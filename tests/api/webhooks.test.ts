@@ -4,7 +4,7 @@
 // (bounded queue: what is dropped is counted in /metrics).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { api, enterAs, story, WebhookReceiver, type ReceivedEvent } from '../helpers/api.js';
+import { api, assertPaired, assertRoomLife, churnTold, enterAs, story, WebhookReceiver } from '../helpers/api.js';
 import { dispose, startedContext, uniqueId, uniqueRoomId } from '../helpers/clients.js';
 import { metric } from '../helpers/media.js';
 import { loggedIn, RawClient } from '../helpers/raw-client.js';
@@ -22,21 +22,6 @@ after(async () => {
   await server?.stop();
   await receiver?.stop();
 });
-
-/** Every member's events alternate entered, exited (no exit without its entry), per room. */
-function assertPaired(events: ReceivedEvent[]): void {
-  const inRoom = new Map<string, boolean>();
-  for (const e of events) {
-    const key = `${e.roomId}:${e.identifier}`;
-    if (e.event === 'member.entered') {
-      assert.ok(!inRoom.get(key), `${key} entered twice without an exit`);
-      inRoom.set(key, true);
-    } else if (e.event === 'member.exited') {
-      assert.ok(inRoom.get(key), `${key} exited without its entry`);
-      inRoom.set(key, false);
-    }
-  }
-}
 
 test("a room's life, in order and signed: created, entries, publish, exits with their reasons, destroyed", async () => {
   const roomId = uniqueRoomId();
@@ -159,34 +144,13 @@ test('churn: 100 members joining and leaving twice, racing over 5 rooms: every e
   };
   try {
     await Promise.all(ids.map((id, i) => round(id, i).then(() => round(id, i))));
-    const ofChurn = () => receiver.events.filter((e) => rooms.includes(e.roomId));
-    await waitUntil(
-      'every exit and room.destroyed',
-      () => {
-        const events = ofChurn();
-        const exits = events.filter((e) => e.event === 'member.exited').length;
-        const open = rooms.filter((r) => events.filter((e) => e.roomId === r).at(-1)?.event !== 'room.destroyed');
-        return exits === 200 && open.length === 0;
-      },
-      20_000,
-    );
-    const events = ofChurn();
+    const events = await churnTold(receiver, rooms, 200, 20_000);
     assert.equal(events.filter((e) => e.event === 'member.entered').length, 200);
-    for (const roomId of rooms) {
-      const ofRoom = events.filter((e) => e.roomId === roomId);
-      assertPaired(ofRoom);
-      // A room's life: created, its members, destroyed; and again if members came back after it closed.
-      let open = false;
-      for (const e of ofRoom) {
-        if (e.event === 'room.created') {
-          assert.ok(!open, `room ${roomId} created twice`);
-          open = true;
-        } else if (e.event === 'room.destroyed') {
-          assert.ok(open, `room ${roomId} destroyed before created`);
-          open = false;
-        } else assert.ok(open, `${e.event} of ${e.identifier} outside the room's life`);
-      }
-    }
+    for (const roomId of rooms)
+      assertRoomLife(
+        roomId,
+        events.filter((e) => e.roomId === roomId),
+      );
     const reasons = new Set(events.filter((e) => e.event === 'member.exited').map((e) => e.reason));
     for (const reason of reasons) assert.ok(['left', 'timeout', 'replaced'].includes(reason!), `reason ${reason}`);
     const taken = events.map((e) => e.id);

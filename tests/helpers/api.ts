@@ -1,11 +1,13 @@
 // The server API (REST) and webhooks from a test's side: an admin caller, and a real HTTP receiver
 // of webhook events that checks their signature and can be told to fail.
+import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { AuthBits } from '@hudong/protocol';
 import type { RawClient } from './raw-client.js';
 import { TEST_SECRET, userSigFor } from './server.js';
+import { waitUntil } from './wait-until.js';
 
 export const ADMIN = 'administrator';
 
@@ -98,4 +100,58 @@ export const enterAs = (client: RawClient, roomId: number, createRoom = true) =>
 /** What a room's events say, in order: `event identifier? srcType|reason? [node]`. */
 export function story(events: ReceivedEvent[], { withNode = false } = {}): string[] {
   return events.map((e) => [e.event, e.identifier, e.srcType ?? e.reason, withNode ? e.node : undefined].filter(Boolean).join(' '));
+}
+
+/** Every member's events alternate entered, exited (no exit without its entry), per room. */
+export function assertPaired(events: ReceivedEvent[]): void {
+  const inRoom = new Map<string, boolean>();
+  for (const e of events) {
+    const key = `${e.roomId}:${e.identifier}`;
+    if (e.event === 'member.entered') {
+      assert.ok(!inRoom.get(key), `${key} entered twice without an exit`);
+      inRoom.set(key, true);
+    } else if (e.event === 'member.exited') {
+      assert.ok(inRoom.get(key), `${key} exited without its entry`);
+      inRoom.set(key, false);
+    }
+  }
+}
+
+/**
+ * One room's life as its webhooks tell it: created, its members' events, destroyed once they all
+ * left; and again if members came back after it closed. Entries and exits are paired.
+ */
+export function assertRoomLife(roomId: number, events: ReceivedEvent[]): void {
+  assertPaired(events);
+  const inRoom = new Set<string>();
+  let open = false;
+  for (const e of events) {
+    if (e.event === 'room.created') {
+      assert.ok(!open, `room ${roomId} created twice`);
+      open = true;
+    } else if (e.event === 'room.destroyed') {
+      assert.ok(open, `room ${roomId} destroyed before created`);
+      assert.equal(inRoom.size, 0, `room ${roomId} destroyed with members in it`);
+      open = false;
+    } else {
+      assert.ok(open, `${e.event} of ${e.identifier} outside the room's life`);
+      if (e.event === 'member.entered') inRoom.add(e.identifier!);
+      else if (e.event === 'member.exited') inRoom.delete(e.identifier!);
+    }
+  }
+}
+
+/** Waits until the churn over `rooms` is all told (`exits` member.exited, each room's last event room.destroyed); its events. */
+export async function churnTold(receiver: WebhookReceiver, rooms: number[], exits: number, timeoutMs: number): Promise<ReceivedEvent[]> {
+  const ofChurn = () => receiver.events.filter((e) => rooms.includes(e.roomId));
+  await waitUntil(
+    'every exit and room.destroyed',
+    () => {
+      const events = ofChurn();
+      const told = events.filter((e) => e.event === 'member.exited').length;
+      return told === exits && rooms.every((r) => events.filter((e) => e.roomId === r).at(-1)?.event === 'room.destroyed');
+    },
+    timeoutMs,
+  );
+  return ofChurn();
 }
