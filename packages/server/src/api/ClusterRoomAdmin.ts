@@ -8,7 +8,7 @@ import type { RoomDirectory } from '../rooms/RoomDirectory.js';
 import type { SessionRegistry } from '../session/SessionRegistry.js';
 import { LocalRoomAdmin, nodeSummary } from './LocalRoomAdmin.js';
 import * as actions from './room-actions.js';
-import type { AdminMessage, MemberPage, MemberSummary, NodeSummary, RoomAdmin, RoomDetail, RoomSummary } from './RoomAdmin.js';
+import type { AdminMessage, MemberPage, NodeSummary, RoomAdmin, RoomDetail, RoomSummary } from './RoomAdmin.js';
 
 export interface ClusterRoomAdminOptions {
   config: Pick<ServerConfig, 'nodeId' | 'adminIdentifier' | 'messageAckTimeoutMs' | 'maxRooms' | 'maxMembers' | 'storeTimeoutMs'>;
@@ -47,10 +47,7 @@ export class ClusterRoomAdmin implements RoomAdmin {
 
   async room(roomId: number, page: MemberPage): Promise<RoomDetail> {
     const state = await this.#state(roomId);
-    const members: MemberSummary[] = [...state.members].map(([, { node, info }]) => {
-      const { identifier, tinyId, role, authBits, hasAudio, hasCameraVideo, hasScreenVideo } = info;
-      return { identifier, tinyId, role, authBits, hasAudio, hasCameraVideo, hasScreenVideo, node };
-    });
+    const members = [...state.members].map(([, { node, info }]) => actions.memberSummaryOf(info, node));
     // The hash has no order: members by entry order, as on one node.
     const order = new Map([...state.members].map(([id, entry]) => [id, entry.entrySeq]));
     members.sort((a, b) => order.get(a.identifier)! - order.get(b.identifier)!);
@@ -101,13 +98,7 @@ export class ClusterRoomAdmin implements RoomAdmin {
     const entry = state.members.get(message.to);
     if (!entry) throw actions.memberNotFound(roomId, message.to);
     if (entry.node === config.nodeId) return this.#local.message(roomId, message);
-    const timeoutMs = config.messageAckTimeoutMs;
-    await cluster.bus.request(
-      entry.node,
-      { type: 'member.message', roomId, to: message.to, from: config.adminIdentifier, data: message.data, binary: message.binary },
-      timeoutMs + config.storeTimeoutMs,
-      () => new ServerError('DELIVERY_TIMEOUT', `${message.to} did not acknowledge the message within ${timeoutMs} ms`),
-    );
+    await cluster.rooms.deliverOn(entry.node, roomId, message.to, { from: config.adminIdentifier, data: message.data, binary: message.binary });
   }
 
   async nodes(): Promise<NodeSummary[]> {

@@ -1,3 +1,4 @@
+import type { MemberInfo } from '@hudong/protocol';
 import { ServerError } from '../errors.js';
 import type { Member } from '../rooms/Member.js';
 import type { Room } from '../rooms/Room.js';
@@ -10,9 +11,10 @@ export function summaryOf(room: Room): RoomSummary {
   return { roomId: room.roomId, roomType: room.roomType, memberCount: room.size, createdAt: room.createdAt };
 }
 
-export function memberSummary(member: Member, nodeId: string): MemberSummary {
-  const { identifier, tinyId, role, authBits, hasAudio, hasCameraVideo, hasScreenVideo } = member.info();
-  return { identifier, tinyId, role, authBits, hasAudio, hasCameraVideo, hasScreenVideo, node: member.nodeId ?? nodeId };
+/** A member as the API shows it, from what the rooms (and Redis) hold of it. */
+export function memberSummaryOf(info: MemberInfo, node: string): MemberSummary {
+  const { identifier, tinyId, role, authBits, hasAudio, hasCameraVideo, hasScreenVideo } = info;
+  return { identifier, tinyId, role, authBits, hasAudio, hasCameraVideo, hasScreenVideo, node };
 }
 
 /** Members of a page, senders first, each group in the order they entered. */
@@ -27,7 +29,7 @@ export function pageOf<T extends { hasAudio: boolean; hasCameraVideo: boolean; h
 }
 
 export function detailOf(room: Room, page: MemberPage, nodeId: string): RoomDetail {
-  const members = [...room.members()].filter((m) => !m.closed).map((m) => memberSummary(m, nodeId));
+  const members = [...room.members()].filter((m) => !m.closed).map((m) => memberSummaryOf(m.info(), m.nodeId ?? nodeId));
   return { ...summaryOf(room), members: pageOf(members, page) };
 }
 

@@ -106,15 +106,20 @@ export class ClusterRooms implements RoomEntrance {
    * A one-to-one message to `to`, a member of another node: handed to that node, answered when the
    * recipient's client acked it (10004 DELIVERY_TIMEOUT otherwise, as on one node).
    */
-  async sendTo(to: Member, message: Omit<ServerEventData<'room.message'>, 'to' | 'ackId'>): Promise<void> {
+  sendTo(to: Member, message: Omit<ServerEventData<'room.message'>, 'to' | 'ackId'>): Promise<void> {
+    return this.deliverOn(to.nodeId!, to.room.roomId, to.identifier, message);
+  }
+
+  /** `sendTo` by name: a one-to-one message to `to`, a member of `roomId` connected to `node`. */
+  async deliverOn(node: string, roomId: number, to: string, message: Omit<ServerEventData<'room.message'>, 'to' | 'ackId'>): Promise<void> {
     const { bus, config } = this.#options;
     const timeoutMs = config.messageAckTimeoutMs;
     await bus.request(
-      to.nodeId!,
-      { type: 'member.message', roomId: to.room.roomId, to: to.identifier, from: message.from, data: message.data, binary: message.binary },
+      node,
+      { type: 'member.message', roomId, to, from: message.from, data: message.data, binary: message.binary },
       // The recipient's own ack timeout, plus the way there and back.
       timeoutMs + config.storeTimeoutMs,
-      () => new ServerError('DELIVERY_TIMEOUT', `${to.identifier} did not acknowledge the message within ${timeoutMs} ms`),
+      () => new ServerError('DELIVERY_TIMEOUT', `${to} did not acknowledge the message within ${timeoutMs} ms`),
     );
   }
 
