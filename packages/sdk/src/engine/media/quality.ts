@@ -12,8 +12,9 @@ export interface StreamQuality {
   kbps: number;
   /**
    * Sent: what the SFU's receiver reports say it lost. Received: packets lost on the way, counting
-   * those recovered by retransmission (one NACK stands for one packet: a view's losses are mostly
-   * single), so that loss repaired before playback still shows.
+   * those recovered by retransmission (the SFU's own count of what it sent the view, media.viewStats,
+   * against what arrived; against a server without it, one NACK stands for one packet), so that loss
+   * repaired before playback still shows.
    */
   lossPercent: number;
 }
