@@ -29,8 +29,6 @@ constexpr uint32_t kSrtcpIndexMask = 0x7fffffffu;
 constexpr int64_t kMaxRtpIndex = (int64_t{1} << 48) - 1;
 constexpr uint64_t kReplayWindow = 64;
 
-enum Label : uint8_t { kRtpKey, kRtpAuth, kRtpSalt, kRtcpKey, kRtcpAuth, kRtcpSalt };
-
 uint16_t ReadU16(const uint8_t* p) { return static_cast<uint16_t>(p[0] << 8 | p[1]); }
 uint32_t ReadU32(const uint8_t* p) {
   return uint32_t{p[0]} << 24 | uint32_t{p[1]} << 16 | uint32_t{p[2]} << 8 | uint32_t{p[3]};
@@ -400,14 +398,15 @@ bool SrtpSession::init(SrtpProfile profile, const uint8_t* masterKey, const uint
     state_.reset();
     return false;
   }
-  SrtpSessionKeys keys[2] = {};  // SRTP, then SRTCP: labels 0..2, then 3..5
+  // RFC 3711 §4.3.2: labels 0, 1, 2 give SRTP's cipher key, auth key and salt; 3, 4, 5 SRTCP's.
+  SrtpSessionKeys keys[2] = {};
   bool ok = true;
   for (uint8_t i = 0; i < 2; ++i) {
+    const uint8_t label = static_cast<uint8_t>(3 * i);
     SrtpSessionKeys& k = keys[i];
-    const uint8_t first = i == 0 ? kRtpKey : kRtcpKey;
-    ok = ok && SrtpDeriveKey(masterKey, masterSalt, saltLength, first, k.key, kKeyLength) &&
-         SrtpDeriveKey(masterKey, masterSalt, saltLength, first + (kRtpAuth - kRtpKey), k.auth, kAuthKeyLength) &&
-         SrtpDeriveKey(masterKey, masterSalt, saltLength, first + (kRtpSalt - kRtpKey), k.salt, saltLength);
+    ok = ok && SrtpDeriveKey(masterKey, masterSalt, saltLength, label, k.key, kKeyLength) &&
+         SrtpDeriveKey(masterKey, masterSalt, saltLength, label + 1, k.auth, kAuthKeyLength) &&
+         SrtpDeriveKey(masterKey, masterSalt, saltLength, label + 2, k.salt, saltLength);
   }
   ok = ok && initSessionKeys(profile, keys[0], keys[1]);
   OPENSSL_cleanse(keys, sizeof keys);

@@ -25,9 +25,9 @@ struct SrtpSessionKeys {
 };
 
 // RFC 3711 §4.3.1 with key derivation rate 0: `outLength` bytes of the AES-CM PRF for `label`
-// (0..5: SRTP key, auth key, salt, then the same for SRTCP). A 12-byte salt (GCM) enters as the
-// 14-byte one would, padded with zeros on the right, as libsrtp and so every browser does.
-// false on an OpenSSL failure or a salt of another length.
+// (0..5: SRTP key, auth key, salt, then the same for SRTCP). A 12-byte salt (GCM) enters padded
+// with zeros on the right to 14 bytes: what libsrtp, and so the browsers, do (the tests hold a
+// vector of libsrtp's). false on an OpenSSL failure or a salt of another length.
 bool SrtpDeriveKey(const uint8_t* masterKey, const uint8_t* masterSalt, size_t saltLength, uint8_t label,
                    uint8_t* out, size_t outLength);
 

@@ -153,6 +153,47 @@ describe('native SRTP', { skip }, () => {
     });
   });
 
+  // RFC 7714 gives no vector from master keys, so how a 12-byte salt enters the KDF is pinned by
+  // libsrtp 2.5.0's output (a throwaway C program, Debian's libsrtp2-dev) for the RFC 7714 packets.
+  // libsrtp numbers SRTCP from 1 per SSRC, so its first SRTCP packet is our session's second.
+  describe('libsrtp 2.5.0, byte for byte from master keys', () => {
+    const plainRtp = hex(`8040f17b 8041f8d3 5501a0b2 47616c6c 69612065 7374206f 6d6e6973 20646976
+                          69736120 696e2070 61727465 73207472 6573`);
+    const plainRtcp = hex(`81c8000d 4d617273 4e545031 4e545032 52545020 0000042a 0000e930 4c756e61
+                           deadbeef deadbeef deadbeef deadbeef deadbeef`);
+    const vectors = [
+      {
+        profile: GCM,
+        key: '000102030405060708090a0b0c0d0e0f',
+        salt: '517569642070726f2071756f',
+        rtp: `8040f17b8041f8d35501a0b292cb0ecff0a0db188f7bff6b523933aacef8ae9585ed378a627836cb2d6a731d6c3490d925387db1
+              8c0661762d59e50ad553d241535a`,
+        rtcp: `81c8000d4d6172736e525f96a03f0774056b3c595dc5fc69f9f17ef57a412beed41b52140f81a7b04c2c30f3a32afc8021dfbd
+               46339c88a7f76cae84d03f3da7e4e1053a80000001`,
+      },
+      {
+        profile: AES_CM,
+        key: 'E1F97A0D3E018BE0D64FA32C06DE4139',
+        salt: '0EC675AD498AFEEBB6960B3AABE6',
+        rtp: `8040f17b8041f8d35501a0b246be74509aaa5ce4310b26d95e135249979cd7bc38109ee071f7bf3aa8495d6dd41778d02641cb
+              e126523e4fe97e1d91`,
+        rtcp: `81c8000d4d617273f2bb7b81f9b988034c297110352c53781268f3d76040350f49086b0a2297239aeebaf47f1a17638ae7a25bc8
+               80000001432cfe93cba0c4783d44`,
+      },
+    ];
+    for (const v of vectors) {
+      it(`${v.profile === GCM ? 'AES-128-GCM' : 'AES-CM + HMAC-SHA1-80'}: the same SRTP and SRTCP, and each opens the other's`, () => {
+        const tx = srtp(v.profile, hex(v.key), hex(v.salt));
+        assert.deepEqual(tx.protectRtp(plainRtp), hex(v.rtp));
+        tx.protectRtcp(plainRtcp);
+        assert.deepEqual(tx.protectRtcp(plainRtcp), hex(v.rtcp));
+        const rx = srtp(v.profile, hex(v.key), hex(v.salt));
+        assert.deepEqual(rx.unprotectRtp(hex(v.rtp)), plainRtp);
+        assert.deepEqual(rx.unprotectRtcp(hex(v.rtcp)), plainRtcp);
+      });
+    }
+  });
+
   for (const profile of PROFILES) {
     describe(profile.name, () => {
       it('round-trips RTP with CSRCs, a header extension and padding; the whole header stays clear', () => {
