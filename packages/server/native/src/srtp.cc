@@ -1,6 +1,7 @@
 // SRTP/SRTCP from RFC 3711 (AES-CM, HMAC-SHA1-80, the KDF, index estimation, replay) and RFC 7714
 // (AES-GCM). OpenSSL does the block work; everything per packet is an IV and in-place updates on
-// contexts keyed once, so the hot path neither allocates nor runs a key schedule.
+// contexts keyed once, so the hot path runs no key schedule and allocates only for an SSRC's first
+// packet (its entry in a map).
 #include "srtp.h"
 
 #include <openssl/crypto.h>

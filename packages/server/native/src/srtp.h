@@ -50,6 +50,11 @@ class SrtpSession {
 
   // In place: `buf` holds `len` bytes of RTP/RTCP and has room for `len + kSrtpMaxTrailer`.
   // Returns the protected length, or -1 (malformed packet / not initialised).
+  // An RTP packet's index is estimated from the highest sent on its SSRC (RFC 3711 Appendix A), so
+  // a resend gets its first index again. It must then be the same bytes as the first time: under
+  // one index, another payload gives away the XOR of the two, and with GCM another header (a new
+  // transport-wide sequence number, say) gives away the authentication key. Resend on RTX, or
+  // byte for byte.
   int protectRtp(uint8_t* buf, size_t len);
   int protectRtcp(uint8_t* buf, size_t len);
   // In place; returns the plaintext length, or -1 (too short, authentication failed, replayed).

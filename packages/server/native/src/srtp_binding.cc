@@ -35,7 +35,8 @@ napi_value Construct(napi_env env, napi_callback_info info) {
   HUDONG_NAPI(env, napi_get_cb_info(env, info, &argc, argv, &self, nullptr));
   napi_value newTarget = nullptr;
   uint32_t id = 0;
-  if (napi_get_new_target(env, info, &newTarget) != napi_ok || newTarget == nullptr || argc < 3 || napi_get_value_uint32(env, argv[0], &id) != napi_ok) {
+  if (napi_get_new_target(env, info, &newTarget) != napi_ok || newTarget == nullptr || argc < 3 ||
+      napi_get_value_uint32(env, argv[0], &id) != napi_ok) {
     napi_throw_type_error(env, nullptr, "SrtpSession(profileId, key, salt[, authKey])");
     return nullptr;
   }
