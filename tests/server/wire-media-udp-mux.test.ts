@@ -1,5 +1,6 @@
-// The server's UDP sockets for media (docs/server.md `iceUdpMux`): with the mux, one socket however many
-// connections; without it, one per connection. Real connections through `hudong serve` (counted from its
+// The server's UDP sockets for media (docs/server.md `iceUdpMux`, `nativeFanout`): the native fan-out's
+// one socket for every receive connection, open from the start; with the mux, one socket however many
+// send connections; without either, one per connection. Real connections through `hudong serve` (counted from its
 // /proc): an @roamhq/wrtc publisher sends camera and microphone, a viewer decodes both. Runs inside
 // the namespace (run-tests does):  node scripts/run-tests.mjs tests/server/wire-media-udp-mux.test.ts
 import assert from 'node:assert/strict';
@@ -43,7 +44,8 @@ async function threeConnections(options: TestServerOptions['config'], roomId: nu
   const server = await new ServerProcess({ config: options }).start();
   closers.push(() => server.stop());
   const pid = server.pid!;
-  assert.equal(udpSockets(pid), 0, 'no media socket before the first transport');
+  const native = options?.nativeFanout !== false;
+  assert.equal(udpSockets(pid), native ? 1 : 0, native ? 'the native fan-out socket only' : 'no media socket before the first transport');
   const { client: host } = await loggedIn(server.wsUrl, 'host');
   const { client: guest } = await loggedIn(server.wsUrl, 'guest');
   closers.push(
@@ -68,14 +70,37 @@ async function threeConnections(options: TestServerOptions['config'], roomId: nu
   peers.push(camera, microphone, camera.connection);
   await camera.waitFrames(10, 10_000);
   await waitUntil('audio samples at the viewer', () => microphone.samples > 0);
-  return { pid, host, guest, peers };
+  return { pid, host, guest, peers, wsUrl: server.wsUrl };
 }
 
 describe('media transports and UDP sockets', () => {
-  it('iceUdpMux: every connection on one UDP socket, the one port of mediaPortRange, audio and video flowing; none left once they close', async () => {
+  it('the defaults (native fan-out, iceUdpMux): two sockets on the two ports of mediaPortRange — receive connections on the first, send connections on the second — however many views', async () => {
+    const port = 31_010;
+    const { pid, peers, wsUrl } = await threeConnections({ mediaPortRange: { min: port, max: port + 1 } }, 800);
+    assert.deepEqual(
+      udpPorts(pid).sort((a, b) => a - b),
+      [port, port + 1],
+    );
+    // Another member's receive connection with two views: no socket more.
+    const { client: second } = await loggedIn(wsUrl, 'second');
+    closers.push(() => second.terminate());
+    assert.equal((await second.request('room.enter', { roomId: 800, roomType: 'multi', authBits: 0xff, createRoom: false })).ok, true);
+    const camera = await WrtcViewer.view(second, 'host', 'camera');
+    const microphone = await WrtcViewer.view(second, 'host', 'audio');
+    peers.push(camera, microphone, camera.connection);
+    await camera.waitFrames(5, 10_000);
+    assert.equal(udpSockets(pid), 2);
+    // The peers' sockets would be inherited by the next test's server process (libwebrtc does not set CLOEXEC).
+    for (const p of peers) p.close();
+  });
+
+  it('iceUdpMux without the native fan-out: every connection on one UDP socket, the one port of mediaPortRange, audio and video flowing; none left once they close', async () => {
     // A single-port range: without the mux only the first transport could bind it.
     const port = 31_000;
-    const { pid, host, guest, peers } = await threeConnections({ iceUdpMux: true, mediaPortRange: { min: port, max: port } }, 801);
+    const { pid, host, guest, peers } = await threeConnections(
+      { nativeFanout: false, iceUdpMux: true, mediaPortRange: { min: port, max: port } },
+      801,
+    );
     assert.deepEqual(udpPorts(pid), [port]);
     for (const p of peers) p.close();
     host.sendRequest('room.exit');
@@ -83,8 +108,8 @@ describe('media transports and UDP sockets', () => {
     await waitUntil('the shared socket closed with the last transport', () => udpSockets(pid) === 0);
   });
 
-  it('without iceUdpMux: one UDP socket per connection', async () => {
-    const { pid, host, guest, peers } = await threeConnections({ iceUdpMux: false }, 802);
+  it('without iceUdpMux and the native fan-out: one UDP socket per connection', async () => {
+    const { pid, host, guest, peers } = await threeConnections({ nativeFanout: false, iceUdpMux: false }, 802);
     // The raw host publishes each source on a connection of its own; the guest's two views share its receive connection.
     assert.equal(udpSockets(pid), 3);
     for (const p of peers) p.close();

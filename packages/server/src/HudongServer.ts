@@ -21,7 +21,7 @@ import { SqliteIdentityStore } from './identity/SqliteIdentityStore.js';
 import { InviteManager } from './invites/InviteManager.js';
 import { createDefaultLogger, type Logger } from './logger.js';
 import { MediaRouter } from './media/MediaRouter.js';
-import { NdcEngine } from './media/ndc/NdcEngine.js';
+import { createMediaEngine } from './media/createMediaEngine.js';
 import { ServerMetrics } from './metrics.js';
 import { Authority } from './rooms/Authority.js';
 import { RoomDirectory } from './rooms/RoomDirectory.js';
@@ -138,7 +138,7 @@ export class HudongServer {
     this.#media = new MediaRouter({
       config,
       logger: this.#logger,
-      engine: mediaEngine ?? new NdcEngine({ portRange: config.mediaPortRange, bindAddress: config.mediaAddress, iceUdpMux: config.iceUdpMux }),
+      engine: mediaEngine ?? createMediaEngine(config, this.#logger),
       remote: () => cluster?.relay ?? null,
     });
     const services: Services = {

@@ -32,7 +32,7 @@ const KEPT_EXTENSIONS = new Set([EXT_MID, EXT_RID, EXT_REPAIRED_RID]);
 const KEPT_FEEDBACK = new Set(['nack', 'nack pli', 'ccm fir', 'goog-remb']);
 
 /** sdp-transform skips every line it cannot read, so "not an SDP" shows as a missing `v=0`. */
-function parseSdp(sdp: string): SessionDescription {
+export function parseSdp(sdp: string): SessionDescription {
   const session = parse(sdp);
   if (session.version !== 0) throw new SdpError('not an SDP: no "v=0" line');
   return session;

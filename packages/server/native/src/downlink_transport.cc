@@ -1,0 +1,153 @@
+#include "downlink_transport.h"
+
+#include <strings.h>
+
+#include <cstring>
+
+#include "downlink_engine.h"
+
+namespace hudong {
+
+DownlinkTransport::DownlinkTransport(DownlinkEngine* engine, std::string ufrag, std::string pwd, Events* events)
+    : engine_(engine), ufrag_(std::move(ufrag)), pwd_(std::move(pwd)), events_(events) {
+  dtls_ = std::make_unique<DtlsSession>(engine->identity(), [this](const uint8_t* buf, size_t len) {
+    if (engine_ && remoteLen_) engine_->socket().sendNow(buf, len, reinterpret_cast<const sockaddr*>(&remote_), remoteLen_);
+  });
+}
+
+std::shared_ptr<DownlinkTransport> DownlinkTransport::Create(DownlinkEngine* engine, std::string ufrag, std::string pwd,
+                                                             Events* events) {
+  auto transport = std::make_shared<DownlinkTransport>(engine, std::move(ufrag), std::move(pwd), events);
+  engine->add(transport);
+  return transport;
+}
+
+DownlinkTransport::~DownlinkTransport() { close(); }
+
+void DownlinkTransport::setRemote(const std::string& fingerprint, DtlsSession::Role role) {
+  if (remoteKnown_ || state_ != State::New) return;
+  remoteKnown_ = true;
+  expectedFingerprint_ = fingerprint;
+  role_ = role;
+  if (dtls_->started() && role == DtlsSession::Role::Client) {
+    // The client sent a ClientHello (so it is the client) and its answer says it is the server.
+    fail("the answer's a=setup contradicts the DTLS handshake the client began");
+    return;
+  }
+  if (role == DtlsSession::Role::Client && remoteLen_) dtls_->start(role);
+  tryConnect();
+}
+
+bool DownlinkTransport::send(const uint8_t* buf, size_t len) {
+  if (state_ != State::Connected || !engine_ || len < 12 || len + kSrtpMaxTrailer > DownlinkSocket::kMaxDatagram) return false;
+  DownlinkSocket& socket = engine_->socket();
+  uint8_t* out = socket.reserve();
+  std::memcpy(out, buf, len);
+  bool rtcp = buf[1] >= 192 && buf[1] <= 223;
+  int n = rtcp ? tx_.protectRtcp(out, len) : tx_.protectRtp(out, len);
+  if (n < 0) return false;
+  socket.commit(static_cast<size_t>(n), remote_, remoteLen_);
+  return true;
+}
+
+void DownlinkTransport::close() {
+  if (state_ == State::Closed && !engine_) return;
+  if (engine_) {
+    dtls_->shutdown();
+    engine_->remove(this);
+    engine_ = nullptr;
+  }
+  state_ = State::Closed;
+}
+
+void DownlinkTransport::useAddress(const sockaddr_storage& address, socklen_t len) {
+  std::memcpy(&remote_, &address, len);
+  remoteLen_ = len;
+}
+
+void DownlinkTransport::onCheck(const sockaddr_storage& from, socklen_t fromLen, bool useCandidate, uint64_t nowMs) {
+  lastHeardMs_ = nowMs;
+  // ICE-lite follows the controlling client: the nominated pair once there is one, else the
+  // latest pair that checked (aggressive nomination nominates with the first check).
+  if (useCandidate || !nominated_) useAddress(from, fromLen);
+  if (useCandidate) nominated_ = true;
+  if (remoteKnown_ && role_ == DtlsSession::Role::Client && !dtls_->started()) {
+    dtls_->start(role_);
+    dtlsChanged(dtls_->state());
+  }
+}
+
+void DownlinkTransport::onDtls(const uint8_t* buf, size_t len, const sockaddr_storage& from, socklen_t fromLen,
+                               uint64_t nowMs) {
+  if (state_ == State::Failed || state_ == State::Closed) return;
+  lastHeardMs_ = nowMs;
+  if (!remoteLen_) useAddress(from, fromLen);
+  dtlsChanged(dtls_->receive(buf, len));
+}
+
+void DownlinkTransport::dtlsChanged(DtlsSession::State state) {
+  switch (state) {
+    case DtlsSession::State::Connected:
+      tryConnect();
+      break;
+    case DtlsSession::State::Failed:
+      fail(dtls_->error());
+      break;
+    case DtlsSession::State::Closed:
+      fail("closed by the client (DTLS close_notify)");
+      break;
+    default:
+      break;
+  }
+}
+
+void DownlinkTransport::tryConnect() {
+  if (state_ != State::New || !remoteKnown_ || dtls_->state() != DtlsSession::State::Connected) return;
+  std::string actual = dtls_->peerFingerprint();
+  if (strcasecmp(actual.c_str(), expectedFingerprint_.c_str()) != 0) {
+    fail("the client's DTLS certificate does not match the answer's a=fingerprint");
+    return;
+  }
+  SrtpKeying keys;
+  if (!dtls_->keying(keys)) {
+    fail("DTLS negotiated no SRTP profile the server supports");
+    return;
+  }
+  if (!tx_.init(keys.profile, keys.localKey, keys.localSalt) || !rx_.init(keys.profile, keys.remoteKey, keys.remoteSalt)) {
+    fail("SRTP could not be set up");
+    return;
+  }
+  state_ = State::Connected;
+  events_->connected();
+}
+
+void DownlinkTransport::onSrtp(uint8_t* buf, size_t len, uint64_t nowMs) {
+  if (state_ != State::Connected) return;
+  // A receive connection carries only the client's RTCP; RTP from it is dropped.
+  if (len < 8 || buf[1] < 192 || buf[1] > 223) return;
+  int n = rx_.unprotectRtcp(buf, len);
+  if (n < 0) return;
+  lastHeardMs_ = nowMs;
+  events_->rtcp(buf, static_cast<size_t>(n));
+}
+
+void DownlinkTransport::tick(uint64_t nowMs) {
+  if (state_ == State::New && dtls_->state() == DtlsSession::State::Handshaking) {
+    dtls_->tick();
+    if (dtls_->state() == DtlsSession::State::Failed) fail(dtls_->error());
+  } else if (state_ == State::Connected && nowMs - lastHeardMs_ > DownlinkEngine::kConsentTimeoutMs) {
+    fail("the client stopped answering (no ICE consent for 30 s)");
+  }
+}
+
+void DownlinkTransport::fail(const std::string& why) {
+  if (state_ == State::Failed || state_ == State::Closed) return;
+  state_ = State::Failed;
+  if (engine_) {
+    engine_->remove(this);
+    engine_ = nullptr;
+  }
+  events_->failed(why);
+}
+
+}  // namespace hudong
