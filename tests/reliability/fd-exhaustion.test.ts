@@ -1,5 +1,5 @@
 // Running out of file descriptors (issue 12, point 7): under `ulimit -n 200`, members keep opening
-// media transports (a socket each: iceUdpMux off) until the node refuses one. The refusal is
+// media transports (a socket each: node-datachannel without iceUdpMux; the native engine spends no descriptor on a transport) until the node refuses one. The refusal is
 // 10005 NODE_FD_RESERVE naming the reserve — never the misleading 10002 BAD_SDP "Failed to create
 // pipe" — and /healthz, logins and the metrics go on answering (the reserve kept them descriptors).
 import assert from 'node:assert/strict';
@@ -19,7 +19,7 @@ const RESERVE = 64;
 test(`under ulimit -n ${LIMIT}, new media transports are refused with 10005 NODE_FD_RESERVE and /healthz answers within 100 ms`, async () => {
   const server = await new ServerProcess({
     maxOpenFiles: LIMIT,
-    config: { iceUdpMux: false, mediaFdReserve: RESERVE, mediaConnectTimeoutMs: 120_000, maxMembersPerRoom: 1000 },
+    config: { nativeMedia: false, iceUdpMux: false, mediaFdReserve: RESERVE, mediaConnectTimeoutMs: 120_000, maxMembersPerRoom: 1000 },
   }).start();
   const clients: RawClient[] = [];
   const openFds = () => readdirSync(`/proc/${server.pid}/fd`).length;

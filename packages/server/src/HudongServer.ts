@@ -163,6 +163,7 @@ export class HudongServer {
       subscriptions: () => this.#media.subscriptionCount,
       media: this.#media.stats,
       webhooks: this.#webhooks.stats,
+      engine: () => this.#media.engineStats,
     }));
     this.#dispatcher = new RequestDispatcher(handlers, services, metrics);
     this.#wireSessions();

@@ -163,14 +163,15 @@ export interface ServerOptions {
    */
   iceUdpMux?: boolean;
   /**
-   * Members' receive connections run on Hudong's native engine (packages/server/native: ICE-lite,
-   * DTLS-SRTP and sendmmsg batches on one more UDP socket) instead of node-datachannel: the cost per
-   * forwarded packet and view falls from ~20 µs to the figure in docs/media.md "Native fan-out".
-   * When the module was not built at install (no C++ compiler or Node headers) the server says so at
-   * start and uses node-datachannel. With `mediaPortRange`, this socket takes the range's first free port.
+   * Media connections (both directions) run on Hudong's native engine (packages/server/native:
+   * ICE-lite, DTLS-SRTP, SRTP and sendmmsg batches in C++ on one UDP socket read on the main thread)
+   * instead of node-datachannel: about half the CPU per forwarded packet (docs/media.md "Native media
+   * engine"). When the module was not built at install (no C++ compiler or Node headers) the server
+   * says so at start and uses node-datachannel. The socket binds the first free port of `mediaPortRange`
+   * (or the OS's pick) and `mediaAddress` when set; `iceUdpMux` then does not apply.
    * @default true
    */
-  nativeFanout?: boolean;
+  nativeMedia?: boolean;
   /**
    * IPv4 address media transports bind to and announce as their ICE candidate. libdatachannel gathers
    * no candidates on loopback-range interfaces, so a server on loopback offers none and only peers that
@@ -271,7 +272,7 @@ export const SERVER_DEFAULTS: Readonly<Required<Pick<ServerOptions, DefaultedOpt
   mediaFdReserve: 64,
   testDropRate: 0,
   iceUdpMux: true,
-  nativeFanout: true,
+  nativeMedia: true,
   clusterHeartbeatMs: 1000,
   adminIdentifier: 'administrator',
   webhooks: [],
@@ -382,7 +383,7 @@ export function resolveConfig(options: Omit<ServerOptions, 'logger' | 'mediaEngi
     throw new TypeError('option mediaPortRange must be {min, max} with 1024 <= min <= max <= 65535');
   }
   if (typeof merged.iceUdpMux !== 'boolean') throw new TypeError('option iceUdpMux must be true or false');
-  if (typeof merged.nativeFanout !== 'boolean') throw new TypeError('option nativeFanout must be true or false');
+  if (typeof merged.nativeMedia !== 'boolean') throw new TypeError('option nativeMedia must be true or false');
   if (options.mediaAddress !== undefined && !isIPv4(options.mediaAddress)) throw new TypeError('option mediaAddress must be an IPv4 address');
   if (options.relayAddress !== undefined && !isIPv4(options.relayAddress)) throw new TypeError('option relayAddress must be an IPv4 address');
   checkSecurity(options, merged);

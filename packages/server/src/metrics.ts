@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { MediaEngineStats } from './media/MediaEngine.js';
 import type { MediaStats } from './media/MediaStats.js';
 import type { Refusal } from './signal/ConnectionAdmission.js';
 import type { WebhookStats } from './webhooks/WebhookReceiver.js';
@@ -15,7 +16,17 @@ export interface MetricSources {
   media: MediaStats;
   /** Webhook counters, over all receivers. */
   webhooks: WebhookStats;
+  /** The media engine's socket counters (zero on an engine without them). */
+  engine(): MediaEngineStats;
 }
+
+/** Media engine counters: metric name → MediaEngineStats field. */
+const ENGINE_COUNTERS = {
+  hudong_media_datagrams_sent_total: ['datagramsSent', "Datagrams the native media engine's socket sent"],
+  hudong_media_datagrams_dropped_total: ['datagramsDropped', "Datagrams not sent: the native media engine's socket send buffer was full"],
+  hudong_media_stun_refused_total: ['stunDropped', 'STUN datagrams refused: not a binding request of a live connection with its password'],
+  hudong_media_datagrams_unmatched_total: ['unknownDropped', 'Datagrams from an address no connection checked from, dropped'],
+} as const satisfies Record<string, readonly [keyof MediaEngineStats, string]>;
 
 /** Webhook counters: metric name → WebhookStats field. */
 const WEBHOOK_COUNTERS = {
@@ -92,6 +103,7 @@ export class ServerMetrics {
     };
     for (const [name, [field, help]] of Object.entries(MEDIA_COUNTERS)) counter(name, help, () => sources.media[field]);
     for (const [name, [field, help]] of Object.entries(WEBHOOK_COUNTERS)) counter(name, help, () => sources.webhooks[field]);
+    for (const [name, [field, help]] of Object.entries(ENGINE_COUNTERS)) counter(name, help, () => sources.engine()[field]);
     this.#requests = new Counter({
       name: 'hudong_requests_total',
       help: 'Requests answered, by method and server code ("0" for success)',

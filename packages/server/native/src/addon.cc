@@ -5,7 +5,7 @@
 
 static napi_value Init(napi_env env, napi_value exports) {
   hudong::InitSrtpBinding(env, exports);
-  hudong::InitDownlinkBinding(env, exports);
+  hudong::InitEngineBinding(env, exports);
   return exports;
 }
 

@@ -21,6 +21,6 @@ namespace hudong {
   } while (0)
 
 void InitSrtpBinding(napi_env env, napi_value exports);
-void InitDownlinkBinding(napi_env env, napi_value exports);
+void InitEngineBinding(napi_env env, napi_value exports);
 
 }  // namespace hudong

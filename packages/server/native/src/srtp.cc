@@ -9,6 +9,7 @@
 #include <openssl/sha.h>
 
 #include <cstring>
+#include <bitset>
 #include <vector>
 
 namespace hudong {
@@ -28,7 +29,7 @@ constexpr size_t kMaxPacket = 65535;
 constexpr uint32_t kSrtcpEncryptedBit = 0x80000000u;
 constexpr uint32_t kSrtcpIndexMask = 0x7fffffffu;
 constexpr int64_t kMaxRtpIndex = (int64_t{1} << 48) - 1;
-constexpr uint64_t kReplayWindow = 64;
+constexpr uint64_t kReplayWindow = 1024;
 
 uint16_t ReadU16(const uint8_t* p) { return static_cast<uint16_t>(p[0] << 8 | p[1]); }
 uint32_t ReadU32(const uint8_t* p) {
@@ -74,17 +75,17 @@ int64_t EstimateRtpIndex(int64_t top, uint16_t seq) {
   return v < 0 || index > kMaxRtpIndex ? -1 : index;
 }
 
-// What one SSRC has had so far: the highest index and (RFC 3711 §3.3.2) which of the 64 indices
-// below it arrived. The sending side uses only `top`.
+// What one SSRC has had so far: the highest index and (RFC 3711 §3.3.2) which of the 1024 indices
+// below it arrived (libwebrtc's window: a retransmission on the media SSRC arrives late). The sending side uses only `top`.
 struct Stream {
   int64_t top;
-  uint64_t seen;  // bit k: index top - k
+  std::bitset<kReplayWindow> seen;  // bit k: index top - k
 };
 
 bool IsFresh(const Stream& s, int64_t index) {
   if (index > s.top) return true;
   const uint64_t back = static_cast<uint64_t>(s.top - index);
-  return back < kReplayWindow && !(s.seen >> back & 1);
+  return back < kReplayWindow && !s.seen[back];
 }
 
 // The streams of one direction: a few per session (a receive connection sends one SSRC per
@@ -112,17 +113,20 @@ class StreamTable {
     if (!found) {
       if (ssrcs_.size() == kMaxStreams) return false;
       ssrcs_.push_back(ssrc);
-      streams_.push_back(Stream{index, 1});
+      streams_.push_back(Stream{index, {}});
+      streams_.back().seen[0] = true;
       last_ = ssrcs_.size() - 1;
       return true;
     }
     Stream& s = streams_[last_];
     if (index > s.top) {
       const uint64_t ahead = static_cast<uint64_t>(index - s.top);
-      s.seen = ahead < kReplayWindow ? s.seen << ahead | 1 : 1;
+      if (ahead < kReplayWindow) s.seen <<= ahead;
+      else s.seen.reset();
+      s.seen[0] = true;
       s.top = index;
     } else {
-      s.seen |= uint64_t{1} << (s.top - index);
+      s.seen[static_cast<size_t>(s.top - index)] = true;
     }
     return true;
   }

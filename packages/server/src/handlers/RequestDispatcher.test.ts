@@ -32,6 +32,7 @@ function setup(overrides: Partial<HandlerTable>) {
     subscriptions: () => 0,
     media: new MediaStats(),
     webhooks: emptyStats(),
+    engine: () => ({ datagramsSent: 0, datagramsDropped: 0, stunDropped: 0, unknownDropped: 0 }),
   });
   const dispatcher = new RequestDispatcher({ ...handlers, ...overrides }, { logger } as unknown as Services, metrics);
   const sent: Record<string, unknown>[] = [];

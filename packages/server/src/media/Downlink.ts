@@ -148,8 +148,9 @@ export class Downlink implements SlotHost {
     this.#reserveRefillMs = init.reserveRefillMs ?? RESERVE_REFILL_MS;
     this.#onClose = onClose;
     this.#transport = init.engine.createSubscriberTransport(init.id);
-    this.#transport.onState((state) => {
-      if (state === 'failed' || state === 'closed') this.close(new ServerError('TRANSPORT_FAILED', `the receive connection ${state}`));
+    this.#transport.onState((state, reason) => {
+      if (state === 'failed' || state === 'closed')
+        this.close(new ServerError('TRANSPORT_FAILED', `the receive connection ${state}${reason ? `: ${reason}` : ''}`));
     });
   }
 

@@ -40,8 +40,8 @@ export interface PublisherTransport {
   negotiate(offer: string): Promise<string>;
   /** The track of m-section `mid` of the last negotiated offer (its packets flow once the native side has it). */
   track(mid: string): TrackTransport;
-  /** The connection's state (not a track's): `failed`/`closed` end every publication on it. */
-  onState(listener: (state: TransportState) => void): void;
+  /** The connection's state (not a track's): `failed`/`closed` end every publication on it; `reason` says why when the engine knows. */
+  onState(listener: (state: TransportState, reason?: string) => void): void;
   /** Idempotent and never throws; no state callback follows. */
   close(): void;
 }
@@ -68,17 +68,31 @@ export interface SubscriberTransport {
   createOffer(): Promise<string>;
   /** Throws SdpError when the engine cannot use the answer. */
   setAnswer(sdp: string): void;
-  /** The connection's state (not a slot's): `failed`/`closed` end every view on it. */
-  onState(listener: (state: TransportState) => void): void;
+  /** The connection's state (not a slot's): `failed`/`closed` end every view on it; `reason` says why when the engine knows. */
+  onState(listener: (state: TransportState, reason?: string) => void): void;
   /** Idempotent and never throws; no state callback follows. */
   close(): void;
 }
 
+/** Counters of an engine's UDP socket, since it opened. */
+export interface MediaEngineStats {
+  datagramsSent: number;
+  /** Not sent: the socket's send buffer was full (what a congested network would drop). */
+  datagramsDropped: number;
+  /** STUN that is not a well-formed binding request for a live connection with its password. */
+  stunDropped: number;
+  /** Datagrams from an address no connection checked from, or of no known kind. */
+  unknownDropped: number;
+}
+
 /**
  * What the SFU needs of a WebRTC stack (ICE, DTLS, SRTP); all RTP/RTCP logic stays in TypeScript
- * above it. The one implementation is node-datachannel (`ndc/`); a test double can stand in.
+ * above it. Two implementations: Hudong's native engine (`native/`, the default) and
+ * node-datachannel (`ndc/`); a test double can stand in.
  */
 export interface MediaEngine {
+  /** The engine's own socket counters, where it has them (the native engine). */
+  stats?(): MediaEngineStats;
   createPublisherTransport(id: string): PublisherTransport;
   createSubscriberTransport(id: string): SubscriberTransport;
   close(): void;

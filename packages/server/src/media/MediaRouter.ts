@@ -5,12 +5,14 @@ import type { Logger } from '../logger.js';
 import type { Member } from '../rooms/Member.js';
 import { Downlink } from './Downlink.js';
 import { FdBudget } from './fd-budget.js';
-import type { MediaEngine } from './MediaEngine.js';
+import type { MediaEngine, MediaEngineStats } from './MediaEngine.js';
 import { MediaStats } from './MediaStats.js';
 import { Publication } from './Publication.js';
 import { completePublisherAnswer, mungeConnectionOffer, mungePublisherOffer, SdpError, type MediaKind, type PublishedSection } from './sdp.js';
 import type { Subscription } from './Subscription.js';
 import { Uplink } from './Uplink.js';
+
+const NO_ENGINE_STATS: MediaEngineStats = { datagramsSent: 0, datagramsDropped: 0, stunDropped: 0, unknownDropped: 0 };
 
 /** Per source: its kind and the bits that allow sending / receiving it. */
 const SOURCES = {
@@ -104,6 +106,11 @@ export class MediaRouter {
 
   get subscriptionCount(): number {
     return this.#subscriptionCount;
+  }
+
+  /** The engine's socket counters; zeros for an engine without them. */
+  get engineStats(): MediaEngineStats {
+    return this.#engine.stats?.() ?? NO_ENGINE_STATS;
   }
 
   /**

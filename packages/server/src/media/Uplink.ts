@@ -25,9 +25,9 @@ export class Uplink {
     this.id = id;
     this.dedicated = dedicated;
     this.transport = engine.createPublisherTransport(id);
-    this.transport.onState((state) => {
-      if (state === 'failed' || state === 'closed')
-        this.close(`transport ${state}`, new ServerError('TRANSPORT_FAILED', `the send connection ${state}`));
+    this.transport.onState((state, reason) => {
+      const why = `${state}${reason ? `: ${reason}` : ''}`;
+      if (state === 'failed' || state === 'closed') this.close(`transport ${why}`, new ServerError('TRANSPORT_FAILED', `the send connection ${why}`));
     });
   }
 

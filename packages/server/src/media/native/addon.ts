@@ -4,30 +4,32 @@ import { fileURLToPath } from 'node:url';
 
 /** What the native module (packages/server/native, built by its build.mjs) exports. */
 export interface NativeAddon {
-  DownlinkEngine: new (address: string, portMin: number, portMax: number) => NativeDownlinkEngine;
+  TransportEngine: new (address: string, portMin: number, portMax: number) => NativeTransportEngine;
 }
 
-/** What a native receive connection tells its listener. */
-export const DownlinkEventKind = {
+/** What a native connection tells its listener. */
+export const PeerEventKind = {
   Connected: 0,
   /** `data`: why (the peer closing included). */
   Failed: 1,
   /** `data`: one decrypted RTCP packet (compound), a Buffer of its own. */
   Rtcp: 2,
+  /** `data`: one decrypted RTP packet, a Buffer of its own. */
+  Rtp: 3,
 } as const;
-export type DownlinkEventKind = (typeof DownlinkEventKind)[keyof typeof DownlinkEventKind];
+export type PeerEventKind = (typeof PeerEventKind)[keyof typeof PeerEventKind];
 
-export interface NativeDownlinkEngine {
+export interface NativeTransportEngine {
   readonly port: number;
   /** SHA-256 fingerprint of the process's DTLS certificate, `AB:CD:…`. */
   readonly fingerprint: string;
-  createTransport(ufrag: string, pwd: string, onEvent: (kind: DownlinkEventKind, data: Buffer | string | undefined) => void): NativeDownlinkTransport;
+  createTransport(ufrag: string, pwd: string, onEvent: (kind: PeerEventKind, data: Buffer | string | undefined) => void): NativePeerTransport;
   stats(): { datagramsSent: number; datagramsDropped: number; sendCalls: number; stunDropped: number; unknownDropped: number };
   /** Closes every transport (no events) and the socket. */
   close(): void;
 }
 
-export interface NativeDownlinkTransport {
+export interface NativePeerTransport {
   /** From the client's answer: its certificate's fingerprint, and the server's DTLS role. */
   setRemote(fingerprint: string, role: 'client' | 'server'): void;
   /** Protects and queues an RTP or RTCP packet (sent before the event loop next waits); false when not connected. */

@@ -1,4 +1,4 @@
-#include "downlink_socket.h"
+#include "media_socket.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -13,7 +13,7 @@ constexpr int kBufferBytes = 4 << 20;
 constexpr int kReadBatch = 32;
 }  // namespace
 
-DownlinkSocket::DownlinkSocket(uv_loop_t* loop, Receive receive)
+MediaSocket::MediaSocket(uv_loop_t* loop, Receive receive)
     : loop_(loop), receive_(std::move(receive)), slots_(kBatch * kMaxDatagram) {
   for (size_t i = 0; i < kBatch; i++) {
     iov_[i].iov_base = slots_.data() + i * kMaxDatagram;
@@ -23,7 +23,7 @@ DownlinkSocket::DownlinkSocket(uv_loop_t* loop, Receive receive)
   }
 }
 
-int DownlinkSocket::bind(const char* address, int portMin, int portMax) {
+int MediaSocket::bind(const char* address, int portMin, int portMax) {
   fd_ = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd_ < 0) return errno;
   int size = kBufferBytes;
@@ -61,12 +61,12 @@ int DownlinkSocket::bind(const char* address, int portMin, int portMax) {
     uv_unref(h);  // the server's listeners keep the process alive, not its media socket
   }
   uv_poll_start(&poll_, UV_READABLE, [](uv_poll_t* h, int status, int) {
-    if (status == 0) static_cast<DownlinkSocket*>(h->data)->readable();
+    if (status == 0) static_cast<MediaSocket*>(h->data)->readable();
   });
   return 0;
 }
 
-void DownlinkSocket::readable() {
+void MediaSocket::readable() {
   static uint8_t buffers[kReadBatch][2048];
   static sockaddr_storage from[kReadBatch];
   mmsghdr in[kReadBatch]{};
@@ -90,12 +90,12 @@ void DownlinkSocket::readable() {
   }
 }
 
-uint8_t* DownlinkSocket::reserve() {
+uint8_t* MediaSocket::reserve() {
   if (queued_ == kBatch) flush();
   return slots_.data() + queued_ * kMaxDatagram;
 }
 
-void DownlinkSocket::commit(size_t len, const sockaddr_storage& to, socklen_t toLen) {
+void MediaSocket::commit(size_t len, const sockaddr_storage& to, socklen_t toLen) {
   std::memcpy(&addresses_[queued_], &to, toLen);
   messages_[queued_].msg_hdr.msg_namelen = toLen;
   iov_[queued_].iov_len = len;
@@ -103,17 +103,17 @@ void DownlinkSocket::commit(size_t len, const sockaddr_storage& to, socklen_t to
   scheduleFlush();
 }
 
-void DownlinkSocket::scheduleFlush() {
+void MediaSocket::scheduleFlush() {
   if (flushScheduled_ || closed_) return;
   flushScheduled_ = true;
   // Prepare runs just before the loop waits for I/O (sends from timers and immediates), check
   // just after I/O callbacks (a publisher's packet fanned out): a datagram waits for the end of
   // the current phase, never for the next event.
-  uv_prepare_start(&prepare_, [](uv_prepare_t* h) { static_cast<DownlinkSocket*>(h->data)->flush(); });
-  uv_check_start(&check_, [](uv_check_t* h) { static_cast<DownlinkSocket*>(h->data)->flush(); });
+  uv_prepare_start(&prepare_, [](uv_prepare_t* h) { static_cast<MediaSocket*>(h->data)->flush(); });
+  uv_check_start(&check_, [](uv_check_t* h) { static_cast<MediaSocket*>(h->data)->flush(); });
 }
 
-void DownlinkSocket::flush() {
+void MediaSocket::flush() {
   if (flushScheduled_) {
     flushScheduled_ = false;
     uv_prepare_stop(&prepare_);
@@ -139,13 +139,13 @@ void DownlinkSocket::flush() {
   queued_ = 0;
 }
 
-void DownlinkSocket::sendNow(const uint8_t* buf, size_t len, const sockaddr* to, socklen_t toLen) {
+void MediaSocket::sendNow(const uint8_t* buf, size_t len, const sockaddr* to, socklen_t toLen) {
   if (fd_ < 0 || closed_) return;
   if (sendto(fd_, buf, len, 0, to, toLen) < 0) dropped_++;
   else sent_++;
 }
 
-void DownlinkSocket::close(std::function<void()> done) {
+void MediaSocket::close(std::function<void()> done) {
   if (closed_) return;
   closed_ = true;
   done_ = std::move(done);
@@ -155,7 +155,7 @@ void DownlinkSocket::close(std::function<void()> done) {
   }
   if (queued_) flush();
   auto closed = [](uv_handle_t* h) {
-    auto* self = static_cast<DownlinkSocket*>(h->data);
+    auto* self = static_cast<MediaSocket*>(h->data);
     if (--self->openHandles_ == 0) {
       ::close(self->fd_);
       self->fd_ = -1;

@@ -1,6 +1,7 @@
-// The one UDP socket every receive connection of the process shares (as ICE's UDP mux), with the
-// sends of one turn of the event loop batched into sendmmsg calls: a packet forwarded to N views
-// is N queued datagrams and one system call per 64, not N sendto calls.
+// The one UDP socket every media connection of the process shares (as ICE's UDP mux), read on the
+// main thread as it becomes readable (no thread hand-off per packet), with the sends of one turn of
+// the event loop batched into sendmmsg calls: a packet forwarded to N views is N queued datagrams
+// and one system call per 256, not N sendto calls.
 #pragma once
 #include <sys/socket.h>
 #include <uv.h>
@@ -12,13 +13,13 @@
 
 namespace hudong {
 
-class DownlinkSocket {
+class MediaSocket {
  public:
   // Largest datagram queued: an RTP packet of the server's cap (maxRtpPacketBytes, 1500) plus SRTP.
   static constexpr size_t kMaxDatagram = 1536;
   using Receive = std::function<void(uint8_t* buf, size_t len, const sockaddr_storage& from, socklen_t fromLen)>;
 
-  DownlinkSocket(uv_loop_t* loop, Receive receive);
+  MediaSocket(uv_loop_t* loop, Receive receive);
   // errno-style: 0, or why binding failed. `address` may be empty (every IPv4 address).
   int bind(const char* address, int portMin, int portMax);
   int port() const { return port_; }
@@ -38,7 +39,7 @@ class DownlinkSocket {
   uint64_t sendCalls() const { return calls_; }
 
  private:
-  static constexpr size_t kBatch = 64;
+  static constexpr size_t kBatch = 256;
   void readable();
   void scheduleFlush();
 

@@ -1,30 +1,30 @@
-#include "downlink_transport.h"
+#include "peer_transport.h"
 
 #include <strings.h>
 
 #include <cstring>
 
-#include "downlink_engine.h"
+#include "transport_engine.h"
 
 namespace hudong {
 
-DownlinkTransport::DownlinkTransport(DownlinkEngine* engine, std::string ufrag, std::string pwd, Events* events)
+PeerTransport::PeerTransport(TransportEngine* engine, std::string ufrag, std::string pwd, Events* events)
     : engine_(engine), ufrag_(std::move(ufrag)), pwd_(std::move(pwd)), events_(events) {
   dtls_ = std::make_unique<DtlsSession>(engine->identity(), [this](const uint8_t* buf, size_t len) {
     if (engine_ && remoteLen_) engine_->socket().sendNow(buf, len, reinterpret_cast<const sockaddr*>(&remote_), remoteLen_);
   });
 }
 
-std::shared_ptr<DownlinkTransport> DownlinkTransport::Create(DownlinkEngine* engine, std::string ufrag, std::string pwd,
+std::shared_ptr<PeerTransport> PeerTransport::Create(TransportEngine* engine, std::string ufrag, std::string pwd,
                                                              Events* events) {
-  auto transport = std::make_shared<DownlinkTransport>(engine, std::move(ufrag), std::move(pwd), events);
+  auto transport = std::make_shared<PeerTransport>(engine, std::move(ufrag), std::move(pwd), events);
   engine->add(transport);
   return transport;
 }
 
-DownlinkTransport::~DownlinkTransport() { close(); }
+PeerTransport::~PeerTransport() { close(); }
 
-void DownlinkTransport::setRemote(const std::string& fingerprint, DtlsSession::Role role) {
+void PeerTransport::setRemote(const std::string& fingerprint, DtlsSession::Role role) {
   if (remoteKnown_ || state_ != State::New) return;
   remoteKnown_ = true;
   expectedFingerprint_ = fingerprint;
@@ -38,9 +38,9 @@ void DownlinkTransport::setRemote(const std::string& fingerprint, DtlsSession::R
   tryConnect();
 }
 
-bool DownlinkTransport::send(const uint8_t* buf, size_t len) {
-  if (state_ != State::Connected || !engine_ || len < 12 || len + kSrtpMaxTrailer > DownlinkSocket::kMaxDatagram) return false;
-  DownlinkSocket& socket = engine_->socket();
+bool PeerTransport::send(const uint8_t* buf, size_t len) {
+  if (state_ != State::Connected || !engine_ || len < 12 || len + kSrtpMaxTrailer > MediaSocket::kMaxDatagram) return false;
+  MediaSocket& socket = engine_->socket();
   uint8_t* out = socket.reserve();
   std::memcpy(out, buf, len);
   bool rtcp = buf[1] >= 192 && buf[1] <= 223;
@@ -50,7 +50,7 @@ bool DownlinkTransport::send(const uint8_t* buf, size_t len) {
   return true;
 }
 
-void DownlinkTransport::close() {
+void PeerTransport::close() {
   if (state_ == State::Closed && !engine_) return;
   if (engine_) {
     dtls_->shutdown();
@@ -60,12 +60,12 @@ void DownlinkTransport::close() {
   state_ = State::Closed;
 }
 
-void DownlinkTransport::useAddress(const sockaddr_storage& address, socklen_t len) {
+void PeerTransport::useAddress(const sockaddr_storage& address, socklen_t len) {
   std::memcpy(&remote_, &address, len);
   remoteLen_ = len;
 }
 
-void DownlinkTransport::onCheck(const sockaddr_storage& from, socklen_t fromLen, bool useCandidate, uint64_t nowMs) {
+void PeerTransport::onCheck(const sockaddr_storage& from, socklen_t fromLen, bool useCandidate, uint64_t nowMs) {
   lastHeardMs_ = nowMs;
   // ICE-lite follows the controlling client: the nominated pair once there is one, else the
   // latest pair that checked (aggressive nomination nominates with the first check).
@@ -77,7 +77,7 @@ void DownlinkTransport::onCheck(const sockaddr_storage& from, socklen_t fromLen,
   }
 }
 
-void DownlinkTransport::onDtls(const uint8_t* buf, size_t len, const sockaddr_storage& from, socklen_t fromLen,
+void PeerTransport::onDtls(const uint8_t* buf, size_t len, const sockaddr_storage& from, socklen_t fromLen,
                                uint64_t nowMs) {
   if (state_ == State::Failed || state_ == State::Closed) return;
   lastHeardMs_ = nowMs;
@@ -85,7 +85,7 @@ void DownlinkTransport::onDtls(const uint8_t* buf, size_t len, const sockaddr_st
   dtlsChanged(dtls_->receive(buf, len));
 }
 
-void DownlinkTransport::dtlsChanged(DtlsSession::State state) {
+void PeerTransport::dtlsChanged(DtlsSession::State state) {
   switch (state) {
     case DtlsSession::State::Connected:
       tryConnect();
@@ -101,7 +101,7 @@ void DownlinkTransport::dtlsChanged(DtlsSession::State state) {
   }
 }
 
-void DownlinkTransport::tryConnect() {
+void PeerTransport::tryConnect() {
   if (state_ != State::New || !remoteKnown_ || dtls_->state() != DtlsSession::State::Connected) return;
   std::string actual = dtls_->peerFingerprint();
   if (strcasecmp(actual.c_str(), expectedFingerprint_.c_str()) != 0) {
@@ -121,26 +121,28 @@ void DownlinkTransport::tryConnect() {
   events_->connected();
 }
 
-void DownlinkTransport::onSrtp(uint8_t* buf, size_t len, uint64_t nowMs) {
-  if (state_ != State::Connected) return;
-  // A receive connection carries only the client's RTCP; RTP from it is dropped.
-  if (len < 8 || buf[1] < 192 || buf[1] > 223) return;
-  int n = rx_.unprotectRtcp(buf, len);
-  if (n < 0) return;
+void PeerTransport::onSrtp(uint8_t* buf, size_t len, uint64_t nowMs) {
+  if (state_ != State::Connected || len < 8) return;
+  bool rtcp = buf[1] >= 192 && buf[1] <= 223;
+  int n = rtcp ? rx_.unprotectRtcp(buf, len) : rx_.unprotectRtp(buf, len);
+  if (n < 0) return;  // forged, replayed or not for these keys
   lastHeardMs_ = nowMs;
-  events_->rtcp(buf, static_cast<size_t>(n));
+  if (rtcp)
+    events_->rtcp(buf, static_cast<size_t>(n));
+  else
+    events_->rtp(buf, static_cast<size_t>(n));
 }
 
-void DownlinkTransport::tick(uint64_t nowMs) {
+void PeerTransport::tick(uint64_t nowMs) {
   if (state_ == State::New && dtls_->state() == DtlsSession::State::Handshaking) {
     dtls_->tick();
     if (dtls_->state() == DtlsSession::State::Failed) fail(dtls_->error());
-  } else if (state_ == State::Connected && nowMs - lastHeardMs_ > DownlinkEngine::kConsentTimeoutMs) {
+  } else if (state_ == State::Connected && nowMs - lastHeardMs_ > TransportEngine::kConsentTimeoutMs) {
     fail("the client stopped answering (no ICE consent for 30 s)");
   }
 }
 
-void DownlinkTransport::fail(const std::string& why) {
+void PeerTransport::fail(const std::string& why) {
   if (state_ == State::Failed || state_ == State::Closed) return;
   state_ = State::Failed;
   if (engine_) {

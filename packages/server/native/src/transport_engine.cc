@@ -1,9 +1,9 @@
-#include "downlink_engine.h"
+#include "transport_engine.h"
 
 #include <cerrno>
 #include <cstring>
 
-#include "downlink_transport.h"
+#include "peer_transport.h"
 #include "stun.h"
 
 namespace hudong {
@@ -11,36 +11,36 @@ namespace {
 constexpr uint64_t kTickMs = 50;
 }
 
-DownlinkEngine::DownlinkEngine(uv_loop_t* loop)
+TransportEngine::TransportEngine(uv_loop_t* loop)
     : loop_(loop),
       socket_(loop, [this](uint8_t* buf, size_t len, const sockaddr_storage& from, socklen_t fromLen) {
         receive(buf, len, from, fromLen);
       }) {}
 
-DownlinkEngine::~DownlinkEngine() = default;
+TransportEngine::~TransportEngine() = default;
 
-int DownlinkEngine::open(const char* address, int portMin, int portMax) {
+int TransportEngine::open(const char* address, int portMin, int portMax) {
   if (!identity_.ok()) return EPROTO;
   int err = socket_.bind(address, portMin, portMax);
   if (err) return err;
   uv_timer_init(loop_, &timer_);
   timer_.data = this;
   uv_unref(reinterpret_cast<uv_handle_t*>(&timer_));
-  uv_timer_start(&timer_, [](uv_timer_t* t) { static_cast<DownlinkEngine*>(t->data)->tick(); }, kTickMs, kTickMs);
+  uv_timer_start(&timer_, [](uv_timer_t* t) { static_cast<TransportEngine*>(t->data)->tick(); }, kTickMs, kTickMs);
   timerOpen_ = true;
   return 0;
 }
 
-std::string DownlinkEngine::Key(const sockaddr_storage& address, socklen_t len) {
+std::string TransportEngine::Key(const sockaddr_storage& address, socklen_t len) {
   return std::string(reinterpret_cast<const char*>(&address), len);
 }
 
-void DownlinkEngine::add(std::shared_ptr<DownlinkTransport> transport) {
+void TransportEngine::add(std::shared_ptr<PeerTransport> transport) {
   byUfrag_[transport->ufrag()] = transport.get();
   transports_[transport.get()] = std::move(transport);
 }
 
-void DownlinkEngine::remove(DownlinkTransport* transport) {
+void TransportEngine::remove(PeerTransport* transport) {
   auto owned = transports_.find(transport);
   if (owned == transports_.end()) return;
   retired_.push_back(std::move(owned->second));
@@ -50,11 +50,11 @@ void DownlinkEngine::remove(DownlinkTransport* transport) {
   for (auto a = byAddress_.begin(); a != byAddress_.end();) a = a->second == transport ? byAddress_.erase(a) : std::next(a);
 }
 
-void DownlinkEngine::route(const sockaddr_storage& address, socklen_t len, DownlinkTransport* transport) {
+void TransportEngine::route(const sockaddr_storage& address, socklen_t len, PeerTransport* transport) {
   byAddress_[Key(address, len)] = transport;
 }
 
-void DownlinkEngine::receive(uint8_t* buf, size_t len, const sockaddr_storage& from, socklen_t fromLen) {
+void TransportEngine::receive(uint8_t* buf, size_t len, const sockaddr_storage& from, socklen_t fromLen) {
   if (len == 0) return;
   uint64_t now = uv_now(loop_);
   uint8_t first = buf[0];
@@ -70,7 +70,7 @@ void DownlinkEngine::receive(uint8_t* buf, size_t len, const sockaddr_storage& f
       stunDropped_++;
       return;
     }
-    DownlinkTransport* transport = it->second;
+    PeerTransport* transport = it->second;
     uint8_t answer[128];
     size_t n = WriteStunBindingSuccess(request, reinterpret_cast<const sockaddr*>(&from), transport->pwd(), answer, sizeof answer);
     if (n) socket_.sendNow(answer, n, reinterpret_cast<const sockaddr*>(&from), fromLen);
@@ -91,24 +91,24 @@ void DownlinkEngine::receive(uint8_t* buf, size_t len, const sockaddr_storage& f
     unknownDropped_++;
 }
 
-void DownlinkEngine::tick() {
+void TransportEngine::tick() {
   retired_.clear();
   if (transports_.empty()) return;
   uint64_t now = uv_now(loop_);
   // A transport's tick may fail it, which removes it from the map: walk a copy.
-  std::vector<DownlinkTransport*> all;
+  std::vector<PeerTransport*> all;
   all.reserve(transports_.size());
   for (auto& entry : transports_) all.push_back(entry.first);
-  for (DownlinkTransport* t : all)
+  for (PeerTransport* t : all)
     if (!closed_ && transports_.count(t)) t->tick(now);
 }
 
-void DownlinkEngine::close(std::function<void()> done) {
+void TransportEngine::close(std::function<void()> done) {
   if (closed_) return;
   closed_ = true;
-  std::vector<DownlinkTransport*> all;
+  std::vector<PeerTransport*> all;
   for (auto& entry : transports_) all.push_back(entry.first);
-  for (DownlinkTransport* t : all) t->close();
+  for (PeerTransport* t : all) t->close();
   transports_.clear();
   byUfrag_.clear();
   byAddress_.clear();
@@ -120,7 +120,7 @@ void DownlinkEngine::close(std::function<void()> done) {
     uv_timer_stop(&timer_);
     done_ = std::move(done);
     uv_close(reinterpret_cast<uv_handle_t*>(&timer_), [](uv_handle_t* h) {
-      auto* self = static_cast<DownlinkEngine*>(h->data);
+      auto* self = static_cast<TransportEngine*>(h->data);
       self->timerOpen_ = false;
       self->done_();
     });

@@ -1,23 +1,21 @@
 import type { TrackTransport, TransportListener } from '../MediaEngine.js';
-import type { NativeDownlinkTransport } from './addon.js';
+import type { NativePeerTransport } from './addon.js';
 
 const IGNORE: TransportListener = { onPacket() {}, onState() {} };
 
 /**
- * One m-section of a native receive connection. It is open once the connection is up and an
- * answer has accepted the m-section; before, its packets would reach a client that has not
- * negotiated its SSRC.
+ * One m-section of a native connection: a slot of a receive connection (open once the connection
+ * is up and an answer has accepted it: before, its packets would reach a client that has not
+ * negotiated its SSRC), or a published source of a send connection (open with the connection).
  */
-export class NativeSlot implements TrackTransport {
+export class NativeTrack implements TrackTransport {
   readonly mid: string;
-  readonly ssrc: number;
-  readonly #native: NativeDownlinkTransport;
+  readonly #native: NativePeerTransport;
   #listener: TransportListener = IGNORE;
   #open = false;
 
-  constructor(mid: string, ssrc: number, native: NativeDownlinkTransport) {
+  constructor(mid: string, native: NativePeerTransport) {
     this.mid = mid;
-    this.ssrc = ssrc;
     this.#native = native;
   }
 
@@ -37,7 +35,7 @@ export class NativeSlot implements TrackTransport {
     return this.#open && this.#native.send(buf);
   }
 
-  /** The connection is up and the m-section answered: the listener hears `connected` once. */
+  /** Packets may go out now: the listener hears `connected` once. */
   markOpen(): void {
     if (this.#open) return;
     this.#open = true;

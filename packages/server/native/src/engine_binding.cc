@@ -1,7 +1,8 @@
-// JavaScript's view of the native receive connections (packages/server/src/media/native/):
-//   new DownlinkEngine(address, portMin, portMax) → { port, fingerprint, createTransport, stats, close }
+// JavaScript's view of the native media connections (packages/server/src/media/native/):
+//   new TransportEngine(address, portMin, portMax) → { port, fingerprint, createTransport, stats, close }
 //   engine.createTransport(ufrag, pwd, onEvent) → { setRemote(fingerprint, role), send(buf), close() }
-// onEvent(kind, data): 0 connected, 1 failed (data: why), 2 rtcp (data: a Buffer of the decrypted packet).
+// onEvent(kind, data): 0 connected, 1 failed (data: why), 2 rtcp / 3 rtp (data: a Buffer of the
+// decrypted packet, its own copy).
 #include <node_api.h>
 #include <uv.h>
 
@@ -10,17 +11,17 @@
 #include <string>
 
 #include "binding.h"
-#include "downlink_engine.h"
-#include "downlink_transport.h"
+#include "transport_engine.h"
+#include "peer_transport.h"
 
 namespace hudong {
 namespace {
 
-enum EventKind { kConnected = 0, kFailed = 1, kRtcp = 2 };
+enum EventKind { kConnected = 0, kFailed = 1, kRtcp = 2, kRtp = 3 };
 
 struct EngineHandle {
   napi_env env;
-  std::unique_ptr<DownlinkEngine> engine;
+  std::unique_ptr<TransportEngine> engine;
   napi_async_context async = nullptr;
   bool finalized = false;
   bool released = false;  // libuv let go of the engine's handles
@@ -42,11 +43,11 @@ void CloseEngine(EngineHandle* handle) {
 
 // Calls the transport's JavaScript listener. The listener guards its own work (the media plane's
 // one boundary); a throw that still gets past it is dropped here rather than ending the process.
-struct JsEvents : DownlinkTransport::Events {
+struct JsEvents : PeerTransport::Events {
   napi_env env;
   EngineHandle* engine;
   napi_ref callback = nullptr;
-  std::shared_ptr<DownlinkTransport> transport;
+  std::shared_ptr<PeerTransport> transport;
 
   void emit(int kind, napi_value data) {
     if (!callback || !engine->async) return;
@@ -75,12 +76,14 @@ struct JsEvents : DownlinkTransport::Events {
     emit(kFailed, text);
     napi_close_handle_scope(env, scope);
   }
-  void rtcp(const uint8_t* buf, size_t len) override {
+  void rtcp(const uint8_t* buf, size_t len) override { packet(kRtcp, buf, len); }
+  void rtp(const uint8_t* buf, size_t len) override { packet(kRtp, buf, len); }
+  void packet(int kind, const uint8_t* buf, size_t len) {
     napi_handle_scope scope;
     napi_open_handle_scope(env, &scope);
     napi_value copy;
     void* data;
-    if (napi_create_buffer_copy(env, len, buf, &data, &copy) == napi_ok) emit(kRtcp, copy);
+    if (napi_create_buffer_copy(env, len, buf, &data, &copy) == napi_ok) emit(kind, copy);
     napi_close_handle_scope(env, scope);
   }
 };
@@ -171,7 +174,7 @@ napi_value EngineConstructor(napi_env env, napi_callback_info info) {
   }
   uv_loop_t* loop;
   HUDONG_NAPI(env, napi_get_uv_event_loop(env, &loop));
-  auto* handle = new EngineHandle{env, std::make_unique<DownlinkEngine>(loop)};
+  auto* handle = new EngineHandle{env, std::make_unique<TransportEngine>(loop)};
   int err = handle->engine->open(address.c_str(), portMin, portMax);
   if (err) {
     std::string why = "the media socket could not be opened on " + (address.empty() ? std::string("0.0.0.0") : address) +
@@ -183,7 +186,7 @@ napi_value EngineConstructor(napi_env env, napi_callback_info info) {
     return nullptr;
   }
   napi_value name;
-  napi_create_string_utf8(env, "hudong.downlink", NAPI_AUTO_LENGTH, &name);
+  napi_create_string_utf8(env, "hudong.media", NAPI_AUTO_LENGTH, &name);
   napi_async_init(env, self, name, &handle->async);
   HUDONG_NAPI(env, napi_wrap(
                        env, self, handle,
@@ -224,7 +227,7 @@ napi_value EngineCreateTransport(napi_env env, napi_callback_info info) {
   events->engine = handle;
   napi_create_reference(env, argv[2], 1, &events->callback);
   events->transport =
-      DownlinkTransport::Create(handle->engine.get(), StringArg(env, argv[0]), StringArg(env, argv[1]), events);
+      PeerTransport::Create(handle->engine.get(), StringArg(env, argv[0]), StringArg(env, argv[1]), events);
   HUDONG_NAPI(env, napi_wrap(
                        env, object, events,
                        [](napi_env, void* data, void*) {
@@ -247,7 +250,7 @@ napi_value EngineStats(napi_env env, napi_callback_info info) {
     napi_create_double(env, value, &v);
     napi_set_named_property(env, out, key, v);
   };
-  DownlinkSocket& socket = handle->engine->socket();
+  MediaSocket& socket = handle->engine->socket();
   set("datagramsSent", static_cast<double>(socket.datagramsSent()));
   set("datagramsDropped", static_cast<double>(socket.datagramsDropped()));
   set("sendCalls", static_cast<double>(socket.sendCalls()));
@@ -265,14 +268,14 @@ napi_value EngineClose(napi_env env, napi_callback_info info) {
 
 }  // namespace
 
-void InitDownlinkBinding(napi_env env, napi_value exports) {
+void InitEngineBinding(napi_env env, napi_value exports) {
   napi_property_descriptor transportMethods[] = {
       {"send", nullptr, TransportSend, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"setRemote", nullptr, TransportSetRemote, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"close", nullptr, TransportClose, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
   napi_value transport;
-  napi_define_class(env, "DownlinkTransport", NAPI_AUTO_LENGTH, TransportConstructor, nullptr, 3, transportMethods,
+  napi_define_class(env, "PeerTransport", NAPI_AUTO_LENGTH, TransportConstructor, nullptr, 3, transportMethods,
                     &transport);
   napi_create_reference(env, transport, 1, &transportClass);
 
@@ -282,8 +285,8 @@ void InitDownlinkBinding(napi_env env, napi_value exports) {
       {"close", nullptr, EngineClose, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
   napi_value engine;
-  napi_define_class(env, "DownlinkEngine", NAPI_AUTO_LENGTH, EngineConstructor, nullptr, 3, engineMethods, &engine);
-  napi_set_named_property(env, exports, "DownlinkEngine", engine);
+  napi_define_class(env, "TransportEngine", NAPI_AUTO_LENGTH, EngineConstructor, nullptr, 3, engineMethods, &engine);
+  napi_set_named_property(env, exports, "TransportEngine", engine);
 }
 
 }  // namespace hudong

@@ -1,6 +1,6 @@
-// One member's receive connection on the shared socket: ICE-lite (answers the client's checks,
-// follows its nomination), DTLS-SRTP and SRTP for every m-section of the connection (BUNDLE,
-// rtcp-mux). It only sends media; the client's RTCP comes back decrypted to `Events::rtcp`.
+// One client connection on the shared socket, a member's send or receive connection: ICE-lite
+// (answers the client's checks, follows its nomination), DTLS-SRTP and SRTP for every m-section
+// (BUNDLE, rtcp-mux). What the client sends comes back decrypted to `Events::rtp` / `Events::rtcp`.
 #pragma once
 #include <sys/socket.h>
 
@@ -14,9 +14,9 @@
 
 namespace hudong {
 
-class DownlinkEngine;
+class TransportEngine;
 
-class DownlinkTransport {
+class PeerTransport {
  public:
   enum class State { New, Connected, Failed, Closed };
   // What the transport tells its owner (the JavaScript side). Each may close the transport.
@@ -25,15 +25,16 @@ class DownlinkTransport {
     virtual void connected() = 0;
     virtual void failed(const std::string& why) = 0;  // also the peer closing: "closed" in `why`
     virtual void rtcp(const uint8_t* buf, size_t len) = 0;
+    virtual void rtp(const uint8_t* buf, size_t len) = 0;
   };
 
   // Registers itself with `engine` (which shares its ownership until it leaves).
-  static std::shared_ptr<DownlinkTransport> Create(DownlinkEngine* engine, std::string ufrag, std::string pwd,
+  static std::shared_ptr<PeerTransport> Create(TransportEngine* engine, std::string ufrag, std::string pwd,
                                                    Events* events);
-  DownlinkTransport(DownlinkEngine* engine, std::string ufrag, std::string pwd, Events* events);
-  ~DownlinkTransport();
-  DownlinkTransport(const DownlinkTransport&) = delete;
-  DownlinkTransport& operator=(const DownlinkTransport&) = delete;
+  PeerTransport(TransportEngine* engine, std::string ufrag, std::string pwd, Events* events);
+  ~PeerTransport();
+  PeerTransport(const PeerTransport&) = delete;
+  PeerTransport& operator=(const PeerTransport&) = delete;
 
   const std::string& ufrag() const { return ufrag_; }
   const std::string& pwd() const { return pwd_; }
@@ -58,7 +59,7 @@ class DownlinkTransport {
   void fail(const std::string& why);
   void useAddress(const sockaddr_storage& address, socklen_t len);
 
-  DownlinkEngine* engine_;
+  TransportEngine* engine_;
   std::string ufrag_, pwd_;
   Events* events_;
   std::unique_ptr<DtlsSession> dtls_;
