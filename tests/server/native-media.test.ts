@@ -107,7 +107,7 @@ describe('the native media engine', () => {
     );
     await view.waitFrames(10, 10_000);
     // The engine's port as the offer announced it (the process may hold inherited sockets too).
-    const offer = guest.frames.findLast((f) => f.type === 'event' && f.event === 'media.subscriberOffer');
+    const offer = [...guest.frames].reverse().find((f) => f.type === 'event' && f.event === 'media.subscriberOffer');
     const port = Number(/a=candidate:\S+ 1 udp \d+ \S+ (\d+) typ host/.exec(JSON.stringify(offer))?.[1]);
     assert.ok(udpPorts(server.pid!).includes(port), `the engine socket (${port})`);
 
