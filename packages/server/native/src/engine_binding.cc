@@ -1,8 +1,8 @@
 // JavaScript's view of the native media connections (packages/server/src/media/native/):
 //   new TransportEngine(address, portMin, portMax) → { port, fingerprint, createTransport, stats, close }
 //   engine.createTransport(ufrag, pwd, onEvent) → { setRemote(fingerprint, role), send(buf), close() }
-// onEvent(kind, data): 0 connected, 1 failed (data: why), 2 rtcp / 3 rtp (data: a Buffer of the
-// decrypted packet, its own copy).
+// onEvent(kind, data): 0 connected, 1 failed (data: why), 2 rtcp / 3 rtp (data: the decrypted
+// packet's length; the packet is at the start of `engine.inbox` until the call returns).
 #include <node_api.h>
 #include <uv.h>
 
@@ -19,10 +19,17 @@ namespace {
 
 enum EventKind { kConnected = 0, kFailed = 1, kRtcp = 2, kRtp = 3 };
 
+// Bytes of `inbox`: the largest datagram the socket reads.
+constexpr size_t kInboxBytes = 2048;
+
 struct EngineHandle {
   napi_env env;
   std::unique_ptr<TransportEngine> engine;
   napi_async_context async = nullptr;
+  // One Buffer every received packet is handed to JavaScript in, in turn: a Buffer per packet made
+  // V8 count its backing store as external memory and run major collections for it.
+  napi_ref inboxRef = nullptr;
+  uint8_t* inbox = nullptr;
   bool finalized = false;
   bool released = false;  // libuv let go of the engine's handles
 };
@@ -37,6 +44,9 @@ void CloseEngine(EngineHandle* handle) {
     handle->released = true;
     if (handle->async) napi_async_destroy(handle->env, handle->async);
     handle->async = nullptr;
+    if (handle->inboxRef) napi_delete_reference(handle->env, handle->inboxRef);
+    handle->inboxRef = nullptr;
+    handle->inbox = nullptr;
     ReleaseEngine(handle);
   });
 }
@@ -79,11 +89,13 @@ struct JsEvents : PeerTransport::Events {
   void rtcp(const uint8_t* buf, size_t len) override { packet(kRtcp, buf, len); }
   void rtp(const uint8_t* buf, size_t len) override { packet(kRtp, buf, len); }
   void packet(int kind, const uint8_t* buf, size_t len) {
+    if (!engine->inbox || len > kInboxBytes) return;
+    std::memcpy(engine->inbox, buf, len);
     napi_handle_scope scope;
     napi_open_handle_scope(env, &scope);
-    napi_value copy;
-    void* data;
-    if (napi_create_buffer_copy(env, len, buf, &data, &copy) == napi_ok) emit(kind, copy);
+    napi_value length;
+    napi_create_uint32(env, static_cast<uint32_t>(len), &length);
+    emit(kind, length);
     napi_close_handle_scope(env, scope);
   }
 };
@@ -197,6 +209,12 @@ napi_value EngineConstructor(napi_env env, napi_callback_info info) {
                          else CloseEngine(h);
                        },
                        nullptr, nullptr));
+  napi_value inbox;
+  void* inboxData = nullptr;
+  HUDONG_NAPI(env, napi_create_buffer(env, kInboxBytes, &inboxData, &inbox));
+  HUDONG_NAPI(env, napi_create_reference(env, inbox, 1, &handle->inboxRef));
+  handle->inbox = static_cast<uint8_t*>(inboxData);
+  napi_set_named_property(env, self, "inbox", inbox);
   napi_value port, fingerprint;
   napi_create_int32(env, handle->engine->port(), &port);
   napi_create_string_utf8(env, handle->engine->fingerprint().c_str(), NAPI_AUTO_LENGTH, &fingerprint);

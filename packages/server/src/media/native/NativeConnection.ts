@@ -43,7 +43,7 @@ export abstract class NativeConnection {
       this.#ufrag,
       this.#pwd,
       guarded(
-        (kind: PeerEventKind, data: Buffer | string | undefined) => this.#onEvent(kind, data),
+        (kind: PeerEventKind, data: number | string | undefined) => this.#onEvent(kind, data),
         (err) => this.#threw(err),
       ),
     );
@@ -106,17 +106,19 @@ export abstract class NativeConnection {
   /** Every track of the connection, detached when it closes. */
   protected abstract tracks(): Iterable<NativeTrack>;
   protected abstract onConnected(): void;
+  /** The client's RTCP; `compound` is valid during the call only. */
   protected abstract onRtcp(compound: Buffer): void;
+  /** The client's RTP; `packet` is valid during the call only. */
   protected abstract onRtp(packet: Buffer): void;
 
-  #onEvent(kind: PeerEventKind, data: Buffer | string | undefined): void {
+  #onEvent(kind: PeerEventKind, data: number | string | undefined): void {
     if (this.#closed) return;
     switch (kind) {
       case PeerEventKind.Rtp:
-        this.onRtp(data as Buffer);
+        this.onRtp(this.host.native.inbox.subarray(0, data as number));
         break;
       case PeerEventKind.Rtcp:
-        this.onRtcp(data as Buffer);
+        this.onRtcp(this.host.native.inbox.subarray(0, data as number));
         break;
       case PeerEventKind.Connected:
         this.#connected = true;

@@ -12,9 +12,9 @@ export const PeerEventKind = {
   Connected: 0,
   /** `data`: why (the peer closing included). */
   Failed: 1,
-  /** `data`: one decrypted RTCP packet (compound), a Buffer of its own. */
+  /** `data`: the length of one decrypted RTCP packet (compound), at the start of the engine's `inbox`. */
   Rtcp: 2,
-  /** `data`: one decrypted RTP packet, a Buffer of its own. */
+  /** `data`: the length of one decrypted RTP packet, at the start of the engine's `inbox`. */
   Rtp: 3,
 } as const;
 export type PeerEventKind = (typeof PeerEventKind)[keyof typeof PeerEventKind];
@@ -23,7 +23,9 @@ export interface NativeTransportEngine {
   readonly port: number;
   /** SHA-256 fingerprint of the process's DTLS certificate, `AB:CD:…`. */
   readonly fingerprint: string;
-  createTransport(ufrag: string, pwd: string, onEvent: (kind: PeerEventKind, data: Buffer | string | undefined) => void): NativePeerTransport;
+  /** Where each received packet is, during its event only (one Buffer for all: no allocation per packet). */
+  readonly inbox: Buffer;
+  createTransport(ufrag: string, pwd: string, onEvent: (kind: PeerEventKind, data: number | string | undefined) => void): NativePeerTransport;
   stats(): { datagramsSent: number; datagramsDropped: number; sendCalls: number; stunDropped: number; unknownDropped: number };
   /** Closes every transport (no events) and the socket. */
   close(): void;
