@@ -37,10 +37,14 @@ rows=100000 report --sort dso,sym | awk -v us="$us" '
   { p = $1; sub(/%/, "", p); dso = $2; sym = $NF
     if (dso ~ /kernel/) c = "kernel"
     else if (dso == "[JIT]") c = "our JavaScript (JIT)"
+    else if (dso == "node" && sym ~ /aes|gcm|GCM|EVP_|evp_|CRYPTO_|ossl_|sha1|SHA1|HMAC|cipher/) c = "SRTP (OpenSSL in node)"
     else if (dso == "node") c = "node: V8, N-API, libuv"
+    else if (dso ~ /hudong_media/ && sym ~ /Srtp|StreamTable/) c = "SRTP (hudong_media.node)"
+    else if (dso ~ /hudong_media/) c = "native engine: N-API, batching (hudong_media.node)"
     else if (dso ~ /node_datachannel/ && sym ~ /srtp|aes|gcm|GCM|EVP_|CRYPTO_|sha1|hmac|HMAC|cipher/) c = "SRTP (libsrtp + OpenSSL)"
     else if (dso ~ /node_datachannel/) c = "libdatachannel + libjuice"
-    else c = "libc, libstdc++"
+    else if (dso ~ /libc|libstdc/) c = "libc, libstdc++"
+    else c = "other"
     t[c] += p }
   END { for (c in t) printf "%6.1f %%  %5.2f µs  %s\n", t[c], t[c] * us / 100, c }' | sort -rn
 echo "== kernel entry points (inclusive)"
