@@ -24,8 +24,7 @@ export interface FanOutOptions {
  *
  * A fan-out is a socket write per recipient (~20 µs each): an ENTER to a room of 100, or a count push
  * to 10,000, is far longer than answering a request. Written in one go, it would hold every request
- * that arrives meanwhile — and, on a shared host, every client's answer behind the events the
- * client has to read first. So a turn writes for `sliceMs` at most and yields: the requests read in
+ * that arrives meanwhile. So a turn writes for `sliceMs` at most and yields: the requests read in
  * between are answered ahead of the rest of the fan-out, which goes on in the next turn, in order.
  */
 export class FanOut {
