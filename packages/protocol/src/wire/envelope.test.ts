@@ -30,6 +30,42 @@ describe('parseServerMessage', () => {
     });
   });
 
+  it('keeps only the envelope fields of an event or a successful response, as the schema does', () => {
+    assert.deepEqual(parseServerMessage('{"type":"event","event":"room.memberCount","data":{"count":2},"extra":1}'), {
+      type: 'event',
+      event: 'room.memberCount',
+      data: { count: 2 },
+    });
+    assert.deepEqual(parseServerMessage('{"type":"response","id":0,"ok":true,"result":null,"error":{}}'), {
+      type: 'response',
+      id: 0,
+      ok: true,
+      result: null,
+    });
+  });
+
+  it('refuses an event or a response the schema refuses, with its words', () => {
+    assert.match(
+      reason(() => parseServerMessage('{"type":"event","event":"room.memberCount"}')),
+      /^BAD_ENVELOPE: .*data: Invalid input/,
+    );
+    assert.match(
+      reason(() => parseServerMessage('{"type":"event","event":7,"data":{}}')),
+      /^BAD_ENVELOPE: .*event: Invalid input: expected string/,
+    );
+    assert.match(
+      reason(() => parseServerMessage('{"type":"response","id":1,"ok":true}')),
+      /^BAD_ENVELOPE: .*result: Invalid input/,
+    );
+    for (const id of ['-1', '1.5', '9007199254740992', '"1"']) {
+      assert.match(
+        reason(() => parseServerMessage(`{"type":"response","id":${id},"ok":true,"result":{}}`)),
+        /^BAD_ENVELOPE: .*id: /,
+        id,
+      );
+    }
+  });
+
   it('refuses a broken envelope naming the field that is wrong', () => {
     assert.equal(
       reason(() => parseServerMessage('{"type":"nope"}')),

@@ -71,9 +71,26 @@ export function parseParams<M extends MethodName>(method: M, params: unknown, re
 
 /** Client side: one frame from the server, envelope only. */
 export function parseServerMessage(text: string): ServerMessage {
-  const env = ServerEnvelope.safeParse(parseJson(text));
+  const raw = parseJson(text);
+  const plain = plainServerMessage(raw);
+  if (plain) return plain;
+  const env = ServerEnvelope.safeParse(raw);
   if (!env.success) throw new WireParseError('BAD_ENVELOPE', `bad server message: ${describeIssues(env.error)}`);
   return env.data;
+}
+
+/**
+ * An event or a successful response read without the schema, as it would read them: a client reads
+ * one of these per event (a member's ENTER, its publications, the counts …), and the schema costs
+ * more than the JSON. Null for anything else, which the schema then reads, or names what is wrong.
+ */
+function plainServerMessage(raw: unknown): ServerMessage | null {
+  if (typeof raw !== 'object' || raw === null) return null;
+  const m = raw as Record<string, unknown>;
+  if (m.type === 'event') return typeof m.event === 'string' && 'data' in m ? { type: 'event', event: m.event, data: m.data } : null;
+  if (m.type !== 'response' || m.ok !== true || !('result' in m)) return null;
+  const id = m.id;
+  return typeof id === 'number' && Number.isSafeInteger(id) && id >= 0 ? { type: 'response', id, ok: true, result: m.result } : null;
 }
 
 export function parseResult<M extends MethodName>(method: M, result: unknown): ResultOf<M> {

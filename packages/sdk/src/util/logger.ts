@@ -56,6 +56,8 @@ function replacer(_key: string, value: unknown): unknown {
 
 /** A logger that adds `bindings()` (ids that tie our lines to the server's) to every line. */
 export function withBindings(logger: Logger, bindings: () => object): Logger {
+  // Silent (the default): nothing to add the ids to, and every line would still build two objects.
+  if (logger === noopLogger) return noopLogger;
   const wrap = (fn: Logger['info']) => (obj: object, msg: string) => {
     try {
       fn.call(logger, { ...bindings(), ...obj }, msg);

@@ -66,7 +66,7 @@ describe('Outbox', () => {
 
 describe('FanOut', () => {
   it('writes every waiting outbox in the next round, the longest-waiting first', async () => {
-    const fanOut = new FanOut();
+    const fanOut = new FanOut({ sliceMs: Infinity }); // one round for all, however slow the machine
     const written: string[] = [];
     const [a, b, c] = ['a', 'b', 'c'].map((name) => outbox(fanOut, written, name));
     b!.push('1');
@@ -89,5 +89,46 @@ describe('FanOut', () => {
     written.push('a:response');
     await rounds(1);
     assert.deepEqual(written, ['a:1', 'a:response', 'b:1']);
+  });
+
+  it('writes for one slice per round and leaves the rest, in order, to the next round', async () => {
+    let clock = 0;
+    const fanOut = new FanOut({ sliceMs: 1, now: () => clock });
+    const written: string[] = [];
+    // Each write takes 0.4 ms of the clock: a 1 ms slice ends after the third.
+    const boxes = ['a', 'b', 'c', 'd', 'e'].map(
+      (name) =>
+        new Outbox((frame) => {
+          written.push(`${name}:${String(frame)}`);
+          clock += 0.4;
+        }, fanOut),
+    );
+    for (const box of boxes) box.push('1');
+    await rounds(1);
+    assert.deepEqual(written, ['a:1', 'b:1', 'c:1']);
+    assert.equal(fanOut.backlog, 2);
+    // A response between the rounds goes out ahead of the fan-out still waiting (its own events first).
+    boxes[4]!.flush();
+    written.push('e:response');
+    boxes[0]!.push('2');
+    await rounds(1);
+    assert.deepEqual(written, ['a:1', 'b:1', 'c:1', 'e:1', 'e:response', 'd:1', 'a:2']);
+    assert.equal(fanOut.backlog, 0);
+  });
+
+  it('writes at least one outbox per round, however slow', async () => {
+    let clock = 0;
+    const fanOut = new FanOut({ sliceMs: 1, now: () => clock });
+    const written: string[] = [];
+    for (const name of ['a', 'b']) {
+      new Outbox((frame) => {
+        written.push(`${name}:${String(frame)}`);
+        clock += 50;
+      }, fanOut).push('1');
+    }
+    await rounds(1);
+    assert.deepEqual(written, ['a:1']);
+    await rounds(1);
+    assert.deepEqual(written, ['a:1', 'b:1']);
   });
 });
