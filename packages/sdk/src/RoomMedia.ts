@@ -186,8 +186,13 @@ export class RoomMedia {
    */
   open({ byEnter = false } = {}): void {
     if (this.#closed || (this.#host.authBits() & RECV_ANY) === 0) return;
-    this.#receiveConnection()
+    this.#host
+      .webrtc()
+      // Without WebRTC there is nothing to open early (a view asked for says why, 1006): no error
+      // is built for it on every enter of a signalling-only client.
+      .then((rtc) => (rtc && !this.#closed ? this.#receiveConnection() : null))
       .then((connection) => {
+        if (!connection) return;
         const opened = byEnter ? undefined : this.#host.request('media.subscriberOpen', {});
         // After the request (or the enter) is on the wire: they are sent a few microtasks from now,
         // and making a peer connection blocks the thread.
