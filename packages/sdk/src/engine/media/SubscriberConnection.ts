@@ -15,6 +15,7 @@ const CONNECT_WAIT_MS = 5000;
  * together; the others' the server learns from our connectivity checks.
  */
 const ANSWER_AFTER_FIRST_CANDIDATE_MS = 2;
+const ICE_LITE = /^a=ice-lite\r?$/m;
 const PEER_CONFIG: RTCConfiguration = { bundlePolicy: 'max-bundle' };
 
 interface Waiter {
@@ -101,7 +102,9 @@ export class SubscriberConnection {
       await pc.setRemoteDescription({ type: 'offer', sdp: offer.sdp });
       this.#settleWaiters();
       await pc.setLocalDescription(await pc.createAnswer());
-      await gatheringComplete(pc, GATHER_CAP_MS, ANSWER_AFTER_FIRST_CANDIDATE_MS);
+      // An ICE-lite server (Hudong's native engine) never checks toward us: our candidates are of no
+      // use to it, and its connection counts as up only once it has our answer's fingerprint.
+      if (!ICE_LITE.test(offer.sdp)) await gatheringComplete(pc, GATHER_CAP_MS, ANSWER_AFTER_FIRST_CANDIDATE_MS);
       if (this.#pc !== pc) return;
       await this.#request('media.subscriberAnswer', {
         connectionId: offer.connectionId,
