@@ -5,19 +5,12 @@ import { guarded } from '../../util/guard.js';
 import { warnCallbackFailed } from '../ndc/callback-warning.js';
 import { PeerEventKind, type NativePeerTransport, type NativeTransportEngine } from './addon.js';
 import type { NativeTrack } from './NativeTrack.js';
+import type { LocalTransportDescription } from './sdp-lines.js';
 
 export interface NativeHost {
   readonly native: NativeTransportEngine;
   /** The addresses announced as host candidates, all on the engine's one port. */
   readonly candidateAddresses: readonly string[];
-}
-
-/** The ICE-lite and DTLS parameters the server writes into its side of a connection's SDP. */
-export interface LocalTransportDescription {
-  ufrag: string;
-  pwd: string;
-  fingerprint: string;
-  candidates: { address: string; port: number }[];
 }
 
 /**

@@ -4,6 +4,7 @@ import type { NativeAddon, NativeTransportEngine } from './addon.js';
 import type { NativeHost } from './NativeConnection.js';
 import { NativePublisherTransport } from './NativePublisherTransport.js';
 import { NativeSubscriberTransport } from './NativeSubscriberTransport.js';
+import { OpenTransports } from '../OpenTransports.js';
 
 export interface NativeEngineOptions {
   /** Bind to (and announce) this IPv4 address only. @default every interface, announcing each non-loopback IPv4 address */
@@ -22,7 +23,7 @@ export interface NativeEngineOptions {
 export class NativeEngine implements MediaEngine, NativeHost {
   readonly native: NativeTransportEngine;
   readonly candidateAddresses: readonly string[];
-  readonly #transports = new Set<{ close(): void }>();
+  readonly #transports = new OpenTransports();
   #closed = false;
 
   constructor(addon: NativeAddon, options: NativeEngineOptions = {}) {
@@ -35,28 +36,18 @@ export class NativeEngine implements MediaEngine, NativeHost {
   }
 
   createPublisherTransport(id: string): PublisherTransport {
-    return this.#track(new NativePublisherTransport(this, id));
+    return this.#transports.track(new NativePublisherTransport(this, id));
   }
 
   createSubscriberTransport(id: string): SubscriberTransport {
-    return this.#track(new NativeSubscriberTransport(this, id));
+    return this.#transports.track(new NativeSubscriberTransport(this, id));
   }
 
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    for (const transport of [...this.#transports]) transport.close();
+    this.#transports.closeAll();
     this.native.close();
-  }
-
-  #track<T extends { close(): void }>(transport: T): T {
-    this.#transports.add(transport);
-    const close = transport.close.bind(transport);
-    transport.close = () => {
-      this.#transports.delete(transport);
-      close();
-    };
-    return transport;
   }
 }
 

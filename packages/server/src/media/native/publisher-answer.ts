@@ -1,5 +1,5 @@
 import type { MediaDescription, SessionDescription } from 'sdp-transform';
-import type { LocalTransportDescription } from './NativeConnection.js';
+import { candidateLines, mediaHead, sessionLines, type LocalTransportDescription } from './sdp-lines.js';
 
 /**
  * The server's answer to a publisher's (munged: one codec per m-section, only the header extensions
@@ -9,18 +9,12 @@ import type { LocalTransportDescription } from './NativeConnection.js';
  * offer rejected it or does not send on it.
  */
 export function writePublisherAnswer(offer: SessionDescription, local: LocalTransportDescription, sessionId: string, version: number): string {
-  const [first] = local.candidates;
-  const accepted = offer.media.filter(receives).map((m) => String(m.mid));
-  const lines = [
-    'v=0',
-    `o=- ${sessionId} ${version} IN IP4 0.0.0.0`,
-    's=-',
-    't=0 0',
-    'a=ice-lite',
-    ...(accepted.length > 0 ? [`a=group:BUNDLE ${accepted.join(' ')}`] : []),
-    'a=msid-semantic:WMS *',
-    `a=fingerprint:sha-256 ${local.fingerprint}`,
-  ];
+  const lines = sessionLines(
+    sessionId,
+    version,
+    offer.media.filter(receives).map((m) => String(m.mid)),
+    local.fingerprint,
+  );
   for (const media of offer.media) {
     const payloads = String(media.payloads ?? '')
       .split(' ')
@@ -30,21 +24,20 @@ export function writePublisherAnswer(offer: SessionDescription, local: LocalTran
       continue;
     }
     lines.push(
-      `m=${media.type} ${first?.port ?? 9} ${media.protocol} ${payloads.join(' ')}`,
-      `c=IN IP4 ${first?.address ?? '0.0.0.0'}`,
-      `a=mid:${media.mid}`,
-      'a=recvonly',
-      `a=ice-ufrag:${local.ufrag}`,
-      `a=ice-pwd:${local.pwd}`,
-      'a=setup:passive',
-      'a=rtcp-mux',
+      ...mediaHead(local, {
+        kind: media.type,
+        protocol: media.protocol,
+        payloads: payloads.join(' '),
+        mid: String(media.mid),
+        direction: 'recvonly',
+        setup: 'passive',
+      }),
       ...(media.ext ?? []).map((e) => `a=extmap:${e.value} ${e.uri}`),
       ...media.rtp.map((r) => `a=rtpmap:${r.payload} ${r.codec}/${r.rate}${r.encoding ? `/${r.encoding}` : ''}`),
       ...media.fmtp.map((f) => `a=fmtp:${f.payload} ${f.config}`),
       ...(media.rtcpFb ?? []).map((f) => `a=rtcp-fb:${f.payload} ${f.type}${f.subtype ? ` ${f.subtype}` : ''}`),
       ...simulcastAnswer(media),
-      ...local.candidates.map((c, i) => `a=candidate:${i + 1} 1 udp ${2130706431 - i} ${c.address} ${c.port} typ host`),
-      'a=end-of-candidates',
+      ...candidateLines(local),
     );
   }
   return lines.join('\r\n') + '\r\n';

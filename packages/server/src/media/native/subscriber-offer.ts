@@ -1,5 +1,6 @@
 import type { MediaKind, SdpCodec } from '../sdp.js';
 import { sanitizeFmtp } from '../sdp.js';
+import { candidateLines, mediaHead, sessionLines, type LocalTransportDescription } from './sdp-lines.js';
 
 export interface OfferedSlot {
   mid: string;
@@ -9,14 +10,9 @@ export interface OfferedSlot {
   cname: string;
 }
 
-export interface SubscriberOfferInit {
+export interface SubscriberOfferInit extends LocalTransportDescription {
   sessionId: string;
   version: number;
-  ufrag: string;
-  pwd: string;
-  /** SHA-256, `AB:CD:…`. */
-  fingerprint: string;
-  candidates: readonly { address: string; port: number }[];
   slots: readonly OfferedSlot[];
 }
 
@@ -28,39 +24,33 @@ export interface SubscriberOfferInit {
  * transport-cc (docs/media.md).
  */
 export function writeSubscriberOffer(init: SubscriberOfferInit): string {
-  const [first] = init.candidates;
-  const lines = [
-    'v=0',
-    `o=- ${init.sessionId} ${init.version} IN IP4 0.0.0.0`,
-    's=-',
-    't=0 0',
-    'a=ice-lite',
-    `a=group:BUNDLE ${init.slots.map((s) => s.mid).join(' ')}`,
-    'a=msid-semantic:WMS *',
-    `a=fingerprint:sha-256 ${init.fingerprint}`,
-  ];
+  const lines = sessionLines(
+    init.sessionId,
+    init.version,
+    init.slots.map((s) => s.mid),
+    init.fingerprint,
+  );
   for (const slot of init.slots) {
     const { codec } = slot;
     const fmtp = sanitizeFmtp(codec);
     const encoding = codec.channels && codec.channels > 1 ? `/${codec.channels}` : '';
     const stream = `${slot.cname}-${slot.mid}`;
     lines.push(
-      `m=${slot.kind} ${first?.port ?? 9} UDP/TLS/RTP/SAVPF ${codec.pt}`,
-      `c=IN IP4 ${first?.address ?? '0.0.0.0'}`,
-      `a=mid:${slot.mid}`,
-      'a=sendonly',
-      `a=ice-ufrag:${init.ufrag}`,
-      `a=ice-pwd:${init.pwd}`,
-      'a=setup:actpass',
-      'a=rtcp-mux',
+      ...mediaHead(init, {
+        kind: slot.kind,
+        protocol: 'UDP/TLS/RTP/SAVPF',
+        payloads: String(codec.pt),
+        mid: slot.mid,
+        direction: 'sendonly',
+        setup: 'actpass',
+      }),
       `a=rtpmap:${codec.pt} ${codec.name}/${codec.clockRate}${encoding}`,
       ...(fmtp ? [`a=fmtp:${codec.pt} ${fmtp}`] : []),
       ...(slot.kind === 'video' ? ['nack', 'nack pli', 'ccm fir', 'goog-remb'].map((fb) => `a=rtcp-fb:${codec.pt} ${fb}`) : []),
       `a=ssrc:${slot.ssrc} cname:${slot.cname}`,
       `a=ssrc:${slot.ssrc} msid:${slot.cname} ${stream}`,
       `a=msid:${slot.cname} ${stream}`,
-      ...init.candidates.map((c, i) => `a=candidate:${i + 1} 1 udp ${2130706431 - i} ${c.address} ${c.port} typ host`),
-      'a=end-of-candidates',
+      ...candidateLines(init),
     );
   }
   return lines.join('\r\n') + '\r\n';

@@ -3,6 +3,7 @@ import type { RtcConfig } from 'node-datachannel';
 import type { MediaEngine, PublisherTransport, SubscriberTransport } from '../MediaEngine.js';
 import { NdcSubscriberTransport } from './NdcSubscriberTransport.js';
 import { NdcPublisherTransport } from './NdcPublisherTransport.js';
+import { OpenTransports } from '../OpenTransports.js';
 
 export interface NdcEngineOptions {
   portRange?: { min: number; max: number } | undefined;
@@ -18,7 +19,7 @@ let openEngines = 0;
 /** The MediaEngine on node-datachannel (libdatachannel: ICE, DTLS, SRTP in native code). */
 export class NdcEngine implements MediaEngine {
   readonly #config: RtcConfig;
-  readonly #transports = new Set<{ close(): void }>();
+  readonly #transports = new OpenTransports();
   #closed = false;
 
   constructor(options: NdcEngineOptions = {}) {
@@ -32,28 +33,17 @@ export class NdcEngine implements MediaEngine {
   }
 
   createPublisherTransport(id: string): PublisherTransport {
-    return this.#track(new NdcPublisherTransport(new ndc.PeerConnection(id, this.#config), id));
+    return this.#transports.track(new NdcPublisherTransport(new ndc.PeerConnection(id, this.#config), id));
   }
 
   createSubscriberTransport(id: string): SubscriberTransport {
-    return this.#track(new NdcSubscriberTransport(new ndc.PeerConnection(id, this.#config), id));
+    return this.#transports.track(new NdcSubscriberTransport(new ndc.PeerConnection(id, this.#config), id));
   }
 
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    for (const transport of [...this.#transports]) transport.close();
-    this.#transports.clear();
+    this.#transports.closeAll();
     if (--openEngines === 0) ndc.cleanup();
-  }
-
-  #track<T extends { close(): void }>(transport: T): T {
-    this.#transports.add(transport);
-    const close = transport.close.bind(transport);
-    transport.close = () => {
-      this.#transports.delete(transport);
-      close();
-    };
-    return transport;
   }
 }
