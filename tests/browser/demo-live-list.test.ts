@@ -58,7 +58,14 @@ test('the live list: a room appears when its host goes live, a click joins it; t
     assert.match(dismissed.cause, /ROOM_DISMISSED/);
     await waitForError(host, 10009);
     await viewer.waitForSelector(liveEntry(roomId), { state: 'detached', timeout: 10_000 });
-    for (const b of browsers) assert.deepEqual(b.errors, []);
+    // A lobby poll that lists the room just before it ends asks for its details just after: that
+    // 404 is the race the live list expects (it drops the room), and Chromium logs every failed fetch.
+    const goneMeanwhile = new RegExp(`status of 404 .*/api/v1/rooms/${roomId}\\?offset=0&limit=1\\)$`);
+    for (const b of browsers)
+      assert.deepEqual(
+        b.errors.filter((e) => !goneMeanwhile.test(e)),
+        [],
+      );
   } finally {
     await closeAll(...browsers);
   }
