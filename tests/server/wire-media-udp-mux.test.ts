@@ -54,7 +54,7 @@ async function threeConnections(options: TestServerOptions['config'], roomId: nu
 describe('media transports and UDP sockets', () => {
   it('the native engine (the default): one socket on the one port of mediaPortRange for every connection, however many members and views', async () => {
     const port = 31_010;
-    const { pid, peers, wsUrl } = await threeConnections({ mediaPortRange: { min: port, max: port } }, 800);
+    const { pid, peers, wsUrl, host, guest } = await threeConnections({ mediaPortRange: { min: port, max: port } }, 800);
     assert.deepEqual(udpPorts(pid), [port]);
     // Another member's receive connection with two views: no socket more.
     const { client: second } = await loggedIn(wsUrl, 'second');
@@ -65,7 +65,9 @@ describe('media transports and UDP sockets', () => {
     peers.push(camera, microphone, camera.connection);
     await camera.waitFrames(5, 10_000);
     assert.deepEqual(udpPorts(pid), [port]);
-    // The peers' sockets would be inherited by the next test's server process (libwebrtc does not set CLOEXEC).
+    // The peers' sockets would be inherited by the next test's server process (libwebrtc does not set
+    // CLOEXEC). The clients go first: an offer arriving at a closed peer would be answered from nothing.
+    for (const client of [second, guest, host]) client.terminate();
     for (const p of peers) p.close();
   });
 
