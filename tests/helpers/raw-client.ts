@@ -264,3 +264,22 @@ export async function loggedIn(url: string, identifier: string, extra: Record<st
   const login = await client.login(identifier, extra);
   return { client, login };
 }
+
+/**
+ * A host and a guest logged in and both in multi room `roomId` with every bit (the host made it);
+ * each is closed by `closers` (pushed before anything can fail).
+ */
+export async function hostAndGuest(url: string, roomId: number, closers: (() => unknown)[], hostId = 'host', guestId = 'guest') {
+  const { client: host } = await loggedIn(url, hostId);
+  const { client: guest } = await loggedIn(url, guestId);
+  closers.push(
+    () => host.terminate(),
+    () => guest.terminate(),
+  );
+  const enter = (client: RawClient, createRoom: boolean) => client.request('room.enter', { roomId, roomType: 'multi', authBits: 0xff, createRoom });
+  const entered = await enter(host, true);
+  if (!entered.ok) throw new Error(`the host's room.enter failed: ${JSON.stringify(entered.error)}`);
+  const joined = await enter(guest, false);
+  if (!joined.ok) throw new Error(`the guest's room.enter failed: ${JSON.stringify(joined.error)}`);
+  return { host, guest };
+}

@@ -11,7 +11,7 @@ import { after, describe, it } from 'node:test';
 import wrtc from '@roamhq/wrtc';
 import { EndpointEvent } from '@hudong/protocol';
 import { ServerProcess } from '../helpers/server.js';
-import { loggedIn, type RawClient } from '../helpers/raw-client.js';
+import { hostAndGuest, type RawClient } from '../helpers/raw-client.js';
 import { udpPorts } from '../helpers/udp-ports.js';
 import { waitUntil } from '../helpers/wait-until.js';
 import { WrtcPublisher, WrtcViewer } from '../helpers/wrtc-peers.js';
@@ -24,14 +24,7 @@ after(async () => {
 async function liveRoom(roomId: number) {
   const server = await new ServerProcess({}).start();
   closers.push(() => server.stop());
-  const { client: host } = await loggedIn(server.wsUrl, 'host');
-  const { client: guest } = await loggedIn(server.wsUrl, 'guest');
-  closers.push(
-    () => host.terminate(),
-    () => guest.terminate(),
-  );
-  assert.equal((await host.request('room.enter', { roomId, roomType: 'multi', authBits: 0xff, createRoom: true })).ok, true);
-  assert.equal((await guest.request('room.enter', { roomId, roomType: 'multi', authBits: 0xff, createRoom: false })).ok, true);
+  const { host, guest } = await hostAndGuest(server.wsUrl, roomId, closers);
   const { publisher, response } = await WrtcPublisher.publish(host, 'camera');
   closers.push(() => publisher.close());
   assert.equal(response.ok, true, JSON.stringify(response.error));

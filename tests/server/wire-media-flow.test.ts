@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { InProcessServer } from '../helpers/server.js';
-import { loggedIn, type EventFrame, type RawClient } from '../helpers/raw-client.js';
+import { hostAndGuest, type EventFrame, type RawClient } from '../helpers/raw-client.js';
 import { metric } from '../helpers/media.js';
 import { WrtcPublisher, WrtcViewer } from '../helpers/wrtc-peers.js';
 
@@ -15,14 +15,7 @@ after(async () => {
 });
 
 async function room(wsUrl: string, roomId: number) {
-  const { client: host } = await loggedIn(wsUrl, `host-${roomId}`);
-  const { client: guest } = await loggedIn(wsUrl, `guest-${roomId}`);
-  closers.push(
-    () => host.terminate(),
-    () => guest.terminate(),
-  );
-  assert.equal((await host.request('room.enter', { roomId, roomType: 'multi', authBits: 0xff, createRoom: true })).ok, true);
-  assert.equal((await guest.request('room.enter', { roomId, roomType: 'multi', authBits: 0xff, createRoom: false })).ok, true);
+  const { host, guest } = await hostAndGuest(wsUrl, roomId, closers, `host-${roomId}`, `guest-${roomId}`);
   await host.event('room.endpoints'); // guest's ENTER
   return { host, guest, hostId: `host-${roomId}` };
 }

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { EndpointEvent } from '@hudong/protocol';
 import { ServerProcess, type TestServerOptions } from '../helpers/server.js';
-import { loggedIn } from '../helpers/raw-client.js';
+import { hostAndGuest, loggedIn } from '../helpers/raw-client.js';
 import { udpPorts, udpSockets } from '../helpers/udp-ports.js';
 import { waitUntil } from '../helpers/wait-until.js';
 import { WrtcPublisher, WrtcViewer } from '../helpers/wrtc-peers.js';
@@ -24,14 +24,7 @@ async function threeConnections(options: TestServerOptions['config'], roomId: nu
   const pid = server.pid!;
   const native = options?.nativeMedia !== false;
   assert.equal(udpSockets(pid), native ? 1 : 0, native ? 'the native engine socket only' : 'no media socket before the first transport');
-  const { client: host } = await loggedIn(server.wsUrl, 'host');
-  const { client: guest } = await loggedIn(server.wsUrl, 'guest');
-  closers.push(
-    () => host.terminate(),
-    () => guest.terminate(),
-  );
-  assert.equal((await host.request('room.enter', { roomId, roomType: 'multi', authBits: 0xff, createRoom: true })).ok, true);
-  assert.equal((await guest.request('room.enter', { roomId, roomType: 'multi', authBits: 0xff, createRoom: false })).ok, true);
+  const { host, guest } = await hostAndGuest(server.wsUrl, roomId, closers);
   const peers: { close(): void }[] = [];
   closers.push(() => peers.forEach((p) => p.close()));
   for (const source of ['camera', 'audio'] as const) {
