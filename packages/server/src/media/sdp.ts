@@ -23,7 +23,7 @@ export class SdpError extends Error {
   override readonly name = 'SdpError';
 }
 
-const EXT_MID = 'urn:ietf:params:rtp-hdrext:sdes:mid';
+export const EXT_MID = 'urn:ietf:params:rtp-hdrext:sdes:mid';
 const EXT_RID = 'urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id';
 const EXT_REPAIRED_RID = 'urn:ietf:params:rtp-hdrext:sdes:repaired-rtp-stream-id';
 /** Header extensions a publisher may keep: everything else we neither read nor forward meaningfully. */

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { TransportState } from '../MediaEngine.js';
-import { SdpError, parseSdp } from '../sdp.js';
+import type { SessionDescription } from 'sdp-transform';
+import { SdpError } from '../sdp.js';
 import { guarded } from '../../util/guard.js';
 import { warnCallbackFailed } from '../ndc/callback-warning.js';
 import { PeerEventKind, type NativePeerTransport, type NativeTransportEngine } from './addon.js';
@@ -20,6 +21,8 @@ export interface NativeHost {
  */
 export abstract class NativeConnection {
   readonly id: string;
+  /** The `o=` session id of the server's side of the SDP. */
+  protected readonly sessionId = BigInt.asUintN(62, randomBytes(8).readBigUInt64BE()).toString();
   protected readonly host: NativeHost;
   protected readonly native: NativePeerTransport;
   readonly #ufrag = randomBytes(6).toString('base64');
@@ -74,8 +77,7 @@ export abstract class NativeConnection {
    * Takes the client's DTLS fingerprint and role from its SDP (the first one; later ones must keep
    * the fingerprint). `serverSetup` is what the server wrote: `actpass` (its offer) or `passive` (its answer).
    */
-  protected applyRemote(sdp: string, serverSetup: 'actpass' | 'passive'): void {
-    const session = parseSdp(sdp);
+  protected applyRemote(session: SessionDescription, serverSetup: 'actpass' | 'passive'): void {
     const media = session.media[0];
     const fingerprint = media?.fingerprint ?? session.fingerprint;
     if (!fingerprint || fingerprint.type.toLowerCase() !== 'sha-256') throw new SdpError('no sha-256 a=fingerprint');

@@ -1,12 +1,9 @@
-import { randomBytes } from 'node:crypto';
 import type { PublisherTransport, TrackTransport } from '../MediaEngine.js';
 import { RtpHeader } from '../rtp/index.js';
-import { SdpError, parseSdp } from '../sdp.js';
+import { EXT_MID, SdpError, parseSdp } from '../sdp.js';
 import { NativeConnection } from './NativeConnection.js';
 import { NativeTrack } from './NativeTrack.js';
 import { writePublisherAnswer } from './publisher-answer.js';
-
-const EXT_MID = 'urn:ietf:params:rtp-hdrext:sdes:mid';
 
 /**
  * A member's send connection on the native engine: the client offers, the answer is written here.
@@ -15,7 +12,6 @@ const EXT_MID = 'urn:ietf:params:rtp-hdrext:sdes:mid';
  * the connection's only m-section. RTCP (the client's sender reports) follows its sender's SSRC.
  */
 export class NativePublisherTransport extends NativeConnection implements PublisherTransport {
-  readonly #sessionId = BigInt.asUintN(62, randomBytes(8).readBigUInt64BE()).toString();
   readonly #tracks = new Map<string, NativeTrack>();
   readonly #midBySsrc = new Map<number, string>();
   readonly #header = new RtpHeader();
@@ -26,8 +22,8 @@ export class NativePublisherTransport extends NativeConnection implements Publis
 
   negotiate(offer: string): Promise<string> {
     const session = parseSdp(offer);
-    this.applyRemote(offer, 'passive');
-    const answer = writePublisherAnswer(session, this.local, this.#sessionId, this.#version++);
+    this.applyRemote(session, 'passive');
+    const answer = writePublisherAnswer(session, this.local, this.sessionId, this.#version++);
     this.#receiving = [];
     for (const media of session.media) {
       if (media.port === 0 || media.mid === undefined) continue;

@@ -1,5 +1,5 @@
-import { randomBytes } from 'node:crypto';
 import type { SlotInit, SubscriberTransport, TrackTransport } from '../MediaEngine.js';
+import { parseSdp } from '../sdp.js';
 import { NativeConnection } from './NativeConnection.js';
 import { NativeTrack } from './NativeTrack.js';
 import { routeRtcp } from './rtcp-route.js';
@@ -11,7 +11,6 @@ import { writeSubscriberOffer, type OfferedSlot } from './subscriber-offer.js';
  * SubscriberTransport).
  */
 export class NativeSubscriberTransport extends NativeConnection implements SubscriberTransport {
-  readonly #sessionId = BigInt.asUintN(62, randomBytes(8).readBigUInt64BE()).toString();
   readonly #slots: NativeTrack[] = [];
   readonly #offered: OfferedSlot[] = [];
   readonly #bySsrc = new Map<number, NativeTrack>();
@@ -31,11 +30,11 @@ export class NativeSubscriberTransport extends NativeConnection implements Subsc
 
   createOffer(): Promise<string> {
     this.#pendingCount = this.#offered.length;
-    return Promise.resolve(writeSubscriberOffer({ sessionId: this.#sessionId, version: this.#version++, ...this.local, slots: this.#offered }));
+    return Promise.resolve(writeSubscriberOffer({ sessionId: this.sessionId, version: this.#version++, ...this.local, slots: this.#offered }));
   }
 
   setAnswer(sdp: string): void {
-    this.applyRemote(sdp, 'actpass');
+    this.applyRemote(parseSdp(sdp), 'actpass');
     this.#answeredCount = Math.max(this.#answeredCount, this.#pendingCount);
     if (this.connected) this.onConnected();
   }
