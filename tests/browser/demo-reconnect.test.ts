@@ -4,6 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { uniqueId, uniqueRoomId } from '../helpers/clients.js';
+import { waitUntil } from '../helpers/wait-until.js';
 import { Browser, closeAll, screenshot, videoStats, waitForPlayingVideo } from './helpers/browser.js';
 import { badge, byTestId, demoPage, enter, stageVideo, waitForBadge, startDemoServer } from './helpers/demo.js';
 
@@ -30,6 +31,13 @@ test('the server is killed and restarted: the badge shows reconnecting, then con
     await waitForBadge(audience, 'connected', 20_000);
     await waitForBadge(host, 'connected', 20_000);
     const reconnectedMs = Date.now() - t0;
+    // 'connected' comes before the views are open again (offer, handshake, the host's re-published
+    // camera): the stage keeps the last frame until then.
+    await waitUntil(
+      'the stage video to change after the reconnect',
+      async () => (await videoStats(audience, stageVideo(hostId)))?.presentedFrames !== before?.presentedFrames,
+      20_000,
+    );
     const stats = await waitForPlayingVideo(audience, stageVideo(hostId), { width: 640, timeoutMs: 20_000 });
     assert.ok(!before || stats.presentedFrames > before.presentedFrames || stats.presentedFrames > 0);
     console.log(

@@ -55,11 +55,18 @@ test('after a server restart the SDK logs in again and re-enters its room (a joi
     await server.kill();
     await sleep(500);
     await server.start(); // same port
-    // 'connected' again means logged in and the room restored (re-entered) on the new process.
+    // 'connected' again means logged in and the room restored (re-entered) on the new process; b's
+    // ENTER reaches a after b's own answer (the server writes answers before fan-out).
     const deadline = Date.now() + 15_000;
     while (
       Date.now() < deadline &&
-      !(a.connectionState === 'connected' && b.connectionState === 'connected' && states.a!.length > 0 && states.b!.length > 0)
+      !(
+        a.connectionState === 'connected' &&
+        b.connectionState === 'connected' &&
+        states.a!.length > 0 &&
+        states.b!.length > 0 &&
+        aRoom.endpoints.has(bId)
+      )
     )
       await sleep(50);
     assert.deepEqual(states.a, ['reconnecting', 'connected']);

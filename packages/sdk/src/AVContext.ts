@@ -23,6 +23,7 @@ import { AVDeviceManager } from './AVDeviceManager.js';
 import { AVDeviceTest } from './AVDeviceTest.js';
 import { LocalMedia } from './devices/LocalMedia.js';
 import { loadWebRtc, type WebRtc } from './engine/media/webrtc.js';
+import { SparePeer } from './engine/media/SparePeer.js';
 
 export type AVContextState = 'stopped' | 'starting' | 'started' | 'stopping' | 'destroyed';
 type ContextOp = 'start' | 'stop' | 'destroy';
@@ -62,6 +63,7 @@ export class AVContext extends TypedEmitter<AVContextEvents> {
   #devices: AVDeviceManager;
   #deviceTest: AVDeviceTest;
   #webrtc: Promise<WebRtc | null> | null = null;
+  #sparePeer = new SparePeer();
 
   /** Creates a context (state 'stopped'). Throws 1004 for bad options, 1007 off the main thread. */
   static create(options: AVContextOptions): AVContext {
@@ -161,6 +163,9 @@ export class AVContext extends TypedEmitter<AVContextEvents> {
             this.#identifier = p.identifier;
             this.#tinyId = login.tinyId;
             this.#setState('started');
+            void this.#loadWebRtc().then((rtc) => {
+              if (this.#state === 'started') this.#sparePeer.make(rtc);
+            });
           } catch (err) {
             if (this.#engine === engine) this.#engine = null;
             await engine.stop(0);
@@ -190,6 +195,7 @@ export class AVContext extends TypedEmitter<AVContextEvents> {
         'stop',
         async () => {
           this.#setState('stopping');
+          this.#sparePeer.close();
           await this.#local.closeAll();
           const engine = this.#engine;
           this.#engine = null;
@@ -356,7 +362,7 @@ export class AVContext extends TypedEmitter<AVContextEvents> {
       released: (room) => {
         if (this.#room === room) this.#room = null;
       },
-      media: { webrtc: () => this.#loadWebRtc(), local: this.#local, simulcast: this.#opts.simulcast },
+      media: { webrtc: () => this.#loadWebRtc(), sparePeer: () => this.#sparePeer.take(), local: this.#local, simulcast: this.#opts.simulcast },
     };
   }
 

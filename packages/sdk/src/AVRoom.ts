@@ -63,6 +63,8 @@ export type AVRoomEvents = {
 /** @internal The context's media services for a room: WebRTC and its devices. */
 export interface RoomMediaHooks {
   webrtc(): Promise<WebRtc | null>;
+  /** The receive peer connection the context made after login (SparePeer); null once taken. */
+  sparePeer(): RTCPeerConnection | null;
   /** The context's devices: the room publishes their tracks and plays received audio through their speaker. */
   local: LocalMedia;
   /** Offer two simulcast layers for the camera. */
@@ -344,6 +346,9 @@ export class AVRoom extends TypedEmitter<AVRoomEvents> {
   /** @internal A room-scoped server event. */
   _onServerEvent(msg: ServerEventMessage): void {
     if (this.#state === 'entering') {
+      // The receive connection asked for with the enter is offered just before the answer: applied
+      // now, Chromium works on it while the answer is taken in (it concerns no room state).
+      if (msg.event === 'media.subscriberOffer' && this.#media) return this.#media.subscriberOffer(msg.data);
       // Only the frames read together with the answer can land here; the cap is a guard, not a limit users meet.
       if (this.#earlyEvents.length < MAX_EARLY_EVENTS) this.#earlyEvents.push(msg);
       return;
@@ -488,6 +493,7 @@ export class AVRoom extends TypedEmitter<AVRoomEvents> {
       log: this.#host.log,
       request: this.#request,
       webrtc: () => hooks.webrtc(),
+      sparePeer: () => hooks.sparePeer(),
       playAudio: (track) => hooks.local.audio.play(track),
       authBits: () => this.#authBits,
       endpoints: () => this.#members.endpoints,

@@ -17,6 +17,8 @@ export interface RoomMediaHost {
   log: Logger;
   request: MediaRequest;
   webrtc(): Promise<WebRtc | null>;
+  /** A receive peer connection made ahead of time, if the context has one (taken: the next call has none). */
+  sparePeer(): RTCPeerConnection | null;
   /** Plays a received audio track (browsers: hidden <audio>); returns its stop. */
   playAudio(track: MediaStreamTrack): () => void;
   authBits(): number;
@@ -287,7 +289,7 @@ export class RoomMedia {
     if (this.#connection) return this.#connection;
     const connection = this.#host.webrtc().then((rtc) => {
       if (!rtc) throw noWebRtc(this.#host.lang);
-      return new SubscriberConnection(rtc, this.#host.request, this.#host.log);
+      return new SubscriberConnection(rtc, this.#host.request, this.#host.log, () => this.#host.sparePeer());
     });
     this.#connection = connection;
     // A failed load is not kept: the next view tries again.

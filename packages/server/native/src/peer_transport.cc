@@ -67,21 +67,33 @@ void PeerTransport::useAddress(const sockaddr_storage& address, socklen_t len) {
 
 void PeerTransport::onCheck(const sockaddr_storage& from, socklen_t fromLen, bool useCandidate, uint64_t nowMs) {
   lastHeardMs_ = nowMs;
-  // ICE-lite follows the controlling client: the nominated pair once there is one, else the
-  // latest pair that checked (aggressive nomination nominates with the first check).
-  if (useCandidate || !nominated_) useAddress(from, fromLen);
-  if (useCandidate) nominated_ = true;
+  // ICE-lite follows the controlling client: the nominated pair once there is one, else the pair
+  // its DTLS or media came from (followData), else the latest pair that checked (aggressive
+  // nomination nominates with the first check).
+  if (useCandidate || !chosen_) useAddress(from, fromLen);
+  if (useCandidate) chosen_ = true;
   if (remoteKnown_ && role_ == DtlsSession::Role::Client && !dtls_->started()) {
     dtls_->start(role_);
     dtlsChanged(dtls_->state());
   }
 }
 
+// The client sends DTLS and media on the pair it selected, which need not be the last one it
+// checked: it checks every pair (here 127.0.0.1 and 127.0.0.2) and may nominate later. Answering
+// the latest check lost the server's DTLS flight in 1 run of ~16 of bench/first-frame (Chromium
+// drops it on the pair it did not select), and OpenSSL resent it only a second later. So replies
+// follow the client's own packets, which come only from checked addresses (the engine routes no
+// other) and, for SRTP, only once authenticated.
+void PeerTransport::followData(const sockaddr_storage& from, socklen_t fromLen) {
+  chosen_ = true;
+  if (fromLen != remoteLen_ || std::memcmp(&from, &remote_, fromLen) != 0) useAddress(from, fromLen);
+}
+
 void PeerTransport::onDtls(const uint8_t* buf, size_t len, const sockaddr_storage& from, socklen_t fromLen,
                                uint64_t nowMs) {
   if (state_ == State::Failed || state_ == State::Closed) return;
   lastHeardMs_ = nowMs;
-  if (!remoteLen_) useAddress(from, fromLen);
+  followData(from, fromLen);
   dtlsChanged(dtls_->receive(buf, len));
 }
 
@@ -121,12 +133,13 @@ void PeerTransport::tryConnect() {
   events_->connected();
 }
 
-void PeerTransport::onSrtp(uint8_t* buf, size_t len, uint64_t nowMs) {
+void PeerTransport::onSrtp(uint8_t* buf, size_t len, const sockaddr_storage& from, socklen_t fromLen, uint64_t nowMs) {
   if (state_ != State::Connected || len < 8) return;
   bool rtcp = buf[1] >= 192 && buf[1] <= 223;
   int n = rtcp ? rx_.unprotectRtcp(buf, len) : rx_.unprotectRtp(buf, len);
   if (n < 0) return;  // forged, replayed or not for these keys
   lastHeardMs_ = nowMs;
+  followData(from, fromLen);
   if (rtcp)
     events_->rtcp(buf, static_cast<size_t>(n));
   else

@@ -50,7 +50,7 @@ class PeerTransport {
   // From the engine.
   void onCheck(const sockaddr_storage& from, socklen_t fromLen, bool useCandidate, uint64_t nowMs);
   void onDtls(const uint8_t* buf, size_t len, const sockaddr_storage& from, socklen_t fromLen, uint64_t nowMs);
-  void onSrtp(uint8_t* buf, size_t len, uint64_t nowMs);
+  void onSrtp(uint8_t* buf, size_t len, const sockaddr_storage& from, socklen_t fromLen, uint64_t nowMs);
   void tick(uint64_t nowMs);
 
  private:
@@ -58,6 +58,7 @@ class PeerTransport {
   void tryConnect();
   void fail(const std::string& why);
   void useAddress(const sockaddr_storage& address, socklen_t len);
+  void followData(const sockaddr_storage& from, socklen_t fromLen);
 
   TransportEngine* engine_;
   std::string ufrag_, pwd_;
@@ -70,7 +71,8 @@ class PeerTransport {
   DtlsSession::Role role_ = DtlsSession::Role::Server;
   sockaddr_storage remote_{};
   socklen_t remoteLen_ = 0;
-  bool nominated_ = false;
+  // The client showed the pair it uses: it nominated one, or sent DTLS or media on one.
+  bool chosen_ = false;
   uint64_t lastHeardMs_ = 0;
 };
 

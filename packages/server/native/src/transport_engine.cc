@@ -86,7 +86,7 @@ void TransportEngine::receive(uint8_t* buf, size_t len, const sockaddr_storage& 
   if (first >= 20 && first <= 63)
     it->second->onDtls(buf, len, from, fromLen, now);
   else if (first >= 128 && first <= 191)
-    it->second->onSrtp(buf, len, now);
+    it->second->onSrtp(buf, len, from, fromLen, now);
   else
     unknownDropped_++;
 }

@@ -18,8 +18,9 @@ export const subscriberAnswer: Handler<'media.subscriberAnswer'> = (ctx, { conne
   return {};
 };
 
-export const subscriberOpen: Handler<'media.subscriberOpen'> = (ctx) => {
-  ctx.services.media.subscriberOpen(viewer(ctx));
+/** Answered after the connection's first offer, as the enter is. */
+export const subscriberOpen: Handler<'media.subscriberOpen'> = async (ctx) => {
+  await ctx.services.media.subscriberOpen(viewer(ctx));
   return {};
 };
 

@@ -192,8 +192,10 @@ describe('Downlink', () => {
 describe('Downlink opened before any view', () => {
   it('offers a free audio slot and two free video slots at once; the first audio and two cameras take them without another offer', async () => {
     const { connection, offers, downlink } = setup(60_000, 'VP8', 20);
-    downlink.open();
-    downlink.open();
+    const offersWhenOpened = downlink.open().then(() => offers.length);
+    const offersWhenOpenedAgain = downlink.open().then(() => offers.length);
+    assert.equal(await offersWhenOpenedAgain, 0, 'opening an opened connection resolves at once');
+    assert.equal(await offersWhenOpened, 1, 'open resolves once its offer is sent');
     await tick();
     assert.equal(offers.length, 1, 'offered once, with the three slots');
     assert.deepEqual(
@@ -219,14 +221,13 @@ describe('Downlink opened before any view', () => {
     );
     await tick();
     assert.equal(offers.length, 1, 'no offer for any of them');
-    downlink.open();
+    await downlink.open();
     assert.equal(connection.slots.length, 3, 'opening an open connection adds nothing');
   });
 
   it('keeps a video slot in reserve: taking the last free one offers a new one a moment later, once however many are taken', async () => {
     const { connection, offers, downlink } = setup(60_000, 'VP8', 20);
-    downlink.open();
-    await tick();
+    await downlink.open();
     downlink.answer('c1', 1, answerFor(3, [OPUS, VP8, VP8]));
     const first = occupant();
     const slot = downlink.place(first, 'video', VP8, 'v');
@@ -284,7 +285,7 @@ describe('Downlink opened before any view', () => {
       assert.match(view.ended[0]!.detail.message, /offer exploded/);
 
       const second = setup(60_000, 'VP8', 1);
-      second.downlink.open();
+      void second.downlink.open();
       const viewer = occupant();
       second.downlink.place(viewer, 'video', VP8, 'b');
       second.connection.addSlot = () => {

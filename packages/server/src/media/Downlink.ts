@@ -135,6 +135,8 @@ export class Downlink implements SlotHost {
   /** The slots the offer in flight carries, and its timer; null when none is in flight. */
   #inFlight: { revision: number; slots: Slot[]; timer: NodeJS.Timeout } | null = null;
   #offerScheduled = false;
+  /** Told when the next offer is sent, or the downlink closes (`open`'s callers). */
+  #onOfferSent: (() => void)[] = [];
   #closed = false;
   readonly #onClose: () => void;
 
@@ -180,16 +182,19 @@ export class Downlink implements SlotHost {
   /**
    * Offers the connection now, before any view, so that its handshake is done when the first view
    * comes: with a free audio slot and a free video slot (an offer needs an m-section; the first
-   * received audio and the first view take them).
+   * received audio and the first view take them). Resolves once that offer is sent (at once when
+   * the connection was opened already, or is closed).
    */
-  open(): void {
-    if (this.#slots.length > 0 || this.#closed) return;
+  open(): Promise<void> {
+    if (this.#slots.length > 0 || this.#closed) return Promise.resolve();
+    const sent = new Promise<void>((resolve) => this.#onOfferSent.push(resolve));
     for (const codec of this.#openingCodecs) {
       const kind: MediaKind = codec.name === 'opus' ? 'audio' : 'video';
       const key = slotKey(kind, codec);
       this.#freeList(key).push(this.#addSlot(kind, codec, `hudong-${this.id}`));
       if (kind === 'video') this.#reserve = { key, codec, refill: null };
     }
+    return sent;
   }
 
   /** The view on `slot` ended: it is free for the next view of its kind and codec. */
@@ -237,6 +242,7 @@ export class Downlink implements SlotHost {
     this.#transport.close();
     for (const slot of this.#slots) slot.occupant?.connectionClosed(error);
     this.#free.clear();
+    this.#offerSettled();
     if (error) this.#logger.warn({ connection: this.id, code: error.detail.code, message: error.message }, 'receive connection closed');
     this.#onClose();
   }
@@ -320,5 +326,10 @@ export class Downlink implements SlotHost {
     }
     if (this.#closed) return;
     this.#member.owner.send('media.subscriberOffer', { connectionId: this.id, revision, sdp });
+    this.#offerSettled();
+  }
+
+  #offerSettled(): void {
+    for (const resolve of this.#onOfferSent.splice(0)) resolve();
   }
 }

@@ -363,10 +363,10 @@ export class MediaRouter {
     downlink.answer(connectionId, revision, sdp);
   }
 
-  /** media.subscriberOpen: the viewer's receive connection, offered now (no view yet). */
-  subscriberOpen(viewer: Member): void {
-    if (this.#closed) return;
-    this.#downlinkOf(viewer, this.#mediaOf(viewer)).open();
+  /** media.subscriberOpen: the viewer's receive connection, offered now (no view yet); resolves once the offer is sent. */
+  subscriberOpen(viewer: Member): Promise<void> {
+    if (this.#closed) return Promise.resolve();
+    return this.#downlinkOf(viewer, this.#mediaOf(viewer)).open();
   }
 
   /** media.subscriberReset: the viewer starts afresh; its views end without being reported. */

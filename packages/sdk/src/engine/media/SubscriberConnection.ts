@@ -1,7 +1,7 @@
 import type { ServerEventData } from '@hudong/protocol';
 import type { Logger } from '../../util/logger.js';
 import type { WebRtc } from './webrtc.js';
-import { GATHER_CAP_MS, closeQuietly, connectedOrAfter, gatheringComplete, type MediaRequest } from './peer.js';
+import { GATHER_CAP_MS, RECEIVE_PEER_CONFIG, closeQuietly, connectedOrAfter, gatheringComplete, type MediaRequest } from './peer.js';
 
 type Offer = ServerEventData<'media.subscriberOffer'>;
 
@@ -16,7 +16,6 @@ const CONNECT_WAIT_MS = 5000;
  */
 const ANSWER_AFTER_FIRST_CANDIDATE_MS = 2;
 const ICE_LITE = /^a=ice-lite\r?$/m;
-const PEER_CONFIG: RTCConfiguration = { bundlePolicy: 'max-bundle' };
 
 interface Waiter {
   connectionId: string;
@@ -37,6 +36,7 @@ export class SubscriberConnection {
   readonly #rtc: WebRtc;
   readonly #request: MediaRequest;
   readonly #log: Logger;
+  readonly #takeSpare: () => RTCPeerConnection | null;
   #pc: RTCPeerConnection | null = null;
   /** Made by `prepare` before the first offer arrives, taken by it. */
   #prepared: RTCPeerConnection | null = null;
@@ -46,20 +46,22 @@ export class SubscriberConnection {
   #waiters: Waiter[] = [];
   #closed = false;
 
-  constructor(rtc: WebRtc, request: MediaRequest, log: Logger) {
+  /** `takeSpare`: a peer connection made ahead (SparePeer), used before making one. */
+  constructor(rtc: WebRtc, request: MediaRequest, log: Logger, takeSpare: () => RTCPeerConnection | null = () => null) {
     this.#rtc = rtc;
     this.#request = request;
     this.#log = log;
+    this.#takeSpare = takeSpare;
   }
 
   /**
-   * Makes the peer connection the next offer will use, now: creating one blocks the page for
-   * 15–40 ms in Chromium here, which then overlaps the wait for the server's first offer instead of
-   * following it.
+   * Makes the peer connection the next offer will use, now: without a spare, creating one blocks
+   * the page for 15–40 ms in Chromium here, which then overlaps the wait for the server's first
+   * offer instead of following it.
    */
   prepare(): void {
     if (this.#closed || this.#pc || this.#prepared) return;
-    this.#prepared = new this.#rtc.RTCPeerConnection(PEER_CONFIG);
+    this.#prepared = this.#newPeer();
   }
 
   /** An offer from the server; applied after the ones before it. */
@@ -70,7 +72,9 @@ export class SubscriberConnection {
   /**
    * A new track of m-section `mid` of connection `connectionId` once an applied offer has it and the
    * connection is up (or after 5 s: the server reports a connection that never comes up). Rejects
-   * when that connection is dropped or replaced.
+   * when that connection is dropped or replaced. (Handing the track out before the connection is
+   * up measured no faster in bench/first-frame: the player the application then sets up competes
+   * with Chromium's ICE and DTLS for the same CPU.)
    */
   async track(connectionId: string, mid: string): Promise<MediaStreamTrack> {
     const shared = (connectionId === this.#connectionId && this.#trackOf(mid)) || (await this.#offered(connectionId, mid));
@@ -94,7 +98,7 @@ export class SubscriberConnection {
       if (this.#pc)
         this.#drop(new Error(`the server replaced receive connection ${this.#connectionId} with ${offer.connectionId}`), offer.connectionId);
       this.#connectionId = offer.connectionId;
-      this.#pc = this.#prepared ?? new this.#rtc.RTCPeerConnection(PEER_CONFIG);
+      this.#pc = this.#prepared ?? this.#newPeer();
       this.#prepared = null;
     }
     const pc = this.#pc!;
@@ -120,6 +124,10 @@ export class SubscriberConnection {
   /** The connection's stats report; null while there is none. */
   async report(): Promise<RTCStatsReport | null> {
     return this.#pc ? this.#pc.getStats() : null;
+  }
+
+  #newPeer(): RTCPeerConnection {
+    return this.#takeSpare() ?? new this.#rtc.RTCPeerConnection(RECEIVE_PEER_CONFIG);
   }
 
   #trackOf(mid: string): MediaStreamTrack | undefined {

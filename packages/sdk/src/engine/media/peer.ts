@@ -3,6 +3,9 @@ import type { MethodName, ParamsOf, ResultOf } from '@hudong/protocol';
 /** The one thing transports need from the session: a `media.*` request (errors surface unchanged). */
 export type MediaRequest = <M extends MethodName>(method: M, params: ParamsOf<M>) => Promise<ResultOf<M>>;
 
+/** Every receive connection's configuration (one transport for all its m-sections). */
+export const RECEIVE_PEER_CONFIG: RTCConfiguration = { bundlePolicy: 'max-bundle' };
+
 /** Non-trickle: the SDP is sent once gathering is complete, or after `capMs` with what there is. */
 export const GATHER_CAP_MS = 2000;
 
