@@ -112,12 +112,32 @@ describe('HTTP routes', () => {
     }
   });
 
-  it('/sdk/hudong.js is the built ES module with its map; /ws without upgrade is 426; upgrades elsewhere are refused', async () => {
+  it('/sdk/hudong.js is the built ES module with its map, answered 304 to a conditional GET while unchanged; /ws without upgrade is 426; upgrades elsewhere are refused', async () => {
     const bundle = await fetch(`${url}/sdk/hudong.js`);
     assert.equal(bundle.status, 200);
     assert.match(bundle.headers.get('content-type') ?? '', /javascript/);
     assert.match(await bundle.text(), /sourceMappingURL=hudong\.js\.map/);
     assert.equal((await fetch(`${url}/sdk/hudong.js.map`)).status, 200);
+    // Revalidated on every use, 304 while unchanged (the browser keeps its copy and the code V8 compiled from it).
+    assert.equal(bundle.headers.get('cache-control'), 'no-cache');
+    const etag = bundle.headers.get('etag')!;
+    const lastModified = bundle.headers.get('last-modified')!;
+    assert.match(etag, /^W\/"[0-9a-f]+-[0-9a-f]+"$/);
+    const conditionals: Record<string, string>[] = [
+      { 'if-none-match': etag },
+      { 'if-none-match': `W/"0-0", ${etag}` },
+      { 'if-modified-since': lastModified },
+    ];
+    for (const conditional of conditionals) {
+      const unchanged = await fetch(`${url}/sdk/hudong.js`, { headers: conditional });
+      assert.equal(unchanged.status, 304, JSON.stringify(conditional));
+      assert.equal(await unchanged.text(), '');
+      assert.equal(unchanged.headers.get('etag'), etag);
+    }
+    const other = await fetch(`${url}/sdk/hudong.js`, { headers: { 'if-none-match': 'W/"0-0"', 'if-modified-since': lastModified } });
+    assert.equal(other.status, 200, 'another version: the file, whatever If-Modified-Since says');
+    const older = await fetch(`${url}/sdk/hudong.js`, { headers: { 'if-modified-since': new Date(Date.parse(lastModified) - 1000).toUTCString() } });
+    assert.equal(older.status, 200, 'modified since');
     assert.equal((await fetch(`${url}/ws`)).status, 426);
     await assert.rejects(RawClient.connect(wsUrl.replace('/ws', '/other')));
   });
