@@ -155,18 +155,19 @@ export class AVContext extends TypedEmitter<AVContextEvents> {
         'start',
         async () => {
           this.#setState('starting');
-          // Entering a room asks whether we can receive media: find out while logging in.
-          void this.#loadWebRtc();
           const engine = this.#newEngine();
+          // Entering a room asks whether we can receive media: find out while logging in, and make
+          // the first room's receive peer meanwhile (SparePeer), once the login is on its way.
+          void this.#loadWebRtc().then((rtc) => {
+            if (this.#state === 'starting') this.#sparePeer.make(rtc);
+          });
           try {
             const login = await engine.start({ identifier: p.identifier, userSig: p.userSig }, p.timeoutMs);
             this.#identifier = p.identifier;
             this.#tinyId = login.tinyId;
             this.#setState('started');
-            void this.#loadWebRtc().then((rtc) => {
-              if (this.#state === 'started') this.#sparePeer.make(rtc);
-            });
           } catch (err) {
+            this.#sparePeer.close();
             if (this.#engine === engine) this.#engine = null;
             await engine.stop(0);
             this.#setState('stopped');
