@@ -37,23 +37,13 @@ export function snapshotOf(authority: Authority, member: Member): RoomSnapshot {
 }
 
 /**
- * How long the enter's answer waits for the receive connection's first offer. The answer goes out
- * after it (a connection's frames keep their order), so the client applies the offer while it
- * takes in the room, not after (issue 9: first frame). The native engine offers within the same
- * event-loop turn; node-datachannel gathers first.
- */
-const OFFER_BEFORE_ANSWER_MAX_MS = 100;
-
-/**
- * The receive connection asked for with the enter. A failure to open it does not fail the enter:
- * the first view opens it again, and reports its error then.
+ * The receive connection asked for with the enter; the answer waits for its first offer (see
+ * MediaRouter.subscriberOpen). A failure to open it does not fail the enter: the first view opens
+ * it again, and reports its error then.
  */
 function openReceiving(ctx: RequestContext, member: Member): Promise<void> {
   try {
-    const offered = ctx.services.media.subscriberOpen(member);
-    let timer: NodeJS.Timeout | undefined;
-    const capped = new Promise<void>((resolve) => (timer = setTimeout(resolve, OFFER_BEFORE_ANSWER_MAX_MS)));
-    return Promise.race([offered, capped]).finally(() => clearTimeout(timer));
+    return ctx.services.media.subscriberOpen(member);
   } catch (err) {
     ctx.services.logger.warn({ identifier: member.identifier, err: String(err) }, 'opening the receive connection with the enter failed');
     return Promise.resolve();

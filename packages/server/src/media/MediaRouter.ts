@@ -12,6 +12,8 @@ import { completePublisherAnswer, mungeConnectionOffer, mungePublisherOffer, Sdp
 import type { Subscription } from './Subscription.js';
 import { Uplink } from './Uplink.js';
 
+/** How long a request that opens a receive connection waits for its first offer (subscriberOpen). */
+const OFFER_BEFORE_ANSWER_MAX_MS = 100;
 const NO_ENGINE_STATS: MediaEngineStats = { datagramsSent: 0, datagramsDropped: 0, stunDropped: 0, unknownDropped: 0 };
 
 /** Per source: its kind and the bits that allow sending / receiving it. */
@@ -363,10 +365,18 @@ export class MediaRouter {
     downlink.answer(connectionId, revision, sdp);
   }
 
-  /** media.subscriberOpen: the viewer's receive connection, offered now (no view yet); resolves once the offer is sent. */
+  /**
+   * media.subscriberOpen (and room.enter with `receive`): the viewer's receive connection, offered
+   * now (no view yet). Resolves once the offer is sent, or after 100 ms: the answer to the request
+   * waits for it, so that the client applies the offer while it takes in the answer (issue 9: first
+   * frame). The native engine offers within the same event-loop turn; node-datachannel gathers first.
+   */
   subscriberOpen(viewer: Member): Promise<void> {
     if (this.#closed) return Promise.resolve();
-    return this.#downlinkOf(viewer, this.#mediaOf(viewer)).open();
+    const offered = this.#downlinkOf(viewer, this.#mediaOf(viewer)).open();
+    let timer: NodeJS.Timeout | undefined;
+    const capped = new Promise<void>((resolve) => (timer = setTimeout(resolve, OFFER_BEFORE_ANSWER_MAX_MS)));
+    return Promise.race([offered, capped]).finally(() => clearTimeout(timer));
   }
 
   /** media.subscriberReset: the viewer starts afresh; its views end without being reported. */
