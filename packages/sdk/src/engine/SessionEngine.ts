@@ -109,11 +109,13 @@ export class SessionEngine extends TypedEmitter<SessionEngineEvents> {
     let signal: SignalClient | null = null;
     try {
       signal = await this.#connectFirst(deadline, onTimeout);
+      const release = this.#listen(signal);
       if (this.#state !== 'connecting') throw avError(ErrorCode.AV_ERR_FAILED, 'STOPPED', 'stopped while starting', this.#opts.lang);
       const login = await signal.request('login', this.#loginParams(undefined), deadline - Date.now(), onTimeout);
       if (this.#state !== 'connecting') throw avError(ErrorCode.AV_ERR_FAILED, 'STOPPED', 'stopped while starting', this.#opts.lang);
       this.#attach(signal, login);
       this.#setState('connected');
+      release();
       return login;
     } catch (err) {
       signal?.close();
@@ -189,10 +191,25 @@ export class SessionEngine extends TypedEmitter<SessionEngineEvents> {
     };
   }
 
+  /**
+   * Listens from the moment the socket is open, but holds the events until `release()`: an event
+   * read in the same turn as the login or re-enter answer (one TCP chunk) would otherwise run before
+   * that answer's continuation, and a re-enter's snapshot would then undo it (a member who entered
+   * just after us would be dropped again). Events of a connection never released are dropped with it.
+   */
+  #listen(signal: SignalClient): () => void {
+    let held: ServerEventMessage[] | null = [];
+    signal.on('event', (msg) => (held ? held.push(msg) : this.#onServerEvent(msg)));
+    return () => {
+      const due = held ?? [];
+      held = null;
+      for (const msg of due) this.#onServerEvent(msg);
+    };
+  }
+
   #attach(signal: SignalClient, login: LoginResult): void {
     this.#signal = signal;
     this.#login = login;
-    signal.on('event', (msg) => this.#onServerEvent(msg));
     signal.on('close', (info) => this.#onClose(signal, info));
     signal.startHeartbeat(login.heartbeatIntervalMs);
   }
@@ -235,6 +252,7 @@ export class SessionEngine extends TypedEmitter<SessionEngineEvents> {
       try {
         signal = await SignalClient.connect(this.#servers.current, budget, onTimeout, this.#signalOptions(), abort.signal);
         this.#attempt = signal;
+        const release = this.#listen(signal);
         const login = await signal.request('login', this.#loginParams(this.#login?.sessionToken), budget, onTimeout);
         if (this.#state !== 'reconnecting') {
           signal.close();
@@ -247,6 +265,7 @@ export class SessionEngine extends TypedEmitter<SessionEngineEvents> {
           throw avError(ErrorCode.AV_ERR_FAILED, 'CONNECTION_LOST', 'lost again while restoring', lang);
         this.#attempt = null;
         this.#setState('connected');
+        release();
         return;
       } catch (err) {
         this.#attempt = null;

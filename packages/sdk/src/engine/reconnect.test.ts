@@ -106,6 +106,25 @@ test('not resumed → enter again with the original params (createRoom as given)
   assert.equal(room.state, 'entered');
 });
 
+test('an event read in the same turn as the re-enter answer applies after its snapshot, not before it', async () => {
+  const { room } = await inRoom(5000, { roomId: 24 });
+  const events = record(room);
+  fake.resumable = false;
+  fake.members = [];
+  // The member enters right after us: its ENTER follows our answer on the wire, and the client
+  // reads both in one chunk (the answer is sent on this turn, the event on the check phase after it).
+  fake.handle('room.enter', (p, conn) => {
+    setImmediate(() => conn.event('room.endpoints', { event: EndpointEvent.ENTER, members: [member('late')] }));
+    return { roomId: p.roomId, roomType: p.roomType, authBits: p.authBits, role: p.controlRole, members: [] };
+  });
+  fake.dropAll();
+  await waitFor(() => fake.requestsOf('room.enter').length === 2);
+  await waitFor(() => events.length > 0);
+  await new Promise((r) => setTimeout(r, 100));
+  assert.deepEqual(events, [[EndpointEvent.ENTER, ['late']]]);
+  assert.ok(room.endpoints.has('late'));
+});
+
 test('re-enter refused → room disconnected with that error; the context stays started', async () => {
   const { ctx, room } = await inRoom(5000, { roomId: 23 });
   const reasons: AVError[] = [];
