@@ -4,7 +4,7 @@
 // connections per context, real server process; inside the namespace (run-tests enters it).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { EndpointEvent, type AVContext } from '@hudong/sdk';
+import { EndpointEvent, type AVContext, type AVView } from '@hudong/sdk';
 import { ServerProcess } from '../helpers/server.js';
 import { TcpProxy } from '../helpers/tcp-proxy.js';
 import { dispose, sleep, startedContext, uniqueId, uniqueRoomId } from '../helpers/clients.js';
@@ -61,9 +61,13 @@ test('camera, microphone and screen on one send connection; two views and audio 
 
     // The viewer's signalling drops and resumes: its receive connection is rebuilt, the views get new tracks.
     const before = camera!.track;
+    const changed: AVView[] = [];
+    room.on('viewTrackChanged', (view) => changed.push(view));
     proxy.cut();
-    for (let i = 0; i < 200 && camera!.track === before; i++) await sleep(50);
+    for (let i = 0; i < 200 && changed.length < 2; i++) await sleep(50);
     assert.notEqual(camera!.track, before, 'the view has a track of the rebuilt connection');
+    assert.deepEqual(changed.map((v) => v.srcType).sort(), ['camera', 'screen'], "'viewTrackChanged' told the application of both views' new tracks");
+    assert.ok(changed.includes(camera!), 'with the view objects requestViewList returned');
     assert.equal((before as MediaStreamTrack).readyState, 'ended', 'the old track ended');
     await frames(camera!.track as MediaStreamTrack, 10);
     await frames(screen!.track as MediaStreamTrack, 5);

@@ -23,6 +23,10 @@ export function attachStage(r: AVRoom, big: (identifier: string) => boolean): vo
   room = r;
   isBig = big;
   r.on('viewEnded', () => scheduleViewSync());
+  // After a reconnect the views come back on new tracks: show those.
+  r.on('viewTrackChanged', () => {
+    if (room === r) render(r.views);
+  });
   scheduleViewSync();
 }
 

@@ -58,6 +58,11 @@ export type AVRoomEvents = {
    * the server ended it (`reason` its error, e.g. 10004 TRANSPORT_TIMEOUT). It left `views`.
    */
   viewEnded: [view: AVView, reason: AVError | null];
+  /**
+   * A view's `track` is a new MediaStreamTrack: after a reconnect the receive connection is rebuilt
+   * and every view is opened again on it (the old track has ended). Attach `view.track` again.
+   */
+  viewTrackChanged: [view: AVView];
 };
 
 /** @internal The context's media services for a room: WebRTC and its devices. */
@@ -498,6 +503,7 @@ export class AVRoom extends TypedEmitter<AVRoomEvents> {
       authBits: () => this.#authBits,
       endpoints: () => this.#members.endpoints,
       viewEnded: (view, reason) => this.emit('viewEnded', view, reason),
+      viewTrackChanged: (view) => this.emit('viewTrackChanged', view),
     });
   }
 

@@ -25,6 +25,8 @@ export interface RoomMediaHost {
   endpoints(): ReadonlyMap<string, AVEndpoint>;
   /** A view ended without being asked (publisher stopped, left, or its transport failed). */
   viewEnded(view: AVView, reason: AVError | null): void;
+  /** A view's `track` was replaced: its connection was rebuilt after a reconnect. */
+  viewTrackChanged(view: AVView): void;
 }
 
 type ServerViewStats = ResultOf<'media.viewStats'>['views'];
@@ -255,6 +257,7 @@ export class RoomMedia {
             entry.remote = t;
             entry.view.track = t.track;
             this.#subs.set(t.subscriptionId, { view: key });
+            this.#host.viewTrackChanged(entry.view);
           },
           (err: unknown) => {
             if (this.#closed || this.#views.get(key) !== entry) return;
