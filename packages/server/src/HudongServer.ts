@@ -32,6 +32,7 @@ import { Connection } from './signal/Connection.js';
 import { ConnectionAdmission, type Refusal } from './signal/ConnectionAdmission.js';
 import { FanOut } from './signal/FanOut.js';
 import { NodeWebhooks } from './webhooks/NodeWebhooks.js';
+import { waitAtMost } from './util/waitAtMost.js';
 
 /** Where a listening server can be reached. */
 export interface ListenAddress {
@@ -299,18 +300,15 @@ export class HudongServer {
     const sessions = this.#sessions;
     this.#logger.info({ node: this.#config.nodeId, sessions: sessions.size, deadlineMs }, 'draining');
     for (const connection of [...this.#connections]) connection.close(CloseCode.GOING_AWAY, 'node draining: reconnect to another node');
-    let timer: NodeJS.Timeout | undefined;
     let onEnded: (() => void) | undefined;
     const empty = new Promise<void>((resolve) => {
       onEnded = () => sessions.size === 0 && resolve();
       sessions.on('ended', onEnded);
       onEnded();
     });
-    const outOfTime = new Promise<'deadline'>((resolve) => (timer = setTimeout(() => resolve('deadline'), deadlineMs)));
-    const why = await Promise.race([empty, outOfTime]);
-    clearTimeout(timer);
+    const emptied = await waitAtMost(empty, deadlineMs);
     sessions.off('ended', onEnded!);
-    this.#logger.info({ node: this.#config.nodeId, sessionsLeft: sessions.size, by: why ?? 'empty' }, 'drained');
+    this.#logger.info({ node: this.#config.nodeId, sessionsLeft: sessions.size, by: emptied ? 'empty' : 'deadline' }, 'drained');
     await this.close();
   }
 
@@ -327,12 +325,7 @@ export class HudongServer {
     this.#sessions.close();
     const connections = [...this.#connections];
     for (const connection of connections) connection.close(CloseCode.GOING_AWAY, 'server shutting down');
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([
-      Promise.all(connections.map((c) => c.socketClosed)),
-      new Promise((resolve) => (timer = setTimeout(resolve, CLOSE_HANDSHAKE_WAIT_MS))),
-    ]);
-    clearTimeout(timer);
+    await waitAtMost(Promise.all(connections.map((c) => c.socketClosed)), CLOSE_HANDSHAKE_WAIT_MS);
     for (const connection of connections) connection.terminate();
     this.#wss.close();
     await new Promise<void>((resolve) => {

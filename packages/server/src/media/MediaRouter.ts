@@ -11,6 +11,7 @@ import { Publication } from './Publication.js';
 import { completePublisherAnswer, mungeConnectionOffer, mungePublisherOffer, SdpError, type MediaKind, type PublishedSection } from './sdp.js';
 import type { Subscription } from './Subscription.js';
 import { Uplink } from './Uplink.js';
+import { waitAtMost } from '../util/waitAtMost.js';
 
 /** How long a request that opens a receive connection waits for its first offer (subscriberOpen). */
 const OFFER_BEFORE_ANSWER_MAX_MS = 100;
@@ -373,10 +374,7 @@ export class MediaRouter {
    */
   subscriberOpen(viewer: Member): Promise<void> {
     if (this.#closed) return Promise.resolve();
-    const offered = this.#downlinkOf(viewer, this.#mediaOf(viewer)).open();
-    let timer: NodeJS.Timeout | undefined;
-    const capped = new Promise<void>((resolve) => (timer = setTimeout(resolve, OFFER_BEFORE_ANSWER_MAX_MS)));
-    return Promise.race([offered, capped]).finally(() => clearTimeout(timer));
+    return waitAtMost(this.#downlinkOf(viewer, this.#mediaOf(viewer)).open(), OFFER_BEFORE_ANSWER_MAX_MS).then(() => undefined);
   }
 
   /** media.subscriberReset: the viewer starts afresh; its views end without being reported. */
