@@ -404,15 +404,21 @@ test(
       // Not asserted: does the fuzz publisher's own connection still carry media after the junk? With
       // some seeds (7) its node-datachannel stops sending altogether (its bytesSent stays put): the
       // client stack wedges, not the server.
+      // In ~1 full-suite run of 4 its track had even closed by the end of this step ("Track is closed").
       const got = receiver.packets;
       const bytesSent = pc.bytesSent();
+      let refused = 0;
       for (let i = 0; i < 20; i++) {
         stream.seq = (stream.seq + 1) & 0xffff;
-        track.sendMessageBinary(rtp(rng, { ...stream, payload: vp8Payload(rng, 200) }));
+        try {
+          track.sendMessageBinary(rtp(rng, { ...stream, payload: vp8Payload(rng, 200) }));
+        } catch {
+          refused++;
+        }
       }
       await sleep(1000);
       console.log(
-        `fuzz-media: the fuzz publisher's own connection after the junk: ${receiver.packets - got} of 20 plain packets reached its viewer (its client sent ${pc.bytesSent() - bytesSent} bytes)`,
+        `fuzz-media: the fuzz publisher's own connection after the junk: ${receiver.packets - got} of 20 plain packets reached its viewer (its client sent ${pc.bytesSent() - bytesSent} bytes, refused ${refused}; track open: ${track.isOpen()})`,
       );
       const fuzzResent = (await metric(server.httpUrl, 'hudong_rtp_retransmitted_total')) - retransmittedBefore;
       const suppressed = await metric(server.httpUrl, 'hudong_retransmissions_suppressed_total');
@@ -427,12 +433,29 @@ test(
       assert.ok(ignored > 0, 'oversized NACKs were capped');
       assert.ok(oversized > 0, 'oversized RTP was dropped');
 
-      // Past the cap: a publisher that keeps changing its SSRC loses its publication (10005), the node lives.
+      // Past the cap: a publisher that keeps changing its SSRC loses its publication (10005), the node
+      // lives. On a publisher of its own: the fuzz publisher's client stack may be wedged by now (above).
+      const churner = await member(false);
+      const churn = { seq: rng.int(0x10000), ts: rng.int(2 ** 32), ssrc: 0x5eed0000 + rng.int(0xffff) };
+      const churning = await ndcPublisher(churner.client, churn.ssrc);
+      closers.push(() => churning.pc.close());
+      // Its stream first (a publication's first SSRC is not a change), then a new SSRC per packet.
+      const live = () => server.logs.some((l) => l.msg === 'publication live' && l.identifier === churner.identifier);
+      await waitUntil(
+        "the churning publisher's publication to go live",
+        () => {
+          churn.seq = (churn.seq + 1) & 0xffff;
+          churning.track.sendMessageBinary(rtp(rng, { ...churn, payload: vp8Payload(rng, 200) }));
+          return live();
+        },
+        10_000,
+        20,
+      );
       for (let i = 0; i <= MAX_SSRC_CHANGES; i++) {
-        stream.seq = (stream.seq + 1) & 0xffff;
-        track.sendMessageBinary(rtp(rng, { ...stream, ssrc: rng.int(2 ** 32), payload: vp8Payload(rng, 200) }));
+        churn.seq = (churn.seq + 1) & 0xffff;
+        churning.track.sendMessageBinary(rtp(rng, { ...churn, ssrc: rng.int(2 ** 32), payload: vp8Payload(rng, 200) }));
       }
-      const ended = await publisher.client.event('media.publicationEnded', 10_000);
+      const ended = await churner.client.event('media.publicationEnded', 10_000);
       assert.deepEqual([ended.data.error.code, ended.data.error.detail.code], [10005, 'TOO_MANY_SSRCS']);
       assert.equal((await fetch(`${server.httpUrl}/healthz`)).status, 200);
     } finally {
